@@ -1,0 +1,120 @@
+"""The inventory as other tools read it: Ansible dynamic inventory, CSV, JSON.
+
+Pure functions of a loaded :class:`~gitinv.inventory.Inventory`; the CLI's
+``export`` command, ``query`` and the site build all call these.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from gitinv.models import SERVER_FIELDS
+
+if TYPE_CHECKING:
+    from gitinv.inventory import Inventory
+
+#: Column order of the CSV export and of the ``import csv`` header.
+COLUMNS: tuple[str, ...] = ("name", "group", *SERVER_FIELDS)
+
+#: Ansible group name prefix for each server field that makes groups.
+ANSIBLE_GROUPS: tuple[tuple[str, str], ...] = (
+    ("dc", "dc"),
+    ("environment", "env"),
+    ("group", "group"),
+    ("component", "component"),
+    ("state", "state"),
+    ("tags", "tag"),
+)
+#: Prefix of host variables: plain names such as ``environment`` or ``tags``
+#: are Ansible play keywords and would draw "reserved name" warnings.
+HOSTVAR_PREFIX = "gitinv_"
+
+# A spreadsheet reads a cell starting with one of these as a formula. Leading
+# apostrophes are included so that escaping stays reversible (see below).
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
+
+
+def server_rows(inventory: Inventory) -> list[dict[str, Any]]:
+    """Every valid server as a row (:data:`COLUMNS`), sorted by name."""
+    return [inventory.servers[name].as_row() for name in sorted(inventory.servers)]
+
+
+def servers_json(inventory: Inventory) -> list[dict[str, Any]]:
+    """Every server, every field; missing optional values are ``None`` / ``[]``."""
+    return server_rows(inventory)
+
+
+def neutralise(cell: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would run as a formula.
+
+    Cells matching ``'*[=+-@\\t\\r]`` get one more apostrophe, so
+    :func:`unneutralise` restores every cell exactly.
+    """
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def unneutralise(cell: str) -> str:
+    return cell[1:] if _ESCAPED.match(cell) else cell
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ",".join(str(item) for item in value)
+    return neutralise(str(value))
+
+
+def rows_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """CSV text with a header of :data:`COLUMNS`; tags joined by ``,``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(column)) for column in COLUMNS])
+    return out.getvalue()
+
+
+def servers_csv(inventory: Inventory) -> str:
+    return rows_csv(server_rows(inventory))
+
+
+def ansible_group(prefix: str, value: str) -> str:
+    """``dc_fra1``; characters Ansible does not allow in a group name become ``_``."""
+    return _GROUP_CHARS.sub("_", f"{prefix}_{value}")
+
+
+def ansible_inventory(inventory: Inventory, include_decommissioned: bool = False) -> dict[str, Any]:
+    """The JSON of an Ansible dynamic inventory script's ``--list``.
+
+    Groups ``dc_*``, ``env_*``, ``group_*``, ``component_*``, ``state_*`` and
+    ``tag_*`` are children of ``all``; every host's variables are under
+    ``_meta.hostvars``: ``ansible_host`` (the IP) and each field as
+    ``gitinv_<field>``. Decommissioned servers are left out unless asked for.
+    """
+    groups: dict[str, list[str]] = {}
+    hostvars: dict[str, dict[str, Any]] = {}
+    for row in server_rows(inventory):
+        if row["state"] == "decommissioned" and not include_decommissioned:
+            continue
+        name = row["name"]
+        hostvars[name] = {"ansible_host": row["ip"]} | {
+            HOSTVAR_PREFIX + key: value for key, value in row.items() if key != "name"
+        }
+        for key, prefix in ANSIBLE_GROUPS:
+            value = row[key]
+            for item in value if isinstance(value, list) else [value]:
+                hosts = groups.setdefault(ansible_group(prefix, item), [])
+                if not hosts or hosts[-1] != name:  # two values may map to one group
+                    hosts.append(name)
+    result: dict[str, Any] = {"_meta": {"hostvars": hostvars}}
+    result["all"] = {"children": sorted(groups)}
+    for group in sorted(groups):
+        result[group] = {"hosts": groups[group]}
+    return result
