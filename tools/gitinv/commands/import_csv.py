@@ -1,0 +1,106 @@
+"""``gitinv import csv FILE``: new server files from a CSV, all or nothing."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gitinv import csvimport, inventory
+from gitinv.csvimport import NewServer, Problem
+from gitinv.errors import GitinvError
+from gitinv.report import Finding
+
+
+def check(repo: Path, servers: Sequence[NewServer]) -> list[Problem]:
+    """The inventory's own rules on the new files together with the existing ones."""
+    problems: list[Problem] = []
+    fresh: list[NewServer] = []
+    for server in servers:
+        if (repo / server.path).exists():
+            problems.append(Problem(server.row, "duplicate-name", f"{server.path} already "
+                                    "exists: import only creates servers", server.name))
+        else:
+            fresh.append(server)
+    by_path = {server.path: server for server in fresh}
+    extra = {path: server.yaml().encode() for path, server in by_path.items()}
+    inv = inventory.load_with(repo, extra)
+    others: list[Finding] = []
+    for finding in inv.findings:
+        server = by_path.get(finding.file)
+        if server is None:
+            others.append(finding)
+        else:
+            problems.append(Problem(server.row, finding.code, finding.message, server.name))
+    if others:
+        # Problems of existing files: the inventory's own, or the other side of a
+        # new row's duplicate (already reported on that row).
+        before = set(inventory.load(repo).findings)
+        problems.extend(
+            Problem(0, f.code, f"{f.file}:{f.line}:{f.column}: {f.message}")
+            for f in others
+            if f in before
+        )
+    return problems
+
+
+def write(repo: Path, servers: Sequence[NewServer]) -> None:
+    """Writes every file, or none: a failure removes the files already written."""
+    written: list[Path] = []
+    try:
+        for server in servers:
+            target = repo / server.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "x", encoding="utf-8", newline="\n") as out:
+                written.append(target)
+                out.write(server.yaml())
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise GitinvError(f"cannot write {exc.filename}: {exc.strerror}; nothing imported", 1)\
+            from exc
+
+
+def format_problem(source: str, problem: Problem) -> str:
+    where = f"{source}: row {problem.row}" if problem.row else "inventory"
+    name = f" ({problem.name})" if problem.name else ""
+    return f"{where}{name}: {problem.code}: {problem.message}"
+
+
+def run(
+    *,
+    repo: Path,
+    file: Path,
+    group: str | None = None,
+    request: bool = False,
+    comment: str | None = None,
+) -> int:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise GitinvError(f"{file}: no such file", 2) from exc
+    except UnicodeDecodeError as exc:
+        raise GitinvError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8", 1) from exc
+    except OSError as exc:
+        raise GitinvError(f"{file}: {exc.strerror}", 2) from exc
+    servers, problems = csvimport.read(text, group)
+    if servers:
+        problems += check(repo, servers)
+    if problems:
+        source = str(file)
+        for problem in sorted(problems, key=lambda p: (p.row, p.code, p.message)):
+            print(format_problem(source, problem), file=sys.stderr)
+        rows = len({p.row for p in problems if p.row})
+        print(f"gitinv: {rows} bad row(s) in {source}; nothing imported", file=sys.stderr)
+        return 1
+    if not servers:
+        print(f"gitinv: {file} has no rows; nothing imported", file=sys.stderr)
+        return 0
+    if request:
+        raise GitinvError("import --request needs the change-request commands; "
+                          "import without it and run gitinv request", 2)
+    write(repo, servers)
+    print(f"Imported {len(servers)} server(s):")
+    for server in servers:
+        print(f"  {server.path}")
+    return 0
