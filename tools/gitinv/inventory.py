@@ -108,8 +108,12 @@ def parse_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Find
     return ServerRecord(name, group, path, fields, positions, checks.ip_key(fields["ip"])), []
 
 
-def load(root: Path, rev: str | None = None, *, progress: bool = False) -> Inventory:
-    source: Source = GitRevision(root, rev) if rev is not None else WorkTree(root)
+def load(
+    root: Path, rev: str | None = None, *, progress: bool = False, source: Source | None = None
+) -> Inventory:
+    """The inventory at ``rev`` (default: the working tree), or read from ``source``."""
+    if source is None:
+        source = GitRevision(root, rev) if rev is not None else WorkTree(root)
     commit = source.commit if isinstance(source, GitRevision) else None
     findings: list[Finding] = []
     server_files: list[SourceFile] = []
