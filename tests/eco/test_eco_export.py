@@ -197,5 +197,5 @@ def test_ansible_host_pattern(eco_repo: Path, tmp_path: Path) -> None:
 def test_ansible_inventory_script_on_invalid_inventory(eco_repo: Path, tmp_path: Path) -> None:
     (eco_repo / "inventory/servers/web/web02.yaml").write_text("state: [\n")
     proc = ansible("ansible-inventory", eco_repo, tmp_path, "--list")
-    assert "web02.yaml:1:1: yaml-syntax" in proc.stderr
+    assert "web02.yaml:2:1: yaml-syntax" in proc.stderr
     assert "nothing exported" in proc.stderr

@@ -30,7 +30,7 @@ def run(
     rev: str | None = None,
     output: Path | None = None,
 ) -> int:
-    inv = inventory.load(repo, rev)
+    inv = inventory.load(repo, rev, progress=sys.stderr.isatty())
     if inv.findings:
         # An export feeds other tools: a partial one would silently drop servers.
         sys.stderr.write(report.render(inv.findings, "text", servers=len(inv.servers)))

@@ -10,6 +10,21 @@ from gitinv import csvimport, inventory
 from gitinv.csvimport import NewServer, Problem
 from gitinv.errors import GitinvError
 from gitinv.report import Finding
+from gitinv.source import SourceFile, WorkTree
+
+
+class Overlay(WorkTree):
+    """The working tree with some files added (the new servers, before writing them)."""
+
+    def __init__(self, root: Path, extra: dict[str, bytes]) -> None:
+        super().__init__(root)
+        self.extra = extra
+
+    def files(self) -> list[SourceFile]:
+        return [*super().files(), *(SourceFile(p, "file", len(b)) for p, b in self.extra.items())]
+
+    def read(self, path: str) -> bytes:
+        return self.extra[path] if path in self.extra else super().read(path)
 
 
 def check(repo: Path, servers: Sequence[NewServer]) -> list[Problem]:
@@ -24,7 +39,7 @@ def check(repo: Path, servers: Sequence[NewServer]) -> list[Problem]:
             fresh.append(server)
     by_path = {server.path: server for server in fresh}
     extra = {path: server.yaml().encode() for path, server in by_path.items()}
-    inv = inventory.load_with(repo, extra)
+    inv = inventory.load(repo, source=Overlay(repo, extra))
     others: list[Finding] = []
     for finding in inv.findings:
         server = by_path.get(finding.file)

@@ -46,7 +46,7 @@ def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
 
 def run(*, repo: Path, lookups: Sequence[str], fmt: str = "table", rev: str | None = None) -> int:
     parsed = lookups_.parse(lookups)  # a bad lookup fails before the slow load
-    inv = inventory.load(repo, rev)
+    inv = inventory.load(repo, rev, progress=fmt != "json" and sys.stderr.isatty())
     if inv.findings:
         print(
             f"gitinv: warning: the inventory has {len(inv.findings)} problem(s); "
