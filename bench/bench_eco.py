@@ -8,10 +8,16 @@ from typing import Any
 def run(ctx: Any) -> None:
     repo = str(ctx.repo)
     cases = [
-        ("query state=active tags__in=tag01,tag02 (table)",
-         ["gitinv", "-C", repo, "query", "state=active", "tags__in=tag01,tag02"], 1.2),
-        ("query name__iregex=7$ (json)",
-         ["gitinv", "-C", repo, "query", "name__iregex=7$", "--format", "json"], 1.2),
+        (
+            "query state=active tags__in=tag01,tag02 (table)",
+            ["gitinv", "-C", repo, "query", "state=active", "tags__in=tag01,tag02"],
+            1.2,
+        ),
+        (
+            "query name__iregex=7$ (json)",
+            ["gitinv", "-C", repo, "query", "name__iregex=7$", "--format", "json"],
+            1.2,
+        ),
         ("query (every server, csv)", ["gitinv", "-C", repo, "query", "--format", "csv"], 1.2),
         ("export ansible", ["gitinv", "-C", repo, "export", "ansible"], 1.5),
     ]

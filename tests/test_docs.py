@@ -31,8 +31,9 @@ def command_paths(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> lis
 
 
 def help_text(path: tuple[str, ...]) -> str:
-    result = CliRunner().invoke(cli, [*path, "--help"], prog_name="gitinv",
-                                terminal_width=HELP_WIDTH)
+    result = CliRunner().invoke(
+        cli, [*path, "--help"], prog_name="gitinv", terminal_width=HELP_WIDTH
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -54,7 +55,7 @@ def test_help_has_an_example(path: tuple[str, ...]) -> None:
     text = help_text(path)
     command = " ".join(path)
     assert re.search(r"^\s*Examples?:\s*$", text, re.M), f"gitinv {command} --help: no Example:"
-    example = text[re.search(r"^\s*Examples?:", text, re.M).end():]  # type: ignore[union-attr]
+    example = text[re.search(r"^\s*Examples?:", text, re.M).end() :]  # type: ignore[union-attr]
     assert re.search(rf"^\s+(\$ )?gitinv( -C \S+)? {re.escape(command)}\b", example, re.M), (
         f"gitinv {command} --help: the example does not run `gitinv {command}`"
     )
@@ -79,8 +80,9 @@ def quoted_help() -> list[tuple[tuple[str, ...], str]]:
     return out
 
 
-@pytest.mark.parametrize(("path", "block"), quoted_help(), ids=lambda v: " ".join(v)
-                         if isinstance(v, tuple) else "")
+@pytest.mark.parametrize(
+    ("path", "block"), quoted_help(), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
 def test_quoted_help_is_current(path: tuple[str, ...], block: str) -> None:
     assert path in PATHS, f"README quotes --help of an unknown command: gitinv {' '.join(path)}"
     assert block.rstrip("\n") == help_text(path).rstrip("\n"), (

@@ -75,9 +75,16 @@ def test_json(inv: inventory.Inventory) -> None:
     assert [s["name"] for s in servers] == ALL
     assert all(list(s) == list(exports.COLUMNS) for s in servers)
     assert servers[0] == {
-        "name": "cache-old", "group": "data", "component": "redis", "ip": "10.1.0.31",
-        "dc": "fra1", "environment": "staging", "type": "vm", "state": "decommissioned",
-        "tags": [], "description": None,
+        "name": "cache-old",
+        "group": "data",
+        "component": "redis",
+        "ip": "10.1.0.31",
+        "dc": "fra1",
+        "environment": "staging",
+        "type": "vm",
+        "state": "decommissioned",
+        "tags": [],
+        "description": None,
     }
     # JSON keeps values as they are: no spreadsheet escaping
     assert servers[3]["description"] == '=HYPERLINK("http://example.com")'
@@ -110,9 +117,15 @@ def test_ansible_dict(inv: inventory.Inventory) -> None:
     assert {k: v["hosts"] for k, v in data.items() if k not in ("_meta", "all")} == GROUPS
     assert sorted(data["_meta"]["hostvars"]) == ["db01", "db02", "proxy-ams", "web01", "web02"]
     assert data["_meta"]["hostvars"]["web02"] == {
-        "ansible_host": "10.1.0.12", "gitinv_group": "web", "gitinv_component": "nginx",
-        "gitinv_ip": "10.1.0.12", "gitinv_dc": "fra1", "gitinv_environment": "staging",
-        "gitinv_type": None, "gitinv_state": "planned", "gitinv_tags": ["frontend"],
+        "ansible_host": "10.1.0.12",
+        "gitinv_group": "web",
+        "gitinv_component": "nginx",
+        "gitinv_ip": "10.1.0.12",
+        "gitinv_dc": "fra1",
+        "gitinv_environment": "staging",
+        "gitinv_type": None,
+        "gitinv_state": "planned",
+        "gitinv_tags": ["frontend"],
         "gitinv_description": "Staging WEB frontend",
     }
     full = exports.ansible_inventory(inv, include_decommissioned=True)
@@ -161,7 +174,11 @@ def ansible(
     }
     return subprocess.run(
         [str(bindir / tool), "-i", str(script), *args],
-        capture_output=True, text=True, env=environ, cwd=repo, check=False,
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=repo,
+        check=False,
     )
 
 
@@ -179,8 +196,9 @@ def test_ansible_inventory_list(eco_repo: Path, tmp_path: Path) -> None:
 
 
 def test_ansible_inventory_graph(eco_repo: Path, tmp_path: Path) -> None:
-    proc = ansible("ansible-inventory", eco_repo, tmp_path, "--graph",
-                   GITINV_INCLUDE_DECOMMISSIONED="1")
+    proc = ansible(
+        "ansible-inventory", eco_repo, tmp_path, "--graph", GITINV_INCLUDE_DECOMMISSIONED="1"
+    )
     assert proc.returncode == 0, proc.stderr
     graph = proc.stdout
     assert "@all:" in graph

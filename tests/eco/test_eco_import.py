@@ -16,8 +16,11 @@ HEADER = "name,group,component,ip,dc,environment,type,state,tags,description\n"
 
 def files(repo: Path) -> dict[str, bytes]:
     servers = repo / "inventory" / "servers"
-    return {p.relative_to(repo).as_posix(): p.read_bytes()
-            for p in sorted(servers.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(repo).as_posix(): p.read_bytes()
+        for p in sorted(servers.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -30,8 +33,9 @@ def empty_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def test_round_trip(eco_repo: Path, empty_repo: Path, tmp_path: Path,
-                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_round_trip(
+    eco_repo: Path, empty_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     csv_file = tmp_path / "servers.csv"
     csv_file.write_text(exports.servers_csv(inventory.load(eco_repo)), newline="")
     assert import_csv.run(repo=empty_repo, file=csv_file) == 0
@@ -49,8 +53,9 @@ def run_import(repo: Path, tmp_path: Path, text: str, **kwargs: object) -> int:
         return import_csv.run(repo=repo, file=Path("in.csv"), **kwargs)  # type: ignore[arg-type]
 
 
-def test_one_bad_row_writes_nothing(eco_repo: Path, tmp_path: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_one_bad_row_writes_nothing(
+    eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = files(eco_repo)
     text = HEADER + (
         "new01,web,nginx,10.1.0.101,fra1,production,vm,active,,\n"
@@ -65,8 +70,9 @@ def test_one_bad_row_writes_nothing(eco_repo: Path, tmp_path: Path,
     assert err[-1] == "gitinv: 1 bad row(s) in in.csv; nothing imported"
 
 
-def test_every_bad_row_reported(eco_repo: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_bad_row_reported(
+    eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = files(eco_repo)
     text = HEADER + (
         "ok01,web,nginx,10.1.0.101,fra1,production,vm,active,,\n"  # 2: fine
@@ -98,8 +104,9 @@ def test_every_bad_row_reported(eco_repo: Path, tmp_path: Path,
     assert err[-1] == "gitinv: 9 bad row(s) in in.csv; nothing imported"
 
 
-def test_header_problems(eco_repo: Path, tmp_path: Path,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_header_problems(
+    eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_import(eco_repo, tmp_path, "hostname,ip,rack\nx,10.1.0.1,r1\n") == 1
     err = capsys.readouterr().err
     assert "in.csv: row 1: unknown-field: unknown column 'hostname'" in err
@@ -155,8 +162,9 @@ def test_missing_and_unreadable_files(eco_repo: Path, tmp_path: Path) -> None:
     assert "not UTF-8" in str(err.value)
 
 
-def test_empty_rows_are_skipped(eco_repo: Path, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_empty_rows_are_skipped(
+    eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_import(eco_repo, tmp_path, HEADER + ",,,\n\n") == 0
     assert "has no rows; nothing imported" in capsys.readouterr().err
 

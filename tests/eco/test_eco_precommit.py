@@ -28,8 +28,14 @@ def pre_commit(repo: Path, tmp_path: Path, *args: str) -> subprocess.CompletedPr
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
         "HOME": str(tmp_path),
     }
-    return subprocess.run([str(bindir / "pre-commit"), *args], cwd=repo, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(bindir / "pre-commit"), *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -56,8 +62,9 @@ def test_own_config_passes(hooked_repo: Path, tmp_path: Path) -> None:
     proc = pre_commit(hooked_repo, tmp_path, "run", "--all-files")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name in ("gitinv validate", "gitinv fmt", "ruff check", "ruff format"):
-        assert any(line.startswith(name) and line.endswith("Passed")
-                   for line in proc.stdout.splitlines()), proc.stdout
+        assert any(
+            line.startswith(name) and line.endswith("Passed") for line in proc.stdout.splitlines()
+        ), proc.stdout
 
 
 def test_own_config_catches_problems(hooked_repo: Path, tmp_path: Path) -> None:
@@ -69,7 +76,7 @@ def test_own_config_catches_problems(hooked_repo: Path, tmp_path: Path) -> None:
     proc = pre_commit(hooked_repo, tmp_path, "run", "--all-files")
     assert proc.returncode == 1
     assert "inventory/servers/web/web02.yaml:5:8: bad-value:" in proc.stdout
-    assert "F401" in proc.stdout  # ruff: unused import
+    assert "F401" in proc.stdout  # the unused import
 
 
 def test_shipped_hooks_run(hooked_repo: Path, tmp_path: Path) -> None:

@@ -107,21 +107,37 @@ def test_command_formats(eco_repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     data = json.loads(capsys.readouterr().out)
     assert data["count"] == 2
     assert data["results"][0] == {
-        "name": "db01", "group": "data", "component": "postgres", "ip": "10.1.0.21",
-        "dc": "fra1", "environment": "production", "type": "baremetal", "state": "active",
-        "tags": ["backup", "gdpr", "pci"], "description": "Primary database, EU customers",
+        "name": "db01",
+        "group": "data",
+        "component": "postgres",
+        "ip": "10.1.0.21",
+        "dc": "fra1",
+        "environment": "production",
+        "type": "baremetal",
+        "state": "active",
+        "tags": ["backup", "gdpr", "pci"],
+        "description": "Primary database, EU customers",
     }
     assert query_cmd.run(repo=eco_repo, lookups=["tags=pci"], fmt="csv") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "name,group,component,ip,dc,environment,type,state,tags,description"
-    assert lines[1].startswith('db01,data,postgres,10.1.0.21,fra1,production,baremetal,active,'
-                               '"backup,gdpr,pci",')
+    assert lines[1].startswith(
+        'db01,data,postgres,10.1.0.21,fra1,production,baremetal,active,"backup,gdpr,pci",'
+    )
     assert query_cmd.run(repo=eco_repo, lookups=["group=web"], fmt="table") == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == list(exports.COLUMNS)
     assert [line.split()[0] for line in table[1:]] == ["proxy-ams", "web01", "web02"]
-    assert table[2].split()[:8] == ["web01", "web", "nginx", "10.1.0.11", "fra1", "production",
-                                    "vm", "active"]
+    assert table[2].split()[:8] == [
+        "web01",
+        "web",
+        "nginx",
+        "10.1.0.11",
+        "fra1",
+        "production",
+        "vm",
+        "active",
+    ]
 
 
 def test_command_rev(eco_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -97,17 +97,32 @@ def _columns(headers: list[str]) -> tuple[dict[int, str], list[Problem]]:
         column = _column(header)
         target = ALIASES.get(column, column)
         if target not in COLUMNS:
-            problems.append(Problem(1, "unknown-field", f"unknown column {header!r}: remove it "
-                                    f"or rename it to one of {known}"))
+            problems.append(
+                Problem(
+                    1,
+                    "unknown-field",
+                    f"unknown column {header!r}: remove it or rename it to one of {known}",
+                )
+            )
         elif target in seen:
-            problems.append(Problem(1, "unknown-field", f"columns {seen[target]!r} and "
-                                    f"{header!r} both give {target!r}: keep one"))
+            problems.append(
+                Problem(
+                    1,
+                    "unknown-field",
+                    f"columns {seen[target]!r} and {header!r} both give {target!r}: keep one",
+                )
+            )
         else:
             seen[target] = header
             mapping[index] = column
     if "name" not in seen:
-        problems.append(Problem(1, "missing-field", "no 'name' column: the header must name "
-                                f"its columns, from {known}"))
+        problems.append(
+            Problem(
+                1,
+                "missing-field",
+                f"no 'name' column: the header must name its columns, from {known}",
+            )
+        )
     return mapping, problems
 
 
@@ -147,8 +162,14 @@ def read(text: str, default_group: str | None = None) -> tuple[list[NewServer], 
             if server is None:
                 continue
             if server.path in paths:
-                problems.append(Problem(number, "duplicate-name", f"row {paths[server.path]} "
-                                        f"already has {server.path}: keep one", server.name))
+                problems.append(
+                    Problem(
+                        number,
+                        "duplicate-name",
+                        f"row {paths[server.path]} already has {server.path}: keep one",
+                        server.name,
+                    )
+                )
                 continue
             paths[server.path] = number
             servers.append(server)
@@ -171,12 +192,21 @@ def _server(
     if not name:
         problems.append(Problem(number, "missing-field", "name is empty: every row needs one"))
     if not group:
-        problems.append(Problem(number, "missing-field", "group is empty: fill the group "
-                                "column or give --group", name))
+        problems.append(
+            Problem(
+                number,
+                "missing-field",
+                "group is empty: fill the group column or give --group",
+                name,
+            )
+        )
     for label, value in (("name", name), ("group", group)):
         if value in (".", "..") or "/" in value or "\\" in value:
-            problems.append(Problem(number, "bad-path", f"{label} {value!r} cannot be a "
-                                    "file or folder name", name))
+            problems.append(
+                Problem(
+                    number, "bad-path", f"{label} {value!r} cannot be a file or folder name", name
+                )
+            )
     if problems:
         return None, problems
     return NewServer(number, name, group, fields), []

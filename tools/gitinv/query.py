@@ -23,10 +23,10 @@ follow the same rules, so they are spelled out here and in the README
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from gitinv.errors import GitinvError
@@ -49,14 +49,14 @@ Row = Mapping[str, Any]
 Test = Callable[[str], bool]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Lookup:
     """One parsed ``field__op=value`` condition."""
 
     field: str
     op: str
     value: str
-    test: Test = field(compare=False, repr=False)
+    test: Test = dataclasses.field(compare=False, repr=False)
 
     def matches(self, row: Row) -> bool:
         raw = row.get(self.field)
@@ -120,13 +120,9 @@ def parse_lookup(text: str) -> Lookup:
     name, _, op = key.partition("__")
     op = op or "exact"
     if name not in FIELDS:
-        raise GitinvError(
-            f"unknown field {name!r} in {text!r}; fields: {', '.join(FIELDS)}", 2
-        )
+        raise GitinvError(f"unknown field {name!r} in {text!r}; fields: {', '.join(FIELDS)}", 2)
     if op not in LOOKUPS:
-        raise GitinvError(
-            f"unknown lookup {op!r} in {text!r}; lookups: {', '.join(LOOKUPS)}", 2
-        )
+        raise GitinvError(f"unknown lookup {op!r} in {text!r}; lookups: {', '.join(LOOKUPS)}", 2)
     test = _make_test(op, value, text)
     if name == "ip":
         test = _make_ip_test(op, value, test)

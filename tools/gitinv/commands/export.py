@@ -18,8 +18,9 @@ def render(inv: inventory.Inventory, kind: str, include_decommissioned: bool = F
     if kind == "csv":
         return exports.servers_csv(inv)
     servers = exports.servers_json(inv)
-    return json.dumps({"count": len(servers), "results": servers}, indent=2,
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps({"count": len(servers), "results": servers}, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def run(

@@ -33,8 +33,14 @@ def check(repo: Path, servers: Sequence[NewServer]) -> list[Problem]:
     fresh: list[NewServer] = []
     for server in servers:
         if (repo / server.path).exists():
-            problems.append(Problem(server.row, "duplicate-name", f"{server.path} already "
-                                    "exists: import only creates servers", server.name))
+            problems.append(
+                Problem(
+                    server.row,
+                    "duplicate-name",
+                    f"{server.path} already exists: import only creates servers",
+                    server.name,
+                )
+            )
         else:
             fresh.append(server)
     by_path = {server.path: server for server in fresh}
@@ -42,11 +48,11 @@ def check(repo: Path, servers: Sequence[NewServer]) -> list[Problem]:
     inv = inventory.load(repo, source=Overlay(repo, extra))
     others: list[Finding] = []
     for finding in inv.findings:
-        server = by_path.get(finding.file)
-        if server is None:
+        new = by_path.get(finding.file)
+        if new is None:
             others.append(finding)
         else:
-            problems.append(Problem(server.row, finding.code, finding.message, server.name))
+            problems.append(Problem(new.row, finding.code, finding.message, new.name))
     if others:
         # Problems of existing files: the inventory's own, or the other side of a
         # new row's duplicate (already reported on that row).
@@ -72,8 +78,9 @@ def write(repo: Path, servers: Sequence[NewServer]) -> None:
     except OSError as exc:
         for path in written:
             path.unlink(missing_ok=True)
-        raise GitinvError(f"cannot write {exc.filename}: {exc.strerror}; nothing imported", 1)\
-            from exc
+        raise GitinvError(
+            f"cannot write {exc.filename}: {exc.strerror}; nothing imported", 1
+        ) from exc
 
 
 def format_problem(source: str, problem: Problem) -> str:
@@ -112,8 +119,11 @@ def run(
         print(f"gitinv: {file} has no rows; nothing imported", file=sys.stderr)
         return 0
     if request:
-        raise GitinvError("import --request needs the change-request commands; "
-                          "import without it and run gitinv request", 2)
+        raise GitinvError(
+            "import --request needs the change-request commands; "
+            "import without it and run gitinv request",
+            2,
+        )
     write(repo, servers)
     print(f"Imported {len(servers)} server(s):")
     for server in servers:

@@ -37,8 +37,10 @@ def _text(value: Any) -> str:
 
 def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps({"count": len(rows), "results": list(rows)}, indent=2,
-                          ensure_ascii=False) + "\n"
+        return (
+            json.dumps({"count": len(rows), "results": list(rows)}, indent=2, ensure_ascii=False)
+            + "\n"
+        )
     if fmt == "csv":
         return exports.rows_csv(rows)
     return table(rows)
