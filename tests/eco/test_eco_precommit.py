@@ -71,12 +71,13 @@ def test_own_config_catches_problems(hooked_repo: Path, tmp_path: Path) -> None:
     (hooked_repo / "inventory/servers/web/web02.yaml").write_text(
         "component: nginx\nip: 10.1.0.12\ndc: fra1\nenvironment: staging\nstate: retired\n"
     )
-    (hooked_repo / "tool.py").write_text("import os\nprint( 'x' )\n")
+    (hooked_repo / "tool.py").write_text("print( undefined_name )\n")
     git(hooked_repo, "add", "-A")
     proc = pre_commit(hooked_repo, tmp_path, "run", "--all-files")
     assert proc.returncode == 1
     assert "inventory/servers/web/web02.yaml:5:8: bad-value:" in proc.stdout
-    assert "F401" in proc.stdout  # the unused import
+    assert "F821" in proc.stdout  # ruff check: undefined name
+    assert "1 file reformatted" in proc.stdout  # ruff format
 
 
 def test_shipped_hooks_run(hooked_repo: Path, tmp_path: Path) -> None:
