@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -13,14 +12,10 @@ KINDS = ("ansible", "csv", "json")
 
 def render(inv: inventory.Inventory, kind: str, include_decommissioned: bool = False) -> str:
     if kind == "ansible":
-        data = exports.ansible_inventory(inv, include_decommissioned=include_decommissioned)
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return exports.ansible_json(inv, include_decommissioned)
     if kind == "csv":
         return exports.servers_csv(inv)
-    servers = exports.servers_json(inv)
-    return (
-        json.dumps({"count": len(servers), "results": servers}, indent=2, ensure_ascii=False) + "\n"
-    )
+    return exports.rows_json(exports.servers_json(inv))
 
 
 def run(

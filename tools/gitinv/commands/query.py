@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,10 +36,7 @@ def _text(value: Any) -> str:
 
 def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
     if fmt == "json":
-        return (
-            json.dumps({"count": len(rows), "results": list(rows)}, indent=2, ensure_ascii=False)
-            + "\n"
-        )
+        return exports.rows_json(rows)
     if fmt == "csv":
         return exports.rows_csv(rows)
     return table(rows)
