@@ -114,7 +114,12 @@ def load(root: Path, rev: str | None = None, *, progress: bool = False) -> Inven
     findings: list[Finding] = []
     server_files: list[SourceFile] = []
     texts: dict[str, SourceFile] = {}
-    for f in source.files():
+    listing = source.files()
+    if [f.path for f in listing if f.kind == "symlink"] == [INVENTORY]:
+        problem = _file_problem(listing[0])
+        assert problem is not None
+        return Inventory(root, rev, commit, {}, {}, {}, [problem])
+    for f in listing:
         problem = _file_problem(f)
         if problem is not None:
             findings.append(problem)
