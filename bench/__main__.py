@@ -34,8 +34,11 @@ class Context:
         """Run a command once (output discarded); wall seconds. A failure stops the bench."""
         start = time.perf_counter()
         proc = subprocess.run(
-            [str(c) for c in cmd], cwd=cwd or self.repo,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [str(c) for c in cmd],
+            cwd=cwd or self.repo,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         elapsed = time.perf_counter() - start
         if proc.returncode not in (0, 1):
@@ -91,8 +94,11 @@ def _peer(ctx: Context, subset: int = 300) -> None:
     peer = ctx.time([BIN / "check-jsonschema", "--schemafile", schema, *files])
     per_peer = peer / len(files)
     per_ours = ctx.validate_seconds / ctx.servers
-    print(f"   check-jsonschema {per_peer * 1e3:.2f} ms/file ({len(files)} files), "
-          f"gitinv {per_ours * 1e3:.3f} ms/file", flush=True)
+    print(
+        f"   check-jsonschema {per_peer * 1e3:.2f} ms/file ({len(files)} files), "
+        f"gitinv {per_ours * 1e3:.3f} ms/file",
+        flush=True,
+    )
     ctx.report("check-jsonschema per file / gitinv per file (want >= 10)", per_peer / per_ours)
     if per_peer / per_ours < 10:
         ctx.failures.append("per-file speed against check-jsonschema")

@@ -41,7 +41,9 @@ def _commit(out: IO[bytes], when: int, message: str) -> None:
         b"commit refs/heads/main\n"
         + f"author Gen <gen@example.com> {when} +0000\n".encode()
         + f"committer Gen <gen@example.com> {when} +0000\n".encode()
-        + f"data {len(msg)}\n".encode() + msg + b"\n"
+        + f"data {len(msg)}\n".encode()
+        + msg
+        + b"\n"
     )
 
 
@@ -55,7 +57,9 @@ def generate(out_dir: Path, servers: int, commits: int, seed: int = 1) -> Path:
         subprocess.run(["rm", "-rf", str(out_dir)], check=True)
     out_dir.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(out_dir)], check=True)
-    proc = subprocess.Popen(["git", "-C", str(out_dir), "fast-import", "--quiet"], stdin=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["git", "-C", str(out_dir), "fast-import", "--quiet"], stdin=subprocess.PIPE
+    )
     assert proc.stdin is not None
     stream = proc.stdin
     rng = random.Random(seed)

@@ -50,7 +50,10 @@ class GitRepo:
     def git(self, *args: str, env: dict[str, str] | None = None) -> str:
         result = subprocess.run(
             ["git", "-C", str(self.path), *args],
-            check=True, capture_output=True, text=True, env={**os.environ, **(env or {})},
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
         )
         return result.stdout.strip()
 

@@ -14,11 +14,16 @@ from gitinv.cli import cli
 from tests.conftest import CASES, ROOT, build_case
 
 
-def gitinv(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def gitinv(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     import os
 
     return subprocess.run(
-        [sys.executable, "-m", "gitinv", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "gitinv", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         env={**os.environ, **(env or {})},
     )
 
@@ -55,8 +60,14 @@ def test_json_format(broken: Path) -> None:
 
 def test_github_format_writes_annotations_and_summary(broken: Path, tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
-    result = gitinv("-C", str(broken), "validate", "--format", "github",
-                    env={"GITHUB_STEP_SUMMARY": str(summary)})
+    result = gitinv(
+        "-C",
+        str(broken),
+        "validate",
+        "--format",
+        "github",
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
     assert result.returncode == 1
     line = result.stdout.splitlines()[0]
     assert line.startswith("::error file=inventory/servers/") and ",title=bad-type::" in line
@@ -66,10 +77,14 @@ def test_github_format_writes_annotations_and_summary(broken: Path, tmp_path: Pa
 def test_github_annotations_are_capped_and_escaped() -> None:
     from gitinv.report import Finding, render
 
-    findings = [Finding(f"inventory/a,{i}.yaml", 1, 1, "bad-value", "50% off\nnext") for i in range(12)]
+    findings = [
+        Finding(f"inventory/a,{i}.yaml", 1, 1, "bad-value", "50% off\nnext") for i in range(12)
+    ]
     out = render(findings, "github").splitlines()
     assert sum(1 for line in out if line.startswith("::error")) == 10
-    assert out[0] == "::error file=inventory/a%2C0.yaml,line=1,col=1,title=bad-value::50%25 off%0Anext"
+    assert (
+        out[0] == "::error file=inventory/a%2C0.yaml,line=1,col=1,title=bad-value::50%25 off%0Anext"
+    )
     assert out[10].startswith("::notice::2 more")
 
 
@@ -91,7 +106,7 @@ def test_bad_option_is_exit_2() -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for name, command in cli.commands.items():
+    for name in cli.commands:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Example" in result.output, f"`gitinv {name} --help` has no example"

@@ -106,7 +106,20 @@ def test_scalar_quoting() -> None:
     assert scalar("nginx") == "nginx"
     assert scalar("2001:db8::1") == "2001:db8::1"
     assert scalar("::1") == '"::1"'
-    for word in ("no", "yes", "on", "null", "010", "1.5", "2024-01-02", "@acme/x", "a: b", "a #b", "", " x"):
+    for word in (
+        "no",
+        "yes",
+        "on",
+        "null",
+        "010",
+        "1.5",
+        "2024-01-02",
+        "@acme/x",
+        "a: b",
+        "a #b",
+        "",
+        " x",
+    ):
         assert yaml.safe_load(f"k: {scalar(word)}") == {"k": word}, word
         assert scalar(word).startswith('"'), word
 
@@ -118,11 +131,15 @@ def test_schema_is_current_and_validates_the_example() -> None:
     for path in sorted((ROOT / "inventory/servers").rglob("*.yaml"))[:10]:
         jsonschema.validate(yaml.safe_load(path.read_text()), server)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"component": "x", "ip": "1.2.3.4", "dc": "d", "environment": "e",
-                             "state": "gone"}, server)
+        jsonschema.validate(
+            {"component": "x", "ip": "1.2.3.4", "dc": "d", "environment": "e", "state": "gone"},
+            server,
+        )
     for stem in ("components", "datacenters", "environments", "types", "tags", "groups"):
         doc = json.loads((ROOT / f"schema/{stem}.schema.json").read_text())
-        jsonschema.validate(yaml.safe_load((ROOT / f"inventory/{stem}.yaml").read_text()) or {}, doc)
+        jsonschema.validate(
+            yaml.safe_load((ROOT / f"inventory/{stem}.yaml").read_text()) or {}, doc
+        )
 
 
 def test_schema_check_finds_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

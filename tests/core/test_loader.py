@@ -43,7 +43,9 @@ def test_file_over_64_kib(tmp_path: Path) -> None:
     path = root / "inventory/servers/web/web01.yaml"
     path.write_text(path.read_text() + "# " + "x" * MAX_BYTES + "\n")
     found = inventory.load(root).findings
-    assert [(f.file, f.line, f.code) for f in found] == [("inventory/servers/web/web01.yaml", 1, "bad-file")]
+    assert [(f.file, f.line, f.code) for f in found] == [
+        ("inventory/servers/web/web01.yaml", 1, "bad-file")
+    ]
     assert "64 KiB" in found[0].message
 
 
@@ -70,14 +72,26 @@ def test_python_tag_is_never_constructed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("no", "boolean"), ("off", "boolean"), ("Yes", "boolean"), ("0755", "number"), ("1:30", "number"),
-     ("2024-01-02", "date"), ("1.5", "number")],
+    [
+        ("no", "boolean"),
+        ("off", "boolean"),
+        ("Yes", "boolean"),
+        ("0755", "number"),
+        ("1:30", "number"),
+        ("2024-01-02", "date"),
+        ("1.5", "number"),
+    ],
 )
 def test_yaml_11_traps_get_quote_advice(tmp_path: Path, text: str, kind: str) -> None:
     root = build_case(CASES / "base", tmp_path)
     path = root / "inventory/servers/web/web01.yaml"
-    path.write_text(path.read_text() + f"description: {text}\n".replace("description: Public web frontend\n", ""))
-    lines = [line for line in path.read_text().splitlines() if not line.startswith("description: Public")]
+    path.write_text(
+        path.read_text()
+        + f"description: {text}\n".replace("description: Public web frontend\n", "")
+    )
+    lines = [
+        line for line in path.read_text().splitlines() if not line.startswith("description: Public")
+    ]
     path.write_text("\n".join(lines) + "\n")
     (finding,) = inventory.load(root).findings
     assert finding.code == "bad-type"

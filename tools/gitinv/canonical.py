@@ -40,7 +40,7 @@ def scalar(text: str) -> str:
         and ": " not in text
         and " #" not in text
         and not text.endswith(":")
-        and _resolver.resolve(yaml.ScalarNode, text, (True, False)) == STR_TAG
+        and _resolver.resolve(yaml.ScalarNode, text, (True, False)) == STR_TAG  # type: ignore[no-untyped-call]
     ):
         return text
     return json.dumps(text, ensure_ascii=False)
@@ -77,7 +77,9 @@ def comments(text: str) -> list[Comment]:
     return found
 
 
-def _gap_comments(lines: list[str], start: tuple[int, int], end: tuple[int, int], out: list[Comment]) -> None:
+def _gap_comments(
+    lines: list[str], start: tuple[int, int], end: tuple[int, int], out: list[Comment]
+) -> None:
     line, col = start
     while (line, col) < end and line < len(lines):
         stop = end[1] if line == end[0] else len(lines[line])
@@ -111,7 +113,9 @@ def _list_lines(key: str, items: list[str], loc: Loc, pad: str, *, sort: bool) -
     return lines
 
 
-def _mapping_lines(value: dict[str, Any], model: type[models.StrictModel], loc: Loc, pad: str) -> list[Line]:
+def _mapping_lines(
+    value: dict[str, Any], model: type[models.StrictModel], loc: Loc, pad: str
+) -> list[Line]:
     out: list[Line] = []
     for key in model.model_fields:
         if key not in value:
@@ -169,7 +173,11 @@ def _place_comments(doc: Document, text: str, lines: list[Line]) -> list[str]:
     if not found:
         return []
     anchored = sorted(
-        ((_anchor_line(doc, line.anchor), len(line.anchor), i) for i, line in enumerate(lines) if line.anchor),
+        (
+            (_anchor_line(doc, line.anchor), len(line.anchor), i)
+            for i, line in enumerate(lines)
+            if line.anchor
+        ),
     )
     first_line = anchored[0][0] if anchored else 10**9
     header: list[str] = []
@@ -187,8 +195,11 @@ def _place_comments(doc: Document, text: str, lines: list[Line]) -> list[str]:
             continue
         on_line = [(depth, i) for line_no, depth, i in anchored if line_no == c.line]
         if not on_line:
-            raise Unplaceable(c.line, f"cannot keep the comment on line {c.line} in place; "
-                                      "move it to a line of its own above the key")
+            raise Unplaceable(
+                c.line,
+                f"cannot keep the comment on line {c.line} in place; "
+                "move it to a line of its own above the key",
+            )
         target = min(on_line)[1]
         if lines[target].trailing:
             raise Unplaceable(c.line, f"two comments would share line {c.line}; merge them")

@@ -46,16 +46,22 @@ class Rules:
             for name, attrs in catalogs["datacenters"].items():
                 nets = [ipaddress.ip_network(p) for p in attrs.get("prefixes", [])]
                 self.ranges[name] = [
-                    (n.version, int(n.network_address), int(n.broadcast_address), str(n)) for n in nets
+                    (n.version, int(n.network_address), int(n.broadcast_address), str(n))
+                    for n in nets
                 ]
 
     def check_server(self, r: ServerRecord) -> list[Finding]:
         out: list[Finding] = []
         if "groups" not in self.broken and r.group not in self.catalogs["groups"]:
             out.append(
-                Finding(r.path, 1, 1, "unknown-ref",
-                        f"group `{r.group}` (the folder) is not in groups.yaml; "
-                        "add it there or move the file to an existing group's folder")
+                Finding(
+                    r.path,
+                    1,
+                    1,
+                    "unknown-ref",
+                    f"group `{r.group}` (the folder) is not in groups.yaml; "
+                    "add it there or move the file to an existing group's folder",
+                )
             )
         for key, catalog in REFERENCES.items():
             if catalog in self.broken or key not in r.fields:
@@ -66,18 +72,26 @@ class Rules:
                 if value not in entries:
                     where = f"tags.{i}" if key == "tags" else key
                     out.append(
-                        Finding(r.path, *r.pos(where), "unknown-ref",
-                                f"`{key}: {value}` is not in {catalog}.yaml; "
-                                f"use an existing entry or add `{value}` to {catalog}.yaml")
+                        Finding(
+                            r.path,
+                            *r.pos(where),
+                            "unknown-ref",
+                            f"`{key}: {value}` is not in {catalog}.yaml; "
+                            f"use an existing entry or add `{value}` to {catalog}.yaml",
+                        )
                     )
         ranges = self.ranges.get(r.fields["dc"])
         if ranges and r.ip_key is not None:
             version, value = r.ip_key
             if not any(v == version and lo <= value <= hi for v, lo, hi, _ in ranges):
                 out.append(
-                    Finding(r.path, *r.pos("ip"), "ip-outside-dc",
-                            f"IP {r.fields['ip']} is outside datacenter `{r.fields['dc']}`'s "
-                            f"prefixes ({', '.join(t for *_, t in ranges)}); fix the IP or the dc")
+                    Finding(
+                        r.path,
+                        *r.pos("ip"),
+                        "ip-outside-dc",
+                        f"IP {r.fields['ip']} is outside datacenter `{r.fields['dc']}`'s "
+                        f"prefixes ({', '.join(t for *_, t in ranges)}); fix the IP or the dc",
+                    )
                 )
         return out
 
@@ -100,17 +114,26 @@ def unique(records: list[ServerRecord]) -> list[Finding]:
             paths = [o.path for o in owners]
             for o in owners:
                 out.append(
-                    Finding(o.path, 1, 1, "duplicate-name",
-                            f"server name `{name}` is also used by {_others(paths, o.path)}; "
-                            "names are unique across groups: rename or remove one")
+                    Finding(
+                        o.path,
+                        1,
+                        1,
+                        "duplicate-name",
+                        f"server name `{name}` is also used by {_others(paths, o.path)}; "
+                        "names are unique across groups: rename or remove one",
+                    )
                 )
     for key, owners in by_ip.items():
         if len(owners) > 1:
             paths = [o.path for o in owners]
             for o in owners:
                 out.append(
-                    Finding(o.path, *o.pos("ip"), "duplicate-ip",
-                            f"IP {_ip_text(key)} is also used by {_others(paths, o.path)}; "
-                            "each server needs its own address")
+                    Finding(
+                        o.path,
+                        *o.pos("ip"),
+                        "duplicate-ip",
+                        f"IP {_ip_text(key)} is also used by {_others(paths, o.path)}; "
+                        "each server needs its own address",
+                    )
                 )
     return out

@@ -81,7 +81,10 @@ def decode(path: str, data: bytes) -> str:
         raise LoadError(
             [
                 Finding(
-                    path, 1, 1, "bad-file",
+                    path,
+                    1,
+                    1,
+                    "bad-file",
                     f"file is {len(data):,} bytes, over the {MAX_BYTES // 1024} KiB limit; "
                     "an inventory file this large is a mistake: split or trim it",
                 )
@@ -95,7 +98,10 @@ def decode(path: str, data: bytes) -> str:
         raise LoadError(
             [
                 Finding(
-                    path, line, column, "bad-file",
+                    path,
+                    line,
+                    column,
+                    "bad-file",
                     f"file is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
                 )
             ]
@@ -110,13 +116,21 @@ def _feature_findings(path: str, text: str) -> list[Finding]:
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent):
                 found.append(
-                    _finding(path, event.start_mark, "yaml-feature",
-                             f"alias `*{anchor}` is not allowed; write the value out in full")
+                    _finding(
+                        path,
+                        event.start_mark,
+                        "yaml-feature",
+                        f"alias `*{anchor}` is not allowed; write the value out in full",
+                    )
                 )
             elif anchor is not None:
                 found.append(
-                    _finding(path, event.start_mark, "yaml-feature",
-                             f"anchor `&{anchor}` is not allowed; remove it")
+                    _finding(
+                        path,
+                        event.start_mark,
+                        "yaml-feature",
+                        f"anchor `&{anchor}` is not allowed; remove it",
+                    )
                 )
             tag = getattr(event, "tag", None)
             implicit = getattr(event, "implicit", True)
@@ -124,9 +138,13 @@ def _feature_findings(path: str, text: str) -> list[Finding]:
             if tag is not None and explicit and not isinstance(event, yaml.AliasEvent):
                 short = tag.replace("tag:yaml.org,2002:", "!!")
                 found.append(
-                    _finding(path, event.start_mark, "yaml-feature",
-                             f"explicit tag `{short}` is not allowed; remove it "
-                             "(quote the value if it must be text)")
+                    _finding(
+                        path,
+                        event.start_mark,
+                        "yaml-feature",
+                        f"explicit tag `{short}` is not allowed; remove it "
+                        "(quote the value if it must be text)",
+                    )
                 )
     except yaml.MarkedYAMLError:
         pass  # the composer reports the syntax error itself
@@ -145,9 +163,15 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
     except yaml.composer.ComposerError as exc:
         if "single document" in f"{exc.context} {exc.problem}":
             raise LoadError(
-                [_finding(path, exc.problem_mark, "yaml-feature",
-                          "several documents in one file; keep one document per file "
-                          "(remove the second `---`)")]
+                [
+                    _finding(
+                        path,
+                        exc.problem_mark,
+                        "yaml-feature",
+                        "several documents in one file; keep one document per file "
+                        "(remove the second `---`)",
+                    )
+                ]
             ) from None
         raise LoadError([_syntax(path, exc)]) from None
     except yaml.MarkedYAMLError as exc:
@@ -158,7 +182,15 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
         if allow_empty:
             return Document(path, {}, {(): (1, 1)})
         raise LoadError(
-            [Finding(path, 1, 1, "bad-file", "file is empty; write the server's fields, or delete the file")]
+            [
+                Finding(
+                    path,
+                    1,
+                    1,
+                    "bad-file",
+                    "file is empty; write the server's fields, or delete the file",
+                )
+            ]
         )
     doc = Document(path, None)
     findings: list[Finding] = []
@@ -177,7 +209,9 @@ def _syntax(path: str, exc: yaml.MarkedYAMLError) -> Finding:
     problem = exc.problem or "invalid YAML"
     context = f" {exc.context}" if exc.context else ""
     return _finding(
-        path, mark, "yaml-syntax",
+        path,
+        mark,
+        "yaml-syntax",
         f"YAML syntax error: {problem}{context}; check the indentation and quotes here",
     )
 
@@ -199,27 +233,44 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:
         kmark = key_node.start_mark
         kpos = (kmark.line + 1, kmark.column + 1)
         if key_node.tag == _MERGE_TAG:
-            findings.append(_finding(doc.path, kmark, "yaml-feature",
-                                     "merge key `<<` is not allowed; write the keys out"))
+            findings.append(
+                _finding(
+                    doc.path,
+                    kmark,
+                    "yaml-feature",
+                    "merge key `<<` is not allowed; write the keys out",
+                )
+            )
             continue
         if not isinstance(key_node, yaml.ScalarNode):
-            findings.append(_finding(doc.path, kmark, "bad-type",
-                                     "a key must be a plain name, not a list or mapping"))
+            findings.append(
+                _finding(
+                    doc.path, kmark, "bad-type", "a key must be a plain name, not a list or mapping"
+                )
+            )
             continue
         if key_node.tag != STR_TAG:
             kind = _KINDS.get(key_node.tag, "not a string")
             findings.append(
-                _finding(doc.path, kmark, "bad-type",
-                         f"key `{key_node.value}` is read by YAML as {kind}; "
-                         f'quote it ("{key_node.value}") to use it as a name')
+                _finding(
+                    doc.path,
+                    kmark,
+                    "bad-type",
+                    f"key `{key_node.value}` is read by YAML as {kind}; "
+                    f'quote it ("{key_node.value}") to use it as a name',
+                )
             )
             continue
         key = key_node.value
         if key in first:
             findings.append(
-                _finding(doc.path, kmark, "duplicate-key",
-                         f"key `{key}` appears twice (first on line {first[key]}); "
-                         "keep one and remove the other")
+                _finding(
+                    doc.path,
+                    kmark,
+                    "duplicate-key",
+                    f"key `{key}` appears twice (first on line {first[key]}); "
+                    "keep one and remove the other",
+                )
             )
             continue
         first[key] = kpos[0]

@@ -29,8 +29,15 @@ def run(*, repo: Path, files: list[Path], check: bool) -> int:
         if result.encode() == data:
             continue
         if check:
-            findings.append(Finding(path, _first_difference(data.decode(), result), 1, "not-canonical",
-                                    f"not in canonical form; run `gitinv fmt {path}` to rewrite it"))
+            findings.append(
+                Finding(
+                    path,
+                    _first_difference(data.decode(), result),
+                    1,
+                    "not-canonical",
+                    f"not in canonical form; run `gitinv fmt {path}` to rewrite it",
+                )
+            )
         else:
             _write_atomic(repo / path, result)
             changed.append(path)
@@ -40,7 +47,11 @@ def run(*, repo: Path, files: list[Path], check: bool) -> int:
         sys.stdout.write(render(findings, "text", servers=0).rsplit("\n", 2)[0] + "\n")
         sys.stderr.write(
             f"{len(findings)} problem(s); "
-            + ("files were left unchanged where a problem is listed\n" if not check else "nothing was changed\n")
+            + (
+                "files were left unchanged where a problem is listed\n"
+                if not check
+                else "nothing was changed\n"
+            )
         )
         return 1
     if not changed:
@@ -51,8 +62,10 @@ def run(*, repo: Path, files: list[Path], check: bool) -> int:
 def _select(repo: Path, files: list[Path]) -> list[str]:
     if not files:
         wanted = [
-            f.path for f in WorkTree(repo).files()
-            if f.kind == "file" and (
+            f.path
+            for f in WorkTree(repo).files()
+            if f.kind == "file"
+            and (
                 f.path in inventory.CATALOG_FILES
                 or f.path == inventory.SETTINGS_FILE
                 or (f.path.startswith(f"{inventory.SERVERS_DIR}/") and f.path.endswith(".yaml"))
@@ -88,20 +101,31 @@ def _canonical(path: str, data: bytes) -> str | list[Finding]:
     try:
         result = canonical.render(doc, text)
     except canonical.Unplaceable as exc:
-        return [Finding(path, exc.line, 1, "not-canonical", f"cannot rewrite safely: {exc.message}")]
+        return [
+            Finding(path, exc.line, 1, "not-canonical", f"cannot rewrite safely: {exc.message}")
+        ]
     again = load_bytes(path, result.encode(), allow_empty=not is_server)
     if _comparable(again.value) != _comparable(doc.value) or len(canonical.comments(result)) != len(
         canonical.comments(text)
     ):
-        return [Finding(path, 1, 1, "not-canonical",
-                        "cannot rewrite safely: the canonical form would change a value or a comment; "
-                        "please report this file")]
+        return [
+            Finding(
+                path,
+                1,
+                1,
+                "not-canonical",
+                "cannot rewrite safely: the canonical form would change a value or a comment; "
+                "please report this file",
+            )
+        ]
     return result
 
 
 def _schema_problems(path: str, doc: Document) -> list[Finding]:
     if not isinstance(doc.value, dict):
-        return [Finding(path, 1, 1, "bad-type", "top level must be a mapping; fix it before formatting")]
+        return [
+            Finding(path, 1, 1, "bad-type", "top level must be a mapping; fix it before formatting")
+        ]
     if path.startswith(f"{inventory.SERVERS_DIR}/"):
         return validate(models.Server, doc.value, doc)[1]
     if path == inventory.SETTINGS_FILE:
@@ -113,8 +137,14 @@ def _schema_problems(path: str, doc: Document) -> list[Finding]:
     problems: list[Finding] = []
     for name, attrs in doc.value.items():
         if not isinstance(attrs, dict):
-            problems.append(Finding(path, *doc.position((name,)), "bad-type",
-                                    f"entry `{name}` must be a mapping; fix it before formatting"))
+            problems.append(
+                Finding(
+                    path,
+                    *doc.position((name,)),
+                    "bad-type",
+                    f"entry `{name}` must be a mapping; fix it before formatting",
+                )
+            )
         else:
             problems.extend(validate(model, attrs, doc, (name,))[1])
     return problems
