@@ -7,6 +7,7 @@ runs in the loading workers. `unique` holds the rules across servers.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,19 @@ IPKey = tuple[int, int]  # (version, integer): one address however it is written
 
 
 def ip_key(text: str) -> IPKey:
-    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the same as its IPv4 address."""
+    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the same as its IPv4 address.
+
+    `text` is an address the model has already accepted; inet_pton only computes it.
+    """
+    try:
+        if ":" not in text:
+            return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+        value = int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+        if value >> 32 == 0xFFFF:
+            return 4, value & 0xFFFFFFFF
+        return 6, value
+    except OSError:
+        pass
     addr = ipaddress.ip_address(text)
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import checks, models
-from gitinv.loader import MAX_BYTES, LoadError, Pos, load_bytes
+from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
 from gitinv.source import INVENTORY, GitRevision, Source, SourceFile, WorkTree
@@ -89,7 +89,8 @@ def parse_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Find
         return None, [Finding(path, 1, 1, "bad-path", where)]
     group, name = where
     try:
-        doc = load_bytes(path, data)
+        text = decode(path, data)
+        doc = fast_load(path, text) or load_text(path, text)
     except LoadError as exc:
         return None, exc.findings
     if not isinstance(doc.value, dict):

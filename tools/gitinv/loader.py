@@ -7,6 +7,7 @@ expanded. Every key and value keeps its 1-based line and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,3 +278,70 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:
         doc.key_positions[(*loc, key)] = kpos
         result[key] = _walk(value_node, (*loc, key), doc, findings)
     return result
+
+
+# A fast path for the common shape of a server file (`key: value` lines and two-space
+# block lists of plain ASCII scalars): the same Document libyaml would give, without
+# libyaml. Anything else, or anything doubtful, returns None and takes the full path.
+_FAST_LINE = re.compile(r"([a-z_]+):(?: (\[\]|[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?))?")
+_FAST_ITEM = re.compile(r"  - ([^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?)")
+_FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\t\r\\]|^---|^\.\.\.", re.MULTILINE)
+_resolver = yaml.resolver.Resolver()
+# Only a scalar starting with one of these can resolve to anything but a string.
+_IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
+
+
+def _fast_scalar(text: str) -> Any:
+    if text[0] not in _IMPLICIT_FIRST:
+        return text
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if tag == STR_TAG:
+        return text
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    return Typed(_KINDS.get(tag, "not a string"), text)
+
+
+def fast_load(path: str, text: str) -> Document | None:
+    if not text.endswith("\n") or not text.isascii() or _FAST_REJECT.search(text):
+        return None
+    lines = text.split("\n")
+    lines.pop()
+    value: dict[str, Any] = {}
+    doc = Document(path, value, {(): (1, 1)})
+    positions = doc.positions
+    keys = doc.key_positions
+    current: list[Any] | None = None
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("  - "):
+            item = _FAST_ITEM.fullmatch(line)
+            if current is None or item is None:
+                return None
+            loc = (key, len(current))
+            if not current:
+                positions[(key,)] = (number, 3)
+            positions[loc] = (number, 5)
+            current.append(_fast_scalar(item.group(1)))
+            continue
+        if current is not None and not current:
+            return None  # `key:` with no items: null, left to the full path
+        match = _FAST_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, raw = match.group(1), match.group(2)
+        if key in value or (raw is not None and ": " in raw):
+            return None
+        keys[(key,)] = (number, 1)
+        if raw is None:
+            current = value[key] = []
+        elif raw == "[]":
+            current = None
+            positions[(key,)] = (number, len(key) + 3)
+            value[key] = []
+        else:
+            current = None
+            positions[(key,)] = (number, len(key) + 3)
+            value[key] = _fast_scalar(raw)
+    if not value or (current is not None and not current):
+        return None
+    return doc
