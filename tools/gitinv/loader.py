@@ -311,7 +311,8 @@ def fast_load(path: str, text: str) -> Document | None:
     doc = Document(path, value, {(): (1, 1)})
     positions = doc.positions
     keys = doc.key_positions
-    current: list[Any] | None = None
+    current: list[Any] | None = None  # the block list being read, under `key`
+    key = ""
     for number, line in enumerate(lines, start=1):
         if line.startswith("  - "):
             item = _FAST_ITEM.fullmatch(line)
