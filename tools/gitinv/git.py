@@ -27,14 +27,18 @@ def open_repo(root: Path) -> git.Repo:
     try:
         return git.Repo(root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitinvError(f"{root} is not a git repository; run `git init` or pass -C PATH") from None
+        raise GitinvError(
+            f"{root} is not a git repository; run `git init` or pass -C PATH"
+        ) from None
 
 
 def resolve_commit(root: Path, rev: str) -> str:
     """The full commit id `rev` names, or a clear error."""
     repo = open_repo(root)
     try:
-        return str(repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"))
+        return str(
+            repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        )
     except git.GitCommandError:
         raise GitinvError(
             f"unknown revision `{rev}`; name a branch, tag or commit that exists here "
@@ -70,7 +74,7 @@ def read_blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
     pos = 0
     while pos < len(raw):
         header_end = raw.index(b"\n", pos)
-        sha, kind, size = raw[pos:header_end].decode().split()
+        sha, _kind, size = raw[pos:header_end].decode().split()
         start = header_end + 1
         blobs[sha] = raw[start : start + int(size)]
         pos = start + int(size) + 1
