@@ -9,7 +9,7 @@ import pytest
 from eco_helpers import FIXTURE, git
 
 from gitinv import csvimport, exports, inventory
-from gitinv.commands import import_csv
+from gitinv.commands import fmt, import_csv
 
 HEADER = "name,group,component,ip,dc,environment,type,state,tags,description\n"
 
@@ -147,6 +147,7 @@ def test_quoting_keeps_strings(eco_repo: Path, tmp_path: Path) -> None:
     inv = inventory.load(eco_repo)
     assert inv.ok
     assert inv.servers["odd"].fields["description"] == "yes: #1\nsecond line"
+    assert fmt.run(repo=eco_repo, files=[], check=True) == 0  # written canonical
 
 
 def test_missing_and_unreadable_files(eco_repo: Path, tmp_path: Path) -> None:
@@ -171,7 +172,7 @@ def test_empty_rows_are_skipped(
 
 def test_scalar_quoting() -> None:
     for text in ["yes", "123", "a: b", "a #b", "@x", " lead", "x\ny", "null", "[x]", "é"]:
-        rendered = csvimport.server_yaml({"description": text})
+        rendered = csvimport.server_yaml("inventory/servers/g/n.yaml", {"description": text})
         import yaml
 
         assert yaml.safe_load(rendered) == {"description": text}

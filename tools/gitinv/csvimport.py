@@ -10,14 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from gitinv import canonical
 from gitinv.exports import COLUMNS, unneutralise
-from gitinv.models import SERVER_FIELDS
 
 #: NetBox device-export column names and the field each fills.
 ALIASES: dict[str, str] = {
@@ -50,37 +47,13 @@ class NewServer:
         return f"inventory/servers/{self.group}/{self.name}.yaml"
 
     def yaml(self) -> str:
-        return server_yaml(self.fields)
+        return server_yaml(self.path, self.fields)
 
 
-def _plain_ok(text: str) -> bool:
-    """Whether ``text`` reads back as the same string when written unquoted."""
-    if not text or text != text.strip() or "\n" in text:
-        return False
-    try:
-        return bool(yaml.safe_load(f"k: {text}") == {"k": text})
-    except yaml.YAMLError:
-        return False
-
-
-def yaml_scalar(text: str) -> str:
-    # A JSON string is a YAML double-quoted scalar with the same value.
-    return text if _plain_ok(text) else json.dumps(text, ensure_ascii=False)
-
-
-def server_yaml(fields: dict[str, Any]) -> str:
-    """A server file in the canonical form: schema key order, block list of sorted tags."""
-    lines: list[str] = []
-    for key in SERVER_FIELDS:
-        value = fields.get(key)
-        if value in (None, "", []):
-            continue
-        if isinstance(value, list):
-            lines.append(f"{key}:")
-            lines.extend(f"  - {yaml_scalar(item)}" for item in value)
-        else:
-            lines.append(f"{key}: {yaml_scalar(value)}")
-    return "\n".join(lines) + "\n"
+def server_yaml(path: str, fields: dict[str, Any]) -> str:
+    """A new server file in the canonical form of ``gitinv fmt``; empty values left out."""
+    present = {key: value for key, value in fields.items() if value not in (None, "", [])}
+    return "\n".join(line.text for line in canonical.lines_for(path, present)) + "\n"
 
 
 def _column(header: str) -> str:
