@@ -111,8 +111,14 @@ def schema(obj: Context, check: bool) -> None:
 
 @cli.command()
 @click.argument("lookups", nargs=-1, metavar="[LOOKUP]...")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="table: aligned columns; json and csv as export writes them.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table: aligned columns; json and csv as export writes them.",
+)
 @click.option("--rev", metavar="REV", help="Query this git revision instead of the working tree.")
 @pass_ctx
 def query(obj: Context, lookups: tuple[str, ...], fmt: str, rev: str | None) -> None:
@@ -135,11 +141,18 @@ def query(obj: Context, lookups: tuple[str, ...], fmt: str, rev: str | None) -> 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(["ansible", "csv", "json"]), metavar="ansible|csv|json")
-@click.option("--include-decommissioned", is_flag=True,
-              help="ansible: keep decommissioned servers (left out by default).")
+@click.option(
+    "--include-decommissioned",
+    is_flag=True,
+    help="ansible: keep decommissioned servers (left out by default).",
+)
 @click.option("--rev", metavar="REV", help="Export this git revision instead of the working tree.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
 @pass_ctx
 def export(
     obj: Context, kind: str, include_decommissioned: bool, rev: str | None, output: Path | None
@@ -159,16 +172,26 @@ def export(
     """
     from gitinv.commands import export as command
 
-    _exit(command.run(repo=obj.repo, kind=kind, include_decommissioned=include_decommissioned,
-                      rev=rev, output=output))
+    _exit(
+        command.run(
+            repo=obj.repo,
+            kind=kind,
+            include_decommissioned=include_decommissioned,
+            rev=rev,
+            output=output,
+        )
+    )
 
 
 @cli.command("import")
 @click.argument("kind", type=click.Choice(["csv"]), metavar="csv")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--group", metavar="G", help="Group of the rows whose group cell is empty.")
-@click.option("--request", is_flag=True,
-              help="Put the new files on a change-request branch instead of the working tree.")
+@click.option(
+    "--request",
+    is_flag=True,
+    help="Put the new files on a change-request branch instead of the working tree.",
+)
 @click.option("--comment", metavar="TEXT", help="With --request: why (the commit message).")
 @pass_ctx
 def import_(
