@@ -176,3 +176,36 @@ def test_scalar_quoting() -> None:
         import yaml
 
         assert yaml.safe_load(rendered) == {"description": text}
+
+
+def test_existing_problems_block_the_import(
+    eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (eco_repo / "inventory/servers/web/web02.yaml").write_text("state: planned\n")
+    text = HEADER + "n1,data,redis,10.1.0.201,fra1,staging,,planned,,\n"
+    assert run_import(eco_repo, tmp_path, text) == 1
+    assert not (eco_repo / "inventory/servers/data/n1.yaml").exists()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("inventory: missing-field: inventory/servers/web/web02.yaml:1:1: ")
+    assert err[-1] == (
+        "gitinv: 0 bad row(s) in in.csv (and the inventory has problems of its own: "
+        "see gitinv validate); nothing imported"
+    )
+
+
+def test_request_is_not_available_yet(eco_repo: Path, tmp_path: Path) -> None:
+    from gitinv.errors import GitinvError
+
+    with pytest.raises(GitinvError) as err:
+        run_import(eco_repo, tmp_path, HEADER, request=True)
+    assert err.value.exit_code == 2
+    assert "--request is not available yet" in str(err.value)
+
+
+def test_crlf_inside_a_quoted_cell(eco_repo: Path, tmp_path: Path) -> None:
+    text = HEADER.replace("\n", "\r\n") + (
+        'n1,data,redis,10.1.0.201,fra1,staging,,planned,,"two\r\nlines"\r\n'
+    )
+    (tmp_path / "crlf.csv").write_bytes(text.encode())
+    assert import_csv.run(repo=eco_repo, file=tmp_path / "crlf.csv") == 0
+    assert inventory.load(eco_repo).servers["n1"].fields["description"] == "two\r\nlines"

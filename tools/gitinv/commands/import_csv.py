@@ -97,8 +97,16 @@ def run(
     request: bool = False,
     comment: str | None = None,
 ) -> int:
+    if request:
+        # The change-request commands (gitinv request) are not part of this build yet.
+        raise GitinvError(
+            "import --request is not available yet: import without it, then commit the "
+            "new files on a branch and open a pull request",
+            2,
+        )
     try:
-        text = file.read_text(encoding="utf-8")
+        # Bytes, not text mode: the csv module reads line ends inside quoted cells itself.
+        text = file.read_bytes().decode("utf-8")
     except FileNotFoundError as exc:
         raise GitinvError(f"{file}: no such file", 2) from exc
     except UnicodeDecodeError as exc:
@@ -113,17 +121,16 @@ def run(
         for problem in sorted(problems, key=lambda p: (p.row, p.code, p.message)):
             print(format_problem(source, problem), file=sys.stderr)
         rows = len({p.row for p in problems if p.row})
-        print(f"gitinv: {rows} bad row(s) in {source}; nothing imported", file=sys.stderr)
+        own = (
+            " (and the inventory has problems of its own: see gitinv validate)"
+            if any(not p.row for p in problems)
+            else ""
+        )
+        print(f"gitinv: {rows} bad row(s) in {source}{own}; nothing imported", file=sys.stderr)
         return 1
     if not servers:
         print(f"gitinv: {file} has no rows; nothing imported", file=sys.stderr)
         return 0
-    if request:
-        raise GitinvError(
-            "import --request needs the change-request commands; "
-            "import without it and run gitinv request",
-            2,
-        )
     write(repo, servers)
     print(f"Imported {len(servers)} server(s):")
     for server in servers:
