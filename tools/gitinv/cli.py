@@ -190,7 +190,7 @@ def export(
 @click.option(
     "--request",
     is_flag=True,
-    help="Put the new files on a change-request branch instead of the working tree.",
+    help="Put the new files on a change-request branch (not available yet).",
 )
 @click.option("--comment", metavar="TEXT", help="With --request: why (the commit message).")
 @pass_ctx
