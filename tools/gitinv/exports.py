@@ -33,10 +33,12 @@ ANSIBLE_GROUPS: tuple[tuple[str, str], ...] = (
 #: Prefix of host variables: plain names such as ``environment`` or ``tags``
 #: are Ansible play keywords and would draw "reserved name" warnings.
 HOSTVAR_PREFIX = "gitinv_"
+_HOSTVARS = tuple((column, HOSTVAR_PREFIX + column) for column in COLUMNS if column != "name")
 
 # A spreadsheet reads a cell starting with one of these as a formula. Leading
 # apostrophes are included so that escaping stays reversible (see below).
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_RISKY_START = frozenset("'=+-@\t\r")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 _GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
 
@@ -57,12 +59,10 @@ def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
     Built row by row: ``json.dumps`` with ``indent`` falls back to the slow
     pure-Python encoder, several seconds for 100,000 servers.
     """
+    if not rows:
+        return '{"count": 0, "results": []}\n'
     lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
-    return (
-        f'{{"count": {len(rows)}, "results": [\n{lines}\n]}}\n'
-        if rows
-        else ('{"count": 0, "results": []}\n')
-    )
+    return f'{{"count": {len(rows)}, "results": [\n{lines}\n]}}\n'
 
 
 def ansible_json(inventory: Inventory, include_decommissioned: bool = False) -> str:
@@ -87,9 +87,9 @@ def unneutralise(cell: str) -> str:
 def csv_cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
-        value = ",".join(str(item) for item in value)
-    return neutralise(str(value))
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    # Most cells start with a letter or digit: skip the pattern for those.
+    return neutralise(text) if text[:1] in _RISKY_START else text
 
 
 def rows_csv(rows: Iterable[Mapping[str, Any]]) -> str:
@@ -126,7 +126,7 @@ def ansible_inventory(inventory: Inventory, include_decommissioned: bool = False
             continue
         name = row["name"]
         hostvars[name] = {"ansible_host": row["ip"]} | {
-            HOSTVAR_PREFIX + key: value for key, value in row.items() if key != "name"
+            var: row[column] for column, var in _HOSTVARS
         }
         for key, prefix in ANSIBLE_GROUPS:
             value = row[key]

@@ -139,4 +139,6 @@ def matches(row: Row, lookups: Sequence[Lookup]) -> bool:
 
 
 def select(rows: Iterable[Row], lookups: Sequence[Lookup]) -> list[Row]:
+    if not lookups:
+        return list(rows)
     return [row for row in rows if matches(row, lookups)]
