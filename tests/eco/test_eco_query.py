@@ -140,6 +140,13 @@ def test_command_formats(eco_repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     ]
 
 
+def test_command_no_match(eco_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert query_cmd.run(repo=eco_repo, lookups=["name=zzz"], fmt="json") == 0
+    assert json.loads(capsys.readouterr().out) == {"count": 0, "results": []}
+    assert query_cmd.run(repo=eco_repo, lookups=["name=zzz"], fmt="table") == 0
+    assert capsys.readouterr().out.split() == list(exports.COLUMNS)
+
+
 def test_command_rev(eco_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (eco_repo / "inventory/servers/web/web01.yaml").unlink()
     assert query_cmd.run(repo=eco_repo, lookups=["group=web"], fmt="csv", rev="HEAD") == 0
