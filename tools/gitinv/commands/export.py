@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def run(
     output: Path | None = None,
 ) -> int:
     inv = inventory.load(repo, rev, progress=sys.stderr.isatty())
+    # The inventory lives until exit: keep the collector from rescanning its
+    # 100,000s of objects each time the rows below allocate (a third of the time).
+    gc.freeze()
     if inv.findings:
         # An export feeds other tools: a partial one would silently drop servers.
         sys.stderr.write(report.render(inv.findings, "text", servers=len(inv.servers)))
