@@ -40,9 +40,11 @@ class FileChange:
 
 @dataclass(frozen=True, slots=True)
 class TreeEntry:
-    path: str
     mode: str
+    kind: str  # blob, tree, commit
     sha: str
+    size: int  # -1 where git gives none
+    path: str
 
 
 @dataclass(slots=True)
@@ -64,12 +66,16 @@ class Signature:
     email: str
 
 
+def open_repo(root: Path) -> git.Repo:
+    try:
+        return git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitinvError(f"{root} is not a git repository; run `git init` or pass -C PATH") from None
+
+
 @contextmanager
 def _open(root: Path) -> Iterator[Any]:
-    try:
-        repo = git.Repo(root)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitinvError(f"{root} is not a git repository") from None
+    repo = open_repo(root)
     try:
         yield repo
     finally:
@@ -105,12 +111,18 @@ def is_repo(root: Path) -> bool:
         return False
 
 
-def rev_parse(root: Path, rev: str) -> str:
-    """The commit id of `rev`; GitinvError (exit 2) when it is not a commit."""
+def resolve_commit(root: Path, rev: str) -> str:
+    """The full commit id `rev` names, or a clear error."""
     sha = try_rev_parse(root, rev)
     if sha is None:
-        raise GitinvError(f"unknown revision {rev!r}")
+        raise GitinvError(
+            f"unknown revision `{rev}`; name a branch, tag or commit that exists here "
+            "(`git log --oneline` lists them)"
+        )
     return sha
+
+
+rev_parse = resolve_commit
 
 
 def try_rev_parse(root: Path, rev: str) -> str | None:
@@ -131,17 +143,17 @@ def current_branch(root: Path) -> str | None:
     return out.decode().strip() if status == 0 else None
 
 
-def ls_tree(root: Path, rev: str, prefix: str = "inventory") -> list[TreeEntry]:
-    """Every blob under `prefix` in the tree of `rev` (recursive)."""
-    out = _run(root, "ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix)[1]
+def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]:
+    """Every entry below `path` at `commit`, recursively, with blob sizes."""
+    out = _run(root, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", path)[1]
     entries = []
     for record in out.split(b"\0"):
         if not record:
             continue
-        meta, _, path = record.partition(b"\t")
-        mode, kind, sha = meta.decode().split()
-        if kind == "blob":
-            entries.append(TreeEntry(path.decode("utf-8", "surrogateescape"), mode, sha))
+        meta, _, name = record.partition(b"\t")
+        mode, kind, sha, size = meta.decode().split()
+        entries.append(TreeEntry(mode, kind, sha, int(size) if size != "-" else -1,
+                                 name.decode("utf-8", "surrogateescape")))
     return entries
 
 
@@ -216,6 +228,22 @@ def diff_tree(root: Path, base: str, head: str, prefix: str = "inventory") -> li
     files: list[FileChange] = []
     _parse_raw(out.split(b"\0"), 0, files)
     return files
+
+
+def diff_worktree(root: Path, base: str, prefix: str = "inventory") -> list[FileChange]:
+    """Tracked paths under `prefix` whose working-tree content differs from `base`.
+
+    A path still present has `new` None and a non-zero `new_mode`: read it from disk."""
+    out = _run(root, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", prefix)[1]
+    files: list[FileChange] = []
+    _parse_raw(out.split(b"\0"), 0, files)
+    return files
+
+
+def untracked(root: Path, prefix: str = "inventory") -> list[str]:
+    """Files under `prefix` git does not track yet (ignored files left out)."""
+    out = _run(root, "ls-files", "-z", "--others", "--exclude-standard", "--", prefix)[1]
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
 _LOG_FORMAT = "%x1e%H%x00%P%x00%cI%x00%an%x00%ae%x00%s"
