@@ -276,6 +276,13 @@ def log_first_parent(root: Path, rev: str, prefix: str = "inventory",
     return commits
 
 
+def first_parent_subjects(root: Path, rev: str) -> list[tuple[str, str]]:
+    """(commit id, subject) along the first-parent line of `rev`, newest first."""
+    out = _run(root, "log", "--first-parent", "--format=%H%x00%s", rev, "--")[1]
+    pairs = (line.split(b"\0", 1) for line in out.splitlines() if line)
+    return [(sha.decode(), subject.decode("utf-8", "replace")) for sha, subject in pairs]
+
+
 def merge_base(root: Path, a: str, b: str) -> str | None:
     status, out, _ = _run(root, "merge-base", a, b, ok=(0, 1))
     return out.decode().strip() if status == 0 else None
