@@ -70,7 +70,7 @@ def _ip_key(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     try:
-        return str(checks.normalise_ip(value))
+        return repr(checks.ip_key(value))
     except ValueError:
         return value
 
@@ -150,22 +150,22 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, str]) -> list[Open
 
 
 class MainIndex:
-    """Main's valid servers by name and by normalised IP, built once per queue."""
+    """Main's valid servers by name and by normalised IP, and its rules, built once per queue."""
 
     def __init__(self, inv: inventory.Inventory) -> None:
         self.inv = inv
         self.by_name = inv.servers
         # Catalog files main cannot read: references into them are not checked.
-        self.broken: set[str] = set()
+        broken: set[str] = set()
         for finding in inv.findings:
             kind = classify(finding.file)
             if finding.code in checks.FILE_LEVEL and kind and kind[0] in CATALOG_NAMES:
-                self.broken.add(kind[0])
-        self.by_ip: dict[str, list[inventory.ServerRecord]] = defaultdict(list)
+                broken.add(kind[0])
+        self.rules = checks.Rules(inv.catalogs, broken)
+        self.by_ip: dict[checks.IPKey, list[inventory.ServerRecord]] = defaultdict(list)
         for record in inv.servers.values():
-            key = _ip_key(record.fields.get("ip"))
-            if key:
-                self.by_ip[key].append(record)
+            if record.ip_key is not None:
+                self.by_ip[record.ip_key].append(record)
 
 
 def _needs_full_check(b: OpenBranch) -> bool:
@@ -201,13 +201,16 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
             if isinstance(where, str):
                 continue
             record = inventory.ServerRecord(where[1], where[0], f.path, {}, {})
+        else:
+            findings.extend(index.rules.check_server(record))
         subset[record.path] = record
         near = [index.by_name.get(record.name)]
-        near += index.by_ip.get(_ip_key(record.fields.get("ip")) or "", [])
+        if record.ip_key is not None:
+            near += index.by_ip.get(record.ip_key, [])
         for other in near:
             if other is not None and other.path not in gone:
                 subset[other.path] = other
-    findings.extend(checks.check(list(subset.values()), index.inv.catalogs, index.broken))
+    findings.extend(checks.unique(list(subset.values())))
     return sorted(set(findings))
 
 
