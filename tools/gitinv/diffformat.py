@@ -84,9 +84,9 @@ def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
 def _md_table(c: Change) -> list[str]:
     out = ["| | field | current | requested |", "|---|---|---|---|"]
     for key, old, new, changed in _rows(c):
-        mark = "✏️" if changed else ""
+        mark = "| ✏️ |" if changed else "| |"
         req = f"**{md_cell(new)}**" if changed else md_cell(new)
-        out.append(f"| {mark} | {md_cell(key)} | {md_cell(old)} | {req} |")
+        out.append(f"{mark} {md_cell(key)} | {md_cell(old)} | {req} |")
     return out
 
 

@@ -360,9 +360,16 @@ def commit_for_tree(root: Path, tree: str, parents: list[str], message: str) -> 
     return _text(root, *args, "-m", message)
 
 
-def create_branch(root: Path, branch: str, sha: str) -> None:
-    """Create refs/heads/BRANCH at `sha`; fails if the branch exists."""
-    _run(root, "update-ref", f"refs/heads/{branch}", sha, "")
+def create_branch(root: Path, branch: str, sha: str, replace: str | None = None) -> None:
+    """Point refs/heads/BRANCH at `sha`: a new branch, or one still at `replace`."""
+    _run(root, "update-ref", f"refs/heads/{branch}", sha, replace or "")
+
+
+def unmerged_count(root: Path, upstream: str, branch: str) -> int:
+    """How many commits of `branch` have no equivalent change in `upstream` (`git cherry`),
+    so a branch merged by squash counts as merged."""
+    out = _text(root, "cherry", upstream, branch)
+    return sum(1 for line in out.splitlines() if line.startswith("+"))
 
 
 def delete_branch(root: Path, branch: str) -> None:

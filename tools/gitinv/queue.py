@@ -112,7 +112,8 @@ def open_refs(root: Path, main_ref: str, remote: str | None, local_requests: boo
     main_name = main_ref.rsplit("/", 1)[-1]
     if local_requests:
         for ref in git.branches(root, "refs/heads/request", no_merged=main_ref):
-            found[ref[len("refs/heads/"):]] = ref
+            if git.unmerged_count(root, main_ref, ref):
+                found[ref[len("refs/heads/"):]] = ref
     if remote:
         prefix = f"refs/remotes/{remote}/"
         for ref in git.branches(root, prefix.rstrip("/"), no_merged=main_ref):

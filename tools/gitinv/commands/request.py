@@ -53,10 +53,15 @@ def run(*, repo: Path, action: str, target: str, group: str | None = None,
         plan = _revert(repo, base, main_ref, target)
     else:
         plan = _server_plan(repo, base, action, target, group, updates)
-    for ref in (f"refs/heads/{plan.branch}", f"refs/remotes/{origin}/{plan.branch}"):
-        if git.ref_exists(repo, ref):
-            return _refuse(f"branch {plan.branch} already exists ({ref}); an earlier request "
-                           "is still open: update or close it first")
+    if origin and git.ref_exists(repo, f"refs/remotes/{origin}/{plan.branch}"):
+        return _refuse(f"branch {plan.branch} is already on {origin}: an earlier request is "
+                       "still open; update or close its pull request first")
+    stale = None
+    if git.ref_exists(repo, f"refs/heads/{plan.branch}"):
+        stale = git.resolve_commit(repo, f"refs/heads/{plan.branch}")
+        if git.unmerged_count(repo, base, stale):
+            return _refuse(f"local branch {plan.branch} holds an earlier request not merged "
+                           f"yet; push it, or delete it with `git branch -D {plan.branch}`")
     message = f"{plan.subject}\n\n{plan.note}{comment.strip()}\n"
     if reviewer:
         message += f"\nRequested-reviewer: {reviewer}\n"
@@ -76,7 +81,7 @@ def run(*, repo: Path, action: str, target: str, group: str | None = None,
     if result.findings:
         sys.stdout.write(report.render(result.findings, "text", servers=len(result.servers)))
         return _refuse("the change would make the inventory invalid (see above); nothing created")
-    git.create_branch(repo, plan.branch, commit)
+    git.create_branch(repo, plan.branch, commit, replace=stale)
     sys.stdout.write(f"created branch {plan.branch} from {main_ref.split('/', 2)[-1]} "
                      f"({base[:10]}), commit {commit[:10]}\n")
     sys.stdout.write(render_text(change))
