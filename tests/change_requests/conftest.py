@@ -14,14 +14,14 @@ import pytest
 CATALOGS = {
     "components.yaml": "nginx:\n  description: Web server\npostgres: {}\n",
     "datacenters.yaml": "fra1:\n  location: Frankfurt\n  prefixes:\n    - 10.1.0.0/16\n"
-                        "ams1:\n  prefixes:\n    - 10.2.0.0/16\n",
+    "ams1:\n  prefixes:\n    - 10.2.0.0/16\n",
     "environments.yaml": "production: {}\nstaging: {}\n",
     "types.yaml": "vm: {}\nbaremetal: {}\n",
     "tags.yaml": "frontend: {}\npci: {}\n",
     "groups.yaml": "platform:\n  moderators:\n    - '@acme/platform'\n"
-                   "data:\n  moderators:\n    - '@acme/dba'\n    - '@carol'\n",
+    "data:\n  moderators:\n    - '@acme/dba'\n    - '@carol'\n",
     "settings.yaml": "repository: https://github.com/acme/inventory\n"
-                     "admins:\n  - '@acme/inventory-admins'\n",
+    "admins:\n  - '@acme/inventory-admins'\n",
 }
 
 
@@ -34,7 +34,9 @@ def server(ip: str, state: str = "active", component: str = "nginx", **extra: st
 
 
 SERVERS = {
-    "platform/web01.yaml": server("10.1.0.1", tags="[]").replace("tags: []\n", "tags:\n  - frontend\n")
+    "platform/web01.yaml": server("10.1.0.1", tags="[]").replace(
+        "tags: []\n", "tags:\n  - frontend\n"
+    )
     + "description: Public web frontend\n",
     "platform/web02.yaml": server("10.1.0.2"),
     "data/db01.yaml": server("10.1.0.10", component="postgres"),
@@ -49,8 +51,12 @@ PEOPLE = {
 
 def identity(who: str) -> dict[str, str]:
     name, email = PEOPLE[who]
-    return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
-            "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
 
 
 @dataclass
@@ -60,8 +66,9 @@ class Clone:
 
     def git(self, *args: str) -> str:
         env = {**os.environ, **identity(self.who)}
-        out = subprocess.run(["git", *args], cwd=self.path, env=env, check=True,
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            ["git", *args], cwd=self.path, env=env, check=True, capture_output=True, text=True
+        )
         return out.stdout.strip()
 
     def write(self, rel: str, text: str) -> None:
@@ -83,7 +90,7 @@ class Hub:
     next_pr: int = 1
 
     def merge(self, branch: str, *, squash: bool = False, title: str | None = None) -> int:
-        """Merge origin/BRANCH into main in the moderator's clone as GitHub does; return the PR number."""
+        """Merge origin/BRANCH into main as GitHub does (moderator clone); return the PR number."""
         number = self.next_pr
         self.next_pr += 1
         mod = self.moderator
@@ -96,8 +103,14 @@ class Hub:
             mod.git("merge", "-q", "--squash", f"origin/{branch}")
             mod.git("commit", "-q", f"--author={author}", "-m", f"{subject} (#{number})")
         else:
-            mod.git("merge", "-q", "--no-ff", f"origin/{branch}",
-                    "-m", f"Merge pull request #{number} from acme/{branch}")
+            mod.git(
+                "merge",
+                "-q",
+                "--no-ff",
+                f"origin/{branch}",
+                "-m",
+                f"Merge pull request #{number} from acme/{branch}",
+            )
         mod.git("push", "-q", "origin", "main")
         mod.git("push", "-q", "origin", "--delete", branch)
         return number
@@ -108,7 +121,7 @@ def _git_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     config = home / "gitconfig"
-    config.write_text("[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n")
+    config.write_text('[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n')
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -122,8 +135,9 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
     remote.parent.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
     seed = Clone(tmp_path / "seed", "seed")
-    subprocess.run(["git", "clone", "-q", str(remote), str(seed.path)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", str(remote), str(seed.path)], check=True, capture_output=True
+    )
     for name, text in CATALOGS.items():
         seed.write(f"inventory/{name}", text)
     for rel, text in SERVERS.items():
@@ -133,7 +147,8 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
     clones = {}
     for who in ("requester", "moderator"):
         path = tmp_path / who
-        subprocess.run(["git", "clone", "-q", str(remote), str(path)], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "clone", "-q", str(remote), str(path)], check=True, capture_output=True
+        )
         clones[who] = Clone(path, who)
     yield Hub(remote, clones["requester"], clones["moderator"])

@@ -47,16 +47,39 @@ def test_pending_clean_queue(hub: Hub, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_pending_two_clashing_branches(hub: Hub, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _ask(hub, "add", "web03", group="platform",
-                sets=("component=nginx", "ip=10.1.0.3", "dc=fra1", "environment=production",
-                      "state=planned")) == 0
+    assert (
+        _ask(
+            hub,
+            "add",
+            "web03",
+            group="platform",
+            sets=(
+                "component=nginx",
+                "ip=10.1.0.3",
+                "dc=fra1",
+                "environment=production",
+                "state=planned",
+            ),
+        )
+        == 0
+    )
     # A web-editor branch claiming the same IP and touching web01 too.
-    _push_branch(hub, "patch-1", {
-        "inventory/servers/platform/web04.yaml": server("10.1.0.3"),
-    }, "Create web04.yaml")
-    _push_branch(hub, "patch-2", {
-        "inventory/servers/platform/web01.yaml": server("10.1.0.1", state="offline"),
-    }, "Update web01.yaml")
+    _push_branch(
+        hub,
+        "patch-1",
+        {
+            "inventory/servers/platform/web04.yaml": server("10.1.0.3"),
+        },
+        "Create web04.yaml",
+    )
+    _push_branch(
+        hub,
+        "patch-2",
+        {
+            "inventory/servers/platform/web01.yaml": server("10.1.0.1", state="offline"),
+        },
+        "Update web01.yaml",
+    )
     assert _ask(hub, "update", "web01", sets=("state=maintenance",)) == 1  # patch-2 holds web01
     capsys.readouterr()
     assert pending.run(repo=hub.moderator.path, fmt="text") == 1
@@ -68,26 +91,46 @@ def test_pending_two_clashing_branches(hub: Hub, capsys: pytest.CaptureFixture[s
     assert "### Conflicts" in capsys.readouterr().out
 
 
-def test_pending_invalid_and_conflicting_with_main(hub: Hub, capsys: pytest.CaptureFixture[str]) -> None:
-    _push_branch(hub, "bad-ip", {
-        "inventory/servers/platform/web02.yaml": server("10.1.0.1"),  # web01's IP
-    }, "Give web02 web01's IP")
-    _push_branch(hub, "bad-catalog", {
-        "inventory/tags.yaml": "frontend: {}\n",  # drops pci... unused; and adds nothing
-        "inventory/servers/platform/web05.yaml": server("10.1.0.5", tags="[pci]"),
-    }, "Remove pci tag, add web05 with it")
+def test_pending_invalid_and_conflicting_with_main(
+    hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _push_branch(
+        hub,
+        "bad-ip",
+        {
+            "inventory/servers/platform/web02.yaml": server("10.1.0.1"),  # web01's IP
+        },
+        "Give web02 web01's IP",
+    )
+    _push_branch(
+        hub,
+        "bad-catalog",
+        {
+            "inventory/tags.yaml": "frontend: {}\n",  # drops pci... unused; and adds nothing
+            "inventory/servers/platform/web05.yaml": server("10.1.0.5", tags="[pci]"),
+        },
+        "Remove pci tag, add web05 with it",
+    )
     assert _ask(hub, "update", "db01", sets=("state=offline",)) == 0
-    _push_branch(hub, "stale-db01", {
-        "inventory/servers/data/db01.yaml": server("10.1.0.10", component="postgres",
-                                                   state="maintenance"),
-    }, "db01 maintenance")
+    _push_branch(
+        hub,
+        "stale-db01",
+        {
+            "inventory/servers/data/db01.yaml": server(
+                "10.1.0.10", component="postgres", state="maintenance"
+            ),
+        },
+        "db01 maintenance",
+    )
     hub.merge("request/update/db01")
     capsys.readouterr()
     assert pending.run(repo=hub.moderator.path, fmt="json") == 1
     doc = {r["branch"]: r for r in json.loads(capsys.readouterr().out)["results"]}
     assert [e["code"] for e in doc["bad-ip"]["errors"]] == ["duplicate-ip", "duplicate-ip"]
     assert {e["file"] for e in doc["bad-ip"]["errors"]} == {
-        "inventory/servers/platform/web01.yaml", "inventory/servers/platform/web02.yaml"}
+        "inventory/servers/platform/web01.yaml",
+        "inventory/servers/platform/web02.yaml",
+    }
     assert [e["code"] for e in doc["bad-catalog"]["errors"]] == ["unknown-ref"]
     assert doc["stale-db01"]["merges_cleanly"] is False
     assert doc["stale-db01"]["valid"] is False
@@ -99,21 +142,40 @@ def test_pending_needs_a_remote(hub: Hub) -> None:
         pending.run(repo=hub.moderator.path)
 
 
-def test_audit_and_history_after_a_dozen_merges(hub: Hub, capsys: pytest.CaptureFixture[str]) -> None:
+def test_audit_and_history_after_a_dozen_merges(
+    hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
     states = ["offline", "maintenance", "active", "planned", "offline", "active"]
     for i, state in enumerate(states):
         assert _ask(hub, "update", "web02", sets=(f"state={state}",)) == 0
         hub.merge("request/update/web02", squash=i % 2 == 1)
-    assert _ask(hub, "add", "web07", group="platform",
-                sets=("component=nginx", "ip=10.1.0.7", "dc=fra1", "environment=staging",
-                      "state=planned")) == 0
+    assert (
+        _ask(
+            hub,
+            "add",
+            "web07",
+            group="platform",
+            sets=(
+                "component=nginx",
+                "ip=10.1.0.7",
+                "dc=fra1",
+                "environment=staging",
+                "state=planned",
+            ),
+        )
+        == 0
+    )
     hub.merge("request/add/web07")
     assert _ask(hub, "move", "web07", group="data") == 0
     hub.merge("request/move/web07")
     assert _ask(hub, "update", "web07", sets=("description=Moved to data",)) == 0
     hub.merge("request/update/web07", squash=True)
-    _push_branch(hub, "tag-change", {"inventory/tags.yaml": "frontend: {}\npci: {}\nlegacy: {}\n"},
-                 "Add legacy tag")
+    _push_branch(
+        hub,
+        "tag-change",
+        {"inventory/tags.yaml": "frontend: {}\npci: {}\nlegacy: {}\n"},
+        "Add legacy tag",
+    )
     hub.merge("tag-change")
     assert _ask(hub, "delete", "web07") == 0
     hub.merge("request/delete/web07")
@@ -180,16 +242,19 @@ def test_markdown_table_of_an_update_request(hub: Hub, capsys: pytest.CaptureFix
     assert _ask(hub, "update", "web01", sets=("state=maintenance", "ip=10.1.0.99")) == 0
     capsys.readouterr()
     req = hub.requester
-    assert diff.run(repo=req.path, base="origin/main", head="request/update/web01",
-                    fmt="markdown") == 0
+    assert (
+        diff.run(repo=req.path, base="origin/main", head="request/update/web01", fmt="markdown")
+        == 0
+    )
     base, head = req.git("rev-parse", "origin/main"), req.git("rev-parse", "request/update/web01")
     assert capsys.readouterr().out == MARKDOWN_UPDATE.format(base=base[:10], head=head[:10])
 
 
 def test_diff_of_the_working_tree_and_html(hub: Hub, capsys: pytest.CaptureFixture[str]) -> None:
     req = hub.requester
-    req.write("inventory/servers/platform/web01.yaml",
-              server("10.1.0.1").replace("nginx", "<script>"))
+    req.write(
+        "inventory/servers/platform/web01.yaml", server("10.1.0.1").replace("nginx", "<script>")
+    )
     (req.path / "inventory/servers/data/db01.yaml").unlink()
     req.write("inventory/servers/data/db02.yaml", server("10.1.0.11", component="postgres"))
     assert diff.run(repo=req.path, fmt="text") == 0
@@ -208,8 +273,10 @@ def test_codeowners_write_and_drift(hub: Hub, capsys: pytest.CaptureFixture[str]
     text = (repo / ".github/CODEOWNERS").read_text()
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     assert lines[0] == "* @acme/inventory-admins"
-    assert lines[1:3] == ["/inventory/servers/data/ @acme/dba @carol",
-                          "/inventory/servers/platform/ @acme/platform"]
+    assert lines[1:3] == [
+        "/inventory/servers/data/ @acme/dba @carol",
+        "/inventory/servers/platform/ @acme/platform",
+    ]
     assert lines[-1] == "/pyproject.toml @acme/inventory-admins"
     assert "/.github/ @acme/inventory-admins" in lines[3:]
     assert codeowners.run(repo=repo, check=True) == 0

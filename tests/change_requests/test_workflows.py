@@ -28,8 +28,13 @@ def test_there_are_workflows() -> None:
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_zizmor_finds_nothing(workflow: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN")}
-    result = subprocess.run([_tool("zizmor"), "--offline", "--no-progress", str(workflow)],
-                            capture_output=True, text=True, env=env, cwd=ROOT)
+    result = subprocess.run(
+        [_tool("zizmor"), "--offline", "--no-progress", str(workflow)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings" in result.stdout, result.stdout
 
@@ -38,7 +43,9 @@ def test_zizmor_finds_nothing(workflow: Path) -> None:
 def test_workflow_schema(workflow: Path) -> None:
     result = subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -36,19 +36,24 @@ ADMIN_PATHS = (
 
 def _handles(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not value:
-        raise GitinvError(f"{where}: needs a non-empty list of handles; run `gitinv validate`",
-                          exit_code=1)
+        raise GitinvError(
+            f"{where}: needs a non-empty list of handles; run `gitinv validate`", exit_code=1
+        )
     bad = [str(h) for h in value if not isinstance(h, str) or not HANDLE.match(h)]
     if bad:
-        raise GitinvError(f"{where}: {', '.join(bad)} is not @user or @org/team; "
-                          "run `gitinv validate`", exit_code=1)
+        raise GitinvError(
+            f"{where}: {', '.join(bad)} is not @user or @org/team; run `gitinv validate`",
+            exit_code=1,
+        )
     return list(dict.fromkeys(value))
 
 
 def render(root: Path) -> str:
     inv = root / "inventory"
     groups = parse((inv / "groups.yaml").read_bytes()) if (inv / "groups.yaml").is_file() else {}
-    settings = parse((inv / "settings.yaml").read_bytes()) if (inv / "settings.yaml").is_file() else {}
+    settings = (
+        parse((inv / "settings.yaml").read_bytes()) if (inv / "settings.yaml").is_file() else {}
+    )
     admins = _handles(settings.get("admins"), "inventory/settings.yaml `admins`")
     owners = " ".join(admins)
     lines = [

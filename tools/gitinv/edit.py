@@ -27,8 +27,9 @@ def parse_sets(sets: Iterable[str]) -> dict[str, Any]:
         if not sep:
             raise GitinvError(f"--set {item!r}: write FIELD=VALUE, e.g. --set state=active")
         if key not in SERVER_FIELDS:
-            raise GitinvError(f"--set {item!r}: unknown field `{key}`; fields are "
-                              + ", ".join(SERVER_FIELDS))
+            raise GitinvError(
+                f"--set {item!r}: unknown field `{key}`; fields are " + ", ".join(SERVER_FIELDS)
+            )
         if key in out:
             raise GitinvError(f"--set {key}=... is given twice")
         if key == "tags":
@@ -91,12 +92,15 @@ def set_fields(text: str, updates: dict[str, Any]) -> str:
         elif value is not None:
             order = list(SERVER_FIELDS)
             before = [k for k in order[: order.index(key)] if k in blocks]
-            at = blocks[before[-1]][1] if before else (
-                min((s for s, _ in blocks.values()), default=len(lines)))
+            at = (
+                blocks[before[-1]][1]
+                if before
+                else (min((s for s, _ in blocks.values()), default=len(lines)))
+            )
             lines[at:at] = field_lines(key, value)
     return "\n".join(lines) + "\n"
 
 
 def fields_of(text: bytes) -> dict[str, Any]:
-    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return doc if isinstance(doc, dict) else {}

@@ -137,7 +137,8 @@ def scan(root: Path, rev: str = "main", since: str | None = None) -> History:
             branch_author = authors.get(c.parents[1])
             if branch_author:
                 author, email = branch_author.name, branch_author.email
-        info = CommitInfo(c.sha, c.date, author, email, pull_request_number(c.subject),
-                          merged_by, c.subject)
+        info = CommitInfo(
+            c.sha, c.date, author, email, pull_request_number(c.subject), merged_by, c.subject
+        )
         entries.extend(Entry(info, change) for change in compare(c.files, read))
     return History(entries)

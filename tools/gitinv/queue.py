@@ -99,13 +99,15 @@ def find_conflicts(branches: list[tuple[str, list[Change]]]) -> list[Conflict]:
     out = []
     for key, names in sorted(holders.items()):
         for i, a in enumerate(names):
-            for b in names[i + 1:]:
+            for b in names[i + 1 :]:
                 verb = "change" if key.startswith("server") else "claim"
                 out.append(Conflict((a, b), f"both {verb} {describe[key]}"))
     return out
 
 
-def open_refs(root: Path, main_ref: str, remote: str | None, local_requests: bool) -> dict[str, str]:
+def open_refs(
+    root: Path, main_ref: str, remote: str | None, local_requests: bool
+) -> dict[str, str]:
     """Branch name → ref of every branch not merged into main: the remote's branches,
     and (for `request`) local `request/*` branches not pushed yet."""
     found: dict[str, str] = {}
@@ -113,11 +115,11 @@ def open_refs(root: Path, main_ref: str, remote: str | None, local_requests: boo
     if local_requests:
         for ref in git.branches(root, "refs/heads/request", no_merged=main_ref):
             if git.unmerged_count(root, main_ref, ref):
-                found[ref[len("refs/heads/"):]] = ref
+                found[ref[len("refs/heads/") :]] = ref
     if remote:
         prefix = f"refs/remotes/{remote}/"
         for ref in git.branches(root, prefix.rstrip("/"), no_merged=main_ref):
-            name = ref[len(prefix):]
+            name = ref[len(prefix) :]
             if name not in (main_name, "HEAD"):
                 found[name] = ref
     return dict(sorted(found.items()))
@@ -134,8 +136,17 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, str]) -> list[Open
         tree, clean = git.merge_tree(root, main_sha, tip)
         base = main_sha if clean else (git.merge_base(root, main_sha, tip) or main_sha)
         files = git.diff_tree(root, main_sha, tree) if clean else git.diff_tree(root, base, tip)
-        found.append(OpenBranch(name, ref, tip, InventoryDiff(base, tip), clean,
-                                merged_tree=tree if clean else None, files=files))
+        found.append(
+            OpenBranch(
+                name,
+                ref,
+                tip,
+                InventoryDiff(base, tip),
+                clean,
+                merged_tree=tree if clean else None,
+                files=files,
+            )
+        )
     raw = git.read_blobs(root, {s for b in found for f in b.files for s in (f.old, f.new) if s})
     cache: dict[str, dict[str, Any]] = {}
 
@@ -174,7 +185,9 @@ def _needs_full_check(b: OpenBranch) -> bool:
         kind = classify(f.path)
         if kind is None or kind[0] != "server":
             return True
-        if f.new is not None and (f.new_mode not in REGULAR or len(b.blobs.get(f.new, b"")) > MAX_BYTES):
+        if f.new is not None and (
+            f.new_mode not in REGULAR or len(b.blobs.get(f.new, b"")) > MAX_BYTES
+        ):
             return True
     return False
 
@@ -185,7 +198,9 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
     assert b.merged_tree is not None
     files = b.files
     if _needs_full_check(b):
-        commit = git.commit_for_tree(root, b.merged_tree, [main_sha], "gitinv pending: merged result")
+        commit = git.commit_for_tree(
+            root, b.merged_tree, [main_sha], "gitinv pending: merged result"
+        )
         found = inventory.load(root, rev=commit).findings
         known = set(index.inv.findings)
         return [f for f in found if f not in known]

@@ -43,8 +43,10 @@ def main_ref(root: Path, remote: str | None, main: str) -> str:
         return f"refs/remotes/{remote}/{main}"
     if git.ref_exists(root, f"refs/heads/{main}"):
         return f"refs/heads/{main}"
-    raise GitinvError(f"no branch `{main}` here or on the remote; the main branch is set by "
-                          "`branch:` in inventory/settings.yaml")
+    raise GitinvError(
+        f"no branch `{main}` here or on the remote; the main branch is set by "
+        "`branch:` in inventory/settings.yaml"
+    )
 
 
 def github_url(url: str) -> str | None:

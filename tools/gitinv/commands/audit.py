@@ -20,7 +20,7 @@ def parse_since(since: str) -> str:
     except ValueError:
         raise GitinvError(f"--since {since!r}: give an ISO 8601 date such as 2026-01-31") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return when.isoformat()
 
 
@@ -42,14 +42,15 @@ def _changes(e: Entry) -> str:
 def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) -> str:
     if fmt == "markdown":
         head = "| date | commit | PR | author | merged by |" + (" what |" if with_name else "")
-        lines = [head + " action | changes |",
-                 "|---" * (7 + with_name) + "|"]
+        lines = [head + " action | changes |", "|---" * (7 + with_name) + "|"]
         for e in entries:
             i = e.info
             pr = f"#{i.pull_request}" if i.pull_request else ""
             what = f" {md_cell(_what(e))} |" if with_name else ""
-            lines.append(f"| {i.date} | {i.commit[:10]} | {pr} | {md_cell(i.author)} | "
-                         f"{md_cell(i.merged_by)} |{what} {e.action} | {md_cell(_changes(e))} |")
+            lines.append(
+                f"| {i.date} | {i.commit[:10]} | {pr} | {md_cell(i.author)} | "
+                f"{md_cell(i.merged_by)} |{what} {e.action} | {md_cell(_changes(e))} |"
+            )
         return "\n".join(lines) + "\n"
     lines = []
     for e in entries:
@@ -65,10 +66,18 @@ def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) ->
 
 
 def run(*, repo: Path, since: str | None = None, fmt: str = "text") -> int:
-    entries = scan(repo, remote.history_ref(repo), since=parse_since(since) if since else None).entries
+    entries = scan(
+        repo, remote.history_ref(repo), since=parse_since(since) if since else None
+    ).entries
     if fmt == "json":
-        sys.stdout.write(json.dumps({"count": len(entries), "results": [e.as_dict() for e in entries]},
-                                    indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {"count": len(entries), "results": [e.as_dict() for e in entries]},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     else:
         sys.stdout.write(render_entries(entries, fmt))
     return 0

@@ -16,9 +16,14 @@ def run(*, repo: Path, check: bool = False) -> int:
     if check:
         if current == wanted:
             return 0
-        sys.stdout.writelines(difflib.unified_diff(
-            (current or "").splitlines(keepends=True), wanted.splitlines(keepends=True),
-            f"{PATH} (committed)", f"{PATH} (from groups.yaml and settings.yaml)"))
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                (current or "").splitlines(keepends=True),
+                wanted.splitlines(keepends=True),
+                f"{PATH} (committed)",
+                f"{PATH} (from groups.yaml and settings.yaml)",
+            )
+        )
         sys.stderr.write(f"gitinv: {PATH} is out of date; run `gitinv codeowners` and commit it\n")
         return 1
     if current != wanted:

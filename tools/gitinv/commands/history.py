@@ -17,8 +17,14 @@ def run(*, repo: Path, name: str, fmt: str = "text") -> int:
     if not entries:
         raise GitinvError(f"no change to a server named {name} on the main branch", exit_code=1)
     if fmt == "json":
-        sys.stdout.write(json.dumps({"count": len(entries), "results": [e.as_dict() for e in entries]},
-                                    indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {"count": len(entries), "results": [e.as_dict() for e in entries]},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     else:
         sys.stdout.write(render_entries(entries, fmt, with_name=False))
     return 0

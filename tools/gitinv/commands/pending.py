@@ -26,8 +26,8 @@ def render_text(q: queue.Queue) -> str:
             where = f" ({c.group})" if c.group else ""
             lines.append(f"    {c.action} {c.kind} {c.name}{where}")
         lines += [f"    {f.text()}" for f in b.findings]
-    for c in q.conflicts:
-        lines.append(f"conflict: {c.branches[0]} and {c.branches[1]} {c.reason}")
+    for clash in q.conflicts:
+        lines.append(f"conflict: {clash.branches[0]} and {clash.branches[1]} {clash.reason}")
     return "\n".join(lines) + "\n"
 
 
@@ -35,12 +35,16 @@ def render_markdown(q: queue.Queue) -> str:
     lines = ["## Pending changes", "", "| branch | changes | merged onto main |", "|---|---|---|"]
     for b in q.branches:
         changes = "<br>".join(md_cell(f"{c.action} {c.kind} {c.name}") for c in b.diff.changes)
-        lines.append(f"| {md_cell(b.name)} | {changes or md_cell(b.diff.describe())} | "
-                     f"{md_cell(_status(b))} |")
+        lines.append(
+            f"| {md_cell(b.name)} | {changes or md_cell(b.diff.describe())} | "
+            f"{md_cell(_status(b))} |"
+        )
     if q.conflicts:
         lines += ["", "### Conflicts", ""]
-        lines += [f"- {md_cell(c.branches[0])} and {md_cell(c.branches[1])}: {md_cell(c.reason)}"
-                  for c in q.conflicts]
+        lines += [
+            f"- {md_cell(c.branches[0])} and {md_cell(c.branches[1])}: {md_cell(c.reason)}"
+            for c in q.conflicts
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -69,7 +73,9 @@ def _finding(f: Any) -> dict[str, Any]:
     return {k: getattr(f, k) for k in ("file", "line", "column", "code", "message")}
 
 
-def run(*, repo: Path, remote_name: str | None = None, fmt: str = "text", fetch: bool = True) -> int:
+def run(
+    *, repo: Path, remote_name: str | None = None, fmt: str = "text", fetch: bool = True
+) -> int:
     name = remote_name or remote.default_remote(repo)
     if name is None:
         raise GitinvError("no remote to read branches from; give --remote NAME")
