@@ -148,10 +148,10 @@ def _fast_parse(text: str) -> dict[str, Any] | None:
                 indent = None
                 continue
             items = None
-            scalar = [] if value == "[]" else _string(value)
-            if scalar is None:
+            found: list[str] | str | None = [] if value == "[]" else _string(value)
+            if found is None:
                 return None
-            doc[key] = scalar
+            doc[key] = found
             continue
         scalar = _string(item)
         if items is None or scalar is None or pad not in ("", "  ") or indent not in (None, pad):
