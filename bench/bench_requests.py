@@ -52,7 +52,7 @@ def _open_branches(hub: Path, count: int) -> None:
 def run(ctx: Any) -> None:
     repo = str(ctx.repo)
     log = _best(ctx, ["git", "-C", repo, "log", "--first-parent", "-p", "--", "inventory/"])
-    audit = _best(ctx, ["gitinv", "-C", repo, "audit"])
+    audit = _best(ctx, ctx.gitinv("audit"))
     ctx.report("git log --first-parent -p (s)", log)
     ctx.report("audit (s)", audit)
     ctx.report("audit / git log", audit / log, target=1.5)
@@ -62,6 +62,7 @@ def run(ctx: Any) -> None:
         _git("clone", "-q", "--bare", "--local", repo, str(hub))
         _open_branches(hub, BRANCHES)
         _git("clone", "-q", "--shared", str(hub), str(work))
-        pending = _best(ctx, ["gitinv", "-C", str(work), "pending", "--format", "json"])
+        gitinv = ctx.gitinv()[0]
+        pending = _best(ctx, [gitinv, "-C", str(work), "pending", "--format", "json"])
     ctx.report(f"pending, {BRANCHES} branches (s)", pending)
     ctx.report("pending / validate", pending / ctx.validate_seconds, target=2.0)
