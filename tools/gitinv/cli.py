@@ -131,7 +131,7 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     \b
     Example:
       gitinv diff
-      gitinv diff origin/main request/update/web01 --format markdown
+      gitinv diff origin/main request/update/web-fra1-01 --format markdown
     """
     from gitinv.commands import diff as command
 
@@ -177,11 +177,11 @@ def request(
 
     \b
     Example:
-      gitinv request update web01 --set state=maintenance \\
-          --comment "Kernel upgrade" --reviewer @acme/platform --push
-      gitinv request add web03 --group platform --set component=nginx \\
-          --set ip=10.1.2.9 --set dc=fra1 --set environment=production \\
-          --set state=planned --comment "New frontend"
+      gitinv request update web-fra1-01 --set state=maintenance \\
+          --comment "Kernel upgrade" --reviewer @acme/web-leads --push
+      gitinv request add web-fra1-09 --group web --set component=storefront \\
+          --set ip=10.10.2.19 --set dc=fra1 --set environment=production \\
+          --set state=planned --set tags=frontend,gdpr --comment "Sale capacity"
       gitinv request revert '#42' --comment "Broke the load balancer"
     """
     from gitinv.commands import request as command
@@ -246,7 +246,8 @@ def history(obj: Context, name: str, fmt: str) -> None:
 
     \b
     Example:
-      gitinv history web01
+      gitinv history web-fra1-01
+      gitinv history web-fra1-01 --format json
     """
     from gitinv.commands import history as command
 
