@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from gitinv import remote
 from gitinv.commands import diff, request
 from gitinv.errors import GitinvError
 from gitinv.history import scan
@@ -267,3 +268,49 @@ def test_request_without_remote_uses_local_main(
     assert "request/update/web01" in req.git("branch", "--list", "request/*")
     with pytest.raises(GitinvError, match="--push needs a remote"):
         request.run(repo=req.path, action="delete", target="web02", comment="x", push=True)
+
+
+@pytest.mark.parametrize(
+    ("target", "group", "message"),
+    [("Web_01", "platform", "not a server name"), ("web09", "../etc", "not a group name")],
+)
+def test_bad_names_are_usage_errors(hub: Hub, target: str, group: str, message: str) -> None:
+    before = _branches(hub)
+    with pytest.raises(GitinvError, match=message) as refused:
+        _request(hub, "add", target, group=group, sets=("state=active",))
+    assert refused.value.exit_code == 2
+    assert _branches(hub) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("git@github.com:acme/inventory.git", "https://github.com/acme/inventory"),
+        ("https://github.com/acme/inventory", "https://github.com/acme/inventory"),
+        ("https://token@github.com/acme/inv.data.git", "https://github.com/acme/inv.data"),
+        ("ssh://git@github.com/acme/inventory.git", "https://github.com/acme/inventory"),
+        ("/srv/git/inventory.git", None),
+    ],
+)
+def test_github_url(url: str, expected: str | None) -> None:
+    assert remote.github_url(url) == expected
+    if expected:
+        assert remote.compare_url(expected, "main", "request/add/x") == (
+            f"{expected}/compare/main...request/add/x?expand=1"
+        )
+
+
+def test_push_url_from_the_remote_without_settings(
+    hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = hub.requester
+    text = (req.path / "inventory/settings.yaml").read_text()
+    hub.moderator.write(
+        "inventory/settings.yaml",
+        text.replace("repository: https://github.com/acme/inventory\n", ""),
+    )
+    hub.moderator.commit_all("Drop repository setting")
+    hub.moderator.git("push", "-q", "origin", "main")
+    req.git("pull", "-q", "origin", "main")
+    assert _request(hub, "delete", "web02") == 0
+    assert "pushed request/delete/web02 to origin" in capsys.readouterr().out

@@ -110,10 +110,16 @@ def pull_request_number(subject: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def scan(root: Path, rev: str = "main", since: str | None = None) -> History:
+def scan(
+    root: Path,
+    rev: str = "main",
+    since: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> History:
     """Every change under inventory/ on the first-parent history of `rev`, newest first.
 
     `since`: an ISO 8601 date-time with a time zone; older commits are left out.
+    `progress(n)` is called every thousand commits read.
     One `git log` and one `git cat-file` run side by side with the parsing."""
     after = dt.datetime.fromisoformat(since) if since else None
     entries: list[Entry] = []
@@ -127,11 +133,15 @@ def scan(root: Path, rev: str = "main", since: str | None = None) -> History:
             return doc
 
         waiting: deque[gitlog.LogCommit] = deque()
+        seen = 0
         for commit in gitlog.iter_first_parent(root, rev, "inventory", since=since):
             if after is not None and dt.datetime.fromisoformat(commit.date) < after:
                 continue  # git's --since is approximate: it only saves reading older history
             feed.want(commit.objects())
             waiting.append(commit)
+            seen += 1
+            if progress is not None and seen % 1000 == 0:
+                progress(seen)
             while waiting and all(feed.ready(s) for s in waiting[0].objects()):
                 entries.extend(_entries(waiting.popleft(), read, feed))
         while waiting:
