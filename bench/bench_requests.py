@@ -53,8 +53,8 @@ def run(ctx: Any) -> None:
     repo = str(ctx.repo)
     log = _best(ctx, ["git", "-C", repo, "log", "--first-parent", "-p", "--", "inventory/"])
     audit = _best(ctx, ctx.gitinv("audit"))
-    ctx.report("git log --first-parent -p (s)", log)
-    ctx.report("audit (s)", audit)
+    ctx.report("git log --first-parent -p -- inventory/", log, unit=" s")
+    ctx.report("audit", audit, unit=" s")
     ctx.report("audit / git log", audit / log, target=1.5)
 
     with tempfile.TemporaryDirectory(prefix="gitinv-bench-") as tmp:
@@ -64,5 +64,5 @@ def run(ctx: Any) -> None:
         _git("clone", "-q", "--shared", str(hub), str(work))
         gitinv = ctx.gitinv()[0]
         pending = _best(ctx, [gitinv, "-C", str(work), "pending", "--format", "json"])
-    ctx.report(f"pending, {BRANCHES} branches (s)", pending)
+    ctx.report(f"pending, {BRANCHES} open branches", pending, unit=" s")
     ctx.report("pending / validate", pending / ctx.validate_seconds, target=2.0)
