@@ -314,3 +314,63 @@ def test_push_url_from_the_remote_without_settings(
     req.git("pull", "-q", "origin", "main")
     assert _request(hub, "delete", "web02") == 0
     assert "pushed request/delete/web02 to origin" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("action", "target", "kw", "message", "code"),
+    [
+        ("update", "web01", {"reviewer": "bob"}, "give a GitHub handle", 2),
+        ("update", "web01", {}, "at least one --set", 2),
+        ("update", "web01", {"group": "data", "sets": ("state=offline",)}, "request move", 2),
+        ("delete", "web01", {"sets": ("state=offline",)}, "takes no --set", 2),
+        ("move", "web01", {}, "needs --group", 2),
+        ("add", "web09", {}, "needs --group", 2),
+        ("revert", "#abc", {}, "no pull request #abc", 1),
+        ("revert", "#99", {}, "no pull request #99", 1),
+        ("revert", "nonsense", {}, "unknown revision", 2),
+    ],
+)
+def test_usage_errors(
+    hub: Hub, action: str, target: str, kw: dict[str, object], message: str, code: int
+) -> None:
+    before = _branches(hub)
+    with pytest.raises(GitinvError, match=message) as refused:
+        _request(hub, action, target, **kw)
+    assert refused.value.exit_code == code
+    assert _branches(hub) == before
+
+
+def test_revert_refusals(hub: Hub) -> None:
+    seed_commit = hub.requester.git("rev-list", "--max-parents=0", "origin/main")
+    with pytest.raises(GitinvError, match="first commit"):
+        _request(hub, "revert", seed_commit)
+    side = hub.requester
+    side.git("checkout", "-q", "-b", "side", "origin/main")
+    side.write("notes.txt", "not inventory\n")
+    outside = side.commit_all("Notes")
+    with pytest.raises(GitinvError, match="not merged into the main branch"):
+        _request(hub, "revert", outside)
+    hub.moderator.git("pull", "-q", "origin", "main")
+    hub.moderator.write("README.txt", "hello\n")
+    hub.moderator.commit_all("Docs only")
+    hub.moderator.git("push", "-q", "origin", "main")
+    hub.requester.git("fetch", "-q", "origin")
+    with pytest.raises(GitinvError, match="changes nothing in inventory/"):
+        _request(hub, "revert", hub.requester.git("rev-parse", "origin/main"))
+
+
+def test_catalog_and_settings_changes_in_the_diff(
+    hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = hub.requester
+    req.write("inventory/tags.yaml", "frontend:\n  description: Faces users\nlegacy: {}\n")
+    text = (req.path / "inventory/settings.yaml").read_text()
+    req.write("inventory/settings.yaml", text + "branch: main\n")
+    assert diff.run(repo=req.path, fmt="markdown") == 0
+    out = capsys.readouterr().out
+    assert "| tags | frontend | updated | description: — → Faces users |" in out
+    assert "| tags | legacy | added |  |" in out
+    assert "| tags | pci | deleted |  |" in out
+    assert "| settings | settings | updated | branch: — → main |" in out
+    assert diff.run(repo=req.path, fmt="text") == 0
+    assert "→ working tree: 4 catalog change(s)" in capsys.readouterr().out
