@@ -232,13 +232,15 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
     return sorted(set(findings))
 
 
-def scan(root: Path, remote: str | None, main_ref: str, *, validate: bool = True) -> Queue:
+def scan(
+    root: Path, remote: str | None, main_ref: str, *, validate: bool = True, progress: bool = False
+) -> Queue:
     main_sha = git.resolve_commit(root, main_ref)
     refs = open_refs(root, main_ref, remote, local_requests=remote is None)
     branches = branch_changes(root, main_sha, refs)
     main_findings: list[Finding] = []
     if validate and branches:
-        main_inv = inventory.load(root, rev=main_sha)
+        main_inv = inventory.load(root, rev=main_sha, progress=progress)
         main_findings = main_inv.findings
         index = MainIndex(main_inv)
         for b in branches:

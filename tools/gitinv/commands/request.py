@@ -91,7 +91,7 @@ def run(
                 f"an open request already touches {what}: branch {other.name}; "
                 "wait until it is merged or closed, or change that request instead"
             )
-    result = inventory.load(repo, rev=commit)
+    result = inventory.load(repo, rev=commit, progress=sys.stderr.isatty())
     if result.findings:
         sys.stdout.write(report.render(result.findings, "text", servers=len(result.servers)))
         return _refuse("the change would make the inventory invalid (see above); nothing created")
