@@ -132,14 +132,6 @@ def _text(
     return _run(root, *args, env=env, stdin=stdin)[1].decode("utf-8", "surrogateescape").strip()
 
 
-def is_repo(root: Path) -> bool:
-    try:
-        with _open(root):
-            return True
-    except GitinvError:
-        return False
-
-
 def resolve_commit(root: Path, rev: str) -> str:
     """The full commit id `rev` names, or a clear error."""
     sha = try_rev_parse(root, rev)
@@ -174,11 +166,6 @@ def ref_exists(root: Path, ref: str) -> bool:
     return status == 0
 
 
-def current_branch(root: Path) -> str | None:
-    status, out, _ = _run(root, "symbolic-ref", "--quiet", "--short", "HEAD", ok=(0, 1))
-    return out.decode().strip() if status == 0 else None
-
-
 def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]:
     """Every entry below `path` at `commit`, recursively, with blob sizes."""
     out = _run(root, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", path)[1]
@@ -200,7 +187,7 @@ def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]
     return entries
 
 
-def read_objects(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
+def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     """Contents of many objects through one `git cat-file --batch`; missing ones are left out."""
     wanted = list(dict.fromkeys(shas))
     if not wanted:
@@ -220,10 +207,6 @@ def read_objects(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return result
 
 
-def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
-    return read_objects(root, shas)
-
-
 def read_blob(root: Path, rev: str, path: str) -> bytes | None:
     """One file of a revision, or None when it does not exist there."""
     status, out, _ = _run(root, "cat-file", "blob", f"{rev}:{path}", ok=(0, 1, 128))
@@ -239,12 +222,6 @@ def author_of(commit: bytes) -> Signature | None:
             name, _, rest = line[7:].decode("utf-8", "replace").partition(" <")
             return Signature(name, rest.partition(">")[0])
     return None
-
-
-def commit_authors(root: Path, shas: Iterable[str]) -> dict[str, Signature]:
-    """The author of each commit, read in one batch."""
-    found = {sha: author_of(raw) for sha, raw in read_objects(root, shas).items()}
-    return {sha: who for sha, who in found.items() if who is not None}
 
 
 def commit_message(root: Path, rev: str) -> str:
@@ -443,16 +420,5 @@ def unmerged_count(root: Path, upstream: str, branch: str) -> int:
     return sum(1 for line in out.splitlines() if line.startswith("+"))
 
 
-def delete_branch(root: Path, branch: str) -> None:
-    _run(root, "update-ref", "-d", f"refs/heads/{branch}")
-
-
 def push(root: Path, remote: str, branch: str) -> None:
     _run(root, "push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}")
-
-
-def user(root: Path) -> Signature | None:
-    """The configured committer identity, if any."""
-    name = _run(root, "config", "user.name", ok=(0, 1))[1].decode().strip()
-    email = _run(root, "config", "user.email", ok=(0, 1))[1].decode().strip()
-    return Signature(name, email) if name and email else None
