@@ -193,13 +193,67 @@ def test_existing_problems_block_the_import(
     )
 
 
-def test_request_is_not_available_yet(eco_repo: Path, tmp_path: Path) -> None:
+def test_request(eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = HEADER + (
+        "n1,web,nginx,10.1.0.201,fra1,staging,,planned,,\n"
+        "n2,data,redis,10.1.0.202,fra1,staging,vm,planned,backup,Cache\n"
+    )
+    (tmp_path / "New Servers.csv").write_text(text)
+    head = git(eco_repo, "rev-parse", "HEAD")
+    code = import_csv.run(
+        repo=eco_repo, file=tmp_path / "New Servers.csv", request=True, comment="Two more"
+    )
+    assert code == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert out.startswith("created branch request/import/new-servers from main")
+    branch = "request/import/new-servers"
+    assert git(eco_repo, "show", f"{branch}:inventory/servers/data/n2.yaml") == (
+        "component: redis\nip: 10.1.0.202\ndc: fra1\nenvironment: staging\ntype: vm\n"
+        "state: planned\ntags:\n  - backup\ndescription: Cache\n"
+    )
+    message = git(eco_repo, "log", "-1", "--format=%B", branch)
+    assert message.startswith("Import 2 server(s) from New Servers.csv\n\nTwo more")
+    # the working tree, the index and the current branch are untouched
+    assert git(eco_repo, "rev-parse", "HEAD") == head
+    assert git(eco_repo, "status", "--porcelain") == ""
+    # the same import again: the branch holds an open request
+    code = import_csv.run(
+        repo=eco_repo, file=tmp_path / "New Servers.csv", request=True, comment="Again"
+    )
+    assert code == 1
+    assert "request refused" in capsys.readouterr().err
+
+
+def test_request_checks_rows_against_main(
+    eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (eco_repo / "inventory/servers/web/web01.yaml").unlink()  # not committed
+    text = HEADER + "web01,web,nginx,10.1.0.201,fra1,staging,,planned,,\n"
+    assert run_import(eco_repo, tmp_path, text, request=True, comment="x") == 1
+    assert "row 2 (web01): duplicate-name: inventory/servers/web/web01.yaml already exists" in (
+        capsys.readouterr().err
+    )
+    assert "request/import/in" not in git(eco_repo, "branch", "--list")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"request": True}, "--comment is required"),
+        ({"request": True, "comment": "x", "reviewer": "bob"}, "--reviewer 'bob'"),
+        ({"push": True}, "--push and --reviewer go with --request"),
+        ({"request": True, "comment": "x", "push": True}, "--push needs a remote"),
+    ],
+)
+def test_request_usage_errors(
+    eco_repo: Path, tmp_path: Path, kwargs: dict[str, object], message: str
+) -> None:
     from gitinv.errors import GitinvError
 
     with pytest.raises(GitinvError) as err:
-        run_import(eco_repo, tmp_path, HEADER, request=True)
+        run_import(eco_repo, tmp_path, HEADER, **kwargs)
     assert err.value.exit_code == 2
-    assert "--request is not available yet" in str(err.value)
+    assert message in str(err.value)
 
 
 def test_crlf_inside_a_quoted_cell(eco_repo: Path, tmp_path: Path) -> None:

@@ -385,12 +385,21 @@ def export(
 @click.option(
     "--request",
     is_flag=True,
-    help="Put the new files on a change-request branch (not available yet).",
+    help="Open a change request (branch request/import/<file>) instead of writing files.",
 )
-@click.option("--comment", metavar="TEXT", help="With --request: why (the commit message).")
+@click.option("--comment", metavar="TEXT", help="With --request: why (required).")
+@click.option("--reviewer", metavar="HANDLE", help="With --request: who should review.")
+@click.option("--push", is_flag=True, help="With --request: push the branch.")
 @pass_ctx
 def import_(
-    obj: Context, kind: str, file: Path, group: str | None, request: bool, comment: str | None
+    obj: Context,
+    kind: str,
+    file: Path,
+    group: str | None,
+    request: bool,
+    comment: str | None,
+    reviewer: str | None,
+    push: bool,
 ) -> None:
     """Create server files from a CSV file: all of them, or none.
 
@@ -398,15 +407,28 @@ def import_(
     tags description), or NetBox's name primary_ip site role status tags
     description. Every row is checked together with the inventory first; each
     bad row is reported with its row number (the header is row 1) and
-    validate's codes, and then nothing is written.
+    validate's codes, and then nothing is written. With --request the rows
+    are checked against the main branch and go to a change-request branch,
+    as `gitinv request` makes them.
 
     \b
     Example:
       gitinv import csv new-servers.csv --group web
+      gitinv import csv netbox.csv --group data --request --comment "Move from NetBox"
     """
     from gitinv.commands import import_csv as command
 
-    _exit(command.run(repo=obj.repo, file=file, group=group, request=request, comment=comment))
+    _exit(
+        command.run(
+            repo=obj.repo,
+            file=file,
+            group=group,
+            request=request,
+            comment=comment,
+            reviewer=reviewer,
+            push=push,
+        )
+    )
 
 
 def _exit(code: int) -> None:

@@ -2,37 +2,48 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from gitinv import csvimport, inventory
+from gitinv.commands import request as request_cmd
 from gitinv.csvimport import NewServer, Problem
 from gitinv.errors import GitinvError
 from gitinv.report import Finding
-from gitinv.source import SourceFile, WorkTree
+from gitinv.source import GitRevision, Source, SourceFile, WorkTree
 
 
-class Overlay(WorkTree):
-    """The working tree with some files added (the new servers, before writing them)."""
+class Overlay:
+    """Another source with some files added (the new servers, before writing them)."""
 
-    def __init__(self, root: Path, extra: dict[str, bytes]) -> None:
-        super().__init__(root)
+    def __init__(self, base: Source, extra: dict[str, bytes]) -> None:
+        self.root = base.root
+        self.base = base
         self.extra = extra
 
     def files(self) -> list[SourceFile]:
-        return [*super().files(), *(SourceFile(p, "file", len(b)) for p, b in self.extra.items())]
+        added = (SourceFile(p, "file", len(b)) for p, b in self.extra.items())
+        return [*self.base.files(), *added]
 
     def read(self, path: str) -> bytes:
-        return self.extra[path] if path in self.extra else super().read(path)
+        return self.extra[path] if path in self.extra else self.base.read(path)
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
+        blobs = self.base.read_many([p for p in paths if p not in self.extra])
+        return (
+            None if blobs is None else blobs | {p: self.extra[p] for p in paths if p in self.extra}
+        )
 
 
-def check(repo: Path, servers: Sequence[NewServer]) -> list[Problem]:
+def check(base: Source, servers: Sequence[NewServer]) -> list[Problem]:
     """The inventory's own rules on the new files together with the existing ones."""
     problems: list[Problem] = []
     fresh: list[NewServer] = []
+    existing = {f.path for f in base.files()}
     for server in servers:
-        if (repo / server.path).exists():
+        if server.path in existing:
             problems.append(
                 Problem(
                     server.row,
@@ -45,7 +56,7 @@ def check(repo: Path, servers: Sequence[NewServer]) -> list[Problem]:
             fresh.append(server)
     by_path = {server.path: server for server in fresh}
     extra = {path: server.yaml().encode() for path, server in by_path.items()}
-    inv = inventory.load(repo, source=Overlay(repo, extra))
+    inv = inventory.load(base.root, source=Overlay(base, extra))
     others: list[Finding] = []
     for finding in inv.findings:
         new = by_path.get(finding.file)
@@ -56,7 +67,7 @@ def check(repo: Path, servers: Sequence[NewServer]) -> list[Problem]:
     if others:
         # Problems of existing files: the inventory's own, or the other side of a
         # new row's duplicate (already reported on that row).
-        before = set(inventory.load(repo).findings)
+        before = set(inventory.load(base.root, source=base).findings)
         problems.extend(
             Problem(0, f.code, f"{f.file}:{f.line}:{f.column}: {f.message}")
             for f in others
@@ -89,6 +100,11 @@ def format_problem(source: str, problem: Problem) -> str:
     return f"{where}{name}: {problem.code}: {problem.message}"
 
 
+def branch_name(file: Path) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", file.stem.lower()).strip("-")
+    return f"request/import/{slug or 'csv'}"
+
+
 def run(
     *,
     repo: Path,
@@ -96,14 +112,18 @@ def run(
     group: str | None = None,
     request: bool = False,
     comment: str | None = None,
+    reviewer: str | None = None,
+    push: bool = False,
 ) -> int:
+    start: request_cmd.Start | None = None
+    base: Source = WorkTree(repo)
     if request:
-        # The change-request commands (gitinv request) are not part of this build yet.
-        raise GitinvError(
-            "import --request is not available yet: import without it, then commit the "
-            "new files on a branch and open a pull request",
-            2,
-        )
+        # Checked against the up-to-date main branch, where the request starts.
+        request_cmd.check_options(comment or "", reviewer)
+        start = request_cmd.Start.of(repo, push)
+        base = GitRevision(repo, start.base)
+    elif push or reviewer:
+        raise GitinvError("--push and --reviewer go with --request", 2)
     try:
         # Bytes, not text mode: the csv module reads line ends inside quoted cells itself.
         text = file.read_bytes().decode("utf-8")
@@ -115,7 +135,7 @@ def run(
         raise GitinvError(f"{file}: {exc.strerror}", 2) from exc
     servers, problems = csvimport.read(text, group)
     if servers:
-        problems += check(repo, servers)
+        problems += check(base, servers)
     if problems:
         source = str(file)
         for problem in sorted(problems, key=lambda p: (p.row, p.code, p.message)):
@@ -131,6 +151,15 @@ def run(
     if not servers:
         print(f"gitinv: {file} has no rows; nothing imported", file=sys.stderr)
         return 0
+    if start is not None:
+        plan = request_cmd.Plan(
+            branch_name(file),
+            f"Import {len(servers)} server(s) from {file.name}",
+            {server.path: server.yaml().encode() for server in servers},
+        )
+        return request_cmd.submit(
+            repo, start, plan, comment=comment or "", reviewer=reviewer, push=push
+        )
     write(repo, servers)
     print(f"Imported {len(servers)} server(s):")
     for server in servers:
