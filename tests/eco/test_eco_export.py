@@ -135,6 +135,19 @@ def test_ansible_dict(inv: inventory.Inventory) -> None:
     assert full["_meta"]["hostvars"]["cache-old"]["ansible_host"] == "10.1.0.31"
 
 
+def test_ansible_group_names_that_collide(eco_repo: Path) -> None:
+    tags = eco_repo / "inventory/tags.yaml"
+    tags.write_text(tags.read_text() + "x-y: {}\nx_y: {}\n")
+    for name, tag in (("web01", "x-y"), ("web02", "x_y"), ("db01", "x-y")):
+        path = next(eco_repo.glob(f"inventory/servers/*/{name}.yaml"))
+        text = path.read_text()
+        text = text.replace("tags:\n", f"tags:\n  - {tag}\n") if "tags:" in text else text
+        path.write_text(text)
+    loaded = inventory.load(eco_repo)
+    assert loaded.ok, loaded.findings
+    assert exports.ansible_inventory(loaded)["tag_x_y"] == {"hosts": ["db01", "web01", "web02"]}
+
+
 def test_export_command(eco_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert export.run(repo=eco_repo, kind="csv") == 0
     assert capsys.readouterr().out == EXPECTED_CSV

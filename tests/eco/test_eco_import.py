@@ -263,3 +263,51 @@ def test_crlf_inside_a_quoted_cell(eco_repo: Path, tmp_path: Path) -> None:
     (tmp_path / "crlf.csv").write_bytes(text.encode())
     assert import_csv.run(repo=eco_repo, file=tmp_path / "crlf.csv") == 0
     assert inventory.load(eco_repo).servers["n1"].fields["description"] == "two\r\nlines"
+
+
+def test_a_failed_write_removes_what_was_written(
+    eco_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitinv.errors import GitinvError
+
+    calls: list[str] = []
+    real_open = open
+
+    def failing_open(path: Path, *args: object, **kwargs: object) -> object:
+        calls.append(str(path))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(import_csv, "open", failing_open, raising=False)
+    before = files(eco_repo)
+    text = HEADER + (
+        "n1,web,nginx,10.1.0.201,fra1,staging,,planned,,\n"
+        "n2,web,nginx,10.1.0.202,fra1,staging,,planned,,\n"
+    )
+    with pytest.raises(GitinvError) as err:
+        run_import(eco_repo, tmp_path, text)
+    assert err.value.exit_code == 1
+    assert "No space left on device; nothing imported" in str(err.value)
+    assert files(eco_repo) == before
+
+
+def test_unreadable_csv(eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gitinv.errors import GitinvError
+
+    with pytest.raises(GitinvError) as err:
+        import_csv.run(repo=eco_repo, file=tmp_path)  # a folder
+    assert err.value.exit_code == 2
+    huge = "x" * 200_000
+    assert run_import(eco_repo, tmp_path, f"name,{huge}\n") == 1
+    assert "row 1: bad-file: not a readable CSV file: field larger" in capsys.readouterr().err
+    assert run_import(eco_repo, tmp_path, HEADER + f"n1,web,{huge}\n") == 1
+    assert "row 2: bad-file: not a readable CSV row: field larger" in capsys.readouterr().err
+
+
+def test_netbox_address_that_is_no_address(
+    eco_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "name,primary_ip,site,role,status,environment\nx1,10.2.0.5/99,ams-2,nginx,active,qa\n"
+    assert run_import(eco_repo, tmp_path, text, group="web") == 1
+    assert "row 2 (x1): bad-value: `ip`: `10.2.0.5/99` is not" in capsys.readouterr().err
