@@ -50,24 +50,56 @@ def test_commands_found() -> None:
     assert len(PATHS) >= 3
 
 
+def example_problem(path: tuple[str, ...], text: str) -> str | None:
+    """What the --help `text` of `gitinv PATH` lacks, or None."""
+    command = " ".join(path)
+    found = re.search(r"^\s*Examples?:\s*$", text, re.M)
+    if found is None:
+        return f"gitinv {command} --help: no Example: section"
+    if not re.search(
+        rf"^\s+(\$ )?gitinv( -C \S+)? {re.escape(command)}\b", text[found.end() :], re.M
+    ):
+        return f"gitinv {command} --help: the example does not run `gitinv {command}`"
+    return None
+
+
+def section_problem(name: str, text: str) -> str | None:
+    """Whether README `text` lacks a section (a heading naming `gitinv NAME`)."""
+    if re.search(rf"^#{{2,6}} .*`?gitinv {re.escape(name)}\b", text, re.M):
+        return None
+    return (
+        f"README.md has no section for `gitinv {name}`: add a heading such as "
+        f"`### gitinv {name}` with its --help text and an example"
+    )
+
+
 @pytest.mark.parametrize("path", PATHS, ids=" ".join)
 def test_help_has_an_example(path: tuple[str, ...]) -> None:
-    text = help_text(path)
-    command = " ".join(path)
-    assert re.search(r"^\s*Examples?:\s*$", text, re.M), f"gitinv {command} --help: no Example:"
-    example = text[re.search(r"^\s*Examples?:", text, re.M).end() :]  # type: ignore[union-attr]
-    assert re.search(rf"^\s+(\$ )?gitinv( -C \S+)? {re.escape(command)}\b", example, re.M), (
-        f"gitinv {command} --help: the example does not run `gitinv {command}`"
-    )
+    assert example_problem(path, help_text(path)) is None
 
 
 @pytest.mark.parametrize("name", sorted({p[0] for p in PATHS}))
 def test_readme_has_a_section(name: str) -> None:
-    heading = rf"^#{{2,6}} .*`?gitinv {re.escape(name)}\b"
-    assert re.search(heading, readme(), re.M), (
-        f"README.md has no section for `gitinv {name}`: add a heading such as "
-        f"`### gitinv {name}` with its --help text and an example"
-    )
+    assert section_problem(name, readme()) is None
+
+
+def test_a_command_without_docs_is_caught() -> None:
+    @cli.command("undocumented-example")
+    def undocumented() -> None:
+        """Does something."""
+
+    try:
+        assert ("undocumented-example",) in command_paths()
+        help_out = help_text(("undocumented-example",))
+        assert example_problem(("undocumented-example",), help_out) == (
+            "gitinv undocumented-example --help: no Example: section"
+        )
+        wrong = help_out + "\nExample:\n  gitinv validate\n"
+        assert "does not run" in (example_problem(("undocumented-example",), wrong) or "")
+        assert section_problem("undocumented-example", readme()) is not None
+        assert section_problem("undocumented-example", "## gitinv undocumented-example\n") is None
+    finally:
+        del cli.commands["undocumented-example"]
 
 
 def quoted_help() -> list[tuple[tuple[str, ...], str]]:
