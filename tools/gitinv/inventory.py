@@ -17,10 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import checks, models
-from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
+from gitinv.loader import LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
-from gitinv.source import INVENTORY, GitRevision, Source, SourceFile, WorkTree
+from gitinv.source import (
+    INVENTORY,
+    GitRevision,
+    Source,
+    SourceFile,
+    WorkTree,
+    file_problem,
+    unreadable,
+)
 
 SERVERS_DIR = f"{INVENTORY}/servers"
 CATALOG_FILES = {f"{INVENTORY}/{stem}.yaml": stem for stem in models.CATALOGS}
@@ -139,11 +147,11 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
     texts: dict[str, SourceFile] = {}
     listing = source.files()
     if [f.path for f in listing if f.kind == "symlink"] == [INVENTORY]:
-        problem = _file_problem(listing[0])
+        problem = file_problem(listing[0])
         assert problem is not None
         return Inventory(root, rev, commit, {}, {}, {}, [problem])
     for f in listing:
-        problem = _file_problem(f)
+        problem = file_problem(f)
         if problem is not None:
             findings.append(problem)
         elif f.path.startswith(f"{SERVERS_DIR}/"):
@@ -179,48 +187,33 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
     )
 
 
-def _file_problem(f: SourceFile) -> Finding | None:
-    if f.kind == "symlink":
-        return Finding(
-            f.path,
-            1,
-            1,
-            "bad-file",
-            "symbolic links are not allowed under inventory/; replace it with the file itself",
-        )
-    if f.kind != "file":
-        return Finding(f.path, 1, 1, "bad-file", "not a regular file; remove it")
-    if f.size > MAX_BYTES:
-        return Finding(
-            f.path,
-            1,
-            1,
-            "bad-file",
-            f"file is {f.size:,} bytes, over the {MAX_BYTES // 1024} KiB limit; split or trim it",
-        )
-    return None
-
-
 def _load_catalogs(
     source: Source, texts: dict[str, SourceFile], findings: list[Finding]
 ) -> tuple[dict[str, dict[str, dict[str, Any]]], set[str]]:
     catalogs: dict[str, dict[str, dict[str, Any]]] = {}
     broken: set[str] = set()
+    reported = {f.file for f in findings}  # a symlink or a folder: not also "missing"
     for path, stem in CATALOG_FILES.items():
         catalogs[stem] = {}
         if path not in texts:
-            findings.append(
-                Finding(
-                    path,
-                    1,
-                    1,
-                    "bad-file",
-                    f"catalog {stem}.yaml is missing; create it (it may be empty)",
+            if path not in reported:
+                findings.append(
+                    Finding(
+                        path,
+                        1,
+                        1,
+                        "bad-file",
+                        f"catalog {stem}.yaml is missing; create it (it may be empty)",
+                    )
                 )
-            )
             broken.add(stem)
             continue
-        entries, problems = _load_catalog(path, source.read(path), models.CATALOGS[stem])
+        data = _read(source, path)
+        if isinstance(data, Finding):
+            findings.append(data)
+            broken.add(stem)
+            continue
+        entries, problems = _load_catalog(path, data, models.CATALOGS[stem])
         catalogs[stem] = entries
         if problems:
             findings.extend(problems)
@@ -281,8 +274,12 @@ def _load_settings(
 ) -> dict[str, Any]:
     if SETTINGS_FILE not in texts:
         return {}
+    data = _read(source, SETTINGS_FILE)
+    if isinstance(data, Finding):
+        findings.append(data)
+        return {}
     try:
-        doc = load_bytes(SETTINGS_FILE, source.read(SETTINGS_FILE), allow_empty=True)
+        doc = load_bytes(SETTINGS_FILE, data, allow_empty=True)
     except LoadError as exc:
         findings.extend(exc.findings)
         return {}
@@ -292,6 +289,13 @@ def _load_settings(
     valid, problems = validate(models.Settings, doc.value, doc)
     findings.extend(problems)
     return valid or {}
+
+
+def _read(source: Source, path: str) -> bytes | Finding:
+    try:
+        return source.read(path)
+    except OSError as exc:
+        return unreadable(path, exc)
 
 
 # Forked workers see the parent's memory: the source and any blobs read in batch.
@@ -309,7 +313,10 @@ def _parse_chunk(paths: list[str]) -> list[Packed]:
     source, blobs, rules = _WORK
     out: list[Packed] = []
     for path in paths:
-        data = blobs[path] if blobs is not None else source.read(path)
+        data = blobs[path] if blobs is not None else _read(source, path)
+        if isinstance(data, Finding):
+            out.append((path, None, (1, 1), None, [data]))
+            continue
         record, findings = parse_server(path, data)
         if record is None:
             out.append((path, None, (1, 1), None, findings))

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from gitinv import git
 from gitinv.loader import MAX_BYTES
+from gitinv.report import Finding
 
 INVENTORY = "inventory"
 
@@ -16,7 +17,7 @@ INVENTORY = "inventory"
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     path: str  # posix, relative to the repository root
-    kind: str  # "file", "symlink" or "other"
+    kind: str  # "file", "symlink", "folder" (named like a file), "unreadable" or "other"
     size: int  # -1: not known before reading
 
 
@@ -44,24 +45,84 @@ class WorkTree:
         return found
 
     def _scan(self, folder: Path, rel: str, found: list[SourceFile]) -> None:
-        with os.scandir(folder) as it:
-            for entry in it:
-                path = f"{rel}/{entry.name}"
-                if entry.is_symlink():
-                    found.append(SourceFile(path, "symlink", 0))
-                elif entry.is_dir(follow_symlinks=False):
-                    self._scan(Path(entry.path), path, found)
-                elif entry.is_file(follow_symlinks=False):
-                    # Size unknown (-1) saves a stat per file: the reader stops past the limit.
-                    found.append(SourceFile(path, "file", -1))
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            found.append(SourceFile(rel, "unreadable", 0))
+            return
+        for entry in entries:
+            path = f"{rel}/{entry.name}"
+            if entry.is_symlink():
+                found.append(SourceFile(path, "symlink", 0))
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name.endswith((".yaml", ".yml")):
+                    # An empty one would otherwise vanish without a word.
+                    found.append(SourceFile(path, "folder", 0))
                 else:
-                    found.append(SourceFile(path, "other", 0))
+                    self._scan(Path(entry.path), path, found)
+            elif entry.is_file(follow_symlinks=False):
+                # Size unknown (-1) saves a stat per file: the reader stops past the limit.
+                found.append(SourceFile(path, "file", -1))
+            else:
+                found.append(SourceFile(path, "other", 0))
 
     def read(self, path: str) -> bytes:
         return read_limited(self.root / path)
 
     def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
         return None
+
+
+def unreadable(path: str, exc: OSError) -> Finding:
+    """A file the working tree has but gitinv may not read (permissions, a race)."""
+    reason = exc.strerror or type(exc).__name__
+    return Finding(
+        path,
+        1,
+        1,
+        "bad-file",
+        f"cannot read the file ({reason}); make it readable (`chmod a+r {path}`) or remove it",
+    )
+
+
+def file_problem(f: SourceFile) -> Finding | None:
+    """What is wrong with a listed entry before it is read, if anything."""
+    if f.kind == "symlink":
+        return Finding(
+            f.path,
+            1,
+            1,
+            "bad-file",
+            "symbolic links are not allowed under inventory/; replace it with the file itself",
+        )
+    if f.kind == "unreadable":
+        return Finding(
+            f.path,
+            1,
+            1,
+            "bad-file",
+            f"cannot open this folder; make it readable (`chmod a+rx {f.path}`) or remove it",
+        )
+    if f.kind == "folder":
+        return Finding(
+            f.path,
+            1,
+            1,
+            "bad-file",
+            "a folder named like a YAML file; servers and catalogs are files: "
+            "remove or rename the folder",
+        )
+    if f.kind != "file":
+        return Finding(f.path, 1, 1, "bad-file", "not a regular file; remove it")
+    if f.size > MAX_BYTES:
+        return Finding(
+            f.path,
+            1,
+            1,
+            "bad-file",
+            f"file is {f.size:,} bytes, over the {MAX_BYTES // 1024} KiB limit; split or trim it",
+        )
+    return None
 
 
 def read_limited(path: Path) -> bytes:

@@ -13,7 +13,7 @@ from gitinv.errors import GitinvError
 from gitinv.loader import Document, LoadError, load_bytes
 from gitinv.report import Finding, render
 from gitinv.schema_errors import validate
-from gitinv.source import WorkTree, read_limited
+from gitinv.source import WorkTree, read_limited, unreadable
 
 
 def run(*, repo: Path, files: list[Path], check: bool) -> int:
@@ -21,7 +21,11 @@ def run(*, repo: Path, files: list[Path], check: bool) -> int:
     findings: list[Finding] = []
     changed: list[str] = []
     for path in paths:
-        data = read_limited(repo / path)
+        try:
+            data = read_limited(repo / path)
+        except OSError as exc:
+            findings.append(unreadable(path, exc))
+            continue
         result = _canonical(path, data)
         if isinstance(result, list):
             findings.extend(result)
@@ -39,7 +43,20 @@ def run(*, repo: Path, files: list[Path], check: bool) -> int:
                 )
             )
         else:
-            _write_atomic(repo / path, result)
+            try:
+                _write_atomic(repo / path, result)
+            except OSError as exc:
+                findings.append(
+                    Finding(
+                        path,
+                        1,
+                        1,
+                        "bad-file",
+                        f"cannot write the file ({exc.strerror or exc}); "
+                        "make it and its folder writable",
+                    )
+                )
+                continue
             changed.append(path)
     for path in changed:
         sys.stdout.write(f"reformatted {path}\n")
@@ -79,6 +96,10 @@ def _select(repo: Path, files: list[Path]) -> list[str]:
             rel = absolute.relative_to(repo).as_posix()
         except ValueError:
             raise GitinvError(f"{f} is not inside the inventory repository {repo}") from None
+        if absolute.is_dir() and not absolute.is_symlink():
+            raise GitinvError(
+                f"{f} is a folder; fmt takes files (without FILES it formats every inventory file)"
+            )
         if not absolute.is_file() or absolute.is_symlink():
             raise GitinvError(f"{f}: no such file (fmt takes inventory YAML files)")
         if not (rel.startswith("inventory/") and rel.endswith(".yaml")):
