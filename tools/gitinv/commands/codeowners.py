@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from gitinv.codeowners import PATH, render
+from gitinv.errors import GitinvError
+from gitinv.files import write_file
 
 
 def run(*, repo: Path, check: bool = False) -> int:
@@ -27,7 +29,10 @@ def run(*, repo: Path, check: bool = False) -> int:
         sys.stderr.write(f"gitinv: {PATH} is out of date; run `gitinv codeowners` and commit it\n")
         return 1
     if current != wanted:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(wanted, encoding="utf-8")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GitinvError(f"cannot create {target.parent.name}/: {exc.strerror}") from None
+        write_file(target, wanted, shown=PATH)
         sys.stdout.write(f"wrote {PATH}\n")
     return 0

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from gitinv import exports, inventory, report
+from gitinv.files import write_file
 
 KINDS = ("ansible", "csv", "json")
 
@@ -40,5 +41,5 @@ def run(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8", newline="")
+        write_file(output, text, newline="")
     return 0

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from gitinv import canonical, inventory, models
 from gitinv.errors import GitinvError
+from gitinv.files import write_atomic
 from gitinv.loader import Document, LoadError, load_bytes
 from gitinv.report import Finding, render
 from gitinv.schema_errors import validate
@@ -44,7 +43,7 @@ def run(*, repo: Path, files: list[Path], check: bool) -> int:
             )
         else:
             try:
-                _write_atomic(repo / path, result)
+                write_atomic(repo / path, result)
             except OSError as exc:
                 findings.append(
                     Finding(
@@ -184,15 +183,3 @@ def _first_difference(old: str, new: str) -> int:
         if a != b:
             return number
     return min(len(old.split("\n")), len(new.split("\n")))
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(tmp, target.stat().st_mode & 0o777)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise

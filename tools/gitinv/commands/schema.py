@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from gitinv.errors import GitinvError
+from gitinv.files import write_file
 from gitinv.schemas import SCHEMA_DIR, documents, dumps
 
 
@@ -29,9 +31,12 @@ def run(*, repo: Path, check: bool) -> int:
             return 1
         sys.stdout.write(f"{len(wanted)} schema file(s) up to date\n")
         return 0
-    folder.mkdir(exist_ok=True)
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise GitinvError(f"cannot create {SCHEMA_DIR}/: {exc.strerror}") from None
     for name in stale:
-        (folder / name).write_text(wanted[name], encoding="utf-8")
+        write_file(folder / name, wanted[name], shown=f"{SCHEMA_DIR}/{name}")
         sys.stdout.write(f"wrote {SCHEMA_DIR}/{name}\n")
     for name in extra:
         (folder / name).unlink()
