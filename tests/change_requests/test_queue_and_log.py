@@ -285,7 +285,7 @@ def test_codeowners_write_and_drift(hub: Hub, capsys: pytest.CaptureFixture[str]
     assert codeowners.run(repo=repo, check=True) == 1
     assert "+/inventory/servers/platform/ @acme/sre" in capsys.readouterr().out
     hub.requester.write("inventory/groups.yaml", "platform:\n  moderators:\n    - 'acme'\n")
-    with pytest.raises(GitinvError, match="not @user or @org/team"):
+    with pytest.raises(GitinvError, match="is not a GitHub handle"):
         codeowners.run(repo=repo)
 
 

@@ -14,10 +14,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gitinv.changes import parse
 from gitinv.errors import GitinvError
+from gitinv.inventory import SERVERS_DIR, SETTINGS_FILE, load
+from gitinv.source import SourceFile, WorkTree
 
 PATH = ".github/CODEOWNERS"
+GROUPS = "inventory/groups.yaml"
 HANDLE = re.compile(
     r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$"
 )
@@ -48,12 +50,33 @@ def _handles(value: Any, where: str) -> list[str]:
     return list(dict.fromkeys(value))
 
 
+class _RulesOnly(WorkTree):
+    """The working tree without the server files: CODEOWNERS needs only the catalogs."""
+
+    def files(self) -> list[SourceFile]:
+        return [f for f in super().files() if not f.path.startswith(f"{SERVERS_DIR}/")]
+
+
+def _sources(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """groups.yaml and settings.yaml, read as strictly as `gitinv validate` reads them."""
+    inv = load(root, source=_RulesOnly(root))
+    problems = [f.text() for f in inv.findings if f.file in (GROUPS, SETTINGS_FILE)]
+    if problems:
+        raise GitinvError(
+            "\n".join([*problems, f"fix {len(problems)} problem(s) first; nothing written"]),
+            exit_code=1,
+        )
+    if not inv.settings.get("admins"):
+        raise GitinvError(
+            f"{SETTINGS_FILE} has no `admins`: add the handles that own the tooling and the "
+            'catalogs, e.g. `admins: ["@acme/inventory-admins"]`',
+            exit_code=1,
+        )
+    return inv.catalogs["groups"], inv.settings
+
+
 def render(root: Path) -> str:
-    inv = root / "inventory"
-    groups = parse((inv / "groups.yaml").read_bytes()) if (inv / "groups.yaml").is_file() else {}
-    settings = (
-        parse((inv / "settings.yaml").read_bytes()) if (inv / "settings.yaml").is_file() else {}
-    )
+    groups, settings = _sources(root)
     admins = _handles(settings.get("admins"), "inventory/settings.yaml `admins`")
     owners = " ".join(admins)
     lines = [
