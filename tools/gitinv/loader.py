@@ -174,9 +174,9 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
                     )
                 ]
             ) from None
-        raise LoadError([_syntax(path, exc)]) from None
+        raise LoadError([_syntax(path, exc, text)]) from None
     except yaml.MarkedYAMLError as exc:
-        raise LoadError([_syntax(path, exc)]) from None
+        raise LoadError([_syntax(path, exc, text)]) from None
     finally:
         loader.dispose()
     if node is None:
@@ -205,16 +205,53 @@ def load_bytes(path: str, data: bytes, *, allow_empty: bool = False) -> Document
     return load_text(path, decode(path, data), allow_empty=allow_empty)
 
 
-def _syntax(path: str, exc: yaml.MarkedYAMLError) -> Finding:
+def _syntax(path: str, exc: yaml.MarkedYAMLError, text: str) -> Finding:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
     context = f" {exc.context}" if exc.context else ""
+    hint = _syntax_hint(exc, text)
+    if hint is not None:
+        mark, message = hint
+        return _finding(path, mark, "yaml-syntax", f"YAML syntax error: {message}")
     return _finding(
         path,
         mark,
         "yaml-syntax",
         f"YAML syntax error: {problem}{context}; check the indentation and quotes here",
     )
+
+
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> tuple[Any, str] | None:
+    """Where and what to fix for the usual slips, which libyaml words for its own use."""
+    problem, context = exc.problem or "", exc.context or ""
+    lines = _BREAKS.split(text)  # libyaml's line breaks, so its line numbers fit
+    mark = exc.problem_mark
+    if mark is not None and mark.line < len(lines):
+        line = lines[mark.line]
+        if "\t" in line[: len(line) - len(line.lstrip(" \t")) + 1]:
+            return mark, (
+                "this line is indented with a tab; YAML indents with spaces only: "
+                "replace the tab with spaces"
+            )
+    if mark is not None and problem.startswith("mapping values are not allowed"):
+        return mark, (
+            "a `key: value` where none can start: line this key up with the keys above it, "
+            'or quote a value that holds ": " (description: "a: b")'
+        )
+    start = exc.context_mark
+    if start is not None and start.line < len(lines):
+        if "expected ':'" in problem and "simple key" in context:
+            shown = lines[start.line].strip()
+            return start, (
+                f"`{shown}` is not `key: value`; put a colon and a space after the key "
+                "(or indent it under the key it continues)"
+            )
+        if "end of stream" in problem and "quoted scalar" in context:
+            return start, "the quote that opens here is never closed; close it on this line"
+    return None
 
 
 def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:

@@ -1,0 +1,80 @@
+"""The usual YAML slips get a message that says what to fix, on the line to fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitinv.loader import LoadError, load_bytes
+from tests.conftest import GitRepo
+from tests.review.conftest import gitinv
+
+HEAD = "component: nginx\nip: 10.0.0.1\n"
+
+
+def _problem(text: str) -> str:
+    with pytest.raises(LoadError) as caught:
+        load_bytes("inventory/servers/web/web01.yaml", text.encode())
+    (finding,) = caught.value.findings
+    return finding.text().removeprefix("inventory/servers/web/web01.yaml:")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (HEAD + "tags:\n\t- pci\n", "4:1: yaml-syntax: YAML syntax error: this line is indented"),
+        (HEAD + "\tdc: fra1\n", "3:1: yaml-syntax: YAML syntax error: this line is indented"),
+        (
+            HEAD + "tags:\n  - a\n\t- b\n",
+            "5:1: yaml-syntax: YAML syntax error: this line is indent",
+        ),
+    ],
+    ids=["list-item", "key", "second-item"],
+)
+def test_a_tab_in_the_indentation(text: str, expected: str) -> None:
+    got = _problem(text)
+    assert got.startswith(expected)
+    assert got.endswith("YAML indents with spaces only: replace the tab with spaces")
+
+
+def test_a_missing_colon_points_at_its_own_line() -> None:
+    got = _problem(HEAD + "dc fra1\nenvironment: prod\n")
+    assert got == (
+        "3:1: yaml-syntax: YAML syntax error: `dc fra1` is not `key: value`; put a colon and "
+        "a space after the key (or indent it under the key it continues)"
+    )
+
+
+def test_an_unclosed_quote_points_where_it_opens() -> None:
+    got = _problem(HEAD + 'description: "web\nstate: active\n')
+    assert got.startswith("3:14: yaml-syntax: YAML syntax error: the quote that opens here")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [(HEAD + "  dc: fra1\n", "3:5:"), (HEAD + "description: role: web\n", "3:18:")],
+    ids=["indented-key", "colon-in-value"],
+)
+def test_a_mapping_where_none_can_start(text: str, where: str) -> None:
+    got = _problem(text)
+    assert got.startswith(f"{where} yaml-syntax: YAML syntax error: a `key: value` where none")
+    assert 'quote a value that holds ": "' in got
+
+
+def test_old_mac_line_ends_count_as_yaml_counts_them() -> None:
+    got = _problem(HEAD.replace("\n", "\r") + "tags:\r\t- pci\r")
+    assert got.startswith("4:1: yaml-syntax: YAML syntax error: this line is indented with a tab")
+
+
+def test_other_errors_keep_libyaml_words() -> None:
+    got = _problem(HEAD + "tags: [a, b\n")
+    assert "while parsing a flow sequence; check the indentation and quotes here" in got
+
+
+def test_windows_line_ends_and_a_tab(inv_repo: GitRepo) -> None:
+    text = HEAD + "dc: dc4\nenvironment: production\nstate: active\ntags:\n\t- frontend\n"
+    inv_repo.write("inventory/servers/web/web01.yaml", text.replace("\n", "\r\n"))
+    result = gitinv("-C", str(inv_repo.path), "validate")
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        "inventory/servers/web/web01.yaml:7:1: yaml-syntax: YAML syntax error: this line is "
+    )
