@@ -113,3 +113,17 @@ def test_tree_state_sees_no_git(tmp_path: Path) -> None:
     (tmp_path / ".git" / "x").write_text("x")
     (tmp_path / "a").write_text("a")
     assert tree_state(tmp_path) == {"a": b"a"}
+
+
+def test_dash_c_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    result = gitinv("-C", str(tmp_path / "nowhere"), "validate")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"gitinv: error: -C {tmp_path / 'nowhere'}: no such folder; pass the inventory repository\n"
+    )
+
+
+def test_dash_c_the_inventory_folder_itself(inv_repo: GitRepo) -> None:
+    result = gitinv("-C", "inventory", "validate", cwd=inv_repo.path)
+    assert result.returncode == 2
+    assert "-C inventory is the inventory/ folder itself; pass the repository" in result.stderr

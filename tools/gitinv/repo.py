@@ -10,7 +10,14 @@ from gitinv.errors import GitinvError
 def find_root(start: Path | None) -> Path:
     if start is not None:
         root = start.resolve()
+        if not root.is_dir():
+            raise GitinvError(f"-C {start}: no such folder; pass the inventory repository")
         if not (root / "inventory").is_dir():
+            if root.name == "inventory" and root.parent.joinpath("inventory").is_dir():
+                raise GitinvError(
+                    f"-C {start} is the inventory/ folder itself; pass the repository "
+                    f"that holds it (-C {root.parent})"
+                )
             raise GitinvError(
                 f"no inventory/ folder in {start}; pass -C with the inventory repository"
             )
