@@ -66,6 +66,12 @@ def _columns(headers: list[str]) -> tuple[dict[int, str], list[Problem]]:
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     known = ", ".join([*COLUMNS, *ALIASES])
+    if len(headers) == 1 and (sep := next((c for c in ";\t|" if c in headers[0]), None)):
+        shown = "a tab" if sep == "\t" else f"`{sep}`"
+        message = (
+            f"the columns are separated by {shown}, not commas: save the file as CSV with commas"
+        )
+        return {}, [Problem(1, "bad-file", message)]
     for index, header in enumerate(headers):
         column = _column(header)
         target = ALIASES.get(column, column)
@@ -113,7 +119,8 @@ def _value(column: str, cell: str) -> Any:
 
 def read(text: str, default_group: str | None = None) -> tuple[list[NewServer], list[Problem]]:
     """Every data row as a :class:`NewServer`, and the problems the CSV itself has."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    # strict: an unclosed quote is an error, not a cell that swallows the rows below it
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
     try:
         headers = next(reader)
     except StopIteration:
@@ -147,7 +154,12 @@ def read(text: str, default_group: str | None = None) -> tuple[list[NewServer], 
             paths[server.path] = number
             servers.append(server)
     except csv.Error as exc:
-        problems.append(Problem(number + 1, "bad-file", f"not a readable CSV row: {exc}"))
+        hint = (
+            "; a quote opened in this row is never closed"
+            if "unexpected end of data" in str(exc)
+            else "; a cell that holds quotes must be quoted as a whole, its quotes doubled"
+        )
+        problems.append(Problem(number + 1, "bad-file", f"not a readable CSV row: {exc}{hint}"))
     return servers, problems
 
 
@@ -180,6 +192,17 @@ def _server(
                     number, "bad-path", f"{label} {value!r} cannot be a file or folder name", name
                 )
             )
+    if name and not any(fields.values()):
+        # Its file would be empty: say so in the CSV's terms, not the file's.
+        problems.append(
+            Problem(
+                number,
+                "missing-field",
+                "the row fills no field but the name and group: "
+                "fill component, ip, dc, environment and state",
+                name,
+            )
+        )
     if problems:
         return None, problems
     return NewServer(number, name, group, fields), []
