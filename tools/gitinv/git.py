@@ -420,5 +420,7 @@ def unmerged_count(root: Path, upstream: str, branch: str) -> int:
     return sum(1 for line in out.splitlines() if line.startswith("+"))
 
 
-def push(root: Path, remote: str, branch: str) -> None:
-    _run(root, "push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+def push(root: Path, remote: str, branch: str, commit: str | None = None) -> None:
+    """Push `commit` (default: the local branch) to the remote's branch of that name."""
+    source = commit or f"refs/heads/{branch}"
+    _run(root, "push", "--quiet", remote, f"{source}:refs/heads/{branch}")

@@ -121,6 +121,17 @@ def submit(
     if result.findings:
         sys.stdout.write(report.render(result.findings, "text", servers=len(result.servers)))
         return _refuse("the change would make the inventory invalid (see above); nothing created")
+    if push:
+        # Pushed before the local branch exists, so a refused push leaves no branch behind.
+        assert origin is not None
+        try:
+            git.push(repo, origin, plan.branch, commit)
+        except GitinvError as exc:
+            raise GitinvError(
+                f"{exc.message}\nnothing created: no branch was made here or on {origin}; "
+                "run the same command again once the push can go through",
+                exc.exit_code,
+            ) from None
     git.create_branch(repo, plan.branch, commit, replace=stale)
     sys.stdout.write(
         f"created branch {plan.branch} from {main_ref.split('/', 2)[-1]} "
@@ -129,7 +140,6 @@ def submit(
     sys.stdout.write(render_text(change))
     if push:
         assert origin is not None
-        git.push(repo, origin, plan.branch)
         url = remote.repository_url(repo, origin)
         if url:
             sys.stdout.write(
