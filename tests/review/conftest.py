@@ -14,7 +14,7 @@ from tests.conftest import CASES, GitRepo
 
 
 def gitinv(
-    *args: str, cwd: Path | None = None, unprivileged: bool = False
+    *args: str, cwd: Path | None = None, unprivileged: bool = False, env_summary: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the real command line; `unprivileged` drops root's right to read anything."""
     prefix: list[str] = []
@@ -23,8 +23,15 @@ def gitinv(
         if setpriv is None:
             pytest.skip("running as root without setpriv: file permissions cannot be tested")
         prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    if env_summary is not None:
+        env["GITHUB_STEP_SUMMARY"] = str(env_summary)
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "gitinv", *args], cwd=cwd, capture_output=True, text=True
+        [*prefix, sys.executable, "-m", "gitinv", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
     )
 
 

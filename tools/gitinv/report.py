@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
@@ -38,7 +39,19 @@ class Finding:
     message: str
 
     def text(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.code}: {self.message}"
+        """One line, whatever the file's values hold: a newline in a quoted value must
+        not start a line of its own (in CI logs, one that reads as a workflow command)."""
+        where = f"{one_line(self.file)}:{self.line}:{self.column}"
+        return f"{where}: {self.code}: {one_line(self.message)}"
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters written as escapes."""
+    return _CONTROL.sub(lambda m: _NAMED.get(m[0]) or f"\\u{ord(m[0]):04x}", text)
 
 
 def render_text(findings: list[Finding], servers: int) -> str:
@@ -94,7 +107,7 @@ def markdown_summary(findings: Iterable[Finding], servers: int) -> str:
     ]
     size = sum(len(s) for s in out)
     for f in items:
-        row = f"| `{f.file}` | {f.line}:{f.column} | `{f.code}` | {_md_cell(f.message)} |"
+        row = f"| {_md_code(f.file)} | {f.line}:{f.column} | `{f.code}` | {_md_code(f.message)} |"
         size += len(row) + 1
         if size > GITHUB_SUMMARY_LIMIT:
             out.append(
@@ -105,8 +118,12 @@ def markdown_summary(findings: Iterable[Finding], servers: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _md_code(text: str) -> str:
+    """A code span no value can leave: the summary is also the pull request's comment,
+    where a value's backtick would otherwise let HTML, links or @mentions through."""
+    text = one_line(text).replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 REPORTERS: dict[str, Callable[[list[Finding], int], str]] = {
