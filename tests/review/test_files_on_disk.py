@@ -127,3 +127,15 @@ def test_dash_c_the_inventory_folder_itself(inv_repo: GitRepo) -> None:
     result = gitinv("-C", "inventory", "validate", cwd=inv_repo.path)
     assert result.returncode == 2
     assert "-C inventory is the inventory/ folder itself; pass the repository" in result.stderr
+
+
+def test_diff_of_an_unreadable_changed_file(locked: GitRepo) -> None:
+    path = locked.path / SERVER
+    path.write_text(path.read_text().replace("state: active", "state: offline"))
+    path.chmod(0)
+    result = gitinv("-C", str(locked.path), "diff", "main", unprivileged=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (
+        f"gitinv: error: cannot read {SERVER} (Permission denied); make it readable "
+        f"(`chmod a+r {SERVER}`), or give HEAD to compare commits\n"
+    )

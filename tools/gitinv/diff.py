@@ -110,7 +110,13 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
         target = root / fc.path
         if fc.new_mode != "000000" and target.is_file() and not target.is_symlink():
             new_id = f"worktree:{fc.path}"
-            local[new_id] = target.read_bytes()
+            try:
+                local[new_id] = target.read_bytes()
+            except OSError as exc:
+                raise GitinvError(
+                    f"cannot read {fc.path} ({exc.strerror or exc}); make it readable "
+                    f"(`chmod a+r {fc.path}`), or give HEAD to compare commits"
+                ) from None
         files.append(git.FileChange(fc.path, fc.old, new_id, fc.old_mode, fc.new_mode))
     raw = git.read_blobs(root, {f.old for f in files if f.old})
     raw.update(local)
