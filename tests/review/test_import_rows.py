@@ -56,3 +56,11 @@ def test_quotes_inside_a_cell_are_still_text(inv_repo: GitRepo, tmp_path: Path) 
     assert result.returncode == 0, result.stdout + result.stderr
     text = (inv_repo.path / "inventory/servers/web/web09.yaml").read_text()
     assert 'description: say "hi"\n' in text
+
+
+def test_a_bad_name_is_fixed_in_the_csv_not_a_file(inv_repo: GitRepo) -> None:
+    code, out = _import(inv_repo, HEADER + GOOD.replace("web09", "Web_09"))
+    assert code == 1
+    assert "row 2 (Web_09): bad-path: `Web_09` is not a valid server name" in out
+    assert out.count("bad-path") == 1 and "fix the name cell" in out
+    assert "rename the file" not in out

@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitinv import canonical
+from gitinv import canonical, models
 from gitinv.exports import COLUMNS, unneutralise
 
 #: NetBox device-export column names and the field each fills.
@@ -192,6 +192,17 @@ def _server(
                     number, "bad-path", f"{label} {value!r} cannot be a file or folder name", name
                 )
             )
+    named = [p for p in problems if p.code == "bad-path" and p.message.startswith("name ")]
+    if name and not named and not models.is_server_name(name):
+        problems.append(
+            Problem(
+                number,
+                "bad-path",
+                f"`{name}` is not a valid server name: lowercase letters, digits and hyphens "
+                "in dot-separated labels of at most 63 characters; fix the name cell",
+                name,
+            )
+        )
     if name and not any(fields.values()):
         # Its file would be empty: say so in the CSV's terms, not the file's.
         problems.append(
