@@ -326,12 +326,22 @@ def is_ancestor(root: Path, ancestor: str, rev: str) -> bool:
     return _run(root, "merge-base", "--is-ancestor", ancestor, rev, ok=(0, 1))[0] == 0
 
 
-def merge_tree(root: Path, ours: str, theirs: str) -> tuple[str, bool]:
-    """The tree of merging `theirs` into `ours` without a checkout: (tree id, clean?)."""
+def merge_tree(root: Path, ours: str, theirs: str) -> tuple[str, list[str]]:
+    """Merging `theirs` into `ours` without a checkout: (tree id, the conflicted paths)."""
     status, out, _ = _run(
-        root, "merge-tree", "--write-tree", "--no-messages", "-z", ours, theirs, ok=(0, 1)
+        root,
+        "merge-tree",
+        "--write-tree",
+        "--no-messages",
+        "--name-only",
+        "-z",
+        ours,
+        theirs,
+        ok=(0, 1),
     )
-    return out.split(b"\0", 1)[0].decode().strip(), status == 0
+    tree, *paths = out.decode("utf-8", "surrogateescape").split("\0")
+    conflicted = sorted({p for p in paths if p}) if status else []
+    return tree.strip(), conflicted or (["(unknown)"] if status else [])
 
 
 def remotes(root: Path) -> list[str]:

@@ -39,6 +39,7 @@ class OpenBranch:
     diff: InventoryDiff
     merges_cleanly: bool
     merged_tree: str | None = None
+    conflicted: list[str] = field(default_factory=list)  # paths that conflict with main
     findings: list[Finding] = field(default_factory=list)
     files: list[git.FileChange] = field(default_factory=list)
     blobs: dict[str, bytes] = field(default_factory=dict)
@@ -135,7 +136,8 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) 
     pairs: list[tuple[str, str]] = []
     main_tree = git.tree_of(root, main_sha) if refs else ""
     for name, (ref, tip) in refs.items():
-        tree, clean = git.merge_tree(root, main_sha, tip)
+        tree, conflicted = git.merge_tree(root, main_sha, tip)
+        clean = not conflicted
         if clean:
             base = main_sha
             pairs.append((main_tree, tree))
@@ -144,7 +146,13 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) 
             pairs.append((git.tree_of(root, base), git.tree_of(root, tip)))
         found.append(
             OpenBranch(
-                name, ref, tip, InventoryDiff(base, tip), clean, merged_tree=tree if clean else None
+                name,
+                ref,
+                tip,
+                InventoryDiff(base, tip),
+                clean,
+                merged_tree=tree if clean else None,
+                conflicted=conflicted,
             )
         )
     for branch, files in zip(found, git.diff_trees(root, pairs), strict=True):

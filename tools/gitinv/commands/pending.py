@@ -14,7 +14,10 @@ from gitinv.errors import GitinvError
 
 def _status(b: queue.OpenBranch) -> str:
     if not b.merges_cleanly:
-        return "conflicts with main"
+        return (
+            f"conflicts with main in {', '.join(b.conflicted)}; "
+            f"merge main into {b.name} (or rebase it) and push it again"
+        )
     return "valid" if not b.findings else f"invalid ({len(b.findings)} problem(s))"
 
 
@@ -60,6 +63,7 @@ def as_dict(q: queue.Queue) -> dict[str, Any]:
                 "summary": b.diff.summary(),
                 "changes": [c.as_dict() for c in b.diff.changes],
                 "merges_cleanly": b.merges_cleanly,
+                "conflicted_files": b.conflicted,
                 "valid": b.valid,
                 "errors": [_finding(f) for f in b.findings],
             }

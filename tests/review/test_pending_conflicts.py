@@ -1,0 +1,38 @@
+"""`pending` names the files a branch conflicts in, and what to do about it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.conftest import GitRepo
+from tests.review.conftest import gitinv
+
+SERVER = "inventory/servers/web/web01.yaml"
+
+
+def test_a_conflicting_branch_names_its_files(inv_repo: GitRepo, tmp_path: Path) -> None:
+    bare = tmp_path / "hub.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    inv_repo.git("remote", "add", "origin", str(bare))
+    text = (inv_repo.path / SERVER).read_text()
+    inv_repo.git("checkout", "-q", "-b", "web01-offline")
+    inv_repo.write(SERVER, text.replace("state: active", "state: offline"))
+    inv_repo.commit("web01 offline")
+    inv_repo.git("checkout", "-q", "main")
+    inv_repo.write(SERVER, text.replace("state: active", "state: maintenance"))
+    inv_repo.commit("web01 maintenance")
+    inv_repo.git("push", "-q", "origin", "main", "web01-offline")
+    inv_repo.git("fetch", "-q", "origin")
+
+    result = gitinv("-C", str(inv_repo.path), "pending")
+    assert result.returncode == 1, result.stderr
+    assert (
+        f"conflicts with main in {SERVER}; merge main into web01-offline (or rebase it) "
+        "and push it again"
+    ) in result.stdout
+
+    doc = json.loads(gitinv("-C", str(inv_repo.path), "pending", "--format", "json").stdout)
+    (branch,) = doc["results"]
+    assert branch["merges_cleanly"] is False and branch["conflicted_files"] == [SERVER]
