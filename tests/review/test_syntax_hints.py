@@ -78,3 +78,14 @@ def test_windows_line_ends_and_a_tab(inv_repo: GitRepo) -> None:
     assert result.stdout.startswith(
         "inventory/servers/web/web01.yaml:7:1: yaml-syntax: YAML syntax error: this line is "
     )
+
+
+def test_a_repository_url_that_is_not_one_says_what_to_write(inv_repo: GitRepo) -> None:
+    inv_repo.write("inventory/settings.yaml", "repository: github.com/acme/inventory\n")
+    result = gitinv("-C", str(inv_repo.path), "validate")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == (
+        "inventory/settings.yaml:1:13: bad-value: `repository`: `github.com/acme/inventory` "
+        "does not fit: expected the code host URL, e.g. https://github.com/acme/inventory "
+        "(edit and history links)"
+    )

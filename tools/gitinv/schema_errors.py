@@ -101,10 +101,11 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
     if kind == "too_short":
         return Finding(doc.path, *pos, "bad-value", f"{where} is empty; list at least one")
     if kind == "string_pattern_mismatch":
-        return Finding(
-            doc.path,
-            *pos,
-            "bad-value",
-            f"{where}: `{value}` is not of the expected form (pattern {ctx.get('pattern')})",
+        info = model.model_fields.get(str(e["loc"][0])) if len(e["loc"]) == 1 else None
+        wanted = (
+            f"expected {info.description[0].lower()}{info.description[1:].rstrip('.')}"
+            if info and info.description
+            else f"expected the pattern {ctx.get('pattern')}"
         )
+        return Finding(doc.path, *pos, "bad-value", f"{where}: `{value}` does not fit: {wanted}")
     return Finding(doc.path, *pos, "bad-value", f"{where}: {e['msg']}")
