@@ -1,0 +1,58 @@
+// The audit log: every change on main, newest first, filterable like the servers table.
+import { LOOKUP_OPTIONS, csvSafe, el, getJson, gridTheme, serverHref } from "./common.js";
+
+function summary(changes) {
+  return Object.entries(changes).map(([field, [oldValue, newValue]]) => {
+    const show = (v) => (v === null || v === undefined ? "—" : Array.isArray(v) ? v.join(", ") : String(v));
+    return `${field}: ${show(oldValue)} → ${show(newValue)}`;
+  }).join("; ");
+}
+
+const filter = { filter: "agTextColumnFilter", floatingFilter: true,
+  filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1 } };
+
+const COLUMNS = [
+  { field: "date", headerName: "Date", width: 190, sort: "desc", valueFormatter: (p) => (p.value || "").replace("T", " ") },
+  { field: "server", headerName: "Server", width: 180,
+    cellRenderer: (p) => el("a", { href: serverHref(p.value) }, p.value) },
+  { field: "group", headerName: "Group", width: 120 },
+  { field: "action", headerName: "Action", width: 120,
+    cellRenderer: (p) => el("span", { class: `badge action-${p.value}` }, p.value) },
+  { field: "author", headerName: "Author", width: 160 },
+  { field: "pull_request", headerName: "PR", width: 90, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : "") },
+  { field: "commit", headerName: "Commit", width: 120, valueFormatter: (p) => (p.value || "").slice(0, 12) },
+  { colId: "changes", headerName: "Changes", flex: 1, minWidth: 260, valueGetter: (p) => summary(p.data.changes) },
+].map((c) => ({ ...filter, ...c }));
+
+async function main() {
+  const count = document.getElementById("count");
+  const search = document.getElementById("search");
+  let total = 0;
+  const api = agGrid.createGrid(document.getElementById("grid"), {
+    theme: gridTheme(),
+    columnDefs: COLUMNS,
+    defaultColDef: { sortable: true, resizable: true },
+    cacheQuickFilter: true,
+    animateRows: false,
+    rowData: null,
+    onModelUpdated: () => {
+      if (api && total) count.textContent = `${api.getDisplayedRowCount().toLocaleString("en")} of ${total.toLocaleString("en")} changes`;
+    },
+  });
+  const server = new URLSearchParams(window.location.search).get("server");
+  search.addEventListener("input", () => api.setGridOption("quickFilterText", search.value));
+  document.getElementById("download").addEventListener("click", () => api.exportDataAsCsv({
+    fileName: "audit.csv", processCellCallback: (p) => csvSafe(p.value) }));
+  try {
+    const data = await getJson("audit.json");
+    total = data.count;
+    if (server) api.setFilterModel({ server: { filterType: "text", type: "equals", filter: server } });
+    api.setGridOption("rowData", data.results);
+  } catch (error) {
+    count.textContent = `Could not load audit.json (${error.message})`;
+    count.classList.add("error");
+    api.setGridOption("rowData", []);
+  }
+}
+
+main();

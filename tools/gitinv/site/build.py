@@ -1,0 +1,125 @@
+"""Build the static site: read and check everything at a revision, then write it all."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitinv import inventory as inventory_mod
+from gitinv.errors import GitinvError
+from gitinv.report import Finding
+
+from . import api, changes, gitdata, openapi, pages, output
+
+try:
+    from gitinv import exports
+except ImportError:  # the exports ship separately; without them the site has no CSV/Ansible
+    exports = None  # type: ignore[assignment]
+
+API_DIR = "api/v1"
+
+
+@dataclass
+class Built:
+    commit: gitdata.Commit
+    servers: int = 0
+    files: int = 0
+    bytes: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def default_rev(root: Path) -> str:
+    """The main branch as settings.yaml names it, locally or else on origin."""
+    branch = "main"
+    settings = root / "inventory" / "settings.yaml"
+    if settings.is_file() and not settings.is_symlink():
+        try:
+            loaded = yaml.safe_load(settings.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError, OSError):
+            loaded = None
+        if isinstance(loaded, dict) and isinstance(loaded.get("branch"), str):
+            branch = loaded["branch"]
+    repo = gitdata.open_repo(root)
+    for candidate in (branch, f"origin/{branch}"):
+        if gitdata.branch_exists(repo, candidate):
+            return candidate
+    raise GitinvError(f"no branch {branch!r} to build from: pass --rev")
+
+
+@dataclass
+class _Plan:
+    commit: gitdata.Commit
+    inventory: inventory_mod.Inventory
+    audit: list[changes.Entry]
+    context: dict[str, Any]
+
+
+def _read(root: Path, rev: str) -> _Plan | Built:
+    repo = gitdata.open_repo(root)
+    if gitdata.is_shallow(repo):
+        raise GitinvError(
+            f"{root} is a shallow clone: the site's history needs every commit. "
+            "Run `git fetch --unshallow` (in GitHub Actions: actions/checkout with "
+            "fetch-depth: 0) and build again."
+        )
+    commit = gitdata.resolve(repo, rev)
+    inventory = inventory_mod.load(root, commit.id)
+    if not inventory.ok:
+        return Built(commit=commit, findings=list(inventory.findings))
+    audit = changes.audit(repo, commit.id)
+    settings = inventory.settings or {}
+    repository = settings.get("repository") or gitdata.origin_url(repo) or ""
+    context = {
+        "commit": commit.id,
+        "commit_date": commit.date,
+        "repository": repository,
+        "branch": settings.get("branch") or "main",
+        "server_count": len(inventory.servers),
+    }
+    return _Plan(commit=commit, inventory=inventory, audit=audit, context=context)
+
+
+def _write(plan: _Plan, tmp: Path, built: Built) -> None:
+    def put(path: str, data: bytes) -> None:
+        target = tmp / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        built.files += 1
+        built.bytes += len(data)
+
+    history = changes.by_server(plan.audit)
+    for path, value in api.documents(plan.inventory, plan.audit, history):
+        put(f"{API_DIR}/{path}", api.dumps(value))
+    extra: set[str] = set()
+    if exports is not None:
+        put(f"{API_DIR}/ansible.json", api.dumps(exports.ansible_inventory(plan.inventory)))
+        put(f"{API_DIR}/servers.csv", exports.servers_csv(plan.inventory).encode())
+        extra = {"ansible.json", "servers.csv"}
+    doc = openapi.document(plan.commit.id, plan.commit.date, extra)
+    put(f"{API_DIR}/openapi.json", api.dumps(doc))
+    for path, data in pages.render(plan.context):
+        put(path, data)
+    for path, source in pages.static_files():
+        (tmp / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, tmp / path)
+        built.files += 1
+        built.bytes += source.stat().st_size
+
+
+def build(root: Path, rev: str | None, out: Path) -> Built:
+    """Build the site of `rev` into `out`; an invalid inventory writes nothing."""
+    output.check_target(out)
+    plan = _read(root, rev or default_rev(root))
+    if isinstance(plan, Built):
+        return plan
+    built = Built(commit=plan.commit, servers=len(plan.inventory.servers))
+    output.write_site(out, lambda tmp: _write(plan, tmp, built))
+    return built
