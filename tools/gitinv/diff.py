@@ -1,0 +1,114 @@
+"""The semantic inventory diff between two revisions, or a revision and the working tree.
+
+    d = inventory_diff(root, base="main", head="request/update/web01")
+    d.changes       # list[Change] (see gitinv.changes): servers added, updated,
+                    # deleted, moved; catalog entries added, updated, deleted
+    d.summary()     # {"added": 1, "updated": 2, ...} for servers, plus "catalog"
+
+Reading: `git diff-tree` (or `git diff` against the working tree plus the
+untracked files) lists the changed paths; their blobs come in one batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitinv import git
+from gitinv.changes import Change, compare, parse
+from gitinv.errors import GitinvError
+
+WORKTREE = "working tree"
+
+
+@dataclass
+class InventoryDiff:
+    base: str
+    head: str | None  # a commit id, or None for the working tree
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def servers(self) -> list[Change]:
+        return [c for c in self.changes if c.kind == "server"]
+
+    @property
+    def catalogs(self) -> list[Change]:
+        return [c for c in self.changes if c.kind != "server"]
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(c.action for c in self.servers)
+        result = {a: counts.get(a, 0) for a in ("added", "updated", "deleted", "moved")}
+        result["catalog"] = len(self.catalogs)
+        return result
+
+    def describe(self) -> str:
+        """"2 updated, 1 added" style one-liner ("no changes" when empty)."""
+        parts = [f"{n} {action}" for action, n in self.summary().items() if n and action != "catalog"]
+        if self.catalogs:
+            parts.append(f"{len(self.catalogs)} catalog change(s)")
+        return ", ".join(parts) or "no changes"
+
+    def as_dict(self) -> dict[str, Any]:
+        def full(c: Change) -> dict[str, Any]:
+            return {**c.as_dict(), "old_group": c.old_group, "old": c.old, "new": c.new}
+
+        return {
+            "base": self.base,
+            "head": self.head,
+            "summary": self.summary(),
+            "servers": [full(c) for c in self.servers],
+            "catalogs": [full(c) for c in self.catalogs],
+        }
+
+
+def default_base(root: Path, main: str = "main") -> str:
+    """The merge base of HEAD with the main branch (or its remote copy)."""
+    for candidate in (main, f"origin/{main}"):
+        target = git.try_rev_parse(root, candidate)
+        if target is None:
+            continue
+        head = git.try_rev_parse(root, "HEAD")
+        base = git.merge_base(root, head, target) if head else None
+        return base or target
+    raise GitinvError(f"no branch {main!r} to compare with; give BASE")
+
+
+def inventory_diff(root: Path, base: str | None = None, head: str | None = None,
+                   main: str = "main") -> InventoryDiff:
+    base_sha = git.rev_parse(root, base) if base else default_base(root, main)
+    if head is None:
+        return _worktree_diff(root, base_sha)
+    head_sha = git.rev_parse(root, head)
+    return diff_commits(root, base_sha, head_sha)
+
+
+def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
+    files = git.diff_tree(root, base_sha, head_sha)
+    raw = git.read_blobs(root, {s for f in files for s in (f.old, f.new) if s})
+    cache: dict[str, dict[str, Any]] = {}
+
+    def read(sha: str) -> dict[str, Any]:
+        if sha not in cache:
+            cache[sha] = parse(raw.get(sha))
+        return cache[sha]
+
+    return InventoryDiff(base_sha, head_sha, compare(files, read))
+
+
+def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
+    files: list[git.FileChange] = []
+    local: dict[str, bytes] = {}
+    for fc in git.diff_worktree(root, base_sha) + [
+        git.FileChange(p, None, None) for p in git.untracked(root)
+    ]:
+        new_id = None
+        target = root / fc.path
+        if fc.new_mode != "000000" and target.is_file() and not target.is_symlink():
+            new_id = f"worktree:{fc.path}"
+            local[new_id] = target.read_bytes()
+        files.append(git.FileChange(fc.path, fc.old, new_id, fc.old_mode, fc.new_mode))
+    raw = git.read_blobs(root, {f.old for f in files if f.old})
+    raw.update(local)
+    return InventoryDiff(base_sha, None, compare(files, lambda sha: parse(raw.get(sha))))

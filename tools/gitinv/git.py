@@ -1,0 +1,373 @@
+"""Every git operation gitinv needs, as small named functions over GitPython.
+
+Nothing else in the package imports `git`. Functions take the repository root
+and plain values and return plain values (str, bytes, dataclasses), so callers
+never hold a GitPython object. Bulk reads go through one git process each:
+`read_blobs` streams any number of objects through one `git cat-file --batch`,
+`log_first_parent` reads the whole first-parent history with its changed paths
+in one `git log`. Commits are built from trees with a temporary index file, so
+the user's working tree, index and current branch are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import git
+
+from gitinv.errors import GitinvError
+
+ZERO = "0" * 40
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One path changed between two trees; a side that does not exist is None."""
+
+    path: str
+    old: str | None
+    new: str | None
+    old_mode: str = ""
+    new_mode: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    mode: str
+    kind: str  # blob, tree, commit
+    sha: str
+    size: int  # -1 where git gives none
+    path: str
+
+
+@dataclass(slots=True)
+class LogCommit:
+    """One commit of a first-parent log, with the paths it changed against its first parent."""
+
+    sha: str
+    parents: list[str]
+    date: str
+    author: str
+    email: str
+    subject: str
+    files: list[FileChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    name: str
+    email: str
+
+
+def open_repo(root: Path) -> git.Repo:
+    try:
+        return git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitinvError(f"{root} is not a git repository; run `git init` or pass -C PATH") from None
+
+
+@contextmanager
+def _open(root: Path) -> Iterator[Any]:
+    repo = open_repo(root)
+    try:
+        yield repo
+    finally:
+        repo.close()
+
+
+def _run(root: Path, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None,
+         ok: tuple[int, ...] = (0,)) -> tuple[int, bytes, str]:
+    """Run one git command in `root`; raise GitinvError unless its status is in `ok`."""
+    with _open(root) as repo:
+        full_env = {**os.environ, **env} if env else None
+        proc = repo.git.execute(
+            ["git", *args], as_process=True, istream=subprocess.PIPE if stdin is not None else None,
+            env=full_env,
+        )
+        out, err = proc.proc.communicate(stdin)
+        status = proc.proc.returncode
+    message = err.decode("utf-8", "replace").strip()
+    if status not in ok:
+        raise GitinvError(f"git {args[0]} failed: {message or f'exit status {status}'}")
+    return status, out, message
+
+
+def _text(root: Path, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None) -> str:
+    return _run(root, *args, env=env, stdin=stdin)[1].decode("utf-8", "surrogateescape").strip()
+
+
+def is_repo(root: Path) -> bool:
+    try:
+        with _open(root):
+            return True
+    except GitinvError:
+        return False
+
+
+def resolve_commit(root: Path, rev: str) -> str:
+    """The full commit id `rev` names, or a clear error."""
+    sha = try_rev_parse(root, rev)
+    if sha is None:
+        raise GitinvError(
+            f"unknown revision `{rev}`; name a branch, tag or commit that exists here "
+            "(`git log --oneline` lists them)"
+        )
+    return sha
+
+
+rev_parse = resolve_commit
+
+
+def try_rev_parse(root: Path, rev: str) -> str | None:
+    if rev.startswith("-"):
+        return None
+    status, out, _ = _run(root, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                          f"{rev}^{{commit}}", ok=(0, 1, 128))
+    return out.decode().strip() if status == 0 else None
+
+
+def ref_exists(root: Path, ref: str) -> bool:
+    status, _, _ = _run(root, "show-ref", "--verify", "--quiet", ref, ok=(0, 1))
+    return status == 0
+
+
+def current_branch(root: Path) -> str | None:
+    status, out, _ = _run(root, "symbolic-ref", "--quiet", "--short", "HEAD", ok=(0, 1))
+    return out.decode().strip() if status == 0 else None
+
+
+def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]:
+    """Every entry below `path` at `commit`, recursively, with blob sizes."""
+    out = _run(root, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", path)[1]
+    entries = []
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, sha, size = meta.decode().split()
+        entries.append(TreeEntry(mode, kind, sha, int(size) if size != "-" else -1,
+                                 name.decode("utf-8", "surrogateescape")))
+    return entries
+
+
+def read_objects(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
+    """Contents of many objects through one `git cat-file --batch`; missing ones are left out."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    out = _run(root, "cat-file", "--batch", "--buffer", stdin="\n".join(wanted).encode() + b"\n")[1]
+    result: dict[str, bytes] = {}
+    pos = 0
+    for sha in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        result[sha] = out[pos:pos + size]
+        pos += size + 1
+    return result
+
+
+def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
+    return read_objects(root, shas)
+
+
+def read_blob(root: Path, rev: str, path: str) -> bytes | None:
+    """One file of a revision, or None when it does not exist there."""
+    status, out, _ = _run(root, "cat-file", "blob", f"{rev}:{path}", ok=(0, 1, 128))
+    return out if status == 0 else None
+
+
+def commit_authors(root: Path, shas: Iterable[str]) -> dict[str, Signature]:
+    """The author of each commit, read in one batch."""
+    result = {}
+    for sha, raw in read_objects(root, shas).items():
+        for line in raw.split(b"\n"):
+            if not line:
+                break
+            if line.startswith(b"author "):
+                ident = line[7:].decode("utf-8", "replace")
+                name, _, rest = ident.partition(" <")
+                result[sha] = Signature(name, rest.partition(">")[0])
+                break
+    return result
+
+
+def commit_message(root: Path, rev: str) -> str:
+    return _text(root, "log", "-1", "--format=%B", rev, "--")
+
+
+def commit_parents(root: Path, rev: str) -> list[str]:
+    return _text(root, "log", "-1", "--format=%P", rev, "--").split()
+
+
+def _parse_raw(tokens: list[bytes], i: int, files: list[FileChange]) -> int:
+    """Parse `--raw -z` records starting at tokens[i]; return the index after them."""
+    while i + 1 < len(tokens) and tokens[i].lstrip(b"\n").startswith(b":"):
+        old_mode, new_mode, old, new, _status = tokens[i].lstrip(b"\n")[1:].decode().split()
+        path = tokens[i + 1].decode("utf-8", "surrogateescape")
+        files.append(FileChange(path, None if old == ZERO else old, None if new == ZERO else new,
+                                old_mode, new_mode))
+        i += 2
+    return i
+
+
+def diff_tree(root: Path, base: str, head: str, prefix: str = "inventory") -> list[FileChange]:
+    """Paths under `prefix` that differ between two commits or trees (no rename detection)."""
+    out = _run(root, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", base, head,
+               "--", prefix)[1]
+    files: list[FileChange] = []
+    _parse_raw(out.split(b"\0"), 0, files)
+    return files
+
+
+def diff_worktree(root: Path, base: str, prefix: str = "inventory") -> list[FileChange]:
+    """Tracked paths under `prefix` whose working-tree content differs from `base`.
+
+    A path still present has `new` None and a non-zero `new_mode`: read it from disk."""
+    out = _run(root, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", prefix)[1]
+    files: list[FileChange] = []
+    _parse_raw(out.split(b"\0"), 0, files)
+    return files
+
+
+def untracked(root: Path, prefix: str = "inventory") -> list[str]:
+    """Files under `prefix` git does not track yet (ignored files left out)."""
+    out = _run(root, "ls-files", "-z", "--others", "--exclude-standard", "--", prefix)[1]
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+_LOG_FORMAT = "%x1e%H%x00%P%x00%cI%x00%an%x00%ae%x00%s"
+
+
+def log_first_parent(root: Path, rev: str, prefix: str = "inventory",
+                     since: str | None = None) -> list[LogCommit]:
+    """The first-parent history of `rev` touching `prefix`, newest first, in one `git log`.
+
+    Each commit's `files` are its changes against its first parent (for a merge
+    commit: what the merged branch brought in)."""
+    args = ["log", "--first-parent", "--diff-merges=first-parent", "--raw", "-z", "--no-abbrev",
+            "--no-renames", f"--format={_LOG_FORMAT}"]
+    if since:
+        args.append(f"--since={since}")
+    out = _run(root, *args, rev, "--", prefix)[1]
+    tokens = out.split(b"\0")
+    commits: list[LogCommit] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if not tok.startswith(b"\x1e"):
+            i += 1
+            continue
+        sha = tok[1:].decode()
+        parents, date, author, email, subject = (t.decode("utf-8", "replace") for t in tokens[i + 1:i + 6])
+        commit = LogCommit(sha, parents.split(), date, author, email, subject)
+        i = _parse_raw(tokens, i + 6, commit.files)
+        commits.append(commit)
+    return commits
+
+
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    status, out, _ = _run(root, "merge-base", a, b, ok=(0, 1))
+    return out.decode().strip() if status == 0 else None
+
+
+def is_ancestor(root: Path, ancestor: str, rev: str) -> bool:
+    return _run(root, "merge-base", "--is-ancestor", ancestor, rev, ok=(0, 1))[0] == 0
+
+
+def merge_tree(root: Path, ours: str, theirs: str) -> tuple[str, bool]:
+    """The tree of merging `theirs` into `ours` without a checkout: (tree id, clean?)."""
+    status, out, _ = _run(root, "merge-tree", "--write-tree", "--no-messages", "-z", ours, theirs,
+                          ok=(0, 1))
+    return out.split(b"\0", 1)[0].decode().strip(), status == 0
+
+
+def remotes(root: Path) -> list[str]:
+    return _text(root, "remote").split()
+
+
+def remote_url(root: Path, remote: str) -> str | None:
+    status, out, _ = _run(root, "config", "--get", f"remote.{remote}.url", ok=(0, 1))
+    return out.decode().strip() if status == 0 else None
+
+
+def fetch(root: Path, remote: str) -> None:
+    _run(root, "fetch", "--quiet", "--prune", remote)
+
+
+def branches(root: Path, pattern: str, no_merged: str | None = None) -> dict[str, str]:
+    """Refs matching `pattern` (e.g. `refs/remotes/origin`) → commit id, optionally only
+    those not merged into `no_merged`; symbolic refs (`origin/HEAD`) are left out."""
+    args = ["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)"]
+    if no_merged:
+        args.append(f"--no-merged={no_merged}")
+    out = _text(root, *args, pattern)
+    result = {}
+    for line in out.splitlines():
+        name, sha, symref = line.split("\0")
+        if not symref:
+            result[name] = sha
+    return result
+
+
+def write_commit(root: Path, parent: str, files: Mapping[str, bytes | None], message: str,
+                 author: Signature | None = None) -> str:
+    """A new commit on `parent` with `files` written (bytes) or removed (None).
+
+    Built in a temporary index file: the working tree, the real index and every
+    ref stay as they are. Returns the new commit's id (referenced by no branch yet)."""
+    env: dict[str, str] = {}
+    if author:
+        env |= {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email}
+    with tempfile.TemporaryDirectory(prefix="gitinv-") as tmp:
+        env["GIT_INDEX_FILE"] = str(Path(tmp) / "index")
+        _run(root, "read-tree", parent, env=env)
+        lines = []
+        for path, data in sorted(files.items()):
+            if data is None:
+                lines.append(f"0 {ZERO}\t{path}")
+            else:
+                sha = _text(root, "hash-object", "-w", "--stdin", stdin=data)
+                lines.append(f"100644 {sha}\t{path}")
+        _run(root, "update-index", "-z", "--index-info", env=env,
+             stdin="".join(line + "\0" for line in lines).encode())
+        tree = _text(root, "write-tree", env=env)
+    return _text(root, "commit-tree", tree, "-p", parent, "-F", "-", env=env, stdin=message.encode())
+
+
+def commit_for_tree(root: Path, tree: str, parents: list[str], message: str) -> str:
+    """A commit object for `tree` (e.g. a merge result), referenced by no branch."""
+    args = ["commit-tree", tree]
+    for parent in parents:
+        args += ["-p", parent]
+    return _text(root, *args, "-m", message)
+
+
+def create_branch(root: Path, branch: str, sha: str) -> None:
+    """Create refs/heads/BRANCH at `sha`; fails if the branch exists."""
+    _run(root, "update-ref", f"refs/heads/{branch}", sha, "")
+
+
+def delete_branch(root: Path, branch: str) -> None:
+    _run(root, "update-ref", "-d", f"refs/heads/{branch}")
+
+
+def push(root: Path, remote: str, branch: str) -> None:
+    _run(root, "push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+
+
+def user(root: Path) -> Signature | None:
+    """The configured committer identity, if any."""
+    name = _run(root, "config", "user.name", ok=(0, 1))[1].decode().strip()
+    email = _run(root, "config", "user.email", ok=(0, 1))[1].decode().strip()
+    return Signature(name, email) if name and email else None

@@ -1,0 +1,137 @@
+"""Per-server history and the audit log, from the first-parent history of main.
+
+Public API::
+
+    from gitinv.history import scan
+    log = scan(root)                  # or scan(root, rev="main", since="2026-01-01")
+    log.entries                       # list[Entry], every change, newest first
+    log.for_server("web01")           # list[Entry] of one server, newest first
+    log.latest("web01")               # Entry | None: its last change
+    entry.as_dict()                   # JSON-ready: commit date author pull_request
+                                      #   merged_by action changes kind name group subject
+
+One pass: one `git log --first-parent --raw` over `inventory/` gives every
+commit with the blobs it changed; the old and new blobs go through one
+`git cat-file --batch`; each distinct blob is parsed once. There is never one
+`git log` per server, so the whole audit and every server's history cost about
+as much as reading the log once.
+
+Each first-parent commit of main is one change set. For GitHub's merge commits
+("Merge pull request #N from owner/branch") the author is the merged branch's
+author and `merged_by` the merge commit's author (the person who pressed the
+button); for a squash ("Title (#N)") or a direct commit, the author is the
+commit's author and `merged_by` is unknown (None).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitinv import git
+from gitinv.changes import Change, compare, parse
+
+_MERGE_PR = re.compile(r"^Merge pull request #(\d+) from ")
+_SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    """Who, when and which pull request, for one commit of main."""
+
+    commit: str
+    date: str  # ISO 8601 commit date
+    author: str
+    email: str
+    pull_request: int | None
+    merged_by: str | None
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One semantic change (a server or a catalog entry) made by one commit of main."""
+
+    info: CommitInfo
+    change: Change
+
+    @property
+    def name(self) -> str:
+        return self.change.name
+
+    @property
+    def action(self) -> str:
+        return self.change.action
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "commit": self.info.commit,
+            "date": self.info.date,
+            "author": self.info.author,
+            "pull_request": self.info.pull_request,
+            "merged_by": self.info.merged_by,
+            "subject": self.info.subject,
+            **self.change.as_dict(),
+        }
+
+
+@dataclass
+class History:
+    entries: list[Entry]
+
+    def __post_init__(self) -> None:
+        self._by_server: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            if entry.change.kind == "server":
+                self._by_server.setdefault(entry.change.name, []).append(entry)
+
+    def for_server(self, name: str) -> list[Entry]:
+        return list(self._by_server.get(name, []))
+
+    def latest(self, name: str) -> Entry | None:
+        found = self._by_server.get(name)
+        return found[0] if found else None
+
+    def servers(self) -> list[str]:
+        return sorted(self._by_server)
+
+    def commits(self) -> list[CommitInfo]:
+        """The commits with at least one change, newest first."""
+        return list({e.info.commit: e.info for e in self.entries}.values())
+
+
+def pull_request_number(subject: str) -> int | None:
+    match = _MERGE_PR.match(subject) or _SQUASH_PR.search(subject)
+    return int(match.group(1)) if match else None
+
+
+def scan(root: Path, rev: str = "main", since: str | None = None) -> History:
+    """Every change under inventory/ on the first-parent history of `rev`, newest first."""
+    commits = git.log_first_parent(root, rev, "inventory", since=since)
+    blobs = {sha for c in commits for f in c.files for sha in (f.old, f.new) if sha}
+    second_parents = [c.parents[1] for c in commits if len(c.parents) > 1]
+    raw = git.read_blobs(root, blobs)
+    authors = git.commit_authors(root, second_parents)
+    cache: dict[str, dict[str, Any]] = {}
+
+    def read(sha: str) -> dict[str, Any]:
+        doc = cache.get(sha)
+        if doc is None:
+            doc = cache[sha] = parse(raw.get(sha))
+        return doc
+
+    entries: list[Entry] = []
+    for c in commits:
+        merged_by = None
+        author, email = c.author, c.email
+        if len(c.parents) > 1:
+            merged_by = c.author
+            branch_author = authors.get(c.parents[1])
+            if branch_author:
+                author, email = branch_author.name, branch_author.email
+        info = CommitInfo(c.sha, c.date, author, email, pull_request_number(c.subject),
+                          merged_by, c.subject)
+        entries.extend(Entry(info, change) for change in compare(c.files, read))
+    return History(entries)
