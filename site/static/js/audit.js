@@ -12,14 +12,17 @@ const filter = { filter: "agTextColumnFilter", floatingFilter: true,
   filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1 } };
 
 const COLUMNS = [
-  { field: "date", headerName: "Date", width: 190, sort: "desc", valueFormatter: (p) => (p.value || "").replace("T", " ") },
-  { field: "server", headerName: "Server", width: 180,
-    cellRenderer: (p) => el("a", { href: serverHref(p.value) }, p.value) },
+  { field: "date", headerName: "Date", width: 210, valueFormatter: (p) => (p.value || "").replace("T", " ") },
+  { field: "kind", headerName: "What", width: 120 },
+  { field: "name", headerName: "Name", width: 180,
+    cellRenderer: (p) => (p.data.kind === "server" && p.data.action !== "deleted"
+      ? el("a", { href: serverHref(p.value) }, p.value) : document.createTextNode(p.value ?? "")) },
   { field: "group", headerName: "Group", width: 120 },
   { field: "action", headerName: "Action", width: 120,
-    cellRenderer: (p) => el("span", { class: `badge action-${p.value}` }, p.value) },
+    cellRenderer: (p) => el("span", { class: `badge action-${p.value}` }, p.value ?? "") },
   { field: "author", headerName: "Author", width: 160 },
   { field: "pull_request", headerName: "PR", width: 90, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : "") },
+  { field: "subject", headerName: "Title", width: 240 },
   { field: "commit", headerName: "Commit", width: 120, valueFormatter: (p) => (p.value || "").slice(0, 12) },
   { colId: "changes", headerName: "Changes", flex: 1, minWidth: 260, valueGetter: (p) => summary(p.data.changes) },
 ].map((c) => ({ ...filter, ...c }));
@@ -39,14 +42,14 @@ async function main() {
       if (api && total) count.textContent = `${api.getDisplayedRowCount().toLocaleString("en")} of ${total.toLocaleString("en")} changes`;
     },
   });
-  const server = new URLSearchParams(window.location.search).get("server");
+  const name = new URLSearchParams(window.location.search).get("name");
   search.addEventListener("input", () => api.setGridOption("quickFilterText", search.value));
   document.getElementById("download").addEventListener("click", () => api.exportDataAsCsv({
     fileName: "audit.csv", processCellCallback: (p) => csvSafe(p.value) }));
   try {
     const data = await getJson("audit.json");
     total = data.count;
-    if (server) api.setFilterModel({ server: { filterType: "text", type: "equals", filter: server } });
+    if (name) api.setFilterModel({ name: { filterType: "text", type: "equals", filter: name } });
     api.setGridOption("rowData", data.results);
   } catch (error) {
     count.textContent = `Could not load audit.json (${error.message})`;

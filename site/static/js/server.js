@@ -65,7 +65,10 @@ function historyEntry(entry) {
     el("time", { datetime: entry.date }, entry.date.replace("T", " ")), " by ", entry.author || "unknown",
     entry.pull_request ? [" in ", link(pullUrl(entry.pull_request), `#${entry.pull_request}`)] : "",
     " · ", link(commitUrl(entry.commit), entry.commit.slice(0, 12), { class: "mono" }));
-  const rows = Object.entries(entry.changes).map(([field, [oldValue, newValue]]) => el("tr", {},
+  const order = FIELD_LABELS.map(([field]) => field);
+  const rank = (field) => (order.includes(field) ? order.indexOf(field) : order.length);
+  const changes = Object.entries(entry.changes).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  const rows = changes.map(([field, [oldValue, newValue]]) => el("tr", {},
     el("th", { scope: "row" }, field), el("td", { class: "old" }, shown(oldValue)),
     el("td", { class: "arrow", "aria-hidden": "true" }, "→"), el("td", { class: "new" }, shown(newValue))));
   const table = el("table", { class: "changes" },

@@ -10,10 +10,9 @@ from typing import Any
 from gitinv.inventory import Inventory
 from gitinv.models import CATALOGS
 
-from .changes import Entry
+from .timeline import HISTORY_KEYS, Entry
 
 CHANGED_KEYS = ("commit", "date", "author", "pull_request")
-HISTORY_KEYS = (*CHANGED_KEYS, "action", "changes")
 
 # Which server field refers to which catalog, and whether it holds a list of names.
 REFERENCES: dict[str, tuple[str, bool]] = {

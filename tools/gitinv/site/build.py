@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from gitinv import inventory as inventory_mod
 from gitinv.errors import GitinvError
 from gitinv.report import Finding
 
-from . import api, changes, gitdata, openapi, pages, output
+from . import api, gitdata, openapi, output, pages, timeline
 
 try:
     from gitinv import exports
@@ -47,9 +48,8 @@ def default_rev(root: Path) -> str:
             loaded = None
         if isinstance(loaded, dict) and isinstance(loaded.get("branch"), str):
             branch = loaded["branch"]
-    repo = gitdata.open_repo(root)
     for candidate in (branch, f"origin/{branch}"):
-        if gitdata.branch_exists(repo, candidate):
+        if gitdata.branch_exists(root, candidate):
             return candidate
     raise GitinvError(f"no branch {branch!r} to build from: pass --rev")
 
@@ -58,25 +58,27 @@ def default_rev(root: Path) -> str:
 class _Plan:
     commit: gitdata.Commit
     inventory: inventory_mod.Inventory
-    audit: list[changes.Entry]
+    audit: list[timeline.Entry]
+    history: dict[str, list[timeline.Entry]]
     context: dict[str, Any]
 
 
-def _read(root: Path, rev: str) -> _Plan | Built:
-    repo = gitdata.open_repo(root)
-    if gitdata.is_shallow(repo):
+def _read(root: Path, rev: str, progress: Callable[[str], None]) -> _Plan | Built:
+    if gitdata.is_shallow(root):
         raise GitinvError(
             f"{root} is a shallow clone: the site's history needs every commit. "
             "Run `git fetch --unshallow` (in GitHub Actions: actions/checkout with "
             "fetch-depth: 0) and build again."
         )
-    commit = gitdata.resolve(repo, rev)
+    commit = gitdata.resolve(root, rev)
+    progress(f"reading the inventory at {commit.id[:12]}")
     inventory = inventory_mod.load(root, commit.id)
     if not inventory.ok:
         return Built(commit=commit, findings=list(inventory.findings))
-    audit = changes.audit(repo, commit.id)
+    progress("reading the history of main")
+    audit, history = timeline.load(root, commit.id)
     settings = inventory.settings or {}
-    repository = settings.get("repository") or gitdata.origin_url(repo) or ""
+    repository = settings.get("repository") or gitdata.origin_url(root) or ""
     context = {
         "commit": commit.id,
         "commit_date": commit.date,
@@ -84,7 +86,7 @@ def _read(root: Path, rev: str) -> _Plan | Built:
         "branch": settings.get("branch") or "main",
         "server_count": len(inventory.servers),
     }
-    return _Plan(commit=commit, inventory=inventory, audit=audit, context=context)
+    return _Plan(commit, inventory, audit, history, context)
 
 
 def _write(plan: _Plan, tmp: Path, built: Built) -> None:
@@ -95,8 +97,7 @@ def _write(plan: _Plan, tmp: Path, built: Built) -> None:
         built.files += 1
         built.bytes += len(data)
 
-    history = changes.by_server(plan.audit)
-    for path, value in api.documents(plan.inventory, plan.audit, history):
+    for path, value in api.documents(plan.inventory, plan.audit, plan.history):
         put(f"{API_DIR}/{path}", api.dumps(value))
     extra: set[str] = set()
     if exports is not None:
@@ -114,12 +115,19 @@ def _write(plan: _Plan, tmp: Path, built: Built) -> None:
         built.bytes += source.stat().st_size
 
 
-def build(root: Path, rev: str | None, out: Path) -> Built:
+def _quiet(message: str) -> None:
+    pass
+
+
+def build(
+    root: Path, rev: str | None, out: Path, progress: Callable[[str], None] = _quiet
+) -> Built:
     """Build the site of `rev` into `out`; an invalid inventory writes nothing."""
     output.check_target(out)
-    plan = _read(root, rev or default_rev(root))
+    plan = _read(root, rev or default_rev(root), progress)
     if isinstance(plan, Built):
         return plan
     built = Built(commit=plan.commit, servers=len(plan.inventory.servers))
+    progress(f"writing {out}")
     output.write_site(out, lambda tmp: _write(plan, tmp, built))
     return built

@@ -1,13 +1,11 @@
-"""The git facts a build needs: which commit it is, and whether history is complete."""
+"""The git facts a build needs beyond `gitinv.git`: the commit's date, shallow clones."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
-from gitinv.errors import GitinvError
+from gitinv import git as gitops
 
 
 @dataclass(frozen=True)
@@ -16,38 +14,32 @@ class Commit:
     date: str  # committer date, ISO 8601 with the committer's offset
 
 
-def open_repo(root: Path) -> git.Repo:
+def resolve(root: Path, rev: str) -> Commit:
+    sha = gitops.resolve_commit(root, rev)
+    repo = gitops.open_repo(root)
     try:
-        return git.Repo(root)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise GitinvError(f"{root} is not a git repository: the site is built from git history") from exc
+        date = repo.commit(sha).committed_datetime.isoformat()
+    finally:
+        repo.close()
+    return Commit(id=sha, date=date)
 
 
-def resolve(repo: git.Repo, rev: str) -> Commit:
+def branch_exists(root: Path, name: str) -> bool:
+    return gitops.try_rev_parse(root, name) is not None
+
+
+def is_shallow(root: Path) -> bool:
+    repo = gitops.open_repo(root)
     try:
-        commit = repo.commit(rev)
-    except (git.BadName, ValueError, git.GitCommandError) as exc:
-        raise GitinvError(f"unknown revision {rev!r}") from exc
-    return Commit(id=commit.hexsha, date=commit.committed_datetime.isoformat())
+        return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+    finally:
+        repo.close()
 
 
-def branch_exists(repo: git.Repo, name: str) -> bool:
-    try:
-        repo.commit(name)
-    except (git.BadName, ValueError, git.GitCommandError):
-        return False
-    return True
-
-
-def is_shallow(repo: git.Repo) -> bool:
-    return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
-
-
-def origin_url(repo: git.Repo) -> str | None:
-    """The origin remote as an https URL of the code host, where it can be derived."""
-    try:
-        url = str(repo.remotes.origin.url)
-    except (AttributeError, IndexError, ValueError):
+def origin_url(root: Path) -> str | None:
+    """The origin remote as an https URL of the code host, where one can be derived."""
+    url = gitops.remote_url(root, "origin")
+    if not url:
         return None
     if url.startswith("git@") and ":" in url:
         host, _, path = url[4:].partition(":")

@@ -98,8 +98,17 @@ def _change_schemas() -> dict[str, Any]:
     }
     audit = {
         **history,
-        "server": _string("Server name"),
-        "group": _string("Owning group after the change"),
+        "merged_by": {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": "Who merged the pull request, where git knows",
+        },
+        "subject": _string("First line of the commit message"),
+        "kind": _string('What changed: "server", a catalog name or "settings"'),
+        "name": _string("Name of the server or catalog entry"),
+        "group": {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": "The server's group after the change (before it, for a deletion)",
+        },
     }
 
     def closed(props: dict[str, Any], description: str) -> dict[str, Any]:
@@ -114,7 +123,7 @@ def _change_schemas() -> dict[str, Any]:
     return {
         "Changed": closed(changed, "The commit that last changed a server"),
         "HistoryEntry": closed(history, "One change to one server"),
-        "AuditEntry": closed(audit, "One change to one server, in the audit log"),
+        "AuditEntry": closed(audit, "One change on the main branch, in the audit log"),
     }
 
 
@@ -202,7 +211,7 @@ def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
         )
     paths["/audit.json"] = _get(
         "listAudit", "Audit log",
-        "Every change to a server on the main branch, newest first.",
+        "Every change on the main branch (servers, catalogs and settings), newest first.",
         _json(_list_of(_ref("AuditEntry"), "Changes, newest first")),
     )
     if "ansible.json" in extra_files:
