@@ -61,6 +61,7 @@ class _Plan:
     audit: list[timeline.Entry]
     history: dict[str, list[timeline.Entry]]
     context: dict[str, Any]
+    site: Path
 
 
 def _read(root: Path, rev: str, progress: Callable[[str], None]) -> _Plan | Built:
@@ -86,7 +87,7 @@ def _read(root: Path, rev: str, progress: Callable[[str], None]) -> _Plan | Buil
         "branch": settings.get("branch") or "main",
         "server_count": len(inventory.servers),
     }
-    return _Plan(commit, inventory, audit, history, context)
+    return _Plan(commit, inventory, audit, history, context, pages.site_dir(root))
 
 
 def _write(plan: _Plan, tmp: Path, built: Built) -> None:
@@ -106,9 +107,9 @@ def _write(plan: _Plan, tmp: Path, built: Built) -> None:
         extra = {"ansible.json", "servers.csv"}
     doc = openapi.document(plan.commit.id, plan.commit.date, extra)
     put(f"{API_DIR}/openapi.json", api.dumps(doc))
-    for path, data in pages.render(plan.context):
+    for path, data in pages.render(plan.site, plan.context):
         put(path, data)
-    for path, source in pages.static_files():
+    for path, source in pages.static_files(plan.site):
         (tmp / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, tmp / path)
         built.files += 1

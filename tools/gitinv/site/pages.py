@@ -20,10 +20,12 @@ PAGES = {
 }
 
 
-def site_dir() -> Path:
-    if not (SITE_DIR / "templates").is_dir():
-        raise GitinvError(f"the dashboard templates are missing: expected {SITE_DIR}/templates")
-    return SITE_DIR
+def site_dir(root: Path) -> Path:
+    """The repository's own `site/` (a copy of the template may restyle it), else the tool's."""
+    for candidate in (root / "site", SITE_DIR):
+        if (candidate / "templates" / "base.html").is_file():
+            return candidate
+    raise GitinvError(f"the dashboard templates are missing: expected {root}/site/templates")
 
 
 def environment(templates: Path) -> jinja2.Environment:
@@ -35,17 +37,17 @@ def environment(templates: Path) -> jinja2.Environment:
     )
 
 
-def render(context: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
+def render(site: Path, context: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
     """Each page as (path in the site, bytes)."""
-    env = environment(site_dir() / "templates")
+    env = environment(site / "templates")
     for page, title in PAGES.items():
         html = env.get_template(page).render(page=page, title=title, pages=PAGES, **context)
         yield page, html.encode()
 
 
-def static_files() -> Iterator[tuple[str, Path]]:
+def static_files(site: Path) -> Iterator[tuple[str, Path]]:
     """Each static asset as (path in the site, source file), in a stable order."""
-    static = site_dir() / "static"
+    static = site / "static"
     for path in sorted(static.rglob("*")):
         if path.is_file() and not path.is_symlink():
             yield "static/" + path.relative_to(static).as_posix(), path
