@@ -1,6 +1,6 @@
 // One server: its fields, the catalog entries it refers to, and its history.
 import {
-  NAME_RE, codeHostLinks, commitUrl, el, getJson, link, pullUrl, shortDate, showStatus,
+  NAME_RE, codeHostLinks, commitUrl, el, getJson, link, pullUrl, shortDate,
 } from "./common.js";
 
 const FIELD_LABELS = [
@@ -84,6 +84,12 @@ function history(server) {
   return section;
 }
 
+function fail(status, message) {
+  status.textContent = message;
+  status.classList.add("error");
+  status.setAttribute("role", "alert");
+}
+
 function actions(server) {
   const links = codeHostLinks(server.path);
   const bar = el("p", { class: "actions" }, el("code", { class: "path" }, server.path));
@@ -102,7 +108,7 @@ async function main() {
   const status = document.getElementById("status");
   const name = new URLSearchParams(window.location.search).get("name") || "";
   if (!NAME_RE.test(name)) {
-    showStatus(status, name ? `"${name}" is not a server name.` : "No server given: open one from the servers table.", true);
+    fail(status, name ? `"${name}" is not a server name.` : "No server given: open one from the servers table.");
     article.setAttribute("aria-busy", "false");
     return;
   }
@@ -116,7 +122,7 @@ async function main() {
       el("p", { class: "subtitle" }, `Last changed ${shortDate(changed?.date)}${changed?.author ? ` by ${changed.author}` : ""}`),
       actions(server), el("div", { class: "columns" }, fields(server), references(server)), history(server));
   } catch (error) {
-    showStatus(status, error.status === 404 ? `No server named "${name}" on the main branch.` : `Could not load the server (${error.message}).`, true);
+    fail(status, error.status === 404 ? `No server named "${name}" on the main branch.` : `Could not load the server (${error.message}).`);
   }
   article.setAttribute("aria-busy", "false");
 }
