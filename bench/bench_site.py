@@ -1,0 +1,161 @@
+"""The site: build time against one cold validate, sizes, and the table in Chromium.
+
+In Chromium, against `gitinv serve`: time from navigation to the first rows,
+the latency of a search keystroke, and that scrolling to the last row fetches
+servers.json once. Standalone: `python bench/bench_site.py REPO [--validate-seconds S]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = os.environ.get("GITINV_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+MB = 1_000_000
+
+# In-page: type `text` into the search box one key at a time; per key, the ms until the
+# row count shown has changed and a frame was painted.
+KEYSTROKES_JS = """async (text) => {
+  const input = document.getElementById('search');
+  const count = document.getElementById('count');
+  const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  const times = [];
+  input.value = '';
+  for (const ch of text) {
+    const before = count.textContent;
+    const t0 = performance.now();
+    input.value += ch;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    while (count.textContent === before && performance.now() - t0 < 5000) await frame();
+    await frame();
+    times.push(performance.now() - t0);
+  }
+  return { times, shown: count.textContent };
+}"""
+
+SCROLL_JS = """async () => {
+  const viewport = document.querySelector('.ag-body-viewport');
+  const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  for (let i = 0; i < 200; i++) {
+    viewport.scrollTop = viewport.scrollHeight;
+    await frame();
+    const last = [...document.querySelectorAll('.ag-row')].map((r) => Number(r.getAttribute('row-index')));
+    if (Math.max(...last) >= 0 && document.querySelector('.ag-row-last')) return Math.max(...last);
+  }
+  return -1;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tree_size(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def _serve(repo: Path, out: Path, port: int) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        ["gitinv", "-C", str(repo), "serve", "--port", str(port), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 900
+    for line in proc.stdout:
+        if line.startswith("Serving http://"):
+            return proc
+        if time.monotonic() > deadline:
+            break
+    proc.terminate()
+    raise RuntimeError("gitinv serve did not start")
+
+
+def browser_metrics(ctx: Any, repo: Path, out: Path) -> None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        ctx.report("site: browser metrics skipped (no playwright)", 0)
+        return
+    if not Path(CHROMIUM).exists():
+        ctx.report(f"site: browser metrics skipped (no {CHROMIUM})", 0)
+        return
+    port = _free_port()
+    server = _serve(repo, out, port)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            fetched: list[str] = []
+            page.on("request", lambda r: fetched.append(r.url) if "servers.json" in r.url else None)
+            page.goto(f"http://127.0.0.1:{port}/index.html", wait_until="commit")
+            page.wait_for_selector(".ag-row .ag-cell[col-id='name']", timeout=60_000)
+            first_rows = page.evaluate("performance.now()") / 1000
+            ctx.report("site: first rows visible, seconds", first_rows, target=1.5)
+            page.wait_for_timeout(500)
+            result = page.evaluate(KEYSTROKES_JS, "srv09999")
+            worst = max(result["times"]) / 1000
+            ctx.report("site: search keystroke, worst of 8, seconds", worst, target=0.15)
+            page.fill("#search", "")
+            page.dispatch_event("#search", "input")
+            page.wait_for_timeout(300)
+            last = page.evaluate(SCROLL_JS)
+            ctx.report("site: scrolled to last row index", last)
+            ctx.report("site: servers.json fetches while scrolling to the end", len(fetched),
+                       target=1)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run(ctx: Any) -> None:
+    repo = Path(ctx.repo)
+    work = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    try:
+        out = work / "_site"
+        seconds = ctx.time(["gitinv", "-C", str(repo), "build", "--out", str(out)])
+        ctx.report("site: build, seconds", seconds)
+        ctx.report("site: build, x cold validate", seconds / ctx.validate_seconds, target=3.0)
+        ctx.report("site: total size, MB", _tree_size(out) / MB, target=400)
+        ctx.report("site: servers.json, MB", (out / "api/v1/servers.json").stat().st_size / MB,
+                   target=25)
+        browser_metrics(ctx, repo, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _Standalone:
+    def __init__(self, repo: Path, validate_seconds: float | None) -> None:
+        self.repo = repo
+        self.validate_seconds = validate_seconds or self.time(
+            ["gitinv", "-C", str(repo), "validate"])
+
+    def time(self, cmd: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+    def report(self, name: str, value: float, target: float | None = None) -> None:
+        suffix = f" (target {target})" if target is not None else ""
+        print(f"{name}: {value:.3f}{suffix}", flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("repo", type=Path)
+    parser.add_argument("--validate-seconds", type=float)
+    args = parser.parse_args()
+    run(_Standalone(args.repo, args.validate_seconds))
+    sys.exit(0)
