@@ -20,10 +20,22 @@ import yaml
 from gitinv.git import FileChange
 
 SERVER_FIELDS: tuple[str, ...] = (
-    "component", "ip", "dc", "environment", "type", "state", "tags", "description",
+    "component",
+    "ip",
+    "dc",
+    "environment",
+    "type",
+    "state",
+    "tags",
+    "description",
 )
 CATALOG_NAMES: tuple[str, ...] = (
-    "components", "datacenters", "environments", "types", "tags", "groups",
+    "components",
+    "datacenters",
+    "environments",
+    "types",
+    "tags",
+    "groups",
 )
 SETTINGS = "settings"
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -83,7 +95,7 @@ def parse(data: bytes | None) -> dict[str, Any]:
     if not data:
         return {}
     try:
-        doc = yaml.load(data, Loader=_Loader)  # noqa: S506 - a safe loader
+        doc = yaml.load(data, Loader=_Loader)
     except (yaml.YAMLError, ValueError):
         return {}
     return _plain(doc) if isinstance(doc, dict) else {}
@@ -103,18 +115,23 @@ def _plain(doc: dict[Any, Any]) -> dict[str, Any]:
     return {str(k): conv(v) for k, v in doc.items()}
 
 
-def _ordered_keys(old: Mapping[str, Any], new: Mapping[str, Any],
-                  order: tuple[str, ...] = ()) -> list[str]:
+def _ordered_keys(
+    old: Mapping[str, Any], new: Mapping[str, Any], order: tuple[str, ...] = ()
+) -> list[str]:
     keys = [k for k in order if k in old or k in new]
     keys += sorted((set(old) | set(new)) - set(order))
     return keys
 
 
-def field_changes(old: Mapping[str, Any], new: Mapping[str, Any],
-                  order: tuple[str, ...] = SERVER_FIELDS) -> dict[str, tuple[Any, Any]]:
+def field_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], order: tuple[str, ...] = SERVER_FIELDS
+) -> dict[str, tuple[Any, Any]]:
     """{field: (old, new)} for every field whose value differs."""
-    return {k: (old.get(k), new.get(k)) for k in _ordered_keys(old, new, order)
-            if old.get(k) != new.get(k)}
+    return {
+        k: (old.get(k), new.get(k))
+        for k in _ordered_keys(old, new, order)
+        if old.get(k) != new.get(k)
+    }
 
 
 @dataclass
@@ -159,26 +176,35 @@ def compare(files: Iterable[FileChange], read: Callable[[str], dict[str, Any]]) 
     return result
 
 
-def _server_change(name: str, before: _ServerSide | None, after: _ServerSide | None,
-                   read: Callable[[str], dict[str, Any]]) -> Change | None:
+def _server_change(
+    name: str,
+    before: _ServerSide | None,
+    after: _ServerSide | None,
+    read: Callable[[str], dict[str, Any]],
+) -> Change | None:
     old = read(before.blob) if before and before.blob else None
     new = read(after.blob) if after and after.blob else None
     changes = field_changes(old or {}, new or {})
     if before is None and after is not None:
         return Change("server", name, "added", changes, after.group, None, None, new, after.path)
     if after is None and before is not None:
-        return Change("server", name, "deleted", changes, before.group, None, old, None, before.path)
+        return Change(
+            "server", name, "deleted", changes, before.group, None, old, None, before.path
+        )
     assert before is not None and after is not None
     if before.group != after.group:
         changes = {"group": (before.group, after.group), **changes}
-        return Change("server", name, "moved", changes, after.group, before.group, old, new,
-                      after.path)
+        return Change(
+            "server", name, "moved", changes, after.group, before.group, old, new, after.path
+        )
     if not changes:
         return None
     return Change("server", name, "updated", changes, after.group, None, old, new, after.path)
 
 
-def _catalog_changes(what: str, fc: FileChange, read: Callable[[str], dict[str, Any]]) -> list[Change]:
+def _catalog_changes(
+    what: str, fc: FileChange, read: Callable[[str], dict[str, Any]]
+) -> list[Change]:
     old = read(fc.old) if fc.old else {}
     new = read(fc.new) if fc.new else {}
     if what == SETTINGS:
@@ -192,6 +218,17 @@ def _catalog_changes(what: str, fc: FileChange, read: Callable[[str], dict[str, 
         b = before if isinstance(before, dict) else {}
         a = after if isinstance(after, dict) else {}
         action = "added" if entry not in old else "deleted" if entry not in new else "updated"
-        result.append(Change(what, entry, action, field_changes(b, a, ()), None, None,
-                             b if entry in old else None, a if entry in new else None, fc.path))
+        result.append(
+            Change(
+                what,
+                entry,
+                action,
+                field_changes(b, a, ()),
+                None,
+                None,
+                b if entry in old else None,
+                a if entry in new else None,
+                fc.path,
+            )
+        )
     return result

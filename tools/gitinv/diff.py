@@ -44,8 +44,10 @@ class InventoryDiff:
         return result
 
     def describe(self) -> str:
-        """"2 updated, 1 added" style one-liner ("no changes" when empty)."""
-        parts = [f"{n} {action}" for action, n in self.summary().items() if n and action != "catalog"]
+        """ "2 updated, 1 added" style one-liner ("no changes" when empty)."""
+        parts = [
+            f"{n} {action}" for action, n in self.summary().items() if n and action != "catalog"
+        ]
         if self.catalogs:
             parts.append(f"{len(self.catalogs)} catalog change(s)")
         return ", ".join(parts) or "no changes"
@@ -75,8 +77,9 @@ def default_base(root: Path, main: str = "main") -> str:
     raise GitinvError(f"no branch {main!r} to compare with; give BASE")
 
 
-def inventory_diff(root: Path, base: str | None = None, head: str | None = None,
-                   main: str = "main") -> InventoryDiff:
+def inventory_diff(
+    root: Path, base: str | None = None, head: str | None = None, main: str = "main"
+) -> InventoryDiff:
     base_sha = git.rev_parse(root, base) if base else default_base(root, main)
     if head is None:
         return _worktree_diff(root, base_sha)

@@ -63,8 +63,15 @@ def render_json(d: InventoryDiff) -> str:
 def md_cell(value: Any) -> str:
     """A markdown table cell: escaped so that data cannot break the table or inject HTML."""
     text = html.escape(value_text(value), quote=False)
-    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>").replace("`", "&#96;") \
-        .replace("*", "\\*").replace("_", "\\_").replace("[", "\\[")
+    return (
+        text.replace("|", "\\|")
+        .replace("\r", "")
+        .replace("\n", "<br>")
+        .replace("`", "&#96;")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("[", "\\[")
+    )
 
 
 def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
@@ -77,32 +84,45 @@ def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
         keys += sorted((set(old) | set(new)) - set(keys))
     else:
         keys = sorted(set(old) | set(new) | set(c.changes))
-    return [(k, old.get(k), new.get(k), old.get(k) != new.get(k))
-            for k in keys if k in old or k in new or k in c.changes]
+    return [
+        (k, old.get(k), new.get(k), old.get(k) != new.get(k))
+        for k in keys
+        if k in old or k in new or k in c.changes
+    ]
 
 
 def _md_table(c: Change) -> list[str]:
     out = ["| | field | current | requested |", "|---|---|---|---|"]
     for key, old, new, changed in _rows(c):
-        mark = "✏️" if changed else ""
+        mark = "| ✏️ |" if changed else "| |"
         req = f"**{md_cell(new)}**" if changed else md_cell(new)
-        out.append(f"| {mark} | {md_cell(key)} | {md_cell(old)} | {req} |")
+        out.append(f"{mark} {md_cell(key)} | {md_cell(old)} | {req} |")
     return out
 
 
 def render_markdown(d: InventoryDiff) -> str:
     lines = ["## Inventory changes", "", f"{md_cell(d.describe())} ({md_cell(_revs(d))})", ""]
     for c in d.servers:
-        lines.append(f"### {_TITLE[c.action]} server {md_cell(c.name)}"
-                     + (f" ({md_cell(c.old_group)} → {md_cell(c.group)})" if c.action == "moved"
-                        else f" ({md_cell(c.group)})"))
+        lines.append(
+            f"### {_TITLE[c.action]} server {md_cell(c.name)}"
+            + (
+                f" ({md_cell(c.old_group)} → {md_cell(c.group)})"
+                if c.action == "moved"
+                else f" ({md_cell(c.group)})"
+            )
+        )
         lines += ["", *_md_table(c), ""]
     if d.catalogs:
-        lines += ["### Catalog changes", "", "| catalog | entry | action | changes |",
-                  "|---|---|---|---|"]
+        lines += [
+            "### Catalog changes",
+            "",
+            "| catalog | entry | action | changes |",
+            "|---|---|---|---|",
+        ]
         for c in d.catalogs:
-            changes = "<br>".join(f"{md_cell(k)}: {md_cell(o)} → {md_cell(n)}"
-                                  for k, (o, n) in c.changes.items())
+            changes = "<br>".join(
+                f"{md_cell(k)}: {md_cell(o)} → {md_cell(n)}" for k, (o, n) in c.changes.items()
+            )
             lines.append(f"| {md_cell(c.kind)} | {md_cell(c.name)} | {c.action} | {changes} |")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -118,18 +138,23 @@ _CSS = (
 def render_html(d: InventoryDiff) -> str:
     e = html.escape
     parts = [
-        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Inventory changes {e(_revs(d))}</title><style>{_CSS}</style></head><body>",
         f"<h1>Inventory changes</h1><p>{e(d.describe())} ({e(_revs(d))})</p>",
     ]
     for c in d.servers + d.catalogs:
         title = f"{_TITLE.get(c.action, c.action)} {_where(c)}"
-        parts.append(f"<h2>{e(title)}</h2><table><thead><tr><th>field</th><th>current</th>"
-                     "<th>requested</th></tr></thead><tbody>")
+        parts.append(
+            f"<h2>{e(title)}</h2><table><thead><tr><th>field</th><th>current</th>"
+            "<th>requested</th></tr></thead><tbody>"
+        )
         for key, old, new, changed in _rows(c):
             cls = ' class="changed"' if changed else ""
-            parts.append(f"<tr{cls}><td>{e(key)}</td><td class=\"old\">{e(value_text(old))}</td>"
-                         f"<td class=\"new\">{e(value_text(new))}</td></tr>")
+            parts.append(
+                f'<tr{cls}><td>{e(key)}</td><td class="old">{e(value_text(old))}</td>'
+                f'<td class="new">{e(value_text(new))}</td></tr>'
+            )
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -70,7 +70,9 @@ def open_repo(root: Path) -> git.Repo:
     try:
         return git.Repo(root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitinvError(f"{root} is not a git repository; run `git init` or pass -C PATH") from None
+        raise GitinvError(
+            f"{root} is not a git repository; run `git init` or pass -C PATH"
+        ) from None
 
 
 @contextmanager
@@ -82,13 +84,20 @@ def _open(root: Path) -> Iterator[Any]:
         repo.close()
 
 
-def _run(root: Path, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None,
-         ok: tuple[int, ...] = (0,)) -> tuple[int, bytes, str]:
+def _run(
+    root: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> tuple[int, bytes, str]:
     """Run one git command in `root`; raise GitinvError unless its status is in `ok`."""
     with _open(root) as repo:
         full_env = {**os.environ, **env} if env else None
         proc = repo.git.execute(
-            ["git", *args], as_process=True, istream=subprocess.PIPE if stdin is not None else None,
+            ["git", *args],
+            as_process=True,
+            istream=subprocess.PIPE if stdin is not None else None,
             env=full_env,
         )
         out, err = proc.proc.communicate(stdin)
@@ -99,7 +108,9 @@ def _run(root: Path, *args: str, env: Mapping[str, str] | None = None, stdin: by
     return status, out, message
 
 
-def _text(root: Path, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None) -> str:
+def _text(
+    root: Path, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None
+) -> str:
     return _run(root, *args, env=env, stdin=stdin)[1].decode("utf-8", "surrogateescape").strip()
 
 
@@ -128,8 +139,15 @@ rev_parse = resolve_commit
 def try_rev_parse(root: Path, rev: str) -> str | None:
     if rev.startswith("-"):
         return None
-    status, out, _ = _run(root, "rev-parse", "--verify", "--quiet", "--end-of-options",
-                          f"{rev}^{{commit}}", ok=(0, 1, 128))
+    status, out, _ = _run(
+        root,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{rev}^{{commit}}",
+        ok=(0, 1, 128),
+    )
     return out.decode().strip() if status == 0 else None
 
 
@@ -152,8 +170,15 @@ def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]
             continue
         meta, _, name = record.partition(b"\t")
         mode, kind, sha, size = meta.decode().split()
-        entries.append(TreeEntry(mode, kind, sha, int(size) if size != "-" else -1,
-                                 name.decode("utf-8", "surrogateescape")))
+        entries.append(
+            TreeEntry(
+                mode,
+                kind,
+                sha,
+                int(size) if size != "-" else -1,
+                name.decode("utf-8", "surrogateescape"),
+            )
+        )
     return entries
 
 
@@ -172,7 +197,7 @@ def read_objects(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
         if len(header) < 3 or header[1] == b"missing":
             continue
         size = int(header[2])
-        result[sha] = out[pos:pos + size]
+        result[sha] = out[pos : pos + size]
         pos += size + 1
     return result
 
@@ -215,16 +240,20 @@ def _parse_raw(tokens: list[bytes], i: int, files: list[FileChange]) -> int:
     while i + 1 < len(tokens) and tokens[i].lstrip(b"\n").startswith(b":"):
         old_mode, new_mode, old, new, _status = tokens[i].lstrip(b"\n")[1:].decode().split()
         path = tokens[i + 1].decode("utf-8", "surrogateescape")
-        files.append(FileChange(path, None if old == ZERO else old, None if new == ZERO else new,
-                                old_mode, new_mode))
+        files.append(
+            FileChange(
+                path, None if old == ZERO else old, None if new == ZERO else new, old_mode, new_mode
+            )
+        )
         i += 2
     return i
 
 
 def diff_tree(root: Path, base: str, head: str, prefix: str = "inventory") -> list[FileChange]:
     """Paths under `prefix` that differ between two commits or trees (no rename detection)."""
-    out = _run(root, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", base, head,
-               "--", prefix)[1]
+    out = _run(
+        root, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", base, head, "--", prefix
+    )[1]
     files: list[FileChange] = []
     _parse_raw(out.split(b"\0"), 0, files)
     return files
@@ -249,14 +278,23 @@ def untracked(root: Path, prefix: str = "inventory") -> list[str]:
 _LOG_FORMAT = "%x1e%H%x00%P%x00%cI%x00%an%x00%ae%x00%s"
 
 
-def log_first_parent(root: Path, rev: str, prefix: str = "inventory",
-                     since: str | None = None) -> list[LogCommit]:
+def log_first_parent(
+    root: Path, rev: str, prefix: str = "inventory", since: str | None = None
+) -> list[LogCommit]:
     """The first-parent history of `rev` touching `prefix`, newest first, in one `git log`.
 
     Each commit's `files` are its changes against its first parent (for a merge
     commit: what the merged branch brought in)."""
-    args = ["log", "--first-parent", "--diff-merges=first-parent", "--raw", "-z", "--no-abbrev",
-            "--no-renames", f"--format={_LOG_FORMAT}"]
+    args = [
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        f"--format={_LOG_FORMAT}",
+    ]
     if since:
         args.append(f"--since={since}")
     out = _run(root, *args, rev, "--", prefix)[1]
@@ -269,11 +307,20 @@ def log_first_parent(root: Path, rev: str, prefix: str = "inventory",
             i += 1
             continue
         sha = tok[1:].decode()
-        parents, date, author, email, subject = (t.decode("utf-8", "replace") for t in tokens[i + 1:i + 6])
+        parents, date, author, email, subject = (
+            t.decode("utf-8", "replace") for t in tokens[i + 1 : i + 6]
+        )
         commit = LogCommit(sha, parents.split(), date, author, email, subject)
         i = _parse_raw(tokens, i + 6, commit.files)
         commits.append(commit)
     return commits
+
+
+def first_parent_subjects(root: Path, rev: str) -> list[tuple[str, str]]:
+    """(commit id, subject) along the first-parent line of `rev`, newest first."""
+    out = _run(root, "log", "--first-parent", "--format=%H%x00%s", rev, "--")[1]
+    pairs = (line.split(b"\0", 1) for line in out.splitlines() if line)
+    return [(sha.decode(), subject.decode("utf-8", "replace")) for sha, subject in pairs]
 
 
 def merge_base(root: Path, a: str, b: str) -> str | None:
@@ -287,8 +334,9 @@ def is_ancestor(root: Path, ancestor: str, rev: str) -> bool:
 
 def merge_tree(root: Path, ours: str, theirs: str) -> tuple[str, bool]:
     """The tree of merging `theirs` into `ours` without a checkout: (tree id, clean?)."""
-    status, out, _ = _run(root, "merge-tree", "--write-tree", "--no-messages", "-z", ours, theirs,
-                          ok=(0, 1))
+    status, out, _ = _run(
+        root, "merge-tree", "--write-tree", "--no-messages", "-z", ours, theirs, ok=(0, 1)
+    )
     return out.split(b"\0", 1)[0].decode().strip(), status == 0
 
 
@@ -320,8 +368,13 @@ def branches(root: Path, pattern: str, no_merged: str | None = None) -> dict[str
     return result
 
 
-def write_commit(root: Path, parent: str, files: Mapping[str, bytes | None], message: str,
-                 author: Signature | None = None) -> str:
+def write_commit(
+    root: Path,
+    parent: str,
+    files: Mapping[str, bytes | None],
+    message: str,
+    author: Signature | None = None,
+) -> str:
     """A new commit on `parent` with `files` written (bytes) or removed (None).
 
     Built in a temporary index file: the working tree, the real index and every
@@ -339,10 +392,18 @@ def write_commit(root: Path, parent: str, files: Mapping[str, bytes | None], mes
             else:
                 sha = _text(root, "hash-object", "-w", "--stdin", stdin=data)
                 lines.append(f"100644 {sha}\t{path}")
-        _run(root, "update-index", "-z", "--index-info", env=env,
-             stdin="".join(line + "\0" for line in lines).encode())
+        _run(
+            root,
+            "update-index",
+            "-z",
+            "--index-info",
+            env=env,
+            stdin="".join(line + "\0" for line in lines).encode(),
+        )
         tree = _text(root, "write-tree", env=env)
-    return _text(root, "commit-tree", tree, "-p", parent, "-F", "-", env=env, stdin=message.encode())
+    return _text(
+        root, "commit-tree", tree, "-p", parent, "-F", "-", env=env, stdin=message.encode()
+    )
 
 
 def commit_for_tree(root: Path, tree: str, parents: list[str], message: str) -> str:
@@ -353,9 +414,16 @@ def commit_for_tree(root: Path, tree: str, parents: list[str], message: str) -> 
     return _text(root, *args, "-m", message)
 
 
-def create_branch(root: Path, branch: str, sha: str) -> None:
-    """Create refs/heads/BRANCH at `sha`; fails if the branch exists."""
-    _run(root, "update-ref", f"refs/heads/{branch}", sha, "")
+def create_branch(root: Path, branch: str, sha: str, replace: str | None = None) -> None:
+    """Point refs/heads/BRANCH at `sha`: a new branch, or one still at `replace`."""
+    _run(root, "update-ref", f"refs/heads/{branch}", sha, replace or "")
+
+
+def unmerged_count(root: Path, upstream: str, branch: str) -> int:
+    """How many commits of `branch` have no equivalent change in `upstream` (`git cherry`),
+    so a branch merged by squash counts as merged."""
+    out = _text(root, "cherry", upstream, branch)
+    return sum(1 for line in out.splitlines() if line.startswith("+"))
 
 
 def delete_branch(root: Path, branch: str) -> None:

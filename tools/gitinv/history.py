@@ -25,6 +25,7 @@ commit's author and `merged_by` is unknown (None).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,9 @@ def pull_request_number(subject: str) -> int | None:
 
 
 def scan(root: Path, rev: str = "main", since: str | None = None) -> History:
-    """Every change under inventory/ on the first-parent history of `rev`, newest first."""
+    """Every change under inventory/ on the first-parent history of `rev`, newest first.
+
+    `since`: an ISO 8601 date-time with a time zone; older commits are left out."""
     commits = git.log_first_parent(root, rev, "inventory", since=since)
     blobs = {sha for c in commits for f in c.files for sha in (f.old, f.new) if sha}
     second_parents = [c.parents[1] for c in commits if len(c.parents) > 1]
@@ -123,7 +126,10 @@ def scan(root: Path, rev: str = "main", since: str | None = None) -> History:
         return doc
 
     entries: list[Entry] = []
+    after = dt.datetime.fromisoformat(since) if since else None
     for c in commits:
+        if after is not None and dt.datetime.fromisoformat(c.date) < after:
+            continue  # git's --since is approximate: it only saves reading older history
         merged_by = None
         author, email = c.author, c.email
         if len(c.parents) > 1:
@@ -131,7 +137,8 @@ def scan(root: Path, rev: str = "main", since: str | None = None) -> History:
             branch_author = authors.get(c.parents[1])
             if branch_author:
                 author, email = branch_author.name, branch_author.email
-        info = CommitInfo(c.sha, c.date, author, email, pull_request_number(c.subject),
-                          merged_by, c.subject)
+        info = CommitInfo(
+            c.sha, c.date, author, email, pull_request_number(c.subject), merged_by, c.subject
+        )
         entries.extend(Entry(info, change) for change in compare(c.files, read))
     return History(entries)

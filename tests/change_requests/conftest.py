@@ -1,0 +1,154 @@
+"""A small GitHub in a folder: a bare repository as the remote, a requester's
+clone and a moderator's clone, and helpers that merge the way GitHub does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CATALOGS = {
+    "components.yaml": "nginx:\n  description: Web server\npostgres: {}\n",
+    "datacenters.yaml": "fra1:\n  location: Frankfurt\n  prefixes:\n    - 10.1.0.0/16\n"
+    "ams1:\n  prefixes:\n    - 10.2.0.0/16\n",
+    "environments.yaml": "production: {}\nstaging: {}\n",
+    "types.yaml": "vm: {}\nbaremetal: {}\n",
+    "tags.yaml": "frontend: {}\npci: {}\n",
+    "groups.yaml": "platform:\n  moderators:\n    - '@acme/platform'\n"
+    "data:\n  moderators:\n    - '@acme/dba'\n    - '@carol'\n",
+    "settings.yaml": "repository: https://github.com/acme/inventory\n"
+    "admins:\n  - '@acme/inventory-admins'\n",
+}
+
+
+def server(ip: str, state: str = "active", component: str = "nginx", **extra: str) -> str:
+    text = f"component: {component}\nip: {ip}\ndc: fra1\nenvironment: production\n"
+    text += f"type: vm\nstate: {state}\n"
+    for key, value in extra.items():
+        text += f"{key}: {value}\n"
+    return text
+
+
+SERVERS = {
+    "platform/web01.yaml": server("10.1.0.1", tags="[]").replace(
+        "tags: []\n", "tags:\n  - frontend\n"
+    )
+    + "description: Public web frontend\n",
+    "platform/web02.yaml": server("10.1.0.2"),
+    "data/db01.yaml": server("10.1.0.10", component="postgres"),
+}
+
+PEOPLE = {
+    "requester": ("Rita Requester", "rita@example.com"),
+    "moderator": ("Mo Moderator", "mo@example.com"),
+    "seed": ("Admin", "admin@example.com"),
+}
+
+
+def identity(who: str) -> dict[str, str]:
+    name, email = PEOPLE[who]
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+
+
+@dataclass
+class Clone:
+    path: Path
+    who: str
+
+    def git(self, *args: str) -> str:
+        env = {**os.environ, **identity(self.who)}
+        out = subprocess.run(
+            ["git", *args], cwd=self.path, env=env, check=True, capture_output=True, text=True
+        )
+        return out.stdout.strip()
+
+    def write(self, rel: str, text: str) -> None:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+    def commit_all(self, message: str) -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+
+@dataclass
+class Hub:
+    remote: Path
+    requester: Clone
+    moderator: Clone
+    next_pr: int = 1
+
+    def merge(self, branch: str, *, squash: bool = False, title: str | None = None) -> int:
+        """Merge origin/BRANCH into main as GitHub does (moderator clone); return the PR number."""
+        number = self.next_pr
+        self.next_pr += 1
+        mod = self.moderator
+        mod.git("fetch", "-q", "origin")
+        mod.git("checkout", "-q", "main")
+        mod.git("reset", "-q", "--hard", "origin/main")
+        if squash:
+            subject = title or mod.git("log", "-1", "--format=%s", f"origin/{branch}")
+            author = mod.git("log", "-1", "--format=%an <%ae>", f"origin/{branch}")
+            mod.git("merge", "-q", "--squash", f"origin/{branch}")
+            mod.git("commit", "-q", f"--author={author}", "-m", f"{subject} (#{number})")
+        else:
+            mod.git(
+                "merge",
+                "-q",
+                "--no-ff",
+                f"origin/{branch}",
+                "-m",
+                f"Merge pull request #{number} from acme/{branch}",
+            )
+        mod.git("push", "-q", "origin", "main")
+        mod.git("push", "-q", "origin", "--delete", branch)
+        return number
+
+
+@pytest.fixture(autouse=True)
+def _git_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    config = home / "gitconfig"
+    config.write_text('[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n')
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key, value in identity("requester").items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    remote = tmp_path / "github" / "acme" / "inventory.git"
+    remote.parent.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    seed = Clone(tmp_path / "seed", "seed")
+    subprocess.run(
+        ["git", "clone", "-q", str(remote), str(seed.path)], check=True, capture_output=True
+    )
+    for name, text in CATALOGS.items():
+        seed.write(f"inventory/{name}", text)
+    for rel, text in SERVERS.items():
+        seed.write(f"inventory/servers/{rel}", text)
+    seed.commit_all("Initial inventory")
+    seed.git("push", "-q", "origin", "main")
+    clones = {}
+    for who in ("requester", "moderator"):
+        path = tmp_path / who
+        subprocess.run(
+            ["git", "clone", "-q", str(remote), str(path)], check=True, capture_output=True
+        )
+        clones[who] = Clone(path, who)
+    yield Hub(remote, clones["requester"], clones["moderator"])

@@ -1,0 +1,116 @@
+"""Whole-inventory rules: references, unique names and IPs, IPs inside their datacenter.
+
+`Rules.check_server` holds the rules that need only one server and the catalogs; it
+runs in the loading workers. `unique` holds the rules across servers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from gitinv.models import REFERENCES
+from gitinv.report import Finding
+
+if TYPE_CHECKING:
+    from gitinv.inventory import ServerRecord
+
+# A catalog with one of these cannot be trusted for reference checks.
+FILE_LEVEL = frozenset({"yaml-syntax", "yaml-feature", "bad-file", "duplicate-key", "bad-type"})
+
+IPKey = tuple[int, int]  # (version, integer): one address however it is written
+
+
+def ip_key(text: str) -> IPKey:
+    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the same as its IPv4 address."""
+    addr = ipaddress.ip_address(text)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.version, int(addr)
+
+
+def _ip_text(key: IPKey) -> str:
+    return str(ipaddress.IPv4Address(key[1]) if key[0] == 4 else ipaddress.IPv6Address(key[1]))
+
+
+class Rules:
+    """The per-server rules that need the catalogs."""
+
+    def __init__(self, catalogs: dict[str, dict[str, dict[str, Any]]], broken: set[str]) -> None:
+        self.catalogs = catalogs
+        self.broken = broken
+        self.ranges: dict[str, list[tuple[int, int, int, str]]] = {}
+        if "datacenters" not in broken:
+            for name, attrs in catalogs["datacenters"].items():
+                nets = [ipaddress.ip_network(p) for p in attrs.get("prefixes", [])]
+                self.ranges[name] = [
+                    (n.version, int(n.network_address), int(n.broadcast_address), str(n)) for n in nets
+                ]
+
+    def check_server(self, r: ServerRecord) -> list[Finding]:
+        out: list[Finding] = []
+        if "groups" not in self.broken and r.group not in self.catalogs["groups"]:
+            out.append(
+                Finding(r.path, 1, 1, "unknown-ref",
+                        f"group `{r.group}` (the folder) is not in groups.yaml; "
+                        "add it there or move the file to an existing group's folder")
+            )
+        for key, catalog in REFERENCES.items():
+            if catalog in self.broken or key not in r.fields:
+                continue
+            entries = self.catalogs[catalog]
+            values = r.fields[key] if key == "tags" else [r.fields[key]]
+            for i, value in enumerate(values):
+                if value not in entries:
+                    where = f"tags.{i}" if key == "tags" else key
+                    out.append(
+                        Finding(r.path, *r.pos(where), "unknown-ref",
+                                f"`{key}: {value}` is not in {catalog}.yaml; "
+                                f"use an existing entry or add `{value}` to {catalog}.yaml")
+                    )
+        ranges = self.ranges.get(r.fields["dc"])
+        if ranges and r.ip_key is not None:
+            version, value = r.ip_key
+            if not any(v == version and lo <= value <= hi for v, lo, hi, _ in ranges):
+                out.append(
+                    Finding(r.path, *r.pos("ip"), "ip-outside-dc",
+                            f"IP {r.fields['ip']} is outside datacenter `{r.fields['dc']}`'s "
+                            f"prefixes ({', '.join(t for *_, t in ranges)}); fix the IP or the dc")
+                )
+        return out
+
+
+def _others(paths: Iterable[str], me: str) -> str:
+    return ", ".join(p for p in sorted(paths) if p != me)
+
+
+def unique(records: list[ServerRecord]) -> list[Finding]:
+    """Names unique across groups, IPs unique after normalisation: each file involved reported."""
+    by_name: dict[str, list[ServerRecord]] = defaultdict(list)
+    by_ip: dict[IPKey, list[ServerRecord]] = defaultdict(list)
+    for r in records:
+        by_name[r.name].append(r)
+        if r.ip_key is not None:
+            by_ip[r.ip_key].append(r)
+    out = []
+    for name, owners in by_name.items():
+        if len(owners) > 1:
+            paths = [o.path for o in owners]
+            for o in owners:
+                out.append(
+                    Finding(o.path, 1, 1, "duplicate-name",
+                            f"server name `{name}` is also used by {_others(paths, o.path)}; "
+                            "names are unique across groups: rename or remove one")
+                )
+    for key, owners in by_ip.items():
+        if len(owners) > 1:
+            paths = [o.path for o in owners]
+            for o in owners:
+                out.append(
+                    Finding(o.path, *o.pos("ip"), "duplicate-ip",
+                            f"IP {_ip_text(key)} is also used by {_others(paths, o.path)}; "
+                            "each server needs its own address")
+                )
+    return out

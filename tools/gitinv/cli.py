@@ -1,0 +1,270 @@
+"""The command line: click declarations only; each command's work is in commands/<name>.py."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gitinv import __version__
+from gitinv.errors import GitinvError
+from gitinv.repo import find_root
+
+FORMATS = click.Choice(["text", "json", "github"])
+
+
+class Context:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    @property
+    def repo(self) -> Path:
+        return find_root(self.path)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "-C", "path", type=click.Path(file_okay=False, path_type=Path),
+    help="The inventory repository (default: the nearest folder upwards holding inventory/).",
+)
+@click.version_option(__version__, prog_name="gitinv")
+@click.pass_context
+def cli(ctx: click.Context, path: Path | None) -> None:
+    """A server inventory kept as YAML files in git, where approval is a pull request.
+
+    \b
+    Example:
+      gitinv validate
+      gitinv -C ~/inventory diff main
+    """
+    ctx.obj = Context(path)
+
+
+@cli.command()
+@click.option("--rev", metavar="REV", help="Check this git revision (read from git objects, no checkout).")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@pass_ctx
+def validate(obj: Context, rev: str | None, fmt: str) -> None:
+    """Check every inventory file: schema, references, unique names and IPs.
+
+    Prints every problem as FILE:LINE:COL: CODE: MESSAGE; exits 1 when there is any.
+
+    \b
+    Example:
+      gitinv validate
+      gitinv validate --rev origin/main --format json
+    """
+    from gitinv.commands import validate as command
+
+    _exit(command.run(repo=obj.repo, rev=rev, fmt=fmt))
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when a file is not canonical.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@pass_ctx
+def fmt(obj: Context, check: bool, files: tuple[Path, ...]) -> None:
+    """Rewrite inventory files into the canonical form.
+
+    Schema key order, block lists, sorted tags, quoting only where needed. Comments
+    are kept; a file whose comments or values cannot be kept is left unchanged.
+    Without FILES, every inventory file.
+
+    \b
+    Example:
+      gitinv fmt
+      gitinv fmt --check inventory/servers/web/web01.yaml
+    """
+    from gitinv.commands import fmt as command
+
+    _exit(command.run(repo=obj.repo, files=list(files), check=check))
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when schema/ is out of date.")
+@pass_ctx
+def schema(obj: Context, check: bool) -> None:
+    """Write schema/*.schema.json from the pydantic models.
+
+    \b
+    Example:
+      gitinv schema
+      gitinv schema --check
+    """
+    from gitinv.commands import schema as command
+
+    _exit(command.run(repo=obj.repo, check=check))
+
+# --- change requests: diff, request, pending, history, audit, codeowners -------------------
+
+
+@cli.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]),
+              default="text", show_default=True)
+@pass_ctx
+def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
+    """Show what changes between two revisions, field by field.
+
+    Servers added, updated (each changed field old → new), deleted and moved
+    between groups, and catalog entries added, changed or removed. BASE defaults
+    to the merge base with the main branch, HEAD to the working tree. `markdown`
+    is the comparison table posted on pull requests.
+
+    \b
+    Example:
+      gitinv diff
+      gitinv diff origin/main request/update/web01 --format markdown
+    """
+    from gitinv.commands import diff as command
+
+    _exit(command.run(repo=obj.repo, base=base, head=head, fmt=fmt))
+
+
+@cli.command()
+@click.argument("action", type=click.Choice(["add", "update", "delete", "move", "revert"]))
+@click.argument("target", metavar="NAME|COMMIT|#PR")
+@click.option("--group", metavar="G", help="The group folder (add: where it goes; move: where to).")
+@click.option("--set", "sets", metavar="FIELD=VALUE", multiple=True,
+              help="Set a field (repeatable); tags=a,b sets the list; FIELD= removes it.")
+@click.option("--comment", metavar="TEXT", required=True, help="Why the change is needed (required).")
+@click.option("--reviewer", metavar="HANDLE", help="@user or @org/team asked to review it.")
+@click.option("--push", is_flag=True, help="Push the branch and print the URL that opens the pull request.")
+@pass_ctx
+def request(obj: Context, action: str, target: str, group: str | None, sets: tuple[str, ...],
+            comment: str, reviewer: str | None, push: bool) -> None:
+    """Open a change request: a branch request/ACTION/NAME with one commit.
+
+    The branch starts from the up-to-date main branch (fetched first when there is
+    a remote); your working tree, index and current branch are not touched. The
+    change is refused, and no branch is left behind, when the resulting inventory
+    is invalid or an open request already touches the same server, name or IP.
+    `revert COMMIT` or `revert #PR` undoes a change merged earlier.
+
+    \b
+    Example:
+      gitinv request update web01 --set state=maintenance \\
+          --comment "Kernel upgrade" --reviewer @acme/platform --push
+      gitinv request add web03 --group platform --set component=nginx \\
+          --set ip=10.1.2.9 --set dc=fra1 --set environment=production \\
+          --set state=planned --comment "New frontend"
+      gitinv request revert '#42' --comment "Broke the load balancer"
+    """
+    from gitinv.commands import request as command
+
+    _exit(command.run(repo=obj.repo, action=action, target=target, group=group, sets=sets,
+                      comment=comment, reviewer=reviewer, push=push))
+
+
+@cli.command()
+@click.option("--remote", "remote_name", metavar="NAME", help="The code host's remote (default: origin).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True)
+@pass_ctx
+def pending(obj: Context, remote_name: str | None, fmt: str) -> None:
+    """The approval queue: every branch on the remote not merged into main.
+
+    For each: what it changes, whether it is valid merged onto today's main, and
+    its conflicts with other branches (the same server, new name or IP). Exits 1
+    when any branch conflicts or would make the inventory invalid.
+
+    \b
+    Example:
+      gitinv pending
+      gitinv pending --format markdown
+    """
+    from gitinv.commands import pending as command
+
+    _exit(command.run(repo=obj.repo, remote_name=remote_name, fmt=fmt))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True)
+@pass_ctx
+def history(obj: Context, name: str, fmt: str) -> None:
+    """One server's changes on the main branch, newest first.
+
+    When, who, which pull request, who merged it, and each field old → new.
+
+    \b
+    Example:
+      gitinv history web01
+    """
+    from gitinv.commands import history as command
+
+    _exit(command.run(repo=obj.repo, name=name, fmt=fmt))
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help="Only changes committed on or after this ISO 8601 date.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True)
+@pass_ctx
+def audit(obj: Context, since: str | None, fmt: str) -> None:
+    """Every change on the main branch, newest first: servers and catalogs.
+
+    \b
+    Example:
+      gitinv audit --since 2026-01-01
+      gitinv audit --format json
+    """
+    from gitinv.commands import audit as command
+
+    _exit(command.run(repo=obj.repo, since=since, fmt=fmt))
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when .github/CODEOWNERS is out of date.")
+@pass_ctx
+def codeowners(obj: Context, check: bool) -> None:
+    """Write .github/CODEOWNERS from groups.yaml moderators and settings.yaml admins.
+
+    Admins own everything, each group's moderators own inventory/servers/<group>/,
+    and the files that set the rules (catalogs, .github/, tools/, schema/, site/,
+    pyproject.toml) stay with the admins.
+
+    \b
+    Example:
+      gitinv codeowners
+      gitinv codeowners --check
+    """
+    from gitinv.commands import codeowners as command
+
+    _exit(command.run(repo=obj.repo, check=check))
+
+
+def _exit(code: int) -> None:
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: the one place expected errors become messages and exit codes."""
+    try:
+        return cli.main(args=argv, prog_name="gitinv", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("gitinv: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except GitinvError as exc:
+        click.echo(f"gitinv: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception:
+        traceback.print_exc()
+        click.echo(
+            "gitinv: internal error: this is a bug; please report it with the output above",
+            err=True,
+        )
+        sys.exit(3)

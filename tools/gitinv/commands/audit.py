@@ -1,0 +1,83 @@
+"""`gitinv audit [--since DATE]`: every change on the main branch, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from gitinv import remote
+from gitinv.diffformat import md_cell, value_text
+from gitinv.errors import GitinvError
+from gitinv.history import Entry, scan
+
+
+def parse_since(since: str) -> str:
+    """An ISO 8601 date or date-time, checked here so that git never guesses."""
+    try:
+        when = dt.datetime.fromisoformat(since)
+    except ValueError:
+        raise GitinvError(f"--since {since!r}: give an ISO 8601 date such as 2026-01-31") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.isoformat()
+
+
+def _what(e: Entry) -> str:
+    c = e.change
+    if c.kind == "server":
+        return f"server {c.name}"
+    return "settings" if c.kind == "settings" else f"{c.kind} {c.name}"
+
+
+def _changes(e: Entry) -> str:
+    c = e.change
+    if c.action in ("added", "deleted"):
+        side = 1 if c.action == "added" else 0
+        return ", ".join(f"{k}={value_text(v[side])}" for k, v in c.changes.items())
+    return ", ".join(f"{k}: {value_text(o)} → {value_text(n)}" for k, (o, n) in c.changes.items())
+
+
+def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) -> str:
+    if fmt == "markdown":
+        head = "| date | commit | PR | author | merged by |" + (" what |" if with_name else "")
+        lines = [head + " action | changes |", "|---" * (7 + with_name) + "|"]
+        for e in entries:
+            i = e.info
+            pr = f"#{i.pull_request}" if i.pull_request else ""
+            what = f" {md_cell(_what(e))} |" if with_name else ""
+            lines.append(
+                f"| {i.date} | {i.commit[:10]} | {pr} | {md_cell(i.author)} | "
+                f"{md_cell(i.merged_by)} |{what} {e.action} | {md_cell(_changes(e))} |"
+            )
+        return "\n".join(lines) + "\n"
+    lines = []
+    for e in entries:
+        i = e.info
+        pr = f" #{i.pull_request}" if i.pull_request else ""
+        merged = f", merged by {i.merged_by}" if i.merged_by else ""
+        what = f" {_what(e)}" if with_name else ""
+        lines.append(f"{i.date} {i.commit[:10]}{pr} {i.author}{merged}: {e.action}{what}")
+        detail = _changes(e)
+        if detail:
+            lines.append(f"    {detail}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def run(*, repo: Path, since: str | None = None, fmt: str = "text") -> int:
+    entries = scan(
+        repo, remote.history_ref(repo), since=parse_since(since) if since else None
+    ).entries
+    if fmt == "json":
+        sys.stdout.write(
+            json.dumps(
+                {"count": len(entries), "results": [e.as_dict() for e in entries]},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+    else:
+        sys.stdout.write(render_entries(entries, fmt))
+    return 0

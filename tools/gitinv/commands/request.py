@@ -1,0 +1,220 @@
+"""`gitinv request add|update|delete|move|revert`: open a change request.
+
+A branch `request/<action>/<name>` from the up-to-date main branch with one
+commit, built in a temporary index: the user's working tree, index and current
+branch are never touched. The change is refused, leaving no branch behind, when
+the resulting inventory is invalid or an open request already touches the same
+server, name or IP.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitinv import git, inventory, queue, remote, report
+from gitinv.diff import diff_commits
+from gitinv.diffformat import render_text
+from gitinv.edit import parse_sets, render_server, set_fields
+from gitinv.errors import GitinvError
+from gitinv.history import pull_request_number
+
+ACTIONS = ("add", "update", "delete", "move", "revert")
+SERVERS = "inventory/servers"
+
+
+@dataclass
+class Plan:
+    branch: str
+    subject: str
+    files: dict[str, bytes | None]
+    note: str = ""
+
+
+def run(
+    *,
+    repo: Path,
+    action: str,
+    target: str,
+    group: str | None = None,
+    sets: tuple[str, ...] = (),
+    comment: str = "",
+    reviewer: str | None = None,
+    push: bool = False,
+) -> int:
+    if not comment.strip():
+        raise GitinvError("--comment is required: say why the change is needed")
+    if reviewer and not re.match(r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$", reviewer):
+        raise GitinvError(f"--reviewer {reviewer!r}: give a GitHub handle, @user or @org/team")
+    main = remote.main_branch(repo)
+    origin = remote.default_remote(repo)
+    if push and origin is None:
+        raise GitinvError("--push needs a remote; add one with `git remote add origin URL`")
+    if origin:
+        git.fetch(repo, origin)
+    main_ref = remote.main_ref(repo, origin, main)
+    base = git.resolve_commit(repo, main_ref)
+    updates = parse_sets(sets)
+    if action == "revert":
+        plan = _revert(repo, base, main_ref, target)
+    else:
+        plan = _server_plan(repo, base, action, target, group, updates)
+    if origin and git.ref_exists(repo, f"refs/remotes/{origin}/{plan.branch}"):
+        return _refuse(
+            f"branch {plan.branch} is already on {origin}: an earlier request is "
+            "still open; update or close its pull request first"
+        )
+    stale = None
+    if git.ref_exists(repo, f"refs/heads/{plan.branch}"):
+        stale = git.resolve_commit(repo, f"refs/heads/{plan.branch}")
+        if git.unmerged_count(repo, base, stale):
+            return _refuse(
+                f"local branch {plan.branch} holds an earlier request not merged "
+                f"yet; push it, or delete it with `git branch -D {plan.branch}`"
+            )
+    message = f"{plan.subject}\n\n{plan.note}{comment.strip()}\n"
+    if reviewer:
+        message += f"\nRequested-reviewer: {reviewer}\n"
+    commit = git.write_commit(repo, base, plan.files, message)
+    change = diff_commits(repo, base, commit)
+    if not change.changes:
+        return _refuse("the request changes nothing in the inventory")
+    mine = queue.claims(change.changes)
+    others = queue.branch_changes(repo, base, queue.open_refs(repo, main_ref, origin, True))
+    for other in others:
+        clash = sorted(set(mine) & set(queue.claims(other.diff.changes)))
+        if clash:
+            what = ", ".join(mine[k] for k in clash)
+            return _refuse(
+                f"an open request already touches {what}: branch {other.name}; "
+                "wait until it is merged or closed, or change that request instead"
+            )
+    result = inventory.load(repo, rev=commit)
+    if result.findings:
+        sys.stdout.write(report.render(result.findings, "text", servers=len(result.servers)))
+        return _refuse("the change would make the inventory invalid (see above); nothing created")
+    git.create_branch(repo, plan.branch, commit, replace=stale)
+    sys.stdout.write(
+        f"created branch {plan.branch} from {main_ref.split('/', 2)[-1]} "
+        f"({base[:10]}), commit {commit[:10]}\n"
+    )
+    sys.stdout.write(render_text(change))
+    if push:
+        assert origin is not None
+        git.push(repo, origin, plan.branch)
+        url = remote.repository_url(repo, origin)
+        if url:
+            sys.stdout.write(
+                f"open the pull request: {remote.compare_url(url, main, plan.branch)}\n"
+            )
+        else:
+            sys.stdout.write(f"pushed {plan.branch} to {origin}\n")
+    elif origin:
+        sys.stdout.write(f"push it with: git push {origin} {plan.branch}  (or use --push)\n")
+    return 0
+
+
+def _refuse(message: str) -> int:
+    sys.stderr.write(f"gitinv: request refused: {message}\n")
+    return 1
+
+
+def _find(repo: Path, base: str, name: str) -> str | None:
+    """The path of server NAME at `base`, if any."""
+    suffix = f"/{name}.yaml"
+    for entry in git.ls_tree(repo, base, SERVERS):
+        if entry.path.endswith(suffix) and entry.path.count("/") == 3:
+            return entry.path
+    return None
+
+
+def _server_plan(
+    repo: Path, base: str, action: str, name: str, group: str | None, updates: dict[str, object]
+) -> Plan:
+    path = _find(repo, base, name)
+    branch = f"request/{action}/{name}"
+    if action == "add":
+        if not group:
+            raise GitinvError("request add needs --group GROUP (the folder it goes in)")
+        if path:
+            raise GitinvError(
+                f"server {name} already exists ({path}); use `request update`", exit_code=1
+            )
+        fields = {k: v for k, v in updates.items() if v is not None}
+        return Plan(
+            branch,
+            f"Add server {name} to {group}",
+            {f"{SERVERS}/{group}/{name}.yaml": render_server(fields)},
+        )
+    if path is None:
+        raise GitinvError(
+            f"no server {name} on the main branch; `gitinv query name={name}` finds servers",
+            exit_code=1,
+        )
+    current = path.split("/")[2]
+    old = git.read_blob(repo, base, path) or b""
+    if action == "delete":
+        if updates or group:
+            raise GitinvError("request delete takes no --set or --group")
+        return Plan(branch, f"Delete server {name} from {current}", {path: None})
+    new = set_fields(old.decode("utf-8", "replace"), updates).encode() if updates else old
+    if action == "update":
+        if group:
+            raise GitinvError("request update cannot change the group; use `request move`")
+        if not updates:
+            raise GitinvError("request update needs at least one --set FIELD=VALUE")
+        return Plan(branch, f"Update server {name}: " + ", ".join(updates), {path: new})
+    if not group:
+        raise GitinvError("request move needs --group GROUP (where it goes)")
+    if group == current:
+        raise GitinvError(f"server {name} is already in group {group}", exit_code=1)
+    return Plan(
+        branch,
+        f"Move server {name} from {current} to {group}",
+        {path: None, f"{SERVERS}/{group}/{name}.yaml": new},
+    )
+
+
+def _revert(repo: Path, base: str, main_ref: str, target: str) -> Plan:
+    if target.startswith("#"):
+        number = int(target[1:]) if target[1:].isdigit() else None
+        found = [
+            sha
+            for sha, subject in git.first_parent_subjects(repo, main_ref)
+            if number is not None and pull_request_number(subject) == number
+        ]
+        if not found:
+            raise GitinvError(f"no pull request {target} merged into the main branch", exit_code=1)
+        commit = found[0]
+    else:
+        commit = git.resolve_commit(repo, target)
+        if not git.is_ancestor(repo, commit, base):
+            raise GitinvError(
+                f"{target} is not merged into the main branch; only merged changes can be reverted",
+                exit_code=1,
+            )
+    parents = git.commit_parents(repo, commit)
+    if not parents:
+        raise GitinvError(f"{target} is the first commit; there is nothing before it", exit_code=1)
+    files = git.diff_tree(repo, parents[0], commit)
+    if not files:
+        raise GitinvError(f"{target} changes nothing in inventory/", exit_code=1)
+    now = {e.path: e.sha for e in git.ls_tree(repo, base, "inventory")}
+    changed = [f.path for f in files if now.get(f.path) != f.new]
+    if changed:
+        raise GitinvError(
+            f"{', '.join(changed)} changed again after {target}; "
+            "revert by hand with `request update`",
+            exit_code=1,
+        )
+    old = git.read_blobs(repo, [f.old for f in files if f.old])
+    subject = git.commit_message(repo, commit).splitlines()[0]
+    label = f"pr-{target[1:]}" if target.startswith("#") else commit[:10]
+    return Plan(
+        f"request/revert/{label}",
+        f'Revert "{subject}"',
+        {f.path: old[f.old] if f.old else None for f in files},
+        note=f"This reverts commit {commit}.\n\n",
+    )

@@ -1,0 +1,228 @@
+"""Strict YAML loading with positions.
+
+Files are parsed by libyaml (CSafeLoader) into nodes and turned into plain data by
+our own walk, so nothing is ever constructed from a tag and an alias is never
+expanded. Every key and value keeps its 1-based line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from gitinv.report import Finding
+
+MAX_BYTES = 64 * 1024
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+STR_TAG = "tag:yaml.org,2002:str"
+_KINDS = {
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:null": "empty (null)",
+}
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+Loc = tuple[str | int, ...]
+Pos = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """A scalar YAML reads as something other than a string (`no`, `10`, `2024-01-02`).
+
+    It is kept as its text, never converted, so a schema rule can reject it and the
+    message can show exactly what the user wrote.
+    """
+
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(slots=True)
+class Document:
+    path: str
+    value: Any
+    positions: dict[Loc, Pos] = field(default_factory=dict)
+    key_positions: dict[Loc, Pos] = field(default_factory=dict)
+
+    def position(self, loc: Loc) -> Pos:
+        """The position of `loc`'s value, or of its nearest parent that has one."""
+        while loc:
+            pos = self.positions.get(loc)
+            if pos is not None:
+                return pos
+            loc = loc[:-1]
+        return self.positions.get((), (1, 1))
+
+
+class LoadError(Exception):
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(findings)
+        self.findings = findings
+
+
+def _finding(path: str, mark: Any, code: str, message: str) -> Finding:
+    if mark is None:
+        return Finding(path, 1, 1, code, message)
+    return Finding(path, mark.line + 1, mark.column + 1, code, message)
+
+
+def decode(path: str, data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise LoadError(
+            [
+                Finding(
+                    path, 1, 1, "bad-file",
+                    f"file is {len(data):,} bytes, over the {MAX_BYTES // 1024} KiB limit; "
+                    "an inventory file this large is a mistake: split or trim it",
+                )
+            ]
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError(
+            [
+                Finding(
+                    path, line, column, "bad-file",
+                    f"file is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+                )
+            ]
+        ) from None
+
+
+def _feature_findings(path: str, text: str) -> list[Finding]:
+    """Anchors, aliases and explicit tags, found from the event stream (no construction)."""
+    found: list[Finding] = []
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.AliasEvent):
+                found.append(
+                    _finding(path, event.start_mark, "yaml-feature",
+                             f"alias `*{anchor}` is not allowed; write the value out in full")
+                )
+            elif anchor is not None:
+                found.append(
+                    _finding(path, event.start_mark, "yaml-feature",
+                             f"anchor `&{anchor}` is not allowed; remove it")
+                )
+            tag = getattr(event, "tag", None)
+            implicit = getattr(event, "implicit", True)
+            explicit = implicit is False or (isinstance(implicit, tuple) and not any(implicit))
+            if tag is not None and explicit and not isinstance(event, yaml.AliasEvent):
+                short = tag.replace("tag:yaml.org,2002:", "!!")
+                found.append(
+                    _finding(path, event.start_mark, "yaml-feature",
+                             f"explicit tag `{short}` is not allowed; remove it "
+                             "(quote the value if it must be text)")
+                )
+    except yaml.MarkedYAMLError:
+        pass  # the composer reports the syntax error itself
+    return found
+
+
+def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
+    """Parse one YAML document strictly; raise LoadError with every problem found."""
+    if "&" in text or "*" in text or "!" in text:
+        features = _feature_findings(path, text)
+        if features:
+            raise LoadError(features)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.composer.ComposerError as exc:
+        if "single document" in f"{exc.context} {exc.problem}":
+            raise LoadError(
+                [_finding(path, exc.problem_mark, "yaml-feature",
+                          "several documents in one file; keep one document per file "
+                          "(remove the second `---`)")]
+            ) from None
+        raise LoadError([_syntax(path, exc)]) from None
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError([_syntax(path, exc)]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        if allow_empty:
+            return Document(path, {}, {(): (1, 1)})
+        raise LoadError(
+            [Finding(path, 1, 1, "bad-file", "file is empty; write the server's fields, or delete the file")]
+        )
+    doc = Document(path, None)
+    findings: list[Finding] = []
+    doc.value = _walk(node, (), doc, findings)
+    if findings:
+        raise LoadError(findings)
+    return doc
+
+
+def load_bytes(path: str, data: bytes, *, allow_empty: bool = False) -> Document:
+    return load_text(path, decode(path, data), allow_empty=allow_empty)
+
+
+def _syntax(path: str, exc: yaml.MarkedYAMLError) -> Finding:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    context = f" {exc.context}" if exc.context else ""
+    return _finding(
+        path, mark, "yaml-syntax",
+        f"YAML syntax error: {problem}{context}; check the indentation and quotes here",
+    )
+
+
+def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:
+    mark = node.start_mark
+    doc.positions[loc] = (mark.line + 1, mark.column + 1)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == STR_TAG:
+            return node.value
+        if node.tag == "tag:yaml.org,2002:null":
+            return None
+        return Typed(_KINDS.get(node.tag, "not a string"), node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(item, (*loc, i), doc, findings) for i, item in enumerate(node.value)]
+    result: dict[Any, Any] = {}
+    first: dict[Any, int] = {}
+    for key_node, value_node in node.value:
+        kmark = key_node.start_mark
+        kpos = (kmark.line + 1, kmark.column + 1)
+        if key_node.tag == _MERGE_TAG:
+            findings.append(_finding(doc.path, kmark, "yaml-feature",
+                                     "merge key `<<` is not allowed; write the keys out"))
+            continue
+        if not isinstance(key_node, yaml.ScalarNode):
+            findings.append(_finding(doc.path, kmark, "bad-type",
+                                     "a key must be a plain name, not a list or mapping"))
+            continue
+        if key_node.tag != STR_TAG:
+            kind = _KINDS.get(key_node.tag, "not a string")
+            findings.append(
+                _finding(doc.path, kmark, "bad-type",
+                         f"key `{key_node.value}` is read by YAML as {kind}; "
+                         f'quote it ("{key_node.value}") to use it as a name')
+            )
+            continue
+        key = key_node.value
+        if key in first:
+            findings.append(
+                _finding(doc.path, kmark, "duplicate-key",
+                         f"key `{key}` appears twice (first on line {first[key]}); "
+                         "keep one and remove the other")
+            )
+            continue
+        first[key] = kpos[0]
+        doc.key_positions[(*loc, key)] = kpos
+        result[key] = _walk(value_node, (*loc, key), doc, findings)
+    return result

@@ -1,0 +1,231 @@
+"""The pydantic models: the single source of truth for the inventory's data rules.
+
+The JSON Schema files, the OpenAPI document, `fmt`'s key order and the README's
+field table are all generated from these classes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$"
+HANDLE_PATTERN = (
+    r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?"
+    r"(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$"
+)
+DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+SERVER_NAME_PATTERN = rf"^{DNS_LABEL}(?:\.{DNS_LABEL})*$"
+SERVER_NAME_MAX = 253
+
+_NAME_RE = re.compile(NAME_PATTERN)
+_HANDLE_RE = re.compile(HANDLE_PATTERN)
+_SERVER_NAME_RE = re.compile(SERVER_NAME_PATTERN)
+
+State = Literal["planned", "active", "maintenance", "offline", "decommissioned"]
+STATES: tuple[str, ...] = get_args(State)
+
+
+def is_entry_name(name: str) -> bool:
+    return bool(_NAME_RE.match(name))
+
+
+def is_server_name(name: str) -> bool:
+    return len(name) <= SERVER_NAME_MAX and bool(_SERVER_NAME_RE.match(name))
+
+
+def _check_ip(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise PydanticCustomError(
+            "bad_value",
+            "`{value}` is not an IPv4 or IPv6 address; write one address such as "
+            "10.1.2.3 or 2001:db8::1, without a prefix length",
+            {"value": value},
+        ) from None
+    return value
+
+
+def _check_network(value: str) -> str:
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise PydanticCustomError(
+            "bad_value",
+            "`{value}` is not a network in CIDR form; write it like 10.1.0.0/16 or 2001:db8::/48",
+            {"value": value},
+        ) from None
+    if "/" not in value:
+        raise PydanticCustomError(
+            "bad_value",
+            "`{value}` has no prefix length; write it in CIDR form such as {network}",
+            {"value": value, "network": str(net)},
+        )
+    if net.network_address != ipaddress.ip_interface(value).ip:
+        raise PydanticCustomError(
+            "bad_value",
+            "`{value}` has host bits set; the network is {network}",
+            {"value": value, "network": str(net)},
+        )
+    return value
+
+
+def _check_handle(value: str) -> str:
+    if not _HANDLE_RE.match(value):
+        raise PydanticCustomError(
+            "bad_value",
+            "`{value}` is not a GitHub handle; write `@user` or `@org/team` (in quotes: "
+            'a value cannot start with @ unquoted, e.g. "@acme/platform")',
+            {"value": value},
+        )
+    return value
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item in seen:
+            raise PydanticCustomError(
+                "duplicate_item",
+                "`{item}` is listed twice; list each entry once",
+                {"item": item, "index": index},
+            )
+        seen.add(item)
+    return items
+
+
+IPAddress = Annotated[
+    str,
+    AfterValidator(_check_ip),
+    Field(json_schema_extra={"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
+]
+Network = Annotated[str, AfterValidator(_check_network)]
+Handle = Annotated[
+    str, AfterValidator(_check_handle), Field(json_schema_extra={"pattern": HANDLE_PATTERN})
+]
+Ref = Annotated[str, Field(min_length=1)]
+
+
+class StrictModel(BaseModel):
+    """No coercion, no unknown keys; an optional key present must have a value."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_empty_values(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if value is None and key in cls.model_fields:
+                    raise PydanticCustomError(
+                        "empty_value",
+                        "`{field}` has no value; give it one or remove the line",
+                        {"field": key},
+                    )
+        return data
+
+
+class Server(StrictModel):
+    """One server: the file `inventory/servers/<group>/<name>.yaml`."""
+
+    model_config = ConfigDict(title="Server")
+
+    component: Ref = Field(description="The software it runs: an entry of components.yaml.")
+    ip: IPAddress = Field(description="Its one IPv4 or IPv6 address, as a string; unique.")
+    dc: Ref = Field(description="Where it runs: an entry of datacenters.yaml.")
+    environment: Ref = Field(description="An entry of environments.yaml.")
+    type: Ref | None = Field(default=None, description="An entry of types.yaml.")
+    state: State = Field(description="Its life-cycle state.")
+    tags: Annotated[list[Ref], AfterValidator(_unique)] = Field(
+        default_factory=list,
+        description="Distinct entries of tags.yaml.",
+        json_schema_extra={"uniqueItems": True},
+    )
+    description: str | None = Field(default=None, description="Free text.")
+
+
+SERVER_FIELDS: tuple[str, ...] = tuple(Server.model_fields)
+
+
+class Entry(StrictModel):
+    description: str | None = Field(default=None, description="What this entry is.")
+
+
+class Component(Entry):
+    """An entry of components.yaml: a piece of software servers run."""
+
+
+class Environment(Entry):
+    """An entry of environments.yaml."""
+
+
+class ServerType(Entry):
+    """An entry of types.yaml."""
+
+    model_config = ConfigDict(title="Type")
+
+
+class Tag(Entry):
+    """An entry of tags.yaml."""
+
+
+class Datacenter(Entry):
+    """An entry of datacenters.yaml; servers in it must have an IP inside its prefixes."""
+
+    location: str | None = Field(default=None, description="Where it is.")
+    prefixes: Annotated[list[Network], AfterValidator(_unique)] = Field(
+        default_factory=list,
+        description="IPv4/IPv6 networks in CIDR form; when given, every server in it "
+        "must have an IP inside one of them.",
+    )
+
+
+class Group(Entry):
+    """An entry of groups.yaml: a team owning `inventory/servers/<group>/`."""
+
+    moderators: Annotated[list[Handle], AfterValidator(_unique)] = Field(
+        min_length=1,
+        description="GitHub handles (`@user` or `@org/team`) who approve its changes.",
+    )
+
+
+class Settings(StrictModel):
+    """inventory/settings.yaml: optional repository-wide settings."""
+
+    repository: str | None = Field(
+        default=None,
+        pattern=r"^https://[^\s/]+/[^\s]+[^/\s]$",
+        description="The code host URL, e.g. https://github.com/acme/inventory "
+        "(edit and history links).",
+    )
+    branch: Annotated[str, Field(min_length=1)] = Field(
+        default="main", description="The published branch."
+    )
+    admins: Annotated[list[Handle], AfterValidator(_unique)] = Field(
+        default_factory=list,
+        description="Handles owning the tooling, the catalogs and .github/.",
+    )
+
+
+CATALOGS: dict[str, type[Entry]] = {
+    "components": Component,
+    "datacenters": Datacenter,
+    "environments": Environment,
+    "types": ServerType,
+    "tags": Tag,
+    "groups": Group,
+}
+
+# Server field -> the catalog its value names.
+REFERENCES: dict[str, str] = {
+    "component": "components",
+    "dc": "datacenters",
+    "environment": "environments",
+    "type": "types",
+    "tags": "tags",
+}

@@ -1,0 +1,246 @@
+"""The approval queue: open branches, what each changes, whether each is valid
+merged onto today's main, and the clashes between them.
+
+    q = scan(root, remote="origin", main="main")
+    q.branches    # list[OpenBranch]: name, tip, diff (against today's main),
+                  #   merges_cleanly, findings (new problems once merged)
+    q.conflicts   # list[Conflict]: two branches touching one server,
+                  #   claiming one new name or one IP
+
+Every branch is merged in memory (`git merge-tree`), never checked out. Main is
+validated once; a branch that only changes server files is checked by running
+the whole-inventory rules on its changed servers plus the servers of main that
+share a name or an IP with them, which gives the same findings as validating
+the merged tree in full for a fraction of the time. A branch that changes a
+catalog or settings, or adds an unusual file, is validated in full.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitinv import checks, git, inventory
+from gitinv.changes import CATALOG_NAMES, Change, classify, compare, parse
+from gitinv.diff import InventoryDiff
+from gitinv.loader import MAX_BYTES
+from gitinv.report import Finding
+
+REGULAR = {"100644", "100755"}
+
+
+@dataclass
+class OpenBranch:
+    name: str
+    ref: str
+    tip: str
+    diff: InventoryDiff
+    merges_cleanly: bool
+    merged_tree: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    files: list[git.FileChange] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.merges_cleanly and not self.findings
+
+
+@dataclass(frozen=True)
+class Conflict:
+    branches: tuple[str, str]
+    reason: str
+
+
+@dataclass
+class Queue:
+    main: str
+    main_findings: list[Finding]
+    branches: list[OpenBranch]
+    conflicts: list[Conflict]
+
+    @property
+    def ok(self) -> bool:
+        return not self.conflicts and all(b.valid for b in self.branches)
+
+
+def _ip_key(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return repr(checks.ip_key(value))
+    except ValueError:
+        return value
+
+
+def claims(changes: list[Change]) -> dict[str, str]:
+    """What a change set takes hold of: {"server web01": ..., "ip 10.1.2.3": ...} → description."""
+    out: dict[str, str] = {}
+    for c in changes:
+        if c.kind != "server":
+            continue
+        out[f"server {c.name}"] = f"server {c.name}"
+        ip = (c.new or {}).get("ip")
+        key = _ip_key(ip)
+        if key is not None and ("ip" in c.changes or c.action == "added"):
+            out[f"ip {key}"] = f"IP {ip}"
+    return out
+
+
+def find_conflicts(branches: list[tuple[str, list[Change]]]) -> list[Conflict]:
+    holders: dict[str, list[str]] = defaultdict(list)
+    describe: dict[str, str] = {}
+    for name, changes in branches:
+        for key, text in claims(changes).items():
+            holders[key].append(name)
+            describe[key] = text
+    out = []
+    for key, names in sorted(holders.items()):
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                verb = "change" if key.startswith("server") else "claim"
+                out.append(Conflict((a, b), f"both {verb} {describe[key]}"))
+    return out
+
+
+def open_refs(
+    root: Path, main_ref: str, remote: str | None, local_requests: bool
+) -> dict[str, str]:
+    """Branch name → ref of every branch not merged into main: the remote's branches,
+    and (for `request`) local `request/*` branches not pushed yet."""
+    found: dict[str, str] = {}
+    main_name = main_ref.rsplit("/", 1)[-1]
+    if local_requests:
+        for ref in git.branches(root, "refs/heads/request", no_merged=main_ref):
+            if git.unmerged_count(root, main_ref, ref):
+                found[ref[len("refs/heads/") :]] = ref
+    if remote:
+        prefix = f"refs/remotes/{remote}/"
+        for ref in git.branches(root, prefix.rstrip("/"), no_merged=main_ref):
+            name = ref[len(prefix) :]
+            if name not in (main_name, "HEAD"):
+                found[name] = ref
+    return dict(sorted(found.items()))
+
+
+def branch_changes(root: Path, main_sha: str, refs: dict[str, str]) -> list[OpenBranch]:
+    """Merge each branch onto main in memory and read what it changes, all blobs in one batch.
+
+    A branch that merges cleanly is compared with today's main (what merging it
+    would do); one that does not is compared with its merge base (what it meant)."""
+    found: list[OpenBranch] = []
+    for name, ref in refs.items():
+        tip = git.resolve_commit(root, ref)
+        tree, clean = git.merge_tree(root, main_sha, tip)
+        base = main_sha if clean else (git.merge_base(root, main_sha, tip) or main_sha)
+        files = git.diff_tree(root, main_sha, tree) if clean else git.diff_tree(root, base, tip)
+        found.append(
+            OpenBranch(
+                name,
+                ref,
+                tip,
+                InventoryDiff(base, tip),
+                clean,
+                merged_tree=tree if clean else None,
+                files=files,
+            )
+        )
+    raw = git.read_blobs(root, {s for b in found for f in b.files for s in (f.old, f.new) if s})
+    cache: dict[str, dict[str, Any]] = {}
+
+    def read(sha: str) -> dict[str, Any]:
+        if sha not in cache:
+            cache[sha] = parse(raw.get(sha))
+        return cache[sha]
+
+    for b in found:
+        b.diff.changes = compare(b.files, read)
+        b.blobs = {f.new: raw[f.new] for f in b.files if f.new and f.new in raw}
+    return found
+
+
+class MainIndex:
+    """Main's valid servers by name and by normalised IP, and its rules, built once per queue."""
+
+    def __init__(self, inv: inventory.Inventory) -> None:
+        self.inv = inv
+        self.by_name = inv.servers
+        # Catalog files main cannot read: references into them are not checked.
+        broken: set[str] = set()
+        for finding in inv.findings:
+            kind = classify(finding.file)
+            if finding.code in checks.FILE_LEVEL and kind and kind[0] in CATALOG_NAMES:
+                broken.add(kind[0])
+        self.rules = checks.Rules(inv.catalogs, broken)
+        self.by_ip: dict[checks.IPKey, list[inventory.ServerRecord]] = defaultdict(list)
+        for record in inv.servers.values():
+            if record.ip_key is not None:
+                self.by_ip[record.ip_key].append(record)
+
+
+def _needs_full_check(b: OpenBranch) -> bool:
+    for f in b.files:
+        kind = classify(f.path)
+        if kind is None or kind[0] != "server":
+            return True
+        if f.new is not None and (
+            f.new_mode not in REGULAR or len(b.blobs.get(f.new, b"")) > MAX_BYTES
+        ):
+            return True
+    return False
+
+
+def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
+    """The problems merging this branch onto main adds (main's own problems left out)."""
+    main_sha = index.inv.commit or ""
+    assert b.merged_tree is not None
+    files = b.files
+    if _needs_full_check(b):
+        commit = git.commit_for_tree(
+            root, b.merged_tree, [main_sha], "gitinv pending: merged result"
+        )
+        found = inventory.load(root, rev=commit).findings
+        known = set(index.inv.findings)
+        return [f for f in found if f not in known]
+    gone = {f.path for f in files}
+    findings: list[Finding] = []
+    subset: dict[str, inventory.ServerRecord] = {}
+    for f in files:
+        if f.new is None:
+            continue
+        record, problems = inventory.parse_server(f.path, b.blobs[f.new])
+        findings.extend(problems)
+        if record is None:
+            where = inventory.split_server_path(f.path)
+            if isinstance(where, str):
+                continue
+            record = inventory.ServerRecord(where[1], where[0], f.path, {}, {})
+        else:
+            findings.extend(index.rules.check_server(record))
+        subset[record.path] = record
+        near = [index.by_name.get(record.name)]
+        if record.ip_key is not None:
+            near += index.by_ip.get(record.ip_key, [])
+        for other in near:
+            if other is not None and other.path not in gone:
+                subset[other.path] = other
+    findings.extend(checks.unique(list(subset.values())))
+    return sorted(set(findings))
+
+
+def scan(root: Path, remote: str | None, main_ref: str, *, validate: bool = True) -> Queue:
+    main_sha = git.resolve_commit(root, main_ref)
+    refs = open_refs(root, main_ref, remote, local_requests=remote is None)
+    branches = branch_changes(root, main_sha, refs)
+    main_findings: list[Finding] = []
+    if validate and branches:
+        main_inv = inventory.load(root, rev=main_sha)
+        main_findings = main_inv.findings
+        index = MainIndex(main_inv)
+        for b in branches:
+            if b.merges_cleanly:
+                b.findings = check_merged(root, index, b)
+    conflicts = find_conflicts([(b.name, b.diff.changes) for b in branches])
+    return Queue(main_sha, main_findings, branches, conflicts)

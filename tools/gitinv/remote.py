@@ -1,0 +1,82 @@
+"""The code host side: the main branch's name, the remote, and GitHub URLs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from gitinv import git
+from gitinv.changes import parse
+from gitinv.errors import GitinvError
+
+_GITHUB = re.compile(
+    r"^(?:https?://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)"
+    r"(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+?)(?:\.git)?/?$"
+)
+
+
+def settings(root: Path) -> dict[str, Any]:
+    """inventory/settings.yaml of the working tree, or of the main branch, as plain data."""
+    path = root / "inventory" / "settings.yaml"
+    if path.is_file() and not path.is_symlink():
+        return parse(path.read_bytes())
+    return {}
+
+
+def main_branch(root: Path) -> str:
+    branch = settings(root).get("branch")
+    return branch if isinstance(branch, str) and branch else "main"
+
+
+def default_remote(root: Path) -> str | None:
+    """`origin` when there is one, else the only remote, else None."""
+    names = git.remotes(root)
+    if "origin" in names:
+        return "origin"
+    return names[0] if len(names) == 1 else None
+
+
+def main_ref(root: Path, remote: str | None, main: str) -> str:
+    """The remote's copy of main when there is one, else the local branch."""
+    if remote and git.ref_exists(root, f"refs/remotes/{remote}/{main}"):
+        return f"refs/remotes/{remote}/{main}"
+    if git.ref_exists(root, f"refs/heads/{main}"):
+        return f"refs/heads/{main}"
+    raise GitinvError(
+        f"no branch `{main}` here or on the remote; the main branch is set by "
+        "`branch:` in inventory/settings.yaml"
+    )
+
+
+def github_url(url: str) -> str | None:
+    """https://github.com/OWNER/REPO for a GitHub remote URL, else None."""
+    match = _GITHUB.match(url.strip())
+    if not match:
+        return None
+    return f"https://github.com/{match['owner']}/{match['repo']}"
+
+
+def repository_url(root: Path, remote: str | None) -> str | None:
+    """The code host URL: `repository:` in settings.yaml, else derived from the remote."""
+    configured = settings(root).get("repository")
+    if isinstance(configured, str) and configured:
+        return configured.rstrip("/")
+    if remote:
+        url = git.remote_url(root, remote)
+        if url:
+            return github_url(url)
+    return None
+
+
+def compare_url(repository: str, main: str, branch: str) -> str:
+    """The page that opens a pull request from `branch` into `main`."""
+    return f"{repository}/compare/{main}...{branch}?expand=1"
+
+
+def history_ref(root: Path) -> str:
+    """The main branch for reading history: the local branch, else the remote's copy."""
+    main = main_branch(root)
+    if git.ref_exists(root, f"refs/heads/{main}"):
+        return f"refs/heads/{main}"
+    return main_ref(root, default_remote(root), main)

@@ -1,0 +1,118 @@
+"""Findings and the reporters that print them (`--format text|json|github`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+CODES = (
+    "yaml-syntax",
+    "yaml-feature",
+    "duplicate-key",
+    "unknown-field",
+    "missing-field",
+    "bad-type",
+    "bad-value",
+    "bad-path",
+    "bad-file",
+    "unknown-ref",
+    "duplicate-name",
+    "duplicate-ip",
+    "ip-outside-dc",
+    "not-canonical",
+)
+
+# GitHub shows at most 10 error annotations per step; the rest go to the summary.
+GITHUB_ANNOTATION_LIMIT = 10
+GITHUB_SUMMARY_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Finding:
+    file: str
+    line: int
+    column: int
+    code: str
+    message: str
+
+    def text(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.code}: {self.message}"
+
+
+def render_text(findings: list[Finding], servers: int) -> str:
+    lines = [f.text() for f in findings]
+    if findings:
+        lines.append(f"{len(findings)} problem(s) in {len({f.file for f in findings})} file(s)")
+    else:
+        lines.append(f"ok: {servers} server(s), no problems")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(findings: list[Finding], servers: int) -> str:
+    doc = {"ok": not findings, "servers": servers, "errors": [asdict(f) for f in findings]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: list[Finding], servers: int) -> str:
+    lines = []
+    for f in findings[:GITHUB_ANNOTATION_LIMIT]:
+        props = ",".join(
+            f"{k}={_escape_property(str(v))}"
+            for k, v in (("file", f.file), ("line", f.line), ("col", f.column), ("title", f.code))
+        )
+        lines.append(f"::error {props}::{_escape_data(f.message)}")
+    hidden = len(findings) - GITHUB_ANNOTATION_LIMIT
+    if hidden > 0:
+        lines.append(f"::notice::{hidden} more problem(s) are listed in the job summary")
+    lines.append(render_text(findings, servers).rstrip("\n"))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as out:
+            out.write(markdown_summary(findings, servers))
+    return "\n".join(lines) + "\n"
+
+
+def markdown_summary(findings: Iterable[Finding], servers: int) -> str:
+    """The validation result as GitHub-flavoured markdown, capped to GitHub's summary size."""
+    items = list(findings)
+    if not items:
+        return f"### Inventory valid\n\n{servers} server(s), no problems.\n"
+    out = [
+        f"### Inventory invalid: {len(items)} problem(s)\n",
+        "| file | line | code | message |",
+        "| --- | --- | --- | --- |",
+    ]
+    size = sum(len(s) for s in out)
+    for f in items:
+        row = f"| `{f.file}` | {f.line}:{f.column} | `{f.code}` | {_md_cell(f.message)} |"
+        size += len(row) + 1
+        if size > GITHUB_SUMMARY_LIMIT:
+            out.append(f"\n(list cut at GitHub's summary size; run `gitinv validate` for all {len(items)})")
+            break
+        out.append(row)
+    return "\n".join(out) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+REPORTERS: dict[str, Callable[[list[Finding], int], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "github": render_github,
+}
+
+
+def render(findings: list[Finding], fmt: str, servers: int = 0) -> str:
+    return REPORTERS[fmt](sorted(findings), servers)

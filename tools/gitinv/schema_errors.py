@@ -1,0 +1,97 @@
+"""Turn pydantic validation errors into findings at the right line and column."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from gitinv.loader import Document, Loc, Typed
+from gitinv.report import Finding
+
+_EXPECTED = {
+    "string_type": "text (a string)",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+}
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, Typed):
+        return f"{value.kind} (`{value.text}`)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "empty"
+    return f"`{value}`"
+
+
+def validate(
+    model: type[BaseModel], data: Any, doc: Document, prefix: Loc = ()
+) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """Validate `data` (found at `prefix` in `doc`); the data back when valid, else findings."""
+    try:
+        model.model_validate(data)
+    except ValidationError as err:
+        return None, [_finding(model, doc, prefix, e) for e in err.errors(include_url=False)]
+    return data, []
+
+
+def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Finding:
+    kind: str = e["type"]
+    loc: Loc = (*prefix, *e["loc"])
+    value = e.get("input")
+    ctx = e.get("ctx") or {}
+    where = f"`{'.'.join(str(p) for p in e['loc'])}`" if e["loc"] else "this"
+    if kind == "missing":
+        field = str(loc[-1])
+        pos = (1, 1) if not prefix else doc.position(prefix)
+        info = model.model_fields.get(field)
+        hint = f" ({info.description})" if info and info.description else ""
+        return Finding(doc.path, *pos, "missing-field", f"missing required field `{field}`{hint}; add it")
+    if kind == "extra_forbidden":
+        field = str(loc[-1])
+        pos = doc.key_positions.get(loc, doc.position(loc))
+        allowed = list(model.model_fields)
+        close = difflib.get_close_matches(field, allowed, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        return Finding(
+            doc.path, *pos, "unknown-field",
+            f"unknown field `{field}`; {hint}allowed fields: {', '.join(allowed)}",
+        )
+    if kind == "empty_value":
+        loc = (*prefix, ctx["field"])
+        return Finding(doc.path, *doc.position(loc), "bad-type", str(e["msg"]))
+    if kind == "duplicate_item":
+        loc = (*loc, ctx["index"])
+        return Finding(doc.path, *doc.position(loc), "bad-value", str(e["msg"]))
+    pos = doc.position(loc)
+    if isinstance(value, Typed):
+        return Finding(
+            doc.path, *pos, "bad-type",
+            f"{where}: `{value.text}` is read by YAML as {value.kind}, not text; "
+            f'quote it ("{value.text}") if you mean the text',
+        )
+    if kind in _EXPECTED:
+        return Finding(
+            doc.path, *pos, "bad-type", f"{where} must be {_EXPECTED[kind]}, not {describe(value)}"
+        )
+    if kind == "literal_error":
+        if not isinstance(value, str):
+            return Finding(doc.path, *pos, "bad-type", f"{where} must be text, not {describe(value)}")
+        return Finding(
+            doc.path, *pos, "bad-value", f"{where}: `{value}` is not allowed; use one of {ctx['expected']}"
+        )
+    if kind == "too_short":
+        return Finding(doc.path, *pos, "bad-value", f"{where} is empty; list at least one")
+    if kind == "string_pattern_mismatch":
+        return Finding(
+            doc.path, *pos, "bad-value",
+            f"{where}: `{value}` is not of the expected form (pattern {ctx.get('pattern')})",
+        )
+    return Finding(doc.path, *pos, "bad-value", f"{where}: {e['msg']}")

@@ -1,0 +1,94 @@
+"""Where inventory files come from: the working tree, or a git revision's objects."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from gitinv import git
+from gitinv.loader import MAX_BYTES
+
+INVENTORY = "inventory"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str  # posix, relative to the repository root
+    kind: str  # "file", "symlink" or "other"
+    size: int  # -1: not known before reading
+
+
+class Source(Protocol):
+    root: Path
+
+    def files(self) -> list[SourceFile]: ...
+
+    def read(self, path: str) -> bytes: ...
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
+        """All contents at once where that is cheaper, else None (read lazily)."""
+
+
+class WorkTree:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def files(self) -> list[SourceFile]:
+        found: list[SourceFile] = []
+        top = self.root / INVENTORY
+        if top.is_symlink():
+            return [SourceFile(INVENTORY, "symlink", 0)]
+        self._scan(top, INVENTORY, found)
+        return found
+
+    def _scan(self, folder: Path, rel: str, found: list[SourceFile]) -> None:
+        with os.scandir(folder) as it:
+            for entry in it:
+                path = f"{rel}/{entry.name}"
+                if entry.is_symlink():
+                    found.append(SourceFile(path, "symlink", 0))
+                elif entry.is_dir(follow_symlinks=False):
+                    self._scan(Path(entry.path), path, found)
+                elif entry.is_file(follow_symlinks=False):
+                    # Size unknown (-1) saves a stat per file: the reader stops past the limit.
+                    found.append(SourceFile(path, "file", -1))
+                else:
+                    found.append(SourceFile(path, "other", 0))
+
+    def read(self, path: str) -> bytes:
+        return read_limited(self.root / path)
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
+        return None
+
+
+def read_limited(path: Path) -> bytes:
+    """At most one byte past the size limit: enough to know a file is too large."""
+    with open(path, "rb") as f:
+        return f.read(MAX_BYTES + 1)
+
+
+class GitRevision:
+    def __init__(self, root: Path, rev: str) -> None:
+        self.root = root
+        self.rev = rev
+        self.commit = git.resolve_commit(root, rev)
+        self._entries = {e.path: e for e in git.ls_tree(root, self.commit, INVENTORY)}
+
+    def files(self) -> list[SourceFile]:
+        out = []
+        for e in self._entries.values():
+            kind = "symlink" if e.mode == "120000" else "file" if e.kind == "blob" else "other"
+            out.append(SourceFile(e.path, kind, max(e.size, 0)))
+        return out
+
+    def read(self, path: str) -> bytes:
+        sha = self._entries[path].sha
+        return git.read_blobs(self.root, [sha])[sha]
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
+        shas = {p: self._entries[p].sha for p in paths}
+        blobs = git.read_blobs(self.root, sorted(set(shas.values())))
+        return {p: blobs[s] for p, s in shas.items()}
