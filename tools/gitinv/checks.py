@@ -7,6 +7,7 @@ runs in the loading workers. `unique` holds the rules across servers.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,19 @@ IPKey = tuple[int, int]  # (version, integer): one address however it is written
 
 
 def ip_key(text: str) -> IPKey:
-    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the same as its IPv4 address."""
+    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the same as its IPv4 address.
+
+    `text` is an address the model has already accepted; inet_pton only computes it.
+    """
+    try:
+        if ":" not in text:
+            return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+        value = int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+        if value >> 32 == 0xFFFF:
+            return 4, value & 0xFFFFFFFF
+        return 6, value
+    except OSError:
+        pass
     addr = ipaddress.ip_address(text)
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
@@ -46,16 +59,22 @@ class Rules:
             for name, attrs in catalogs["datacenters"].items():
                 nets = [ipaddress.ip_network(p) for p in attrs.get("prefixes", [])]
                 self.ranges[name] = [
-                    (n.version, int(n.network_address), int(n.broadcast_address), str(n)) for n in nets
+                    (n.version, int(n.network_address), int(n.broadcast_address), str(n))
+                    for n in nets
                 ]
 
     def check_server(self, r: ServerRecord) -> list[Finding]:
         out: list[Finding] = []
         if "groups" not in self.broken and r.group not in self.catalogs["groups"]:
             out.append(
-                Finding(r.path, 1, 1, "unknown-ref",
-                        f"group `{r.group}` (the folder) is not in groups.yaml; "
-                        "add it there or move the file to an existing group's folder")
+                Finding(
+                    r.path,
+                    1,
+                    1,
+                    "unknown-ref",
+                    f"group `{r.group}` (the folder) is not in groups.yaml; "
+                    "add it there or move the file to an existing group's folder",
+                )
             )
         for key, catalog in REFERENCES.items():
             if catalog in self.broken or key not in r.fields:
@@ -66,18 +85,26 @@ class Rules:
                 if value not in entries:
                     where = f"tags.{i}" if key == "tags" else key
                     out.append(
-                        Finding(r.path, *r.pos(where), "unknown-ref",
-                                f"`{key}: {value}` is not in {catalog}.yaml; "
-                                f"use an existing entry or add `{value}` to {catalog}.yaml")
+                        Finding(
+                            r.path,
+                            *r.pos(where),
+                            "unknown-ref",
+                            f"`{key}: {value}` is not in {catalog}.yaml; "
+                            f"use an existing entry or add `{value}` to {catalog}.yaml",
+                        )
                     )
         ranges = self.ranges.get(r.fields["dc"])
         if ranges and r.ip_key is not None:
             version, value = r.ip_key
             if not any(v == version and lo <= value <= hi for v, lo, hi, _ in ranges):
                 out.append(
-                    Finding(r.path, *r.pos("ip"), "ip-outside-dc",
-                            f"IP {r.fields['ip']} is outside datacenter `{r.fields['dc']}`'s "
-                            f"prefixes ({', '.join(t for *_, t in ranges)}); fix the IP or the dc")
+                    Finding(
+                        r.path,
+                        *r.pos("ip"),
+                        "ip-outside-dc",
+                        f"IP {r.fields['ip']} is outside datacenter `{r.fields['dc']}`'s "
+                        f"prefixes ({', '.join(t for *_, t in ranges)}); fix the IP or the dc",
+                    )
                 )
         return out
 
@@ -100,17 +127,26 @@ def unique(records: list[ServerRecord]) -> list[Finding]:
             paths = [o.path for o in owners]
             for o in owners:
                 out.append(
-                    Finding(o.path, 1, 1, "duplicate-name",
-                            f"server name `{name}` is also used by {_others(paths, o.path)}; "
-                            "names are unique across groups: rename or remove one")
+                    Finding(
+                        o.path,
+                        1,
+                        1,
+                        "duplicate-name",
+                        f"server name `{name}` is also used by {_others(paths, o.path)}; "
+                        "names are unique across groups: rename or remove one",
+                    )
                 )
     for key, owners in by_ip.items():
         if len(owners) > 1:
             paths = [o.path for o in owners]
             for o in owners:
                 out.append(
-                    Finding(o.path, *o.pos("ip"), "duplicate-ip",
-                            f"IP {_ip_text(key)} is also used by {_others(paths, o.path)}; "
-                            "each server needs its own address")
+                    Finding(
+                        o.path,
+                        *o.pos("ip"),
+                        "duplicate-ip",
+                        f"IP {_ip_text(key)} is also used by {_others(paths, o.path)}; "
+                        "each server needs its own address",
+                    )
                 )
     return out

@@ -30,7 +30,9 @@ pass_ctx = click.make_pass_decorator(Context)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
-    "-C", "path", type=click.Path(file_okay=False, path_type=Path),
+    "-C",
+    "path",
+    type=click.Path(file_okay=False, path_type=Path),
     help="The inventory repository (default: the nearest folder upwards holding inventory/).",
 )
 @click.version_option(__version__, prog_name="gitinv")
@@ -47,7 +49,9 @@ def cli(ctx: click.Context, path: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--rev", metavar="REV", help="Check this git revision (read from git objects, no checkout).")
+@click.option(
+    "--rev", metavar="REV", help="Check this git revision (read from git objects, no checkout)."
+)
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @pass_ctx
 def validate(obj: Context, rev: str | None, fmt: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import checks, models
-from gitinv.loader import MAX_BYTES, LoadError, Pos, load_bytes
+from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
 from gitinv.source import INVENTORY, GitRevision, Source, SourceFile, WorkTree
@@ -89,13 +89,19 @@ def parse_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Find
         return None, [Finding(path, 1, 1, "bad-path", where)]
     group, name = where
     try:
-        doc = load_bytes(path, data)
+        text = decode(path, data)
+        doc = fast_load(path, text) or load_text(path, text)
     except LoadError as exc:
         return None, exc.findings
     if not isinstance(doc.value, dict):
         return None, [
-            Finding(path, 1, 1, "bad-type",
-                    "a server file must be a mapping of fields (component: ..., ip: ...)")
+            Finding(
+                path,
+                1,
+                1,
+                "bad-type",
+                "a server file must be a mapping of fields (component: ..., ip: ...)",
+            )
         ]
     fields, findings = validate(models.Server, doc.value, doc)
     if fields is None:
@@ -114,7 +120,12 @@ def load(root: Path, rev: str | None = None, *, progress: bool = False) -> Inven
     findings: list[Finding] = []
     server_files: list[SourceFile] = []
     texts: dict[str, SourceFile] = {}
-    for f in source.files():
+    listing = source.files()
+    if [f.path for f in listing if f.kind == "symlink"] == [INVENTORY]:
+        problem = _file_problem(listing[0])
+        assert problem is not None
+        return Inventory(root, rev, commit, {}, {}, {}, [problem])
+    for f in listing:
         problem = _file_problem(f)
         if problem is not None:
             findings.append(problem)
@@ -124,9 +135,14 @@ def load(root: Path, rev: str | None = None, *, progress: bool = False) -> Inven
             texts[f.path] = f
         else:
             findings.append(
-                Finding(f.path, 1, 1, "bad-path",
-                        "unexpected file in inventory/: only the six catalogs, settings.yaml "
-                        "and servers/<group>/<name>.yaml belong here; move or remove it")
+                Finding(
+                    f.path,
+                    1,
+                    1,
+                    "bad-path",
+                    "unexpected file in inventory/: only the six catalogs, settings.yaml "
+                    "and servers/<group>/<name>.yaml belong here; move or remove it",
+                )
             )
     catalogs, broken = _load_catalogs(source, texts, findings)
     settings = _load_settings(source, texts, findings)
@@ -135,21 +151,36 @@ def load(root: Path, rev: str | None = None, *, progress: bool = False) -> Inven
     findings.extend(checks.unique(records))
     servers = {r.name: r for r in sorted(records, key=lambda r: r.path) if r.fields}
     return Inventory(
-        root=root, rev=rev, commit=commit, servers=dict(sorted(servers.items())),
-        catalogs=catalogs, settings=settings, findings=sorted(set(findings)),
+        root=root,
+        rev=rev,
+        commit=commit,
+        servers=dict(sorted(servers.items())),
+        catalogs=catalogs,
+        settings=settings,
+        findings=sorted(set(findings)),
         server_files=len(server_files),
     )
 
 
 def _file_problem(f: SourceFile) -> Finding | None:
     if f.kind == "symlink":
-        return Finding(f.path, 1, 1, "bad-file",
-                       "symbolic links are not allowed under inventory/; replace it with the file itself")
+        return Finding(
+            f.path,
+            1,
+            1,
+            "bad-file",
+            "symbolic links are not allowed under inventory/; replace it with the file itself",
+        )
     if f.kind != "file":
         return Finding(f.path, 1, 1, "bad-file", "not a regular file; remove it")
     if f.size > MAX_BYTES:
-        return Finding(f.path, 1, 1, "bad-file",
-                       f"file is {f.size:,} bytes, over the {MAX_BYTES // 1024} KiB limit; split or trim it")
+        return Finding(
+            f.path,
+            1,
+            1,
+            "bad-file",
+            f"file is {f.size:,} bytes, over the {MAX_BYTES // 1024} KiB limit; split or trim it",
+        )
     return None
 
 
@@ -161,8 +192,15 @@ def _load_catalogs(
     for path, stem in CATALOG_FILES.items():
         catalogs[stem] = {}
         if path not in texts:
-            findings.append(Finding(path, 1, 1, "bad-file",
-                                    f"catalog {stem}.yaml is missing; create it (it may be empty)"))
+            findings.append(
+                Finding(
+                    path,
+                    1,
+                    1,
+                    "bad-file",
+                    f"catalog {stem}.yaml is missing; create it (it may be empty)",
+                )
+            )
             broken.add(stem)
             continue
         entries, problems = _load_catalog(path, source.read(path), models.CATALOGS[stem])
@@ -182,22 +220,37 @@ def _load_catalog(
     except LoadError as exc:
         return {}, exc.findings
     if not isinstance(doc.value, dict):
-        return {}, [Finding(path, 1, 1, "bad-type",
-                            "a catalog must be a mapping from entry names to their attributes")]
+        return {}, [
+            Finding(
+                path,
+                1,
+                1,
+                "bad-type",
+                "a catalog must be a mapping from entry names to their attributes",
+            )
+        ]
     entries: dict[str, dict[str, Any]] = {}
     findings: list[Finding] = []
     for name, attrs in doc.value.items():
         if not models.is_entry_name(name):
             findings.append(
-                Finding(path, *doc.key_positions[(name,)], "bad-value",
-                        f"entry name `{name}` must be lowercase letters, digits, `-` and `_`, "
-                        "starting and ending with a letter or digit; rename it")
+                Finding(
+                    path,
+                    *doc.key_positions[(name,)],
+                    "bad-value",
+                    f"entry name `{name}` must be lowercase letters, digits, `-` and `_`, "
+                    "starting and ending with a letter or digit; rename it",
+                )
             )
         if not isinstance(attrs, dict):
             findings.append(
-                Finding(path, *doc.position((name,)), "bad-type",
-                        f"entry `{name}` must be a mapping of attributes; "
-                        f"write `{name}: {{}}` for an entry without any")
+                Finding(
+                    path,
+                    *doc.position((name,)),
+                    "bad-type",
+                    f"entry `{name}` must be a mapping of attributes; "
+                    f"write `{name}: {{}}` for an entry without any",
+                )
             )
             continue
         valid, problems = validate(model, attrs, doc, (name,))
@@ -206,7 +259,9 @@ def _load_catalog(
     return entries, findings
 
 
-def _load_settings(source: Source, texts: dict[str, SourceFile], findings: list[Finding]) -> dict[str, Any]:
+def _load_settings(
+    source: Source, texts: dict[str, SourceFile], findings: list[Finding]
+) -> dict[str, Any]:
     if SETTINGS_FILE not in texts:
         return {}
     try:
@@ -258,7 +313,11 @@ def _load_servers(
     records: list[ServerRecord] = []
     done = 0
     try:
-        if len(paths) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if (
+            len(paths) >= PARALLEL_FROM
+            and workers > 1
+            and "fork" in multiprocessing.get_all_start_methods()
+        ):
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 results: Iterator[list[tuple[ServerRecord | None, list[Finding]]]] = pool.imap(
                     _parse_chunk, _chunks(paths)

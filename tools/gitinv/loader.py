@@ -7,6 +7,7 @@ expanded. Every key and value keeps its 1-based line and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +82,10 @@ def decode(path: str, data: bytes) -> str:
         raise LoadError(
             [
                 Finding(
-                    path, 1, 1, "bad-file",
+                    path,
+                    1,
+                    1,
+                    "bad-file",
                     f"file is {len(data):,} bytes, over the {MAX_BYTES // 1024} KiB limit; "
                     "an inventory file this large is a mistake: split or trim it",
                 )
@@ -95,7 +99,10 @@ def decode(path: str, data: bytes) -> str:
         raise LoadError(
             [
                 Finding(
-                    path, line, column, "bad-file",
+                    path,
+                    line,
+                    column,
+                    "bad-file",
                     f"file is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
                 )
             ]
@@ -110,13 +117,21 @@ def _feature_findings(path: str, text: str) -> list[Finding]:
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent):
                 found.append(
-                    _finding(path, event.start_mark, "yaml-feature",
-                             f"alias `*{anchor}` is not allowed; write the value out in full")
+                    _finding(
+                        path,
+                        event.start_mark,
+                        "yaml-feature",
+                        f"alias `*{anchor}` is not allowed; write the value out in full",
+                    )
                 )
             elif anchor is not None:
                 found.append(
-                    _finding(path, event.start_mark, "yaml-feature",
-                             f"anchor `&{anchor}` is not allowed; remove it")
+                    _finding(
+                        path,
+                        event.start_mark,
+                        "yaml-feature",
+                        f"anchor `&{anchor}` is not allowed; remove it",
+                    )
                 )
             tag = getattr(event, "tag", None)
             implicit = getattr(event, "implicit", True)
@@ -124,9 +139,13 @@ def _feature_findings(path: str, text: str) -> list[Finding]:
             if tag is not None and explicit and not isinstance(event, yaml.AliasEvent):
                 short = tag.replace("tag:yaml.org,2002:", "!!")
                 found.append(
-                    _finding(path, event.start_mark, "yaml-feature",
-                             f"explicit tag `{short}` is not allowed; remove it "
-                             "(quote the value if it must be text)")
+                    _finding(
+                        path,
+                        event.start_mark,
+                        "yaml-feature",
+                        f"explicit tag `{short}` is not allowed; remove it "
+                        "(quote the value if it must be text)",
+                    )
                 )
     except yaml.MarkedYAMLError:
         pass  # the composer reports the syntax error itself
@@ -145,9 +164,15 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
     except yaml.composer.ComposerError as exc:
         if "single document" in f"{exc.context} {exc.problem}":
             raise LoadError(
-                [_finding(path, exc.problem_mark, "yaml-feature",
-                          "several documents in one file; keep one document per file "
-                          "(remove the second `---`)")]
+                [
+                    _finding(
+                        path,
+                        exc.problem_mark,
+                        "yaml-feature",
+                        "several documents in one file; keep one document per file "
+                        "(remove the second `---`)",
+                    )
+                ]
             ) from None
         raise LoadError([_syntax(path, exc)]) from None
     except yaml.MarkedYAMLError as exc:
@@ -158,7 +183,15 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
         if allow_empty:
             return Document(path, {}, {(): (1, 1)})
         raise LoadError(
-            [Finding(path, 1, 1, "bad-file", "file is empty; write the server's fields, or delete the file")]
+            [
+                Finding(
+                    path,
+                    1,
+                    1,
+                    "bad-file",
+                    "file is empty; write the server's fields, or delete the file",
+                )
+            ]
         )
     doc = Document(path, None)
     findings: list[Finding] = []
@@ -177,7 +210,9 @@ def _syntax(path: str, exc: yaml.MarkedYAMLError) -> Finding:
     problem = exc.problem or "invalid YAML"
     context = f" {exc.context}" if exc.context else ""
     return _finding(
-        path, mark, "yaml-syntax",
+        path,
+        mark,
+        "yaml-syntax",
         f"YAML syntax error: {problem}{context}; check the indentation and quotes here",
     )
 
@@ -199,30 +234,115 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:
         kmark = key_node.start_mark
         kpos = (kmark.line + 1, kmark.column + 1)
         if key_node.tag == _MERGE_TAG:
-            findings.append(_finding(doc.path, kmark, "yaml-feature",
-                                     "merge key `<<` is not allowed; write the keys out"))
+            findings.append(
+                _finding(
+                    doc.path,
+                    kmark,
+                    "yaml-feature",
+                    "merge key `<<` is not allowed; write the keys out",
+                )
+            )
             continue
         if not isinstance(key_node, yaml.ScalarNode):
-            findings.append(_finding(doc.path, kmark, "bad-type",
-                                     "a key must be a plain name, not a list or mapping"))
+            findings.append(
+                _finding(
+                    doc.path, kmark, "bad-type", "a key must be a plain name, not a list or mapping"
+                )
+            )
             continue
         if key_node.tag != STR_TAG:
             kind = _KINDS.get(key_node.tag, "not a string")
             findings.append(
-                _finding(doc.path, kmark, "bad-type",
-                         f"key `{key_node.value}` is read by YAML as {kind}; "
-                         f'quote it ("{key_node.value}") to use it as a name')
+                _finding(
+                    doc.path,
+                    kmark,
+                    "bad-type",
+                    f"key `{key_node.value}` is read by YAML as {kind}; "
+                    f'quote it ("{key_node.value}") to use it as a name',
+                )
             )
             continue
         key = key_node.value
         if key in first:
             findings.append(
-                _finding(doc.path, kmark, "duplicate-key",
-                         f"key `{key}` appears twice (first on line {first[key]}); "
-                         "keep one and remove the other")
+                _finding(
+                    doc.path,
+                    kmark,
+                    "duplicate-key",
+                    f"key `{key}` appears twice (first on line {first[key]}); "
+                    "keep one and remove the other",
+                )
             )
             continue
         first[key] = kpos[0]
         doc.key_positions[(*loc, key)] = kpos
         result[key] = _walk(value_node, (*loc, key), doc, findings)
     return result
+
+
+# A fast path for the common shape of a server file (`key: value` lines and two-space
+# block lists of plain ASCII scalars): the same Document libyaml would give, without
+# libyaml. Anything else, or anything doubtful, returns None and takes the full path.
+_FAST_LINE = re.compile(r"([a-z_]+):(?: (\[\]|[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?))?")
+_FAST_ITEM = re.compile(r"  - ([^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?)")
+_FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\t\r\\]|^---|^\.\.\.", re.MULTILINE)
+_resolver = yaml.resolver.Resolver()
+# Only a scalar starting with one of these can resolve to anything but a string.
+_IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
+
+
+def _fast_scalar(text: str) -> Any:
+    if text[0] not in _IMPLICIT_FIRST:
+        return text
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if tag == STR_TAG:
+        return text
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    return Typed(_KINDS.get(tag, "not a string"), text)
+
+
+def fast_load(path: str, text: str) -> Document | None:
+    if not text.endswith("\n") or not text.isascii() or _FAST_REJECT.search(text):
+        return None
+    lines = text.split("\n")
+    lines.pop()
+    value: dict[str, Any] = {}
+    doc = Document(path, value, {(): (1, 1)})
+    positions = doc.positions
+    keys = doc.key_positions
+    current: list[Any] | None = None  # the block list being read, under `key`
+    key = ""
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("  - "):
+            item = _FAST_ITEM.fullmatch(line)
+            if current is None or item is None:
+                return None
+            loc = (key, len(current))
+            if not current:
+                positions[(key,)] = (number, 3)
+            positions[loc] = (number, 5)
+            current.append(_fast_scalar(item.group(1)))
+            continue
+        if current is not None and not current:
+            return None  # `key:` with no items: null, left to the full path
+        match = _FAST_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, raw = match.group(1), match.group(2)
+        if key in value or (raw is not None and ": " in raw):
+            return None
+        keys[(key,)] = (number, 1)
+        if raw is None:
+            current = value[key] = []
+        elif raw == "[]":
+            current = None
+            positions[(key,)] = (number, len(key) + 3)
+            value[key] = []
+        else:
+            current = None
+            positions[(key,)] = (number, len(key) + 3)
+            value[key] = _fast_scalar(raw)
+    if not value or (current is not None and not current):
+        return None
+    return doc

@@ -40,6 +40,8 @@ def is_server_name(name: str) -> bool:
 
 def _check_ip(value: str) -> str:
     try:
+        if "%" in value:  # a scope (fe80::1%eth0) names an interface, not a server address
+            raise ValueError(value)
         ipaddress.ip_address(value)
     except ValueError:
         raise PydanticCustomError(

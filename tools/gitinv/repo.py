@@ -11,7 +11,9 @@ def find_root(start: Path | None) -> Path:
     if start is not None:
         root = start.resolve()
         if not (root / "inventory").is_dir():
-            raise GitinvError(f"no inventory/ folder in {start}; pass -C with the inventory repository")
+            raise GitinvError(
+                f"no inventory/ folder in {start}; pass -C with the inventory repository"
+            )
         return root
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):

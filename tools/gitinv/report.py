@@ -97,7 +97,9 @@ def markdown_summary(findings: Iterable[Finding], servers: int) -> str:
         row = f"| `{f.file}` | {f.line}:{f.column} | `{f.code}` | {_md_cell(f.message)} |"
         size += len(row) + 1
         if size > GITHUB_SUMMARY_LIMIT:
-            out.append(f"\n(list cut at GitHub's summary size; run `gitinv validate` for all {len(items)})")
+            out.append(
+                f"\n(list cut at GitHub's summary size; run `gitinv validate` for all {len(items)})"
+            )
             break
         out.append(row)
     return "\n".join(out) + "\n"

@@ -53,7 +53,9 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
         pos = (1, 1) if not prefix else doc.position(prefix)
         info = model.model_fields.get(field)
         hint = f" ({info.description})" if info and info.description else ""
-        return Finding(doc.path, *pos, "missing-field", f"missing required field `{field}`{hint}; add it")
+        return Finding(
+            doc.path, *pos, "missing-field", f"missing required field `{field}`{hint}; add it"
+        )
     if kind == "extra_forbidden":
         field = str(loc[-1])
         pos = doc.key_positions.get(loc, doc.position(loc))
@@ -61,7 +63,9 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
         close = difflib.get_close_matches(field, allowed, n=1)
         hint = f"did you mean `{close[0]}`? " if close else ""
         return Finding(
-            doc.path, *pos, "unknown-field",
+            doc.path,
+            *pos,
+            "unknown-field",
             f"unknown field `{field}`; {hint}allowed fields: {', '.join(allowed)}",
         )
     if kind == "empty_value":
@@ -73,7 +77,9 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
     pos = doc.position(loc)
     if isinstance(value, Typed):
         return Finding(
-            doc.path, *pos, "bad-type",
+            doc.path,
+            *pos,
+            "bad-type",
             f"{where}: `{value.text}` is read by YAML as {value.kind}, not text; "
             f'quote it ("{value.text}") if you mean the text',
         )
@@ -83,15 +89,22 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
         )
     if kind == "literal_error":
         if not isinstance(value, str):
-            return Finding(doc.path, *pos, "bad-type", f"{where} must be text, not {describe(value)}")
+            return Finding(
+                doc.path, *pos, "bad-type", f"{where} must be text, not {describe(value)}"
+            )
         return Finding(
-            doc.path, *pos, "bad-value", f"{where}: `{value}` is not allowed; use one of {ctx['expected']}"
+            doc.path,
+            *pos,
+            "bad-value",
+            f"{where}: `{value}` is not allowed; use one of {ctx['expected']}",
         )
     if kind == "too_short":
         return Finding(doc.path, *pos, "bad-value", f"{where} is empty; list at least one")
     if kind == "string_pattern_mismatch":
         return Finding(
-            doc.path, *pos, "bad-value",
+            doc.path,
+            *pos,
+            "bad-value",
             f"{where}: `{value}` is not of the expected form (pattern {ctx.get('pattern')})",
         )
     return Finding(doc.path, *pos, "bad-value", f"{where}: {e['msg']}")

@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+SERVERS ?= 100000
+COMMITS ?= 20000
+
+.PHONY: demo test bench lint clean
+
+$(BIN)/gitinv: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-extras: pyproject.toml $(BIN)/gitinv
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/gitinv
+	$(BIN)/gitinv validate
+
+test: $(VENV)/.test-extras
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test-extras
+	$(BIN)/ruff check tools tests bench
+	$(BIN)/ruff format --check tools tests bench
+	$(BIN)/mypy
+
+bench: $(VENV)/.test-extras
+	$(BIN)/python -m bench --servers $(SERVERS) --commits $(COMMITS)
+
+clean:
+	rm -rf $(VENV) _site .bench

@@ -1,0 +1,108 @@
+"""Shared fixtures: real git repositories in tmp_path, never the user's git config."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "cases"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """An empty global git config and fixed identities, so no test reads $HOME's."""
+    home = tmp_path_factory.mktemp("home")
+    config = home / "gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n")
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "HOME": str(home),
+            "GIT_CONFIG_GLOBAL": str(config),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Ada Requester",
+            "GIT_AUTHOR_EMAIL": "ada@example.com",
+            "GIT_COMMITTER_NAME": "Ada Requester",
+            "GIT_COMMITTER_EMAIL": "ada@example.com",
+            "GIT_AUTHOR_DATE": "2026-01-01T12:00:00Z",
+            "GIT_COMMITTER_DATE": "2026-01-01T12:00:00Z",
+        }
+    )
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+class GitRepo:
+    """A real repository in a temporary folder, with helpers to write and commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        result = subprocess.run(
+            ["git", "-C", str(self.path), *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        return result.stdout.strip()
+
+    def write(self, rel: str, text: str | bytes) -> Path:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text)
+        return target
+
+    def remove(self, rel: str) -> None:
+        (self.path / rel).unlink()
+
+    def commit(self, message: str, *, date: str | None = None, author: str | None = None) -> str:
+        env = {}
+        if date:
+            env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+        if author:
+            name, _, email = author.partition(" <")
+            env.update(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email.rstrip(">"))
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
+        return self.git("rev-parse", "HEAD")
+
+    def copy_inventory(self, source: Path) -> None:
+        shutil.copytree(source / "inventory", self.path / "inventory", dirs_exist_ok=True)
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> GitRepo:
+    return GitRepo(tmp_path / "repo")
+
+
+def build_case(case: Path, dest: Path) -> Path:
+    """The base inventory, less the case's delete.txt, with the case's files over it."""
+    shutil.copytree(CASES / "base" / "inventory", dest / "inventory", symlinks=True)
+    delete = case / "delete.txt"
+    if delete.exists():
+        for line in delete.read_text().split():
+            (dest / line).unlink()
+    if (case / "inventory").exists():
+        shutil.copytree(case / "inventory", dest / "inventory", dirs_exist_ok=True, symlinks=True)
+    return dest
+
+
+@pytest.fixture
+def example_inventory(tmp_path: Path) -> Path:
+    """A copy of the repository's example inventory."""
+    shutil.copytree(ROOT / "inventory", tmp_path / "ex" / "inventory")
+    return tmp_path / "ex"

@@ -1,0 +1,114 @@
+"""The fast path for plain server files gives exactly what the libyaml path gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitinv.loader import LoadError, fast_load, load_text
+from tests.conftest import CASES, ROOT
+
+TRICKY_VALUES = [
+    "nginx",
+    "no",
+    "No",
+    "off",
+    "yes",
+    "on",
+    "y",
+    "true",
+    "null",
+    "~",
+    "010",
+    "0x1f",
+    "1_000",
+    "1:30",
+    "1.5",
+    ".5",
+    "-1",
+    "+1",
+    "2024-01-02",
+    "2024-01-02 10:00:00",
+    "10.0.0.1",
+    "2001:db8::1",
+    "a:b",
+    "a: b",
+    "a :b",
+    "trailing:",
+    "x # y",
+    "x#y",
+    "=",
+    "<<",
+    "a, b",
+    "a[1]",
+    "[]",
+    "[a]",
+    "{}",
+    "-",
+    "- x",
+    "?x",
+    "@x",
+    "`x",
+    "'x'",
+    '"x"',
+    "x  y",
+    "é",
+]
+
+
+def _same(text: str) -> None:
+    fast = fast_load("f.yaml", text)
+    try:
+        full = load_text("f.yaml", text)
+    except LoadError:
+        assert fast is None, text
+        return
+    if fast is not None:
+        assert (fast.value, fast.positions, fast.key_positions) == (
+            full.value,
+            full.positions,
+            full.key_positions,
+        ), text
+
+
+@pytest.mark.parametrize("value", TRICKY_VALUES)
+def test_scalar_values(value: str) -> None:
+    _same(f"component: x\ndescription: {value}\n")
+    _same(f"tags:\n  - {value}\n  - b\nstate: {value}\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\na: 2\n",
+        "tags:\nstate: x\n",
+        "tags:\n",
+        "tags: []\n",
+        "a: b\n\nc: d\n",
+        "a: b",
+        "---\na: b\n",
+        "a: b\n  c\n",
+        "tags:\n- a\n",
+        "tags:\n   - a\n",
+        "a:  b\n",
+        "a: b \n",
+        "A: b\n",
+        "a: b\r\n",
+        "tags:\n  - a\n  -  b\n",
+        "a:\n  - x\nb: y\n  - z\n",
+    ],
+)
+def test_shapes(text: str) -> None:
+    _same(text)
+
+
+def test_every_server_file_in_the_repository() -> None:
+    taken = 0
+    for path in [*(ROOT / "inventory").rglob("*.yaml"), *CASES.rglob("*.yaml")]:
+        data = path.read_bytes()
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:
+            continue
+        _same(text)
+        taken += fast_load(str(path), text) is not None
+    assert taken > 40  # the plain files do take the fast path

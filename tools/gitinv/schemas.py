@@ -1,0 +1,98 @@
+"""JSON Schema documents generated from the pydantic models (`schema/*.schema.json`).
+
+Draft-07, which editors' YAML language servers support best; an optional key is
+simply not required (never `null`), as in the YAML files.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
+from gitinv import models
+
+DRAFT = "http://json-schema.org/draft-07/schema#"
+SCHEMA_DIR = "schema"
+
+
+class _NoNull(GenerateJsonSchema):
+    """Optional fields are documented as their type: the files never hold null."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        inner = self.generate_inner(schema["schema"])
+        default = schema.get("default")
+        if default is not None and default != []:
+            inner["default"] = default
+        return inner
+
+
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's schema, self-contained (no $defs) and without pydantic's titles."""
+    schema = model.model_json_schema(schema_generator=_NoNull, ref_template="#/definitions/{model}")
+    _drop_titles(schema)
+    return schema
+
+
+def _drop_titles(node: Any) -> None:
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for value in props.values():
+                if isinstance(value, dict):
+                    value.pop("title", None)
+        for value in node.values():
+            _drop_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_titles(value)
+
+
+def _document(name: str, title: str, description: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "$schema": DRAFT,
+        "$id": f"urn:gitinv:schema:{name}",
+        "title": title,
+        "description": description,
+        **{k: v for k, v in body.items() if k not in {"title", "description"}},
+    }
+
+
+def documents() -> dict[str, dict[str, Any]]:
+    """File name (under schema/) -> JSON Schema document."""
+    docs = {
+        "server.schema.json": _document(
+            "server",
+            "gitinv server",
+            "A server file, inventory/servers/<group>/<name>.yaml: the file stem is the "
+            "server's name and the folder its owning group.",
+            model_schema(models.Server),
+        ),
+        "settings.schema.json": _document(
+            "settings", "gitinv settings", "inventory/settings.yaml.", model_schema(models.Settings)
+        ),
+    }
+    for stem, model in models.CATALOGS.items():
+        entry = model_schema(model)
+        entry.pop("title", None)
+        docs[f"{stem}.schema.json"] = _document(
+            stem,
+            f"gitinv {stem} catalog",
+            f"inventory/{stem}.yaml: entry name -> attributes. {model.__doc__ or ''}".strip(),
+            {
+                "type": "object",
+                "propertyNames": {"pattern": models.NAME_PATTERN},
+                "additionalProperties": entry,
+            },
+        )
+    return docs
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
