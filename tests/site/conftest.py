@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from sitefixtures import _quiet_git, built_site, history_repo
+from tests.site.sitefixtures import _quiet_git, built_site, history_repo
 
 __all__ = ["_quiet_git", "built_site", "history_repo"]

@@ -149,7 +149,7 @@ def test_row_click_opens_the_server_page(page: Any, origin: str) -> None:
 
 
 def test_script_in_a_description_is_inert_text(page: Any, origin: str) -> None:
-    from sitefixtures import XSS
+    from tests.site.sitefixtures import XSS
 
     page.goto(f"{origin}/index.html")
     page.wait_for_selector("text=3 of 3 servers")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sitefixtures import make_history
+from tests.site.sitefixtures import make_history
 from gitinv.commands import build as build_command
 from gitinv.errors import GitinvError
 from gitinv.site import build as build_mod
