@@ -19,8 +19,15 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = os.environ.get("GITINV_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 MB = 1_000_000
 
 # In-page: type `text` into the search box one key at a time; per key, the ms until the
@@ -49,8 +56,9 @@ SCROLL_JS = """async () => {
   for (let i = 0; i < 200; i++) {
     viewport.scrollTop = viewport.scrollHeight;
     await frame();
-    const last = [...document.querySelectorAll('.ag-row')].map((r) => Number(r.getAttribute('row-index')));
-    if (Math.max(...last) >= 0 && document.querySelector('.ag-row-last')) return Math.max(...last);
+    const rows = [...document.querySelectorAll('.ag-row')];
+    const last = Math.max(...rows.map((r) => Number(r.getAttribute('row-index'))));
+    if (document.querySelector('.ag-row-last')) return last;
   }
   return -1;
 }"""
@@ -69,7 +77,9 @@ def _tree_size(root: Path) -> int:
 def _serve(repo: Path, out: Path, port: int) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
         ["gitinv", "-C", str(repo), "serve", "--port", str(port), "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 900
@@ -112,8 +122,9 @@ def browser_metrics(ctx: Any, repo: Path, out: Path) -> None:
             page.wait_for_timeout(300)
             last = page.evaluate(SCROLL_JS)
             ctx.report("site: scrolled to last row index", last)
-            ctx.report("site: servers.json fetches while scrolling to the end", len(fetched),
-                       target=1)
+            ctx.report(
+                "site: servers.json fetches while scrolling to the end", len(fetched), target=1
+            )
             browser.close()
     finally:
         server.terminate()
@@ -129,8 +140,9 @@ def run(ctx: Any) -> None:
         ctx.report("site: build, seconds", seconds)
         ctx.report("site: build, x cold validate", seconds / ctx.validate_seconds, target=3.0)
         ctx.report("site: total size, MB", _tree_size(out) / MB, target=400)
-        ctx.report("site: servers.json, MB", (out / "api/v1/servers.json").stat().st_size / MB,
-                   target=25)
+        ctx.report(
+            "site: servers.json, MB", (out / "api/v1/servers.json").stat().st_size / MB, target=25
+        )
         browser_metrics(ctx, repo, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -140,7 +152,8 @@ class _Standalone:
     def __init__(self, repo: Path, validate_seconds: float | None) -> None:
         self.repo = repo
         self.validate_seconds = validate_seconds or self.time(
-            ["gitinv", "-C", str(repo), "validate"])
+            ["gitinv", "-C", str(repo), "validate"]
+        )
 
     def time(self, cmd: list[str]) -> float:
         start = time.perf_counter()

@@ -20,8 +20,15 @@ import pytest
 from gitinv.commands.serve import _Handler
 
 CHROMIUM = os.environ.get("GITINV_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def _unavailable(reason: str) -> None:
@@ -61,12 +68,24 @@ def page(browser: Any, origin: str) -> Iterator[Any]:
     context = browser.new_context(accept_downloads=True)
     pg = context.new_page()
     problems: list[str] = []
-    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-          if m.type in ("error", "warning") else None)
+    pg.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     pg.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.on("request", lambda r: None if r.url.startswith((origin + "/", "data:", "blob:"))
-          else problems.append(f"request left the origin: {r.url}"))
+    pg.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith((origin + "/", "data:", "blob:"))
+            else problems.append(f"request left the origin: {r.url}")
+        ),
+    )
     yield pg
     context.close()
     assert problems == []
@@ -77,7 +96,8 @@ def names_in_order(pg: Any) -> list[str]:
     pg.wait_for_selector(".ag-row .ag-cell[col-id='name']")
     return pg.locator(".ag-row .ag-cell[col-id='name']").evaluate_all(
         "els => els.map(e => [Number(e.closest('.ag-row').getAttribute('row-index')),"
-        " e.textContent.trim()]).sort((a, b) => a[0] - b[0]).map(p => p[1])")
+        " e.textContent.trim()]).sort((a, b) => a[0] - b[0]).map(p => p[1])"
+    )
 
 
 def test_table_renders_every_server(page: Any, origin: str) -> None:
@@ -107,8 +127,10 @@ def test_sort_by_clicking_a_header(page: Any, origin: str) -> None:
     page.goto(f"{origin}/index.html")
     page.wait_for_selector("text=3 of 3 servers")
     page.locator(".ag-header-cell[col-id='name'] .ag-header-cell-label").click()
-    page.wait_for_function("document.querySelector(\".ag-header-cell[col-id='name']\")"
-                           ".getAttribute('aria-sort') === 'descending'")
+    page.wait_for_function(
+        "document.querySelector(\".ag-header-cell[col-id='name']\")"
+        ".getAttribute('aria-sort') === 'descending'"
+    )
     assert names_in_order(page) == ["web02", "web01", "db02"]
 
 
@@ -132,8 +154,10 @@ def test_server_page_shows_history_and_code_host_links(page: Any, origin: str) -
     assert first.locator("th", has_text="state").is_visible()
     assert first.locator(".old").text_content() == "active"
     assert first.locator(".new").text_content() == "maintenance"
-    assert first.locator("a", has_text="#1").get_attribute("href") == \
-        "https://github.com/acme/inventory/pull/1"
+    assert (
+        first.locator("a", has_text="#1").get_attribute("href")
+        == "https://github.com/acme/inventory/pull/1"
+    )
     edit = page.locator("a", has_text="Edit").get_attribute("href")
     assert edit == "https://github.com/acme/inventory/edit/main/inventory/servers/web/web01.yaml"
     view = page.locator("a", has_text="View file").get_attribute("href")

@@ -10,25 +10,34 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.sitefixtures import make_history
 from gitinv.commands import build as build_command
 from gitinv.errors import GitinvError
 from gitinv.site import build as build_mod
 from gitinv.site import pages
 from gitinv.site.build import build
+from tests.site.sitefixtures import make_history
 
 GOLDEN = Path(__file__).parent / "golden"
 API_FILES = [
-    "servers.json", "servers/web01.json", "servers/web02.json", "servers/db02.json",
-    "components.json", "datacenters.json", "environments.json", "types.json", "tags.json",
-    "groups.json", "audit.json",
+    "servers.json",
+    "servers/web01.json",
+    "servers/web02.json",
+    "servers/db02.json",
+    "components.json",
+    "datacenters.json",
+    "environments.json",
+    "types.json",
+    "tags.json",
+    "groups.json",
+    "audit.json",
 ]
 
 
 def tree_digest(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -45,8 +54,9 @@ def test_api_matches_golden(built_site: Path, name: str) -> None:
 def test_api_files_are_compact_and_sorted(built_site: Path) -> None:
     raw = (built_site / "api/v1/servers.json").read_bytes()
     value = json.loads(raw)
-    assert raw == json.dumps(value, sort_keys=True, separators=(",", ":"),
-                             ensure_ascii=False).encode()
+    assert (
+        raw == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
     names = [row["name"] for row in value["results"]]
     assert names == sorted(names) and value["count"] == len(names)
 
@@ -61,8 +71,9 @@ def test_deleted_server_has_no_file_but_stays_in_the_audit(built_site: Path) -> 
     assert ("tags", "backup") in actions
 
 
-def test_build_twice_gives_identical_bytes(history_repo: Path, tmp_path: Path,
-                                           built_site: Path) -> None:
+def test_build_twice_gives_identical_bytes(
+    history_repo: Path, tmp_path: Path, built_site: Path
+) -> None:
     out = tmp_path / "again"
     build(history_repo, "main", out)
     first = tree_digest(out)
@@ -73,17 +84,24 @@ def test_build_twice_gives_identical_bytes(history_repo: Path, tmp_path: Path,
 
 
 def test_no_build_time_in_any_file(built_site: Path, history_repo: Path) -> None:
-    date = subprocess.run(["git", "log", "-1", "--format=%cI", "main"], cwd=history_repo,
-                          capture_output=True, text=True, check=True).stdout.strip()
+    date = subprocess.run(
+        ["git", "log", "-1", "--format=%cI", "main"],
+        cwd=history_repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     index = (built_site / "index.html").read_text()
     assert date in index
-    commit = subprocess.run(["git", "rev-parse", "main"], cwd=history_repo,
-                            capture_output=True, text=True, check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "main"], cwd=history_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert commit in index
 
 
-def test_invalid_inventory_is_refused_and_old_site_kept(tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_inventory_is_refused_and_old_site_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo = make_history(tmp_path / "repo")
     out = tmp_path / "_site"
     assert build_command.run(repo=repo.path, out=out) == 0
@@ -97,8 +115,9 @@ def test_invalid_inventory_is_refused_and_old_site_kept(tmp_path: Path,
     assert tree_digest(out) == before
 
 
-def test_failure_while_writing_leaves_old_site(tmp_path: Path, history_repo: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_while_writing_leaves_old_site(
+    tmp_path: Path, history_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "_site"
     build(history_repo, "main", out)
     before = tree_digest(out)
@@ -113,8 +132,7 @@ def test_failure_while_writing_leaves_old_site(tmp_path: Path, history_repo: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
 
-def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path,
-                                                        history_repo: Path) -> None:
+def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path, history_repo: Path) -> None:
     out = tmp_path / "precious"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
@@ -125,8 +143,9 @@ def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path,
 
 def test_shallow_clone_is_refused(tmp_path: Path, history_repo: Path) -> None:
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "--quiet", "--depth", "2", history_repo.as_uri(), str(clone)],
-                   check=True)
+    subprocess.run(
+        ["git", "clone", "--quiet", "--depth", "2", history_repo.as_uri(), str(clone)], check=True
+    )
     with pytest.raises(GitinvError, match="shallow clone"):
         build(clone, None, tmp_path / "_site")
     assert not (tmp_path / "_site").exists()
@@ -161,4 +180,3 @@ def test_default_rev_falls_back_to_origin(tmp_path: Path, history_repo: Path) ->
     subprocess.run(["git", "remote", "remove", "origin"], cwd=clone, check=True)
     with pytest.raises(GitinvError, match="pass --rev"):
         build_mod.default_rev(clone)
-

@@ -50,16 +50,29 @@ def _validator(doc: dict[str, Any], schema: dict[str, Any]) -> Draft202012Valida
     return Draft202012Validator({"components": doc["components"], "allOf": [schema]})
 
 
-@pytest.mark.parametrize("path", [
-    "/servers.json", "/servers/{name}.json", "/components.json", "/datacenters.json",
-    "/environments.json", "/types.json", "/tags.json", "/groups.json", "/audit.json",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/servers.json",
+        "/servers/{name}.json",
+        "/components.json",
+        "/datacenters.json",
+        "/environments.json",
+        "/types.json",
+        "/tags.json",
+        "/groups.json",
+        "/audit.json",
+    ],
+)
 def test_each_file_matches_its_response_schema(built_site: Path, path: str) -> None:
     doc = load(built_site, "openapi.json")
     schema = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     names = [r["name"] for r in load(built_site, "servers.json")["results"]]
-    files = [path.lstrip("/").replace("{name}", n) for n in names] if "{name}" in path else [
-        path.lstrip("/")]
+    files = (
+        [path.lstrip("/").replace("{name}", n) for n in names]
+        if "{name}" in path
+        else [path.lstrip("/")]
+    )
     validator = _validator(doc, schema)
     for rel in files:
         errors = sorted(validator.iter_errors(load(built_site, rel)), key=str)

@@ -12,17 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from gitinv import git as gitops
 from gitinv.errors import GitinvError
 from gitinv.report import render
 from gitinv.site import demo
 from gitinv.site.build import build, default_rev
-from gitinv import git as gitops
 
 POLL_SECONDS = 2.0
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per request drowns the terminal; errors still reach the browser
 
     def end_headers(self) -> None:
@@ -35,11 +35,15 @@ def _build_once(root: Path, rev: str, out: Path) -> bool:
     built = build(root, rev, out)
     if not built.ok:
         print(render(built.findings, "text", servers=built.servers))
-        print(f"gitinv: {built.commit.id[:12]} is invalid; serving the previous build",
-              file=sys.stderr)
+        print(
+            f"gitinv: {built.commit.id[:12]} is invalid; serving the previous build",
+            file=sys.stderr,
+        )
         return False
-    print(f"Built {built.servers} servers from {built.commit.id[:12]} ({built.commit.date})",
-          flush=True)
+    print(
+        f"Built {built.servers} servers from {built.commit.id[:12]} ({built.commit.date})",
+        flush=True,
+    )
     return True
 
 
@@ -60,8 +64,11 @@ def _watch(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
 def _source(repo: Path, use_demo: bool) -> Iterator[Path]:
     if use_demo and demo.needs_history(repo):
         with tempfile.TemporaryDirectory(prefix="gitinv-demo-") as tmp:
-            print("The checkout has little history: serving a demo copy with a few merged "
-                  "pull requests", flush=True)
+            print(
+                "The checkout has little history: serving a demo copy with a few merged "
+                "pull requests",
+                flush=True,
+            )
             yield demo.make_repo(repo, Path(tmp) / "inventory-demo")
     else:
         yield repo
@@ -88,10 +95,10 @@ def run(
             raise GitinvError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
         stop = threading.Event()
         if watch:
-            threading.Thread(target=_watch, args=(root, revision, target, stop),
-                             daemon=True).start()
-        host, bound = server.server_address[:2]
-        print(f"Serving http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
+            threading.Thread(
+                target=_watch, args=(root, revision, target, stop), daemon=True
+            ).start()
+        print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -78,9 +78,7 @@ def reference_counts(rows: list[dict[str, Any]]) -> dict[str, Counter[str]]:
 
 def catalog_listing(inventory: Inventory, catalog: str, counts: Counter[str]) -> dict[str, Any]:
     entries = inventory.catalogs.get(catalog, {})
-    return listing(
-        [{"name": n, **entries[n], "server_count": counts[n]} for n in sorted(entries)]
-    )
+    return listing([{"name": n, **entries[n], "server_count": counts[n]} for n in sorted(entries)])
 
 
 def documents(

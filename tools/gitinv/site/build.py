@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,8 @@ from gitinv.report import Finding
 
 from . import api, gitdata, openapi, output, pages, timeline
 
-try:
-    from gitinv import exports
-except ImportError:  # the exports ship separately; without them the site has no CSV/Ansible
-    exports = None  # type: ignore[assignment]
+# The exports ship separately; without them the site has no ansible.json / servers.csv.
+exports = importlib.import_module("gitinv.exports") if find_spec("gitinv.exports") else None
 
 API_DIR = "api/v1"
 

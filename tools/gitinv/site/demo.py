@@ -21,8 +21,11 @@ from gitinv.models import SERVER_FIELDS
 
 MIN_COMMITS = 5
 ADMIN = ("Morgan Admin", "morgan@example.com")
-REQUESTERS = [("Jamie Doe", "jamie@example.com"), ("Lee Nguyen", "lee@example.com"),
-              ("Ana Smith", "ana@example.com")]
+REQUESTERS = [
+    ("Jamie Doe", "jamie@example.com"),
+    ("Lee Nguyen", "lee@example.com"),
+    ("Ana Smith", "ana@example.com"),
+]
 MODERATOR = ("Max Hoffmann", "max@example.com")
 
 
@@ -30,7 +33,7 @@ def needs_history(root: Path) -> bool:
     """True when the main branch has fewer than a handful of commits changing servers."""
     try:
         repo = gitops.open_repo(root)
-    except Exception:  # noqa: BLE001 - any failure means there is no usable history
+    except GitinvError:  # not a repository: nothing to show
         return True
     try:
         count = repo.git.rev_list("--count", "--first-parent", "HEAD", "--", "inventory/servers")
@@ -50,24 +53,42 @@ class _Builder:
     def _env(self, who: tuple[str, str]) -> dict[str, str]:
         self.hour += 5
         when = f"2026-01-{5 + self.hour // 24:02d}T{self.hour % 24:02d}:00:00+00:00"
-        return {"GIT_AUTHOR_NAME": who[0], "GIT_AUTHOR_EMAIL": who[1], "GIT_AUTHOR_DATE": when,
-                "GIT_COMMITTER_NAME": who[0], "GIT_COMMITTER_EMAIL": who[1],
-                "GIT_COMMITTER_DATE": when}
+        return {
+            "GIT_AUTHOR_NAME": who[0],
+            "GIT_AUTHOR_EMAIL": who[1],
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_NAME": who[0],
+            "GIT_COMMITTER_EMAIL": who[1],
+            "GIT_COMMITTER_DATE": when,
+        }
 
     def commit(self, message: str, who: tuple[str, str]) -> None:
         self.repo.git.add("--all", "inventory")
-        self.repo.git.commit("--no-verify", "--no-gpg-sign", "--quiet", "-m", message,
-                             env=self._env(who))
+        self.repo.git.commit(
+            "--no-verify", "--no-gpg-sign", "--quiet", "-m", message, env=self._env(who)
+        )
 
-    def pull_request(self, number: int, branch: str, title: str, who: tuple[str, str],
-                     change: Callable[[], None]) -> None:
+    def pull_request(
+        self,
+        number: int,
+        branch: str,
+        title: str,
+        who: tuple[str, str],
+        change: Callable[[], object],
+    ) -> None:
         self.repo.git.checkout("--quiet", "-b", branch)
         change()
         self.commit(title, who)
         self.repo.git.checkout("--quiet", "main")
-        self.repo.git.merge("--no-ff", "--no-verify", "--quiet", "-m",
-                            f"Merge pull request #{number} from acme/{branch}\n\n{title}",
-                            branch, env=self._env(MODERATOR))
+        self.repo.git.merge(
+            "--no-ff",
+            "--no-verify",
+            "--quiet",
+            "-m",
+            f"Merge pull request #{number} from acme/{branch}\n\n{title}",
+            branch,
+            env=self._env(MODERATOR),
+        )
         self.repo.git.branch("-D", branch)
 
 
@@ -99,24 +120,42 @@ def make_repo(source: Path, dest: Path) -> Path:
     other = next(g for g in groups if g != third.parent.name)
     moved = inventory / "servers" / other / third.name
 
-    def add(path: Path) -> Callable[[], None]:
+    def add(path: Path) -> Callable[[], object]:
         return lambda: path.write_bytes(held[path])
 
-    steps: list[tuple[str, str, Callable[[], None]]] = [
+    steps: list[tuple[str, str, Callable[[], object]]] = [
         (f"request/add/{servers[-3].stem}", f"Add {servers[-3].stem}", add(servers[-3])),
-        (f"request/update/{first.stem}", f"Put {first.stem} into maintenance for a kernel update",
-         lambda: _edit(first, state="maintenance")),
-        (f"request/update/{second.stem}", f"Describe {second.stem} better",
-         lambda: _edit(second, description=f"{second.stem}: reviewed in the quarterly audit")),
-        (f"request/move/{third.stem}", f"Hand {third.stem} over to {other}",
-         lambda: shutil.move(third, moved)),
+        (
+            f"request/update/{first.stem}",
+            f"Put {first.stem} into maintenance for a kernel update",
+            lambda: _edit(first, state="maintenance"),
+        ),
+        (
+            f"request/update/{second.stem}",
+            f"Describe {second.stem} better",
+            lambda: _edit(second, description=f"{second.stem}: reviewed in the quarterly audit"),
+        ),
+        (
+            f"request/move/{third.stem}",
+            f"Hand {third.stem} over to {other}",
+            lambda: shutil.move(third, moved),
+        ),
         (f"request/add/{servers[-2].stem}", f"Add {servers[-2].stem}", add(servers[-2])),
-        (f"request/update/{fourth.stem}", f"Take {fourth.stem} offline",
-         lambda: _edit(fourth, state="offline")),
-        (f"request/delete/{fifth.stem}", f"Remove {fifth.stem}: hardware returned",
-         lambda: fifth.unlink()),
-        (f"request/update/{first.stem}", f"{first.stem} is back in service",
-         lambda: _edit(first, state="active")),
+        (
+            f"request/update/{fourth.stem}",
+            f"Take {fourth.stem} offline",
+            lambda: _edit(fourth, state="offline"),
+        ),
+        (
+            f"request/delete/{fifth.stem}",
+            f"Remove {fifth.stem}: hardware returned",
+            lambda: fifth.unlink(),
+        ),
+        (
+            f"request/update/{first.stem}",
+            f"{first.stem} is back in service",
+            lambda: _edit(first, state="active"),
+        ),
     ]
     for number, (branch, title, change) in enumerate(steps, start=11):
         b.pull_request(number, branch, title, REQUESTERS[number % len(REQUESTERS)], change)

@@ -135,8 +135,12 @@ def schemas() -> dict[str, Any]:
     changed = {"anyOf": [_ref("Changed"), {"type": "null"}]}
     out["ServerRow"] = _extend(
         server,
-        {**common, "group": _string("Owning group (the folder)"), "changed": changed,
-         "state": {"type": "string", "enum": list(STATES)}},
+        {
+            **common,
+            "group": _string("Owning group (the folder)"),
+            "changed": changed,
+            "state": {"type": "string", "enum": list(STATES)},
+        },
         ["name", "group", "changed", "type", "tags", "description"],
         "A server as listed in servers.json",
     )
@@ -148,9 +152,14 @@ def schemas() -> dict[str, Any]:
         )
         out[f"{model}Entry"] = _extend(
             defs[model],
-            {"name": _string("Entry name"),
-             "server_count": {"type": "integer", "minimum": 0,
-                              "description": "Servers that refer to this entry"}},
+            {
+                "name": _string("Entry name"),
+                "server_count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Servers that refer to this entry",
+                },
+            },
             ["name", "server_count"],
             f"An entry of {catalog}.yaml with its server count",
         )
@@ -159,10 +168,15 @@ def schemas() -> dict[str, Any]:
     detail_refs["type"] = _nullable(detail_refs["type"])
     out["ServerDetail"] = _extend(
         out["ServerRow"],
-        {**detail_refs,
-         "path": _string("The server's file in the repository"),
-         "history": {"type": "array", "items": _ref("HistoryEntry"),
-                     "description": "Every change, newest first"}},
+        {
+            **detail_refs,
+            "path": _string("The server's file in the repository"),
+            "history": {
+                "type": "array",
+                "items": _ref("HistoryEntry"),
+                "description": "Every change, newest first",
+            },
+        },
         ["path", "history"],
         "One server, references expanded, with its history",
     )
@@ -187,48 +201,62 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/servers.json": _get(
-            "listServers", "Every server",
+            "listServers",
+            "Every server",
             "Every server with its last change, sorted by name.",
             _json(_list_of(_ref("ServerRow"), "Servers sorted by name")),
         ),
         "/servers/{name}.json": {
             **_get(
-                "getServer", "One server",
+                "getServer",
+                "One server",
                 "One server with its catalog references expanded and its full history, "
                 "newest first.",
                 _json(_ref("ServerDetail")),
             ),
-            "parameters": [{"name": "name", "in": "path", "required": True,
-                            "description": "Server name", "schema": {"type": "string"}}],
+            "parameters": [
+                {
+                    "name": "name",
+                    "in": "path",
+                    "required": True,
+                    "description": "Server name",
+                    "schema": {"type": "string"},
+                }
+            ],
         },
     }
     for catalog, model in CATALOGS.items():
         paths[f"/{catalog}.json"] = _get(
-            f"list{catalog.title()}", TITLES[catalog],
-            f"Every entry of {catalog}.yaml with its attributes and server count, "
-            "sorted by name.",
+            f"list{catalog.title()}",
+            TITLES[catalog],
+            f"Every entry of {catalog}.yaml with its attributes and server count, sorted by name.",
             _json(_list_of(_ref(f"{model.__name__}Entry"), f"{catalog} sorted by name")),
         )
     paths["/audit.json"] = _get(
-        "listAudit", "Audit log",
+        "listAudit",
+        "Audit log",
         "Every change on the main branch (servers, catalogs and settings), newest first.",
         _json(_list_of(_ref("AuditEntry"), "Changes, newest first")),
     )
     if "ansible.json" in extra_files:
         paths["/ansible.json"] = _get(
-            "getAnsibleInventory", "Ansible inventory",
+            "getAnsibleInventory",
+            "Ansible inventory",
             "Groups by datacenter, environment, group, component, state and tag, with host "
             "variables per server (the JSON of an Ansible dynamic inventory script).",
             _json({"type": "object"}),
         )
     if "servers.csv" in extra_files:
         paths["/servers.csv"] = _get(
-            "getServersCsv", "Servers as CSV",
+            "getServersCsv",
+            "Servers as CSV",
             "Every server as one CSV row, with a header row.",
             {"text/csv": {"schema": {"type": "string"}}},
         )
     paths["/openapi.json"] = _get(
-        "getOpenApi", "This description", "The OpenAPI 3.1 description of this API.",
+        "getOpenApi",
+        "This description",
+        "The OpenAPI 3.1 description of this API.",
         _json({"type": "object"}),
     )
     return {
