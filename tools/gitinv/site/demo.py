@@ -106,6 +106,8 @@ def _edit(path: Path, **changes: Any) -> None:
 def make_repo(source: Path, dest: Path) -> Path:
     """Copy `source`'s inventory into a new repository at `dest` with a short history."""
     shutil.copytree(source / "inventory", dest / "inventory", symlinks=True)
+    if (source / "site" / "templates").is_dir():  # the dashboard as this checkout styles it
+        shutil.copytree(source / "site", dest / "site", symlinks=True)
     inventory = dest / "inventory"
     servers = _servers(inventory)
     if len(servers) < 8:
