@@ -32,7 +32,7 @@ const textFilter = {
 };
 
 const COLUMNS = [
-  { field: "name", headerName: "Name", pinned: "left", minWidth: 170, cellRenderer: nameCell, sort: "asc" },
+  { field: "name", headerName: "Name", pinned: "left", minWidth: 170, cellRenderer: nameCell },
   { field: "group", headerName: "Group", width: 120 },
   { field: "component", headerName: "Component", width: 140 },
   { field: "ip", headerName: "IP", width: 150, comparator: (a, b) => ipKey(a).localeCompare(ipKey(b)) },

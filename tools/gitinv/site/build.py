@@ -72,12 +72,12 @@ def _read(root: Path, rev: str, progress: Callable[[str], None]) -> _Plan | Buil
             "fetch-depth: 0) and build again."
         )
     commit = gitdata.resolve(root, rev)
-    progress(f"reading the inventory at {commit.id[:12]}")
-    inventory = inventory_mod.load(root, commit.id)
-    if not inventory.ok:
-        return Built(commit=commit, findings=list(inventory.findings))
-    progress("reading the history of main")
-    audit, history = timeline.load(root, commit.id)
+    progress(f"reading the inventory and the history of main at {commit.id[:12]}")
+    with timeline.in_background(root, commit.id) as history_result:
+        inventory = inventory_mod.load(root, commit.id)
+        if not inventory.ok:
+            return Built(commit=commit, findings=list(inventory.findings))
+        audit, history = history_result()
     settings = inventory.settings or {}
     repository = settings.get("repository") or gitdata.origin_url(root) or ""
     context = {
@@ -91,10 +91,15 @@ def _read(root: Path, rev: str, progress: Callable[[str], None]) -> _Plan | Buil
 
 
 def _write(plan: _Plan, tmp: Path, built: Built) -> None:
+    made: set[Path] = set()
+
     def put(path: str, data: bytes) -> None:
         target = tmp / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if target.parent not in made:  # one mkdir per folder, not per file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        with open(target, "wb") as handle:
+            handle.write(data)
         built.files += 1
         built.bytes += len(data)
 
