@@ -1,5 +1,5 @@
 // The audit log: every change on main, newest first, filterable like the servers table.
-import { LOOKUP_OPTIONS, csvSafe, el, getJson, gridTheme, serverHref } from "./common.js";
+import { LOOKUP_OPTIONS, commitUrl, csvSafe, el, getJson, gridTheme, link, pullUrl, serverHref } from "./common.js";
 
 function summary(changes) {
   return Object.entries(changes).map(([field, [oldValue, newValue]]) => {
@@ -12,18 +12,20 @@ const filter = { filter: "agTextColumnFilter", floatingFilter: true,
   filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1 } };
 
 const COLUMNS = [
-  { field: "date", headerName: "Date", width: 210, valueFormatter: (p) => (p.value || "").replace("T", " ") },
-  { field: "kind", headerName: "What", width: 120 },
-  { field: "name", headerName: "Name", width: 180,
+  { field: "date", headerName: "Date", width: 190, valueFormatter: (p) => (p.value || "").replace("T", " ") },
+  { field: "kind", headerName: "What", width: 110 },
+  { field: "name", headerName: "Name", width: 160,
     cellRenderer: (p) => (p.data.kind === "server" && p.data.action !== "deleted"
       ? el("a", { href: serverHref(p.value) }, p.value) : document.createTextNode(p.value ?? "")) },
-  { field: "group", headerName: "Group", width: 120 },
-  { field: "action", headerName: "Action", width: 120,
+  { field: "group", headerName: "Group", width: 100 },
+  { field: "action", headerName: "Action", width: 110,
     cellRenderer: (p) => el("span", { class: `badge action-${p.value}` }, p.value ?? "") },
-  { field: "author", headerName: "Author", width: 160 },
-  { field: "pull_request", headerName: "PR", width: 90, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : "") },
-  { field: "subject", headerName: "Title", width: 240 },
-  { field: "commit", headerName: "Commit", width: 120, valueFormatter: (p) => (p.value || "").slice(0, 12) },
+  { field: "author", headerName: "Author", width: 140 },
+  { field: "pull_request", headerName: "PR", width: 80, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : ""),
+    cellRenderer: (p) => (p.value ? link(pullUrl(p.data.pull_request), p.value) : "") },
+  { field: "subject", headerName: "Title", width: 220 },
+  { field: "commit", headerName: "Commit", width: 120,
+    cellRenderer: (p) => (p.value ? link(commitUrl(p.value), p.value.slice(0, 12), { class: "mono" }) : "") },
   { colId: "changes", headerName: "Changes", flex: 1, minWidth: 260, valueGetter: (p) => summary(p.data.changes) },
 ].map((c) => ({ ...filter, ...c }));
 
