@@ -22,7 +22,7 @@ demo: $(BIN)/gitinv
 	$(BIN)/gitinv validate
 
 test: $(VENV)/.test-extras
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov --cov-report=term
 
 lint: $(VENV)/.test-extras
 	$(BIN)/ruff check tools tests bench
