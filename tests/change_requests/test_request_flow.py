@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from gitinv import remote
 from gitinv.commands import diff, request
 from gitinv.errors import GitinvError
 from gitinv.history import scan
@@ -267,3 +268,109 @@ def test_request_without_remote_uses_local_main(
     assert "request/update/web01" in req.git("branch", "--list", "request/*")
     with pytest.raises(GitinvError, match="--push needs a remote"):
         request.run(repo=req.path, action="delete", target="web02", comment="x", push=True)
+
+
+@pytest.mark.parametrize(
+    ("target", "group", "message"),
+    [("Web_01", "platform", "not a server name"), ("web09", "../etc", "not a group name")],
+)
+def test_bad_names_are_usage_errors(hub: Hub, target: str, group: str, message: str) -> None:
+    before = _branches(hub)
+    with pytest.raises(GitinvError, match=message) as refused:
+        _request(hub, "add", target, group=group, sets=("state=active",))
+    assert refused.value.exit_code == 2
+    assert _branches(hub) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("git@github.com:acme/inventory.git", "https://github.com/acme/inventory"),
+        ("https://github.com/acme/inventory", "https://github.com/acme/inventory"),
+        ("https://token@github.com/acme/inv.data.git", "https://github.com/acme/inv.data"),
+        ("ssh://git@github.com/acme/inventory.git", "https://github.com/acme/inventory"),
+        ("/srv/git/inventory.git", None),
+    ],
+)
+def test_github_url(url: str, expected: str | None) -> None:
+    assert remote.github_url(url) == expected
+    if expected:
+        assert remote.compare_url(expected, "main", "request/add/x") == (
+            f"{expected}/compare/main...request/add/x?expand=1"
+        )
+
+
+def test_push_url_from_the_remote_without_settings(
+    hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = hub.requester
+    text = (req.path / "inventory/settings.yaml").read_text()
+    hub.moderator.write(
+        "inventory/settings.yaml",
+        text.replace("repository: https://github.com/acme/inventory\n", ""),
+    )
+    hub.moderator.commit_all("Drop repository setting")
+    hub.moderator.git("push", "-q", "origin", "main")
+    req.git("pull", "-q", "origin", "main")
+    assert _request(hub, "delete", "web02") == 0
+    assert "pushed request/delete/web02 to origin" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("action", "target", "kw", "message", "code"),
+    [
+        ("update", "web01", {"reviewer": "bob"}, "give a GitHub handle", 2),
+        ("update", "web01", {}, "at least one --set", 2),
+        ("update", "web01", {"group": "data", "sets": ("state=offline",)}, "request move", 2),
+        ("delete", "web01", {"sets": ("state=offline",)}, "takes no --set", 2),
+        ("move", "web01", {}, "needs --group", 2),
+        ("add", "web09", {}, "needs --group", 2),
+        ("revert", "#abc", {}, "no pull request #abc", 1),
+        ("revert", "#99", {}, "no pull request #99", 1),
+        ("revert", "nonsense", {}, "unknown revision", 2),
+    ],
+)
+def test_usage_errors(
+    hub: Hub, action: str, target: str, kw: dict[str, object], message: str, code: int
+) -> None:
+    before = _branches(hub)
+    with pytest.raises(GitinvError, match=message) as refused:
+        _request(hub, action, target, **kw)
+    assert refused.value.exit_code == code
+    assert _branches(hub) == before
+
+
+def test_revert_refusals(hub: Hub) -> None:
+    seed_commit = hub.requester.git("rev-list", "--max-parents=0", "origin/main")
+    with pytest.raises(GitinvError, match="first commit"):
+        _request(hub, "revert", seed_commit)
+    side = hub.requester
+    side.git("checkout", "-q", "-b", "side", "origin/main")
+    side.write("notes.txt", "not inventory\n")
+    outside = side.commit_all("Notes")
+    with pytest.raises(GitinvError, match="not merged into the main branch"):
+        _request(hub, "revert", outside)
+    hub.moderator.git("pull", "-q", "origin", "main")
+    hub.moderator.write("README.txt", "hello\n")
+    hub.moderator.commit_all("Docs only")
+    hub.moderator.git("push", "-q", "origin", "main")
+    hub.requester.git("fetch", "-q", "origin")
+    with pytest.raises(GitinvError, match="changes nothing in inventory/"):
+        _request(hub, "revert", hub.requester.git("rev-parse", "origin/main"))
+
+
+def test_catalog_and_settings_changes_in_the_diff(
+    hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = hub.requester
+    req.write("inventory/tags.yaml", "frontend:\n  description: Faces users\nlegacy: {}\n")
+    text = (req.path / "inventory/settings.yaml").read_text()
+    req.write("inventory/settings.yaml", text + "branch: main\n")
+    assert diff.run(repo=req.path, fmt="markdown") == 0
+    out = capsys.readouterr().out
+    assert "| tags | frontend | updated | description: — → Faces users |" in out
+    assert "| tags | legacy | added |  |" in out
+    assert "| tags | pci | deleted |  |" in out
+    assert "| settings | settings | updated | branch: — → main |" in out
+    assert diff.run(repo=req.path, fmt="text") == 0
+    assert "→ working tree: 4 catalog change(s)" in capsys.readouterr().out

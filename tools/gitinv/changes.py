@@ -11,6 +11,7 @@ a file that does not parse here counts as empty rather than stopping the run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,10 +91,89 @@ def classify(path: str) -> tuple[str, str | None, str | None] | None:
     return None
 
 
+_LINE = re.compile(r"([a-z_]+):(?: (.*))?|( *)- (.*)")
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._/:@()+=,-]*(?<![ :])")
+_QUOTED = re.compile(r'"([^"\\]*)"|\'([^\']*)\'')
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = (
+    yaml.resolver.Resolver.yaml_implicit_resolvers
+)
+
+
+_KNOWN: dict[str, str | None] = {}
+
+
+def _string(text: str) -> str | None:
+    """`text` as a YAML scalar that is certainly a string, or None when unsure."""
+    try:
+        return _KNOWN[text]
+    except KeyError:
+        pass
+    result = _classify_scalar(text)
+    if len(_KNOWN) < 200_000:  # values repeat a lot (components, states, tags)
+        _KNOWN[text] = result
+    return result
+
+
+def _classify_scalar(text: str) -> str | None:
+    quoted = _QUOTED.fullmatch(text)
+    if quoted:
+        return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
+    if not _PLAIN.fullmatch(text) or ": " in text:
+        return None
+    if any(regex.match(text) for _, regex in _RESOLVERS.get(text[0], [])):
+        return None  # YAML reads it as a number, boolean, date or null
+    return text
+
+
+def _fast_parse(text: str) -> dict[str, Any] | None:
+    """The common shape of a server file (`key: value`, block lists of plain
+    strings) read without a YAML parser; None for anything else, which then goes
+    through the real one. Only what YAML itself reads as strings is accepted, so
+    the result equals the safe loader's."""
+    doc: dict[str, Any] = {}
+    items: list[str] | None = None
+    indent: str | None = None
+    for line in text.split("\n"):
+        if not line:
+            continue
+        match = _LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, value, pad, item = match.groups()
+        if key is not None:
+            if key in doc or _string(key) != key:
+                return None
+            if value is None:
+                doc[key] = items = []
+                indent = None
+                continue
+            items = None
+            found: list[str] | str | None = [] if value == "[]" else _string(value)
+            if found is None:
+                return None
+            doc[key] = found
+            continue
+        scalar = _string(item)
+        if items is None or scalar is None or pad not in ("", "  ") or indent not in (None, pad):
+            return None
+        indent = pad
+        items.append(scalar)
+    for key, value in doc.items():
+        if value == [] and f"{key}: []" not in text:
+            doc[key] = None  # `key:` with nothing after it
+    return doc or None
+
+
 def parse(data: bytes | None) -> dict[str, Any]:
     """A mapping document as plain data; anything else (or unparseable) as {}."""
     if not data:
         return {}
+    try:
+        fast = _fast_parse(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return {}
+    if fast is not None:
+        return fast
     try:
         doc = yaml.load(data, Loader=_Loader)
     except (yaml.YAMLError, ValueError):
@@ -127,6 +207,10 @@ def field_changes(
     old: Mapping[str, Any], new: Mapping[str, Any], order: tuple[str, ...] = SERVER_FIELDS
 ) -> dict[str, tuple[Any, Any]]:
     """{field: (old, new)} for every field whose value differs."""
+    if not old or not new:  # added or deleted: every field, in order
+        side = new or old
+        keys = [k for k in order if k in side] + sorted(set(side) - set(order))
+        return {k: (old.get(k), new.get(k)) for k in keys}
     return {
         k: (old.get(k), new.get(k))
         for k in _ordered_keys(old, new, order)

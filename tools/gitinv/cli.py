@@ -105,14 +105,20 @@ def schema(obj: Context, check: bool) -> None:
 
     _exit(command.run(repo=obj.repo, check=check))
 
-# --- change requests: diff, request, pending, history, audit, codeowners -------------------
+
+# Change requests: diff, request, pending, history, audit, codeowners.
 
 
 @cli.command()
 @click.argument("base", required=False)
 @click.argument("head", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]),
-              default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "html"]),
+    default="text",
+    show_default=True,
+)
 @pass_ctx
 def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     """Show what changes between two revisions, field by field.
@@ -125,7 +131,7 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     \b
     Example:
       gitinv diff
-      gitinv diff origin/main request/update/web01 --format markdown
+      gitinv diff origin/main request/update/web-fra1-01 --format markdown
     """
     from gitinv.commands import diff as command
 
@@ -136,14 +142,31 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
 @click.argument("action", type=click.Choice(["add", "update", "delete", "move", "revert"]))
 @click.argument("target", metavar="NAME|COMMIT|#PR")
 @click.option("--group", metavar="G", help="The group folder (add: where it goes; move: where to).")
-@click.option("--set", "sets", metavar="FIELD=VALUE", multiple=True,
-              help="Set a field (repeatable); tags=a,b sets the list; FIELD= removes it.")
-@click.option("--comment", metavar="TEXT", required=True, help="Why the change is needed (required).")
+@click.option(
+    "--set",
+    "sets",
+    metavar="FIELD=VALUE",
+    multiple=True,
+    help="Set a field (repeatable); tags=a,b sets the list; FIELD= removes it.",
+)
+@click.option(
+    "--comment", metavar="TEXT", required=True, help="Why the change is needed (required)."
+)
 @click.option("--reviewer", metavar="HANDLE", help="@user or @org/team asked to review it.")
-@click.option("--push", is_flag=True, help="Push the branch and print the URL that opens the pull request.")
+@click.option(
+    "--push", is_flag=True, help="Push the branch and print the URL that opens the pull request."
+)
 @pass_ctx
-def request(obj: Context, action: str, target: str, group: str | None, sets: tuple[str, ...],
-            comment: str, reviewer: str | None, push: bool) -> None:
+def request(
+    obj: Context,
+    action: str,
+    target: str,
+    group: str | None,
+    sets: tuple[str, ...],
+    comment: str,
+    reviewer: str | None,
+    push: bool,
+) -> None:
     """Open a change request: a branch request/ACTION/NAME with one commit.
 
     The branch starts from the up-to-date main branch (fetched first when there is
@@ -154,23 +177,40 @@ def request(obj: Context, action: str, target: str, group: str | None, sets: tup
 
     \b
     Example:
-      gitinv request update web01 --set state=maintenance \\
-          --comment "Kernel upgrade" --reviewer @acme/platform --push
-      gitinv request add web03 --group platform --set component=nginx \\
-          --set ip=10.1.2.9 --set dc=fra1 --set environment=production \\
-          --set state=planned --comment "New frontend"
+      gitinv request update web-fra1-01 --set state=maintenance \\
+          --comment "Kernel upgrade" --reviewer @acme/web-leads --push
+      gitinv request add web-fra1-09 --group web --set component=storefront \\
+          --set ip=10.10.2.19 --set dc=fra1 --set environment=production \\
+          --set state=planned --set tags=frontend,gdpr --comment "Sale capacity"
       gitinv request revert '#42' --comment "Broke the load balancer"
     """
     from gitinv.commands import request as command
 
-    _exit(command.run(repo=obj.repo, action=action, target=target, group=group, sets=sets,
-                      comment=comment, reviewer=reviewer, push=push))
+    _exit(
+        command.run(
+            repo=obj.repo,
+            action=action,
+            target=target,
+            group=group,
+            sets=sets,
+            comment=comment,
+            reviewer=reviewer,
+            push=push,
+        )
+    )
 
 
 @cli.command()
-@click.option("--remote", "remote_name", metavar="NAME", help="The code host's remote (default: origin).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True)
+@click.option(
+    "--remote", "remote_name", metavar="NAME", help="The code host's remote (default: origin)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
 @pass_ctx
 def pending(obj: Context, remote_name: str | None, fmt: str) -> None:
     """The approval queue: every branch on the remote not merged into main.
@@ -191,8 +231,13 @@ def pending(obj: Context, remote_name: str | None, fmt: str) -> None:
 
 @cli.command()
 @click.argument("name")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
 @pass_ctx
 def history(obj: Context, name: str, fmt: str) -> None:
     """One server's changes on the main branch, newest first.
@@ -201,7 +246,8 @@ def history(obj: Context, name: str, fmt: str) -> None:
 
     \b
     Example:
-      gitinv history web01
+      gitinv history web-fra1-01
+      gitinv history web-fra1-01 --format json
     """
     from gitinv.commands import history as command
 
@@ -209,9 +255,16 @@ def history(obj: Context, name: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--since", metavar="DATE", help="Only changes committed on or after this ISO 8601 date.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
-              default="text", show_default=True)
+@click.option(
+    "--since", metavar="DATE", help="Only changes committed on or after this ISO 8601 date."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
 @pass_ctx
 def audit(obj: Context, since: str | None, fmt: str) -> None:
     """Every change on the main branch, newest first: servers and catalogs.
@@ -227,7 +280,9 @@ def audit(obj: Context, since: str | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 when .github/CODEOWNERS is out of date.")
+@click.option(
+    "--check", is_flag=True, help="Change nothing; exit 1 when .github/CODEOWNERS is out of date."
+)
 @pass_ctx
 def codeowners(obj: Context, check: bool) -> None:
     """Write .github/CODEOWNERS from groups.yaml moderators and settings.yaml admins.

@@ -1,16 +1,16 @@
 """Writing server files for change requests: `--set FIELD=VALUE` values, a new
-file in canonical form, and an edit of an existing file that keeps its other
-lines (and their comments) as they are."""
+file in the canonical form of `fmt`, and an edit of an existing file that keeps
+its other lines (and their comments) as they are."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import yaml
 
+from gitinv.canonical import scalar
 from gitinv.changes import SERVER_FIELDS
 from gitinv.errors import GitinvError
 
@@ -40,21 +40,12 @@ def parse_sets(sets: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def scalar(value: str) -> str:
-    """A YAML scalar for a string: plain where YAML reads it back as the same string."""
-    if "\n" in value or "\r" in value:
-        return json.dumps(value, ensure_ascii=False)
-    text = yaml.safe_dump(value, width=1_000_000, allow_unicode=True)
-    if text.endswith("\n...\n"):
-        text = text[: -len("\n...\n")]
-    return text.rstrip("\n")
-
-
 def field_lines(key: str, value: Any) -> list[str]:
     if isinstance(value, list):
         if not value:
             return [f"{key}: []"]
-        return [f"{key}:", *(f"  - {scalar(str(v))}" for v in value)]
+        items = sorted(value) if key == "tags" else value
+        return [f"{key}:", *(f"  - {scalar(str(v))}" for v in items)]
     return [f"{key}: {scalar(str(value))}"]
 
 
@@ -88,6 +79,9 @@ def set_fields(text: str, updates: dict[str, Any]) -> str:
         blocks = _blocks(lines)
         if key in blocks:
             start, end = blocks[key]
+            if value is None:  # its comment lines go with it
+                while start > 0 and lines[start - 1].startswith("#"):
+                    start -= 1
             lines[start:end] = [] if value is None else field_lines(key, value)
         elif value is not None:
             order = list(SERVER_FIELDS)

@@ -4,8 +4,8 @@ Nothing else in the package imports `git`. Functions take the repository root
 and plain values and return plain values (str, bytes, dataclasses), so callers
 never hold a GitPython object. Bulk reads go through one git process each:
 `read_blobs` streams any number of objects through one `git cat-file --batch`,
-`log_first_parent` reads the whole first-parent history with its changed paths
-in one `git log`. Commits are built from trees with a temporary index file, so
+`spawn` starts a process for the streaming readers of gitlog.py (the whole
+first-parent log in one `git log`). Commits are built in a temporary index, so
 the user's working tree, index and current branch are never touched.
 """
 
@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +45,6 @@ class TreeEntry:
     sha: str
     size: int  # -1 where git gives none
     path: str
-
-
-@dataclass(slots=True)
-class LogCommit:
-    """One commit of a first-parent log, with the paths it changed against its first parent."""
-
-    sha: str
-    parents: list[str]
-    date: str
-    author: str
-    email: str
-    subject: str
-    files: list[FileChange] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,18 +95,41 @@ def _run(
     return status, out, message
 
 
+@dataclass
+class Spawned:
+    """A running git process with piped output (and input when asked)."""
+
+    handle: Any  # GitPython's AutoInterrupt: the process lives while this is referenced
+    what: str
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes]:
+        popen: subprocess.Popen[bytes] = self.handle.proc
+        return popen
+
+    def finish(self) -> None:
+        """Wait for it to end; GitinvError when it failed."""
+        err = self.proc.stderr.read() if self.proc.stderr else b""
+        if self.proc.wait() != 0:
+            message = (
+                err.decode("utf-8", "replace").strip() or f"exit status {self.proc.returncode}"
+            )
+            raise GitinvError(f"git {self.what} failed: {message}")
+
+
+def spawn(root: Path, *args: str, stdin: bool = False) -> Spawned:
+    """Start a git process for a streaming reader (see gitlog.py)."""
+    with _open(root) as repo:
+        handle = repo.git.execute(
+            ["git", *args], as_process=True, istream=subprocess.PIPE if stdin else None
+        )
+    return Spawned(handle, args[0])
+
+
 def _text(
     root: Path, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None
 ) -> str:
     return _run(root, *args, env=env, stdin=stdin)[1].decode("utf-8", "surrogateescape").strip()
-
-
-def is_repo(root: Path) -> bool:
-    try:
-        with _open(root):
-            return True
-    except GitinvError:
-        return False
 
 
 def resolve_commit(root: Path, rev: str) -> str:
@@ -156,11 +166,6 @@ def ref_exists(root: Path, ref: str) -> bool:
     return status == 0
 
 
-def current_branch(root: Path) -> str | None:
-    status, out, _ = _run(root, "symbolic-ref", "--quiet", "--short", "HEAD", ok=(0, 1))
-    return out.decode().strip() if status == 0 else None
-
-
 def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]:
     """Every entry below `path` at `commit`, recursively, with blob sizes."""
     out = _run(root, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", path)[1]
@@ -182,7 +187,7 @@ def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]
     return entries
 
 
-def read_objects(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
+def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     """Contents of many objects through one `git cat-file --batch`; missing ones are left out."""
     wanted = list(dict.fromkeys(shas))
     if not wanted:
@@ -202,29 +207,21 @@ def read_objects(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return result
 
 
-def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
-    return read_objects(root, shas)
-
-
 def read_blob(root: Path, rev: str, path: str) -> bytes | None:
     """One file of a revision, or None when it does not exist there."""
     status, out, _ = _run(root, "cat-file", "blob", f"{rev}:{path}", ok=(0, 1, 128))
     return out if status == 0 else None
 
 
-def commit_authors(root: Path, shas: Iterable[str]) -> dict[str, Signature]:
-    """The author of each commit, read in one batch."""
-    result = {}
-    for sha, raw in read_objects(root, shas).items():
-        for line in raw.split(b"\n"):
-            if not line:
-                break
-            if line.startswith(b"author "):
-                ident = line[7:].decode("utf-8", "replace")
-                name, _, rest = ident.partition(" <")
-                result[sha] = Signature(name, rest.partition(">")[0])
-                break
-    return result
+def author_of(commit: bytes) -> Signature | None:
+    """The author of a raw commit object."""
+    for line in commit.split(b"\n"):
+        if not line:
+            break
+        if line.startswith(b"author "):
+            name, _, rest = line[7:].decode("utf-8", "replace").partition(" <")
+            return Signature(name, rest.partition(">")[0])
+    return None
 
 
 def commit_message(root: Path, rev: str) -> str:
@@ -235,7 +232,7 @@ def commit_parents(root: Path, rev: str) -> list[str]:
     return _text(root, "log", "-1", "--format=%P", rev, "--").split()
 
 
-def _parse_raw(tokens: list[bytes], i: int, files: list[FileChange]) -> int:
+def parse_raw(tokens: list[bytes], i: int, files: list[FileChange]) -> int:
     """Parse `--raw -z` records starting at tokens[i]; return the index after them."""
     while i + 1 < len(tokens) and tokens[i].lstrip(b"\n").startswith(b":"):
         old_mode, new_mode, old, new, _status = tokens[i].lstrip(b"\n")[1:].decode().split()
@@ -255,8 +252,46 @@ def diff_tree(root: Path, base: str, head: str, prefix: str = "inventory") -> li
         root, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", base, head, "--", prefix
     )[1]
     files: list[FileChange] = []
-    _parse_raw(out.split(b"\0"), 0, files)
+    parse_raw(out.split(b"\0"), 0, files)
     return files
+
+
+def diff_trees(
+    root: Path, pairs: list[tuple[str, str]], prefix: str = "inventory"
+) -> list[list[FileChange]]:
+    """`diff_tree` for many pairs of tree ids at once, through one `git diff-tree --stdin`."""
+    if not pairs:
+        return []
+    lines = "".join(f"{a} {b}\n" for a, b in pairs).encode()
+    out = _run(
+        root,
+        "diff-tree",
+        "--stdin",
+        "-r",
+        "-z",
+        "--no-renames",
+        "--no-abbrev",
+        "--",
+        prefix,
+        stdin=lines,
+    )[1]
+    results: list[list[FileChange]] = []
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        *headers, rest = tokens[i].split(b"\n")
+        for _ in headers:  # each echoed "TREE TREE" line opens the next pair's changes
+            results.append([])
+        if rest.startswith(b":") and results:
+            tokens[i] = rest
+            i = parse_raw(tokens, i, results[-1])
+        else:
+            i += 1
+    return results
+
+
+def tree_of(root: Path, rev: str) -> str:
+    return _text(root, "rev-parse", "--verify", "--end-of-options", f"{rev}^{{tree}}")
 
 
 def diff_worktree(root: Path, base: str, prefix: str = "inventory") -> list[FileChange]:
@@ -265,7 +300,7 @@ def diff_worktree(root: Path, base: str, prefix: str = "inventory") -> list[File
     A path still present has `new` None and a non-zero `new_mode`: read it from disk."""
     out = _run(root, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", prefix)[1]
     files: list[FileChange] = []
-    _parse_raw(out.split(b"\0"), 0, files)
+    parse_raw(out.split(b"\0"), 0, files)
     return files
 
 
@@ -273,47 +308,6 @@ def untracked(root: Path, prefix: str = "inventory") -> list[str]:
     """Files under `prefix` git does not track yet (ignored files left out)."""
     out = _run(root, "ls-files", "-z", "--others", "--exclude-standard", "--", prefix)[1]
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
-
-
-_LOG_FORMAT = "%x1e%H%x00%P%x00%cI%x00%an%x00%ae%x00%s"
-
-
-def log_first_parent(
-    root: Path, rev: str, prefix: str = "inventory", since: str | None = None
-) -> list[LogCommit]:
-    """The first-parent history of `rev` touching `prefix`, newest first, in one `git log`.
-
-    Each commit's `files` are its changes against its first parent (for a merge
-    commit: what the merged branch brought in)."""
-    args = [
-        "log",
-        "--first-parent",
-        "--diff-merges=first-parent",
-        "--raw",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        f"--format={_LOG_FORMAT}",
-    ]
-    if since:
-        args.append(f"--since={since}")
-    out = _run(root, *args, rev, "--", prefix)[1]
-    tokens = out.split(b"\0")
-    commits: list[LogCommit] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if not tok.startswith(b"\x1e"):
-            i += 1
-            continue
-        sha = tok[1:].decode()
-        parents, date, author, email, subject = (
-            t.decode("utf-8", "replace") for t in tokens[i + 1 : i + 6]
-        )
-        commit = LogCommit(sha, parents.split(), date, author, email, subject)
-        i = _parse_raw(tokens, i + 6, commit.files)
-        commits.append(commit)
-    return commits
 
 
 def first_parent_subjects(root: Path, rev: str) -> list[tuple[str, str]]:
@@ -426,16 +420,5 @@ def unmerged_count(root: Path, upstream: str, branch: str) -> int:
     return sum(1 for line in out.splitlines() if line.startswith("+"))
 
 
-def delete_branch(root: Path, branch: str) -> None:
-    _run(root, "update-ref", "-d", f"refs/heads/{branch}")
-
-
 def push(root: Path, remote: str, branch: str) -> None:
     _run(root, "push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}")
-
-
-def user(root: Path) -> Signature | None:
-    """The configured committer identity, if any."""
-    name = _run(root, "config", "user.name", ok=(0, 1))[1].decode().strip()
-    email = _run(root, "config", "user.email", ok=(0, 1))[1].decode().strip()
-    return Signature(name, email) if name and email else None

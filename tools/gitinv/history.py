@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitinv import git
+from gitinv import git, gitlog
 from gitinv.changes import Change, compare, parse
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from ")
@@ -108,37 +110,56 @@ def pull_request_number(subject: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def scan(root: Path, rev: str = "main", since: str | None = None) -> History:
+def scan(
+    root: Path,
+    rev: str = "main",
+    since: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> History:
     """Every change under inventory/ on the first-parent history of `rev`, newest first.
 
-    `since`: an ISO 8601 date-time with a time zone; older commits are left out."""
-    commits = git.log_first_parent(root, rev, "inventory", since=since)
-    blobs = {sha for c in commits for f in c.files for sha in (f.old, f.new) if sha}
-    second_parents = [c.parents[1] for c in commits if len(c.parents) > 1]
-    raw = git.read_blobs(root, blobs)
-    authors = git.commit_authors(root, second_parents)
-    cache: dict[str, dict[str, Any]] = {}
-
-    def read(sha: str) -> dict[str, Any]:
-        doc = cache.get(sha)
-        if doc is None:
-            doc = cache[sha] = parse(raw.get(sha))
-        return doc
-
-    entries: list[Entry] = []
+    `since`: an ISO 8601 date-time with a time zone; older commits are left out.
+    `progress(n)` is called every thousand commits read.
+    One `git log` and one `git cat-file` run side by side with the parsing."""
     after = dt.datetime.fromisoformat(since) if since else None
-    for c in commits:
-        if after is not None and dt.datetime.fromisoformat(c.date) < after:
-            continue  # git's --since is approximate: it only saves reading older history
-        merged_by = None
-        author, email = c.author, c.email
-        if len(c.parents) > 1:
-            merged_by = c.author
-            branch_author = authors.get(c.parents[1])
-            if branch_author:
-                author, email = branch_author.name, branch_author.email
-        info = CommitInfo(
-            c.sha, c.date, author, email, pull_request_number(c.subject), merged_by, c.subject
-        )
-        entries.extend(Entry(info, change) for change in compare(c.files, read))
+    entries: list[Entry] = []
+    docs: dict[str, dict[str, Any]] = {}
+    with gitlog.ObjectFeed(root) as feed:
+
+        def read(sha: str) -> dict[str, Any]:
+            doc = docs.get(sha)
+            if doc is None:
+                doc = docs[sha] = parse(feed.get(sha))
+            return doc
+
+        waiting: deque[gitlog.LogCommit] = deque()
+        seen = 0
+        for commit in gitlog.iter_first_parent(root, rev, "inventory", since=since):
+            if after is not None and dt.datetime.fromisoformat(commit.date) < after:
+                continue  # git's --since is approximate: it only saves reading older history
+            feed.want(commit.objects())
+            waiting.append(commit)
+            seen += 1
+            if progress is not None and seen % 1000 == 0:
+                progress(seen)
+            while waiting and all(feed.ready(s) for s in waiting[0].objects()):
+                entries.extend(_entries(waiting.popleft(), read, feed))
+        while waiting:
+            entries.extend(_entries(waiting.popleft(), read, feed))
     return History(entries)
+
+
+def _entries(
+    c: gitlog.LogCommit, read: Callable[[str], dict[str, Any]], feed: gitlog.ObjectFeed
+) -> list[Entry]:
+    merged_by = None
+    author, email = c.author, c.email
+    if len(c.parents) > 1:
+        merged_by = c.author
+        raw = feed.get(c.parents[1])
+        branch_author = git.author_of(raw) if raw else None
+        if branch_author:
+            author, email = branch_author.name, branch_author.email
+    number = pull_request_number(c.subject)
+    info = CommitInfo(c.sha, c.date, author, email, number, merged_by, c.subject)
+    return [Entry(info, change) for change in compare(c.files, read)]

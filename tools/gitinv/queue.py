@@ -107,46 +107,48 @@ def find_conflicts(branches: list[tuple[str, list[Change]]]) -> list[Conflict]:
 
 def open_refs(
     root: Path, main_ref: str, remote: str | None, local_requests: bool
-) -> dict[str, str]:
-    """Branch name → ref of every branch not merged into main: the remote's branches,
-    and (for `request`) local `request/*` branches not pushed yet."""
-    found: dict[str, str] = {}
+) -> dict[str, tuple[str, str]]:
+    """Branch name → (ref, commit) of every branch not merged into main: the remote's
+    branches, and (for `request`) local `request/*` branches not pushed yet."""
+    found: dict[str, tuple[str, str]] = {}
     main_name = main_ref.rsplit("/", 1)[-1]
     if local_requests:
-        for ref in git.branches(root, "refs/heads/request", no_merged=main_ref):
+        for ref, sha in git.branches(root, "refs/heads/request", no_merged=main_ref).items():
             if git.unmerged_count(root, main_ref, ref):
-                found[ref[len("refs/heads/") :]] = ref
+                found[ref[len("refs/heads/") :]] = (ref, sha)
     if remote:
         prefix = f"refs/remotes/{remote}/"
-        for ref in git.branches(root, prefix.rstrip("/"), no_merged=main_ref):
+        for ref, sha in git.branches(root, prefix.rstrip("/"), no_merged=main_ref).items():
             name = ref[len(prefix) :]
             if name not in (main_name, "HEAD"):
-                found[name] = ref
+                found[name] = (ref, sha)
     return dict(sorted(found.items()))
 
 
-def branch_changes(root: Path, main_sha: str, refs: dict[str, str]) -> list[OpenBranch]:
-    """Merge each branch onto main in memory and read what it changes, all blobs in one batch.
+def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) -> list[OpenBranch]:
+    """Merge each branch onto main in memory and read what it changes: one
+    `merge-tree` a branch, then one `diff-tree` and one `cat-file` for them all.
 
     A branch that merges cleanly is compared with today's main (what merging it
     would do); one that does not is compared with its merge base (what it meant)."""
     found: list[OpenBranch] = []
-    for name, ref in refs.items():
-        tip = git.resolve_commit(root, ref)
+    pairs: list[tuple[str, str]] = []
+    main_tree = git.tree_of(root, main_sha) if refs else ""
+    for name, (ref, tip) in refs.items():
         tree, clean = git.merge_tree(root, main_sha, tip)
-        base = main_sha if clean else (git.merge_base(root, main_sha, tip) or main_sha)
-        files = git.diff_tree(root, main_sha, tree) if clean else git.diff_tree(root, base, tip)
+        if clean:
+            base = main_sha
+            pairs.append((main_tree, tree))
+        else:
+            base = git.merge_base(root, main_sha, tip) or main_sha
+            pairs.append((git.tree_of(root, base), git.tree_of(root, tip)))
         found.append(
             OpenBranch(
-                name,
-                ref,
-                tip,
-                InventoryDiff(base, tip),
-                clean,
-                merged_tree=tree if clean else None,
-                files=files,
+                name, ref, tip, InventoryDiff(base, tip), clean, merged_tree=tree if clean else None
             )
         )
+    for branch, files in zip(found, git.diff_trees(root, pairs), strict=True):
+        branch.files = files
     raw = git.read_blobs(root, {s for b in found for f in b.files for s in (f.old, f.new) if s})
     cache: dict[str, dict[str, Any]] = {}
 
@@ -230,13 +232,15 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
     return sorted(set(findings))
 
 
-def scan(root: Path, remote: str | None, main_ref: str, *, validate: bool = True) -> Queue:
+def scan(
+    root: Path, remote: str | None, main_ref: str, *, validate: bool = True, progress: bool = False
+) -> Queue:
     main_sha = git.resolve_commit(root, main_ref)
     refs = open_refs(root, main_ref, remote, local_requests=remote is None)
     branches = branch_changes(root, main_sha, refs)
     main_findings: list[Finding] = []
     if validate and branches:
-        main_inv = inventory.load(root, rev=main_sha)
+        main_inv = inventory.load(root, rev=main_sha, progress=progress)
         main_findings = main_inv.findings
         index = MainIndex(main_inv)
         for b in branches:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from gitinv import remote
@@ -65,10 +66,24 @@ def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) ->
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def progress_printer(fmt: str) -> Callable[[int], None] | None:
+    """Commits read so far, on a terminal only (never in --format json)."""
+    if fmt == "json" or not sys.stderr.isatty():
+        return None
+
+    def show(count: int) -> None:
+        sys.stderr.write(f"\rread {count:,} commits")
+        sys.stderr.flush()
+
+    return show
+
+
 def run(*, repo: Path, since: str | None = None, fmt: str = "text") -> int:
-    entries = scan(
-        repo, remote.history_ref(repo), since=parse_since(since) if since else None
-    ).entries
+    printer = progress_printer(fmt)
+    after = parse_since(since) if since else None
+    entries = scan(repo, remote.history_ref(repo), since=after, progress=printer).entries
+    if printer:
+        sys.stderr.write("\r\033[K")
     if fmt == "json":
         sys.stdout.write(
             json.dumps(

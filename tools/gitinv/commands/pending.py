@@ -83,7 +83,8 @@ def run(
         raise GitinvError(f"no remote named {name!r}; `git remote -v` lists them")
     if fetch:
         git.fetch(repo, name)
-    q = queue.scan(repo, name, remote.main_ref(repo, name, remote.main_branch(repo)))
+    main_ref = remote.main_ref(repo, name, remote.main_branch(repo))
+    q = queue.scan(repo, name, main_ref, progress=fmt != "json" and sys.stderr.isatty())
     if fmt == "json":
         sys.stdout.write(json.dumps(as_dict(q), indent=2, ensure_ascii=False) + "\n")
     elif fmt == "markdown":

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitinv import git, inventory, queue, remote, report
+from gitinv import git, inventory, models, queue, remote, report
 from gitinv.diff import diff_commits
 from gitinv.diffformat import render_text
 from gitinv.edit import parse_sets, render_server, set_fields
@@ -91,7 +91,7 @@ def run(
                 f"an open request already touches {what}: branch {other.name}; "
                 "wait until it is merged or closed, or change that request instead"
             )
-    result = inventory.load(repo, rev=commit)
+    result = inventory.load(repo, rev=commit, progress=sys.stderr.isatty())
     if result.findings:
         sys.stdout.write(report.render(result.findings, "text", servers=len(result.servers)))
         return _refuse("the change would make the inventory invalid (see above); nothing created")
@@ -133,6 +133,10 @@ def _find(repo: Path, base: str, name: str) -> str | None:
 def _server_plan(
     repo: Path, base: str, action: str, name: str, group: str | None, updates: dict[str, object]
 ) -> Plan:
+    if not models.is_server_name(name):
+        raise GitinvError(f"`{name}` is not a server name: lowercase DNS labels joined by dots")
+    if group is not None and not models.is_entry_name(group):
+        raise GitinvError(f"--group `{group}` is not a group name (see inventory/groups.yaml)")
     path = _find(repo, base, name)
     branch = f"request/{action}/{name}"
     if action == "add":

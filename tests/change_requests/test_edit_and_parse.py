@@ -1,0 +1,147 @@
+"""Writing server files for requests, and the fast reader history relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gitinv.changes import _fast_parse, parse
+from gitinv.edit import parse_sets, render_server, set_fields
+from gitinv.errors import GitinvError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FILE = """\
+# top comment
+component: nginx  # kept
+ip: 10.1.2.3
+dc: fra1
+environment: production
+state: active
+tags:
+  - a
+# about the description
+description: x
+"""
+
+
+def test_set_fields_keeps_other_lines_and_comments() -> None:
+    out = set_fields(
+        FILE, {"state": "offline", "type": "vm", "tags": ["z", "b"], "description": None}
+    )
+    assert out == (
+        "# top comment\ncomponent: nginx  # kept\nip: 10.1.2.3\ndc: fra1\n"
+        "environment: production\ntype: vm\nstate: offline\ntags:\n  - b\n  - z\n"
+    )
+
+
+def test_set_fields_adds_in_schema_order() -> None:
+    assert set_fields("description: d\n", {"component": "nginx"}) == (
+        "component: nginx\ndescription: d\n"
+    )
+
+
+def test_render_server_is_canonical() -> None:
+    text = render_server(
+        {
+            "state": "active",
+            "component": "nginx",
+            "ip": "10.1.2.3",
+            "dc": "fra1",
+            "environment": "production",
+            "tags": ["b", "a"],
+            "description": "yes: no",
+        }
+    ).decode()
+    assert text == (
+        "component: nginx\nip: 10.1.2.3\ndc: fra1\nenvironment: production\nstate: active\n"
+        'tags:\n  - a\n  - b\ndescription: "yes: no"\n'
+    )
+
+
+def test_parse_sets() -> None:
+    assert parse_sets(["state=active", "tags=b, a,,a", "description="]) == {
+        "state": "active",
+        "tags": ["a", "b"],
+        "description": None,
+    }
+    for bad, message in [
+        ("state", "FIELD=VALUE"),
+        ("colour=red", "unknown field"),
+        ("state=a", None),
+    ]:
+        if message is None:
+            with pytest.raises(GitinvError, match="given twice"):
+                parse_sets([bad, bad])
+        else:
+            with pytest.raises(GitinvError, match=message):
+                parse_sets([bad])
+
+
+SAMPLES = [
+    "a: b\n",
+    "tags:\n  - x\n  - y\n",
+    "tags:\n- x\n",
+    "tags:\n",
+    "tags: []\n",
+    "on: x\n",
+    "ip: 10.1.2.3\nstate: no\n",
+    "d: 2024-01-01\n",
+    "n: 1:30\n",
+    "x: 'yes'\n",
+    'x: "@a/b"\n',
+    "x: a # c\n",
+    "x: 1.5\n",
+    "x: .5\n",
+    "x: 1e5\n",
+    "x: 0x1f\n",
+    "x: a, b\n",
+    "x: 2001:db8::1\n",
+    "x: 10.1.0.0/16\n",
+    "x: a\n  - b\n",
+    "x: +1\n",
+    "x: 1_000\n",
+    "x: null\n",
+    "x: Null\n",
+    "x: y\n",
+    "x: NO\n",
+    "x: a\r\n",
+    'x: "a\\""\n',
+    "x: [a]\n",
+    "x: 190:20:30\n",
+    "x: 1.2.3\n",
+    "x: 017\n",
+    "x: .inf\n",
+    "x: ...\n",
+    "x: a:b\n",
+    "a: b\na: c\n",
+    "x:  b\n",
+    "x: b \n",
+    "---\nx: b\n",
+    "x: ~\n",
+    "x: ''\n",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_fast_reader_agrees_with_yaml_or_declines(text: str) -> None:
+    fast = _fast_parse(text)
+    if fast is not None:
+        assert fast == yaml.safe_load(text)
+
+
+def test_fast_reader_reads_the_example_inventory() -> None:
+    files = sorted((ROOT / "inventory" / "servers").rglob("*.yaml"))
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        assert parse(data) == yaml.safe_load(data), path
+
+
+def test_parse_of_junk_is_empty() -> None:
+    assert parse(b"\xff\xfe") == {}
+    assert parse(b"- a\n- b\n") == {}
+    assert parse(b"a: [\n") == {}
+    assert parse(None) == {}

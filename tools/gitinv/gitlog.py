@@ -1,0 +1,162 @@
+"""Streaming readers of git's bulk output: the first-parent log, and a feed of
+objects through one `git cat-file --batch`.
+
+Both git processes run while Python works: a thread drains each pipe, so `git
+log` keeps walking history and `cat-file` keeps sending blobs while the caller
+parses what has already arrived. Reading the audit of a long history then costs
+about as much as git's own walk, not the walk plus the parsing. The processes
+come from `git.spawn`; this module never imports GitPython itself.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from gitinv import git
+from gitinv.errors import GitinvError
+
+_FORMAT = "%x1e%H%x00%P%x00%cI%x00%an%x00%ae%x00%s"
+_CHUNK = 1 << 20
+
+
+@dataclass(slots=True)
+class LogCommit:
+    """One commit of a first-parent log, with the paths it changed against its first parent."""
+
+    sha: str
+    parents: list[str]
+    date: str
+    author: str
+    email: str
+    subject: str
+    files: list[git.FileChange] = field(default_factory=list)
+
+    def objects(self) -> list[str]:
+        """The blobs it changed and, for a merge, the merged branch's tip."""
+        wanted = [s for f in self.files for s in (f.old, f.new) if s]
+        return wanted + self.parents[1:2]
+
+
+def _record(raw: bytes) -> LogCommit:
+    tokens = raw.split(b"\0")
+    parents, date, author, email, subject = (t.decode("utf-8", "replace") for t in tokens[1:6])
+    commit = LogCommit(tokens[0].decode(), parents.split(), date, author, email, subject)
+    git.parse_raw(tokens, 6, commit.files)
+    return commit
+
+
+def _pump(stream: int, sink: queue.Queue[bytes | None]) -> None:
+    while chunk := os.read(stream, _CHUNK):
+        sink.put(chunk)
+    sink.put(None)
+
+
+def iter_first_parent(
+    root: Path, rev: str, prefix: str = "inventory", since: str | None = None
+) -> Iterator[LogCommit]:
+    """The first-parent history of `rev` touching `prefix`, newest first, as git walks it.
+
+    Each commit's `files` are its changes against its first parent (for a merge
+    commit: what the merged branch brought in)."""
+    args = ["log", "--first-parent", "--diff-merges=first-parent", "--raw", "-z", "--no-abbrev"]
+    args += ["--no-renames", f"--format={_FORMAT}"]
+    if since:
+        args.append(f"--since={since}")
+    proc = git.spawn(root, *args, rev, "--", prefix)
+    assert proc.proc.stdout is not None
+    chunks: queue.Queue[bytes | None] = queue.Queue()
+    reader = threading.Thread(target=_pump, args=(proc.proc.stdout.fileno(), chunks), daemon=True)
+    reader.start()
+    pending: list[bytes] = []
+    while (chunk := chunks.get()) is not None:
+        if b"\x1e" not in chunk:
+            pending.append(chunk)
+            continue
+        pieces = chunk.split(b"\x1e")
+        head = b"".join([*pending, pieces[0]])
+        if head:
+            yield _record(head)
+        for piece in pieces[1:-1]:
+            yield _record(piece)
+        pending = [pieces[-1]]
+    reader.join()
+    proc.finish()
+    tail = b"".join(pending)
+    if tail.strip():
+        yield _record(tail)
+
+
+def log_first_parent(
+    root: Path, rev: str, prefix: str = "inventory", since: str | None = None
+) -> list[LogCommit]:
+    return list(iter_first_parent(root, rev, prefix, since))
+
+
+class ObjectFeed:
+    """Objects from one `git cat-file --batch`: `want` them as you learn of them,
+    `get` them when needed (waiting only if they have not arrived yet)."""
+
+    def __init__(self, root: Path) -> None:
+        self._proc = git.spawn(root, "cat-file", "--batch", stdin=True)
+        self._ready: dict[str, bytes | None] = {}
+        self._asked: set[str] = set()
+        self._done = False
+        self._arrived = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def __enter__(self) -> ObjectFeed:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def want(self, shas: Iterable[str]) -> None:
+        new = [s for s in shas if s not in self._asked]
+        if new and self._proc.proc.stdin:
+            self._asked.update(new)
+            self._proc.proc.stdin.write("".join(f"{s}\n" for s in new).encode())
+            self._proc.proc.stdin.flush()
+
+    def ready(self, sha: str) -> bool:
+        return sha in self._ready
+
+    def get(self, sha: str) -> bytes | None:
+        """The object's content; None when git does not have it."""
+        self.want([sha])
+        with self._arrived:
+            while sha not in self._ready:
+                if self._done:
+                    raise GitinvError(f"git cat-file ended before sending {sha}")
+                self._arrived.wait()
+        return self._ready[sha]
+
+    def _read(self) -> None:
+        out = self._proc.proc.stdout
+        assert out is not None
+        while header := out.readline():
+            parts = header.split()
+            data = None
+            if len(parts) == 3:
+                data = out.read(int(parts[2]))
+                out.read(1)
+            with self._arrived:
+                self._ready[parts[0].decode()] = data
+                self._arrived.notify_all()
+        with self._arrived:
+            self._done = True
+            self._arrived.notify_all()
+
+    def close(self) -> None:
+        if self._proc.proc.stdin and not self._proc.proc.stdin.closed:
+            self._proc.proc.stdin.close()
+        self._reader.join()
+        self._proc.finish()
