@@ -131,10 +131,8 @@ def browser_metrics(ctx: Any, repo: Path, out: Path) -> None:
             page.dispatch_event("#search", "input")
             page.wait_for_timeout(300)
             last = page.evaluate(SCROLL_JS)
-            ctx.report("site: scrolled to last row index", last)
-            ctx.report(
-                "site: servers.json fetches while scrolling to the end", len(fetched), target=1
-            )
+            ctx.report("site: last row index reached by scrolling", last, unit="")
+            ctx.report("site: servers.json fetches, load to last row", len(fetched), 1, unit="")
             browser.close()
     finally:
         server.terminate()
@@ -147,12 +145,11 @@ def run(ctx: Any) -> None:
     try:
         out = work / "_site"
         seconds = ctx.time([GITINV, "-C", str(repo), "build", "--out", str(out)])
-        ctx.report("site: build, seconds", seconds)
-        ctx.report("site: build, x cold validate", seconds / ctx.validate_seconds, target=3.0)
-        ctx.report("site: total size, MB", _tree_size(out) / MB, target=400)
-        ctx.report(
-            "site: servers.json, MB", (out / "api/v1/servers.json").stat().st_size / MB, target=25
-        )
+        ctx.report("site: build seconds", seconds, unit=" s")
+        ctx.report("site: build / cold validate", seconds / ctx.validate_seconds, 3.0)
+        ctx.report("site: total size (bytes of all files)", _tree_size(out) / MB, 400, unit=" MB")
+        size = (out / "api/v1/servers.json").stat().st_size / MB
+        ctx.report("site: servers.json size", size, 25, unit=" MB")
         browser_metrics(ctx, repo, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)

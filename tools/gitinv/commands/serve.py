@@ -25,6 +25,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per request drowns the terminal; errors still reach the browser
 
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        # servers.json of a large inventory is tens of MB: let the kernel copy it.
+        try:
+            self.connection.sendfile(source)
+        except (AttributeError, OSError, ValueError):
+            super().copyfile(source, outputfile)
+
     def end_headers(self) -> None:
         # The site changes under the same URLs when main moves: always revalidate.
         self.send_header("Cache-Control", "no-cache")
