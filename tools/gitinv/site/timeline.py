@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +29,51 @@ def load(root: Path, rev: str) -> Timeline:
     return audit, per_server
 
 
+def _work(conn: Connection, root: Path, rev: str) -> None:
+    try:
+        conn.send(("ok", load(root, rev)))
+    except Exception as exc:  # handed to the parent, which raises it there
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+def _can_spawn() -> bool:
+    # A spawned process re-imports the main module: impossible from stdin or a REPL.
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    return (os.cpu_count() or 1) > 1 and main is not None and Path(main).is_file()
+
+
 @contextmanager
 def in_background(root: Path, rev: str) -> Iterator[Callable[[], Timeline]]:
     """Read the history in a second process while this one reads the inventory.
 
     Both are CPU-bound and about as long on a large inventory, so two cores halve the
-    wait. Yields a function that returns the result; leaving the block stops the worker.
+    wait. Yields a function that returns the result (read here if the worker could not
+    run); leaving the block stops the worker.
     """
-    if (os.cpu_count() or 1) < 2:
+    if not _can_spawn():
         yield lambda: load(root, rev)
         return
-    pool = multiprocessing.get_context("spawn").Pool(1)
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_work, args=(sender, root, rev), daemon=True)
+    worker.start()
+    sender.close()
+
+    def result() -> Timeline:
+        try:
+            status, value = receiver.recv()
+        except EOFError:  # the worker died before answering
+            return load(root, rev)
+        if status == "error":
+            raise value
+        return value  # type: ignore[no-any-return]
+
     try:
-        pending = pool.apply_async(load, (root, rev))
-        yield pending.get
+        yield result
     finally:
-        pool.terminate()
-        pool.join()
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
