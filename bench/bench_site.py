@@ -36,6 +36,12 @@ GITINV = str(Path(sys.executable).parent / "gitinv")
 # In-page: with "srv0" already searched, type "99991" and delete it again, one key at a
 # time; each key narrows or widens the rows shown. Per key, the ms from the input event
 # until the count shown has changed and the next frame is painted.
+FIRST_ROWS_JS = """(() => {
+  const mark = performance.getEntriesByName('servers:first-rows-painted')[0]
+    || performance.getEntriesByName('servers:all-rows-painted')[0];
+  return mark ? mark.startTime : performance.now();
+})()"""
+
 KEYSTROKES_JS = """async () => {
   const input = document.getElementById('search');
   const count = document.getElementById('count');
@@ -121,8 +127,19 @@ def browser_metrics(ctx: Any, repo: Path, out: Path) -> None:
             page.on("request", lambda r: fetched.append(r.url) if "servers.json" in r.url else None)
             page.goto(f"http://127.0.0.1:{port}/index.html", wait_until="commit")
             page.wait_for_selector(".ag-row .ag-cell[col-id='name']", timeout=60_000)
-            first_rows = page.evaluate("performance.now()") / 1000
+            # The page marks the frame that paints the first rows; the time this script
+            # sees them can be later, while the page is busy parsing the rest.
+            first_rows = page.evaluate(FIRST_ROWS_JS) / 1000
             ctx.report("site: first rows visible after navigation", first_rows, 1.5, unit=" s")
+            page.wait_for_function(
+                "performance.getEntriesByName('servers:all-rows-painted').length", timeout=60_000
+            )
+            all_rows = page.evaluate(
+                "performance.getEntriesByName('servers:all-rows-painted')[0].startTime"
+            )
+            ctx.report(
+                "site: every row loaded, sortable and searchable", all_rows / 1000, unit=" s"
+            )
             page.wait_for_timeout(500)
             result = page.evaluate(KEYSTROKES_JS)
             worst = max(result["times"]) / 1000

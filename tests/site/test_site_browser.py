@@ -31,6 +31,10 @@ ARGS = [
 ]
 
 
+# The origins of the sites these tests serve; a request anywhere else fails the test.
+ORIGINS: list[str] = []
+
+
 def _unavailable(reason: str) -> None:
     if os.environ.get("GITINV_REQUIRE_BROWSER") == "1":
         pytest.fail(f"browser tests required but {reason}")
@@ -57,13 +61,14 @@ def origin(built_site: Path) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    ORIGINS.append(f"http://127.0.0.1:{server.server_address[1]}")
+    yield ORIGINS[-1]
     server.shutdown()
     server.server_close()
 
 
 @pytest.fixture
-def page(browser: Any, origin: str) -> Iterator[Any]:
+def page(browser: Any) -> Iterator[Any]:
     """A page that records console errors, script errors, dialogs and foreign requests."""
     context = browser.new_context(accept_downloads=True)
     pg = context.new_page()
@@ -82,7 +87,7 @@ def page(browser: Any, origin: str) -> Iterator[Any]:
         "request",
         lambda r: (
             None
-            if r.url.startswith((origin + "/", "data:", "blob:"))
+            if r.url.startswith((*(o + "/" for o in ORIGINS), "data:", "blob:"))
             else problems.append(f"request left the origin: {r.url}")
         ),
     )
@@ -219,3 +224,44 @@ def test_catalogs_and_api_pages(page: Any, origin: str, built_site: Path) -> Non
     doc = json.loads((built_site / "api/v1/openapi.json").read_text())
     shown = page.locator(".endpoint h2 code").all_text_contents()
     assert shown == [f"api/v1/{p.lstrip('/')}" for p in doc["paths"]]
+
+
+@pytest.fixture(scope="module")
+def wide_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site of 250 servers: enough for the first rows to show before the rest arrives."""
+    from gitinv.site.build import build
+    from tests.site.sitefixtures import CATALOGS, Repo, server
+
+    base = tmp_path_factory.mktemp("wide")
+    repo = Repo(base / "repo")
+    repo.path.mkdir()
+    repo.git("init", "--quiet", "-b", "main")
+    for name, text in CATALOGS.items():
+        repo.write(f"inventory/{name}", text)
+    for i in range(250):
+        tricky = {"description": "'},{\"changed\": looks like a row join'"} if i == 3 else {}
+        repo.write(f"inventory/servers/web/n{i:03d}.yaml", server(f"10.1.1.{i}", **tricky))
+    repo.commit("Import 250 servers")
+    out = base / "_site"
+    assert build(repo.path, None, out).ok
+    handler = functools.partial(_Handler, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
+    yield ORIGINS[-1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_first_rows_show_before_the_rest_arrives(page: Any, wide_origin: str) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "servers.json" in r.url else None)
+    page.goto(f"{wide_origin}/index.html")
+    page.wait_for_selector("text=250 of 250 servers")
+    marks = page.evaluate("performance.getEntriesByType('mark').map(m => m.name)")
+    assert "servers:first-rows-painted" in marks
+    assert "servers:all-rows-painted" in marks
+    assert names_in_order(page)[:3] == ["n000", "n001", "n002"]
+    cell = page.locator(".ag-row[row-id='n003'] [col-id='description']")
+    assert cell.text_content() == '},{"changed": looks like a row join'
+    assert len(requests) == 1
