@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -30,6 +31,7 @@ def load(root: Path, rev: str) -> Timeline:
 
 
 def _work(conn: Connection, root: Path, rev: str) -> None:
+    gc.disable()  # a short-lived process building acyclic data: collections only cost time
     try:
         conn.send(("ok", load(root, rev)))
     except Exception as exc:  # handed to the parent, which raises it there
