@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from gitinv.models import REFERENCES
@@ -113,6 +113,23 @@ def _others(paths: Iterable[str], me: str) -> str:
     return ", ".join(p for p in sorted(paths) if p != me)
 
 
+def _each(
+    owners: list[ServerRecord],
+    code: str,
+    where: Callable[[ServerRecord], tuple[int, int]],
+    claim: str,
+    advice: str,
+) -> list[Finding]:
+    """A duplicate is reported on every file involved, each naming the others."""
+    if len(owners) < 2:
+        return []
+    paths = [o.path for o in owners]
+    return [
+        Finding(o.path, *where(o), code, f"{claim} {_others(paths, o.path)}; {advice}")
+        for o in owners
+    ]
+
+
 def unique(records: list[ServerRecord]) -> list[Finding]:
     """Names unique across groups, IPs unique after normalisation: each file involved reported."""
     by_name: dict[str, list[ServerRecord]] = defaultdict(list)
@@ -121,32 +138,25 @@ def unique(records: list[ServerRecord]) -> list[Finding]:
         by_name[r.name].append(r)
         if r.ip_key is not None:
             by_ip[r.ip_key].append(r)
-    out = []
+    out: list[Finding] = []
     for name, owners in by_name.items():
-        if len(owners) > 1:
-            paths = [o.path for o in owners]
-            for o in owners:
-                out.append(
-                    Finding(
-                        o.path,
-                        1,
-                        1,
-                        "duplicate-name",
-                        f"server name `{name}` is also used by {_others(paths, o.path)}; "
-                        "names are unique across groups: rename or remove one",
-                    )
-                )
+        out.extend(
+            _each(
+                owners,
+                "duplicate-name",
+                lambda o: (1, 1),
+                f"server name `{name}` is also used by",
+                "names are unique across groups: rename or remove one",
+            )
+        )
     for key, owners in by_ip.items():
-        if len(owners) > 1:
-            paths = [o.path for o in owners]
-            for o in owners:
-                out.append(
-                    Finding(
-                        o.path,
-                        *o.pos("ip"),
-                        "duplicate-ip",
-                        f"IP {_ip_text(key)} is also used by {_others(paths, o.path)}; "
-                        "each server needs its own address",
-                    )
-                )
+        out.extend(
+            _each(
+                owners,
+                "duplicate-ip",
+                lambda o: o.pos("ip"),
+                f"IP {_ip_text(key)} is also used by",
+                "each server needs its own address",
+            )
+        )
     return out

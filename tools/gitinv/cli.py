@@ -301,6 +301,136 @@ def codeowners(obj: Context, check: bool) -> None:
     _exit(command.run(repo=obj.repo, check=check))
 
 
+# --- query, export, import: fitting other tools -------------------------------
+
+
+@cli.command()
+@click.argument("lookups", nargs=-1, metavar="[LOOKUP]...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table: aligned columns; json and csv as export writes them.",
+)
+@click.option("--rev", metavar="REV", help="Query this git revision instead of the working tree.")
+@pass_ctx
+def query(obj: Context, lookups: tuple[str, ...], fmt: str, rev: str | None) -> None:
+    """List the servers matching every LOOKUP (all servers without one).
+
+    A LOOKUP is FIELD=VALUE (exact) or FIELD__OP=VALUE with OP one of iexact,
+    icontains, iregex (case-insensitive search) or in (comma-separated values).
+    FIELD: name ip component dc environment type state tags group description.
+    A tags lookup holds when any tag matches. Several lookups must all hold.
+
+    \b
+    Example:
+      gitinv query state=active dc__in=fra1,ams1
+      gitinv query tags=pci name__iregex='^web-' --format csv
+    """
+    from gitinv.commands import query as command
+
+    _exit(command.run(repo=obj.repo, lookups=list(lookups), fmt=fmt, rev=rev))
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["ansible", "csv", "json"]), metavar="ansible|csv|json")
+@click.option(
+    "--include-decommissioned",
+    is_flag=True,
+    help="ansible: keep decommissioned servers (left out by default).",
+)
+@click.option("--rev", metavar="REV", help="Export this git revision instead of the working tree.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@pass_ctx
+def export(
+    obj: Context, kind: str, include_decommissioned: bool, rev: str | None, output: Path | None
+) -> None:
+    """Print every server as an Ansible inventory, CSV or JSON.
+
+    ansible: dynamic-inventory JSON with groups dc_*, env_*, group_*,
+    component_*, state_*, tag_* and host variables ansible_host and gitinv_*.
+    csv: one row per server, cells a spreadsheet would run as formulas
+    escaped with a leading '. json: {"count": N, "results": [...]}.
+    Refuses (exit 1) when the inventory is invalid.
+
+    \b
+    Example:
+      gitinv export ansible > ansible.json
+      gitinv export csv -o servers.csv
+    """
+    from gitinv.commands import export as command
+
+    _exit(
+        command.run(
+            repo=obj.repo,
+            kind=kind,
+            include_decommissioned=include_decommissioned,
+            rev=rev,
+            output=output,
+        )
+    )
+
+
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["csv"]), metavar="csv")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--group", metavar="G", help="Group of the rows whose group cell is empty.")
+@click.option(
+    "--request",
+    is_flag=True,
+    help="Open a change request (branch request/import/<file>) instead of writing files.",
+)
+@click.option("--comment", metavar="TEXT", help="With --request: why (required).")
+@click.option("--reviewer", metavar="HANDLE", help="With --request: who should review.")
+@click.option("--push", is_flag=True, help="With --request: push the branch.")
+@pass_ctx
+def import_(
+    obj: Context,
+    kind: str,
+    file: Path,
+    group: str | None,
+    request: bool,
+    comment: str | None,
+    reviewer: str | None,
+    push: bool,
+) -> None:
+    """Create server files from a CSV file: all of them, or none.
+
+    Columns: the export's (name group component ip dc environment type state
+    tags description), or NetBox's name primary_ip site role status tags
+    description. Every row is checked together with the inventory first; each
+    bad row is reported with its row number (the header is row 1) and
+    validate's codes, and then nothing is written. With --request the rows
+    are checked against the main branch and go to a change-request branch,
+    as `gitinv request` makes them.
+
+    \b
+    Example:
+      gitinv import csv new-servers.csv --group web
+      gitinv import csv netbox.csv --group data --request --comment "Move from NetBox"
+    """
+    from gitinv.commands import import_csv as command
+
+    _exit(
+        command.run(
+            repo=obj.repo,
+            file=file,
+            group=group,
+            request=request,
+            comment=comment,
+            reviewer=reviewer,
+            push=push,
+        )
+    )
+
+
 @cli.command()
 @click.option(
     "--rev", metavar="REV", help="Build this git revision (default: the main branch, or origin's)."

@@ -119,15 +119,18 @@ class ObjectFeed:
     ) -> None:
         self.close()
 
-    def want(self, shas: Iterable[str]) -> None:
+    def want(self, shas: Iterable[str]) -> int:
+        """Ask for objects; returns a ticket for `arrived`."""
         new = [s for s in shas if s not in self._asked]
         if new and self._proc.proc.stdin:
             self._asked.update(new)
             self._proc.proc.stdin.write("".join(f"{s}\n" for s in new).encode())
             self._proc.proc.stdin.flush()
+        return len(self._asked)
 
-    def ready(self, sha: str) -> bool:
-        return sha in self._ready
+    def arrived(self, ticket: int) -> bool:
+        """Whether everything asked for up to `ticket` is here (git answers in order)."""
+        return len(self._ready) >= ticket
 
     def get(self, sha: str) -> bytes | None:
         """The object's content; None when git does not have it."""

@@ -132,20 +132,20 @@ def scan(
                 doc = docs[sha] = parse(feed.get(sha))
             return doc
 
-        waiting: deque[gitlog.LogCommit] = deque()
+        waiting: deque[tuple[gitlog.LogCommit, int]] = deque()
         seen = 0
         for commit in gitlog.iter_first_parent(root, rev, "inventory", since=since):
             if after is not None and dt.datetime.fromisoformat(commit.date) < after:
                 continue  # git's --since is approximate: it only saves reading older history
-            feed.want(commit.objects())
-            waiting.append(commit)
+            waiting.append((commit, feed.want(commit.objects())))
             seen += 1
             if progress is not None and seen % 1000 == 0:
                 progress(seen)
-            while waiting and all(feed.ready(s) for s in waiting[0].objects()):
-                entries.extend(_entries(waiting.popleft(), read, feed))
+            # Work on the commits whose objects are in while git reads on.
+            while waiting and feed.arrived(waiting[0][1]):
+                entries.extend(_entries(waiting.popleft()[0], read, feed))
         while waiting:
-            entries.extend(_entries(waiting.popleft(), read, feed))
+            entries.extend(_entries(waiting.popleft()[0], read, feed))
     return History(entries)
 
 

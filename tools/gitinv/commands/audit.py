@@ -84,15 +84,15 @@ def run(*, repo: Path, since: str | None = None, fmt: str = "text") -> int:
     entries = scan(repo, remote.history_ref(repo), since=after, progress=printer).entries
     if printer:
         sys.stderr.write("\r\033[K")
-    if fmt == "json":
-        sys.stdout.write(
-            json.dumps(
-                {"count": len(entries), "results": [e.as_dict() for e in entries]},
-                indent=2,
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
-    else:
-        sys.stdout.write(render_entries(entries, fmt))
+    write_entries(entries, fmt)
     return 0
+
+
+def write_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) -> None:
+    """The entries on standard output: `{"count", "results"}` for json, else a table."""
+    if fmt == "json":
+        results = [e.as_dict() for e in entries]
+        doc = {"count": len(entries), "results": results}
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_entries(entries, fmt, with_name=with_name))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from gitinv import remote
-from gitinv.commands.audit import progress_printer, render_entries
+from gitinv.commands.audit import progress_printer, write_entries
 from gitinv.errors import GitinvError
 from gitinv.history import scan
 
@@ -19,15 +18,5 @@ def run(*, repo: Path, name: str, fmt: str = "text") -> int:
         sys.stderr.write("\r\033[K")
     if not entries:
         raise GitinvError(f"no change to a server named {name} on the main branch", exit_code=1)
-    if fmt == "json":
-        sys.stdout.write(
-            json.dumps(
-                {"count": len(entries), "results": [e.as_dict() for e in entries]},
-                indent=2,
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
-    else:
-        sys.stdout.write(render_entries(entries, fmt, with_name=False))
+    write_entries(entries, fmt, with_name=False)
     return 0

@@ -44,23 +44,49 @@ def run(
     reviewer: str | None = None,
     push: bool = False,
 ) -> int:
+    check_options(comment, reviewer)
+    start = Start.of(repo, push)
+    updates = parse_sets(sets)
+    if action == "revert":
+        plan = _revert(repo, start.base, start.main_ref, target)
+    else:
+        plan = _server_plan(repo, start.base, action, target, group, updates)
+    return submit(repo, start, plan, comment=comment, reviewer=reviewer, push=push)
+
+
+def check_options(comment: str, reviewer: str | None) -> None:
     if not comment.strip():
         raise GitinvError("--comment is required: say why the change is needed")
     if reviewer and not re.match(r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$", reviewer):
         raise GitinvError(f"--reviewer {reviewer!r}: give a GitHub handle, @user or @org/team")
-    main = remote.main_branch(repo)
-    origin = remote.default_remote(repo)
-    if push and origin is None:
-        raise GitinvError("--push needs a remote; add one with `git remote add origin URL`")
-    if origin:
-        git.fetch(repo, origin)
-    main_ref = remote.main_ref(repo, origin, main)
-    base = git.resolve_commit(repo, main_ref)
-    updates = parse_sets(sets)
-    if action == "revert":
-        plan = _revert(repo, base, main_ref, target)
-    else:
-        plan = _server_plan(repo, base, action, target, group, updates)
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a request starts: the up-to-date main branch."""
+
+    main: str
+    origin: str | None
+    main_ref: str
+    base: str
+
+    @classmethod
+    def of(cls, repo: Path, push: bool) -> Start:
+        main = remote.main_branch(repo)
+        origin = remote.default_remote(repo)
+        if push and origin is None:
+            raise GitinvError("--push needs a remote; add one with `git remote add origin URL`")
+        if origin:
+            git.fetch(repo, origin)
+        main_ref = remote.main_ref(repo, origin, main)
+        return cls(main, origin, main_ref, git.resolve_commit(repo, main_ref))
+
+
+def submit(
+    repo: Path, start: Start, plan: Plan, *, comment: str, reviewer: str | None, push: bool
+) -> int:
+    """Commit `plan` on its branch from `start`, unless it is refused; push it if asked."""
+    main, origin, main_ref, base = start.main, start.origin, start.main_ref, start.base
     if origin and git.ref_exists(repo, f"refs/remotes/{origin}/{plan.branch}"):
         return _refuse(
             f"branch {plan.branch} is already on {origin}: an earlier request is "

@@ -1,0 +1,41 @@
+"""query and export against validate on the same inventory.
+
+The machine is shared and one run can take twice as long as the next, so each
+command runs ROUNDS times, alternating with validate, and the best of each is
+compared ("best/best"); the ratio to the core's single cold validate is
+reported too, with the best run of the command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUNDS = 3
+CASES = [
+    (
+        "query state=active tags__in=tag01,tag02 (table)",
+        ["query", "state=active", "tags__in=tag01,tag02"],
+        1.2,
+    ),
+    ("query name__iregex=7$ (json)", ["query", "name__iregex=7$", "--format", "json"], 1.2),
+    ("query, every server (csv)", ["query", "--format", "csv"], 1.2),
+    ("export ansible", ["export", "ansible"], 1.5),
+    ("export csv", ["export", "csv"], None),
+    ("export json", ["export", "json"], None),
+]
+
+
+def run(ctx: Any) -> None:
+    for name, args, target in CASES:
+        validate: list[float] = []
+        command: list[float] = []
+        for _ in range(ROUNDS):
+            validate.append(ctx.time(ctx.gitinv("validate")))
+            command.append(ctx.time(ctx.gitinv(*args)))
+        print(
+            f"   {name}: {' '.join(f'{s:.1f}' for s in command)}s; "
+            f"validate {' '.join(f'{s:.1f}' for s in validate)}s",
+            flush=True,
+        )
+        ctx.report(f"{name} / validate (best/best)", min(command) / min(validate), target)
+        ctx.report(f"{name} / cold validate", min(command) / ctx.validate_seconds)

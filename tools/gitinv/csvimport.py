@@ -1,0 +1,185 @@
+"""Reading server rows from CSV: the export's columns and NetBox's device-export names.
+
+Turns a CSV text into :class:`NewServer` values (a file path and its YAML
+text) plus the problems found in the CSV itself; the inventory's own rules are
+applied afterwards by validating the new files together with the inventory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitinv import canonical
+from gitinv.exports import COLUMNS, unneutralise
+
+#: NetBox device-export column names and the field each fills.
+ALIASES: dict[str, str] = {
+    "primary_ip": "ip",
+    "site": "dc",
+    "role": "component",
+    "status": "state",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem of one CSV row (row 1 is the header), coded like validate's findings."""
+
+    row: int
+    code: str
+    message: str
+    name: str = ""
+
+
+@dataclass
+class NewServer:
+    row: int
+    name: str
+    group: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return f"inventory/servers/{self.group}/{self.name}.yaml"
+
+    def yaml(self) -> str:
+        return server_yaml(self.path, self.fields)
+
+
+def server_yaml(path: str, fields: dict[str, Any]) -> str:
+    """A new server file in the canonical form of ``gitinv fmt``; empty values left out."""
+    present = {key: value for key, value in fields.items() if value not in (None, "", [])}
+    return "\n".join(line.text for line in canonical.lines_for(path, present)) + "\n"
+
+
+def _column(header: str) -> str:
+    return header.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _columns(headers: list[str]) -> tuple[dict[int, str], list[Problem]]:
+    """Maps each CSV column index to the field it fills."""
+    mapping: dict[int, str] = {}
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    known = ", ".join([*COLUMNS, *ALIASES])
+    for index, header in enumerate(headers):
+        column = _column(header)
+        target = ALIASES.get(column, column)
+        if target not in COLUMNS:
+            problems.append(
+                Problem(
+                    1,
+                    "unknown-field",
+                    f"unknown column {header!r}: remove it or rename it to one of {known}",
+                )
+            )
+        elif target in seen:
+            problems.append(
+                Problem(
+                    1,
+                    "unknown-field",
+                    f"columns {seen[target]!r} and {header!r} both give {target!r}: keep one",
+                )
+            )
+        else:
+            seen[target] = header
+            mapping[index] = column
+    if "name" not in seen:
+        problems.append(
+            Problem(
+                1,
+                "missing-field",
+                f"no 'name' column: the header must name its columns, from {known}",
+            )
+        )
+    return mapping, problems
+
+
+def _value(column: str, cell: str) -> Any:
+    cell = unneutralise(cell.strip())
+    if column == "tags":
+        return sorted(tag.strip() for tag in cell.split(",") if tag.strip())
+    if column == "primary_ip" and "/" in cell:
+        try:  # NetBox writes an address with its prefix length
+            return str(ipaddress.ip_interface(cell).ip)
+        except ValueError:
+            return cell
+    return cell
+
+
+def read(text: str, default_group: str | None = None) -> tuple[list[NewServer], list[Problem]]:
+    """Every data row as a :class:`NewServer`, and the problems the CSV itself has."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        headers = next(reader)
+    except StopIteration:
+        return [], [Problem(1, "bad-file", "the CSV file is empty: it needs a header row")]
+    except csv.Error as exc:
+        return [], [Problem(1, "bad-file", f"not a readable CSV file: {exc}")]
+    mapping, problems = _columns(headers)
+    if problems:
+        return [], problems
+    servers: list[NewServer] = []
+    paths: dict[str, int] = {}
+    number = 1
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            server, row_problems = _server(number, mapping, cells, default_group)
+            problems.extend(row_problems)
+            if server is None:
+                continue
+            if server.path in paths:
+                problems.append(
+                    Problem(
+                        number,
+                        "duplicate-name",
+                        f"row {paths[server.path]} already has {server.path}: keep one",
+                        server.name,
+                    )
+                )
+                continue
+            paths[server.path] = number
+            servers.append(server)
+    except csv.Error as exc:
+        problems.append(Problem(number + 1, "bad-file", f"not a readable CSV row: {exc}"))
+    return servers, problems
+
+
+def _server(
+    number: int, mapping: dict[int, str], cells: list[str], default_group: str | None
+) -> tuple[NewServer | None, list[Problem]]:
+    if len(cells) > len(mapping):
+        extra = f"{len(cells)} cells where the header has {len(mapping)}"
+        return None, [Problem(number, "bad-file", f"{extra}: quote a cell that holds a comma")]
+    values = {mapping[i]: _value(mapping[i], cell) for i, cell in enumerate(cells)}
+    fields = {ALIASES.get(key, key): value for key, value in values.items()}
+    name = fields.pop("name", "") or ""
+    group = fields.pop("group", "") or default_group or ""
+    problems = []
+    if not name:
+        problems.append(Problem(number, "missing-field", "name is empty: every row needs one"))
+    if not group:
+        problems.append(
+            Problem(
+                number,
+                "missing-field",
+                "group is empty: fill the group column or give --group",
+                name,
+            )
+        )
+    for label, value in (("name", name), ("group", group)):
+        if value in (".", "..") or "/" in value or "\\" in value:
+            problems.append(
+                Problem(
+                    number, "bad-path", f"{label} {value!r} cannot be a file or folder name", name
+                )
+            )
+    if problems:
+        return None, problems
+    return NewServer(number, name, group, fields), []
