@@ -265,3 +265,15 @@ def test_first_rows_show_before_the_rest_arrives(page: Any, wide_origin: str) ->
     cell = page.locator(".ag-row[row-id='n003'] [col-id='description']")
     assert cell.text_content() == '},{"changed": looks like a row join'
     assert len(requests) == 1
+
+
+def test_column_choice_hides_and_shows_a_column(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    header = page.locator(".ag-header-cell[col-id='description']")
+    assert header.count() >= 1
+    page.click("#columns-menu summary")
+    page.locator("#columns label", has_text="Description").click()
+    page.wait_for_function("!document.querySelector(\".ag-header-cell[col-id='description']\")")
+    page.locator("#columns label", has_text="Changed by").click()
+    page.wait_for_selector(".ag-header-cell[col-id='author']")
