@@ -20,6 +20,7 @@ $(VENV)/.test-extras: pyproject.toml $(BIN)/gitinv
 
 demo: $(BIN)/gitinv
 	$(BIN)/gitinv validate
+	$(BIN)/gitinv serve --demo --port $(PORT)
 
 test: $(VENV)/.test-extras
 	$(BIN)/python -m pytest --cov --cov-report=term

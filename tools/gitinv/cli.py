@@ -431,6 +431,81 @@ def import_(
     )
 
 
+@cli.command()
+@click.option(
+    "--rev", metavar="REV", help="Build this git revision (default: the main branch, or origin's)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write the site here (default: _site/ in the repository).",
+)
+@pass_ctx
+def build(obj: Context, rev: str | None, out: Path | None) -> None:
+    """Build the static dashboard and JSON API of a revision into _site/.
+
+    Reads the inventory from git objects (no checkout), refuses an invalid one with
+    its findings (exit 1), then writes into a temporary folder and swaps it in: a
+    failed build leaves the previous site untouched. The same revision always gives
+    the same bytes. Needs the full history (not a shallow clone).
+
+    \b
+    Example:
+      gitinv build
+      gitinv build --rev v2026.01 --out /tmp/site
+    """
+    from gitinv.commands import build as command
+
+    _exit(command.run(repo=obj.repo, rev=rev, out=out))
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
+@click.option("--rev", metavar="REV", help="Serve this revision (default: the main branch).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Build into this folder (default: _site/ in the repository).",
+)
+@click.option(
+    "--demo",
+    "use_demo",
+    is_flag=True,
+    help="When the checkout has little history, serve a temporary copy with a few "
+    "merged pull requests.",
+)
+@click.option("--no-watch", is_flag=True, help="Do not rebuild when the main branch moves.")
+@pass_ctx
+def serve(
+    obj: Context, port: int, rev: str | None, out: Path | None, use_demo: bool, no_watch: bool
+) -> None:
+    """Build the site and serve it on http://127.0.0.1:PORT/ until Ctrl-C.
+
+    Rebuilds whenever the main branch points at a new commit (after a pull or a
+    merge); an invalid revision keeps the last good site online.
+
+    \b
+    Example:
+      gitinv serve
+      gitinv serve --demo --port 8080
+    """
+    from gitinv.commands import serve as command
+
+    _exit(
+        command.run(
+            repo=obj.repo, port=port, rev=rev, out=out, use_demo=use_demo, watch=not no_watch
+        )
+    )
+
+
 def _exit(code: int) -> None:
     sys.exit(code)
 

@@ -1,0 +1,137 @@
+// Helpers shared by the pages. Values from the inventory are only ever set as text.
+
+export const API = "api/v1/";
+export const NAME_RE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+
+/** Create an element; string children become text nodes, never markup. */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export async function getJson(path) {
+  const response = await fetch(API + path);
+  if (!response.ok) {
+    const error = new Error(`${path}: ${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
+  return response.json();
+}
+
+/** Facts the build wrote on <body>: commit, repository URL and branch. */
+export function site() {
+  const data = document.body.dataset;
+  return { commit: data.commit, repository: data.repository, branch: data.branch };
+}
+
+/** Links into the code host for a file of the repository, or null without one. */
+export function codeHostLinks(path) {
+  const { repository, branch } = site();
+  if (!repository || !/^https:\/\//.test(repository)) return null;
+  const tail = `${encodeURIComponent(branch)}/${path.split("/").map(encodeURIComponent).join("/")}`;
+  return {
+    view: `${repository}/blob/${tail}`,
+    edit: `${repository}/edit/${tail}`,
+    log: `${repository}/commits/${tail}`,
+  };
+}
+
+export function commitUrl(commit) {
+  const { repository } = site();
+  return repository && /^https:\/\//.test(repository) ? `${repository}/commit/${commit}` : null;
+}
+
+export function pullUrl(number) {
+  const { repository } = site();
+  return repository && /^https:\/\//.test(repository) && number ? `${repository}/pull/${number}` : null;
+}
+
+export function serverHref(name) {
+  return `server.html?name=${encodeURIComponent(name)}`;
+}
+
+/** An <a> when there is a URL, plain text otherwise. */
+export function link(url, text, props = {}) {
+  return url ? el("a", { href: url, ...props }, text) : el("span", {}, text);
+}
+
+export function shortDate(iso) {
+  return iso ? iso.slice(0, 10) : "";
+}
+
+export function showStatus(node, message, isError = false) {
+  node.replaceChildren(el("p", { class: isError ? "status error" : "status", role: isError ? "alert" : null }, message));
+}
+
+export function prefersDark() {
+  return window.matchMedia("(prefers-color-scheme: dark)").matches;
+}
+
+/** The ag-grid theme, following the system's light or dark mode. */
+export function gridTheme() {
+  const setMode = () => { document.body.dataset.agThemeMode = prefersDark() ? "dark" : "light"; };
+  setMode();
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", setMode);
+  return agGrid.themeQuartz.withPart(agGrid.colorSchemeVariable).withParams({
+    fontFamily: "inherit",
+    headerFontWeight: 600,
+    spacing: 6,
+    wrapperBorderRadius: 8,
+  });
+}
+
+/** Old-API lookups as ag-grid text filter options: iexact, icontains, in, iregex. */
+export const LOOKUP_OPTIONS = [
+  "contains",
+  "equals",
+  {
+    displayKey: "in",
+    displayName: "In (a,b,c)",
+    predicate: ([wanted], cell) => {
+      const set = String(wanted ?? "").toLowerCase().split(",").map((s) => s.trim()).filter(Boolean);
+      const parts = String(cell ?? "").toLowerCase().split(", ");
+      return parts.some((part) => set.includes(part));
+    },
+  },
+  {
+    displayKey: "iregex",
+    displayName: "Matches regex",
+    predicate: ([pattern], cell) => {
+      try {
+        return new RegExp(String(pattern ?? ""), "i").test(String(cell ?? ""));
+      } catch {
+        return false;
+      }
+    },
+  },
+  "notContains",
+  "startsWith",
+  "blank",
+  "notBlank",
+];
+
+/** The lookup suffix of a query parameter (`state__in`) as an ag-grid filter type. */
+export const LOOKUP_TO_FILTER = {
+  "": "equals", exact: "equals", iexact: "equals",
+  contains: "contains", icontains: "contains",
+  in: "in", regex: "iregex", iregex: "iregex",
+  startswith: "startsWith", istartswith: "startsWith",
+};
+
+/** Spreadsheet programs run cells that start like a formula; quote those in CSV. */
+export function csvSafe(value) {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}

@@ -1,0 +1,7 @@
+"""Fixtures of the site tests live in sitefixtures.py, importable by the tests too."""
+
+from __future__ import annotations
+
+from tests.site.sitefixtures import _quiet_git, built_site, history_repo
+
+__all__ = ["_quiet_git", "built_site", "history_repo"]

@@ -1,0 +1,279 @@
+"""The dashboard in headless Chromium (Debian's /usr/bin/chromium driven by Playwright).
+
+With GITINV_REQUIRE_BROWSER=1 (as `.ci/run` sets) a missing browser fails these
+tests; elsewhere they are skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitinv.commands.serve import _Handler
+
+CHROMIUM = os.environ.get("GITINV_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+# The origins of the sites these tests serve; a request anywhere else fails the test.
+ORIGINS: list[str] = []
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("GITINV_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests required but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def origin(built_site: Path) -> Iterator[str]:
+    handler = functools.partial(_Handler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ORIGINS.append(f"http://127.0.0.1:{server.server_address[1]}")
+    yield ORIGINS[-1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page that records console errors, script errors, dialogs and foreign requests."""
+    context = browser.new_context(accept_downloads=True)
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    pg.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith((*(o + "/" for o in ORIGINS), "data:", "blob:"))
+            else problems.append(f"request left the origin: {r.url}")
+        ),
+    )
+    yield pg
+    context.close()
+    assert problems == []
+
+
+def names_in_order(pg: Any) -> list[str]:
+    """The names in the grid's rows, top to bottom, once the grid has drawn them."""
+    pg.wait_for_selector(".ag-row .ag-cell[col-id='name']")
+    return pg.locator(".ag-row .ag-cell[col-id='name']").evaluate_all(
+        "els => els.map(e => [Number(e.closest('.ag-row').getAttribute('row-index')),"
+        " e.textContent.trim()]).sort((a, b) => a[0] - b[0]).map(p => p[1])"
+    )
+
+
+def test_table_renders_every_server(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    assert names_in_order(page) == ["db02", "web01", "web02"]
+    assert page.locator("footer code").text_content()  # the commit it was built from
+    assert page.locator("#chart-state").is_visible()
+
+
+def test_search_narrows_the_table(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    page.fill("#search", "maintenance")
+    page.wait_for_selector("text=1 of 3 servers")
+    assert names_in_order(page) == ["web01"]
+    assert "q=maintenance" in page.url
+
+
+def test_column_lookup_from_the_address(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/index.html?state__in=planned,maintenance")
+    page.wait_for_selector("text=2 of 3 servers")
+    assert names_in_order(page) == ["db02", "web01"]
+
+
+def test_sort_by_clicking_a_header(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    header = page.locator(".ag-header-cell[col-id='name'] .ag-header-cell-label")
+    header.click()  # the rows arrive sorted by name: the first click keeps that order
+    page.wait_for_function(
+        "document.querySelector(\".ag-header-cell[col-id='name']\")"
+        ".getAttribute('aria-sort') === 'ascending'"
+    )
+    assert names_in_order(page) == ["db02", "web01", "web02"]
+    header.click()
+    page.wait_for_function(
+        "document.querySelector(\".ag-header-cell[col-id='name']\")"
+        ".getAttribute('aria-sort') === 'descending'"
+    )
+    assert names_in_order(page) == ["web02", "web01", "db02"]
+
+
+def test_csv_download_has_the_filtered_rows(page: Any, origin: str, tmp_path: Path) -> None:
+    page.goto(f"{origin}/index.html?group=data")
+    page.wait_for_selector("text=2 of 3 servers")
+    with page.expect_download() as info:
+        page.click("#download")
+    target = tmp_path / "servers.csv"
+    info.value.save_as(target)
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith('"Name","Group"')
+    assert [line.split(",")[0] for line in lines[1:]] == ['"db02"', '"web02"']
+
+
+def test_server_page_shows_history_and_code_host_links(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/server.html?name=web01")
+    page.wait_for_selector("#history")
+    assert page.locator("h2", has_text="History (2)").is_visible()
+    first = page.locator(".history-entry").first
+    assert first.locator("th", has_text="state").is_visible()
+    assert first.locator(".old").text_content() == "active"
+    assert first.locator(".new").text_content() == "maintenance"
+    assert (
+        first.locator("a", has_text="#1").get_attribute("href")
+        == "https://github.com/acme/inventory/pull/1"
+    )
+    edit = page.locator("a", has_text="Edit").get_attribute("href")
+    assert edit == "https://github.com/acme/inventory/edit/main/inventory/servers/web/web01.yaml"
+    view = page.locator("a", has_text="View file").get_attribute("href")
+    assert view == "https://github.com/acme/inventory/blob/main/inventory/servers/web/web01.yaml"
+
+
+def test_row_click_opens_the_server_page(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    page.locator(".ag-row[row-id='web02'] [col-id='ip']").click()
+    page.wait_for_url("**/server.html?name=web02")
+    page.wait_for_selector("text=History (2)")
+
+
+def test_script_in_a_description_is_inert_text(page: Any, origin: str) -> None:
+    from tests.site.sitefixtures import XSS
+
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    cell = page.locator(".ag-row[row-id='db02'] [col-id='description']")
+    assert cell.text_content() == XSS
+    page.goto(f"{origin}/server.html?name=db02")
+    page.wait_for_selector("#history")
+    assert page.locator("dd[data-field='description']").text_content() == XSS
+    page.goto(f"{origin}/audit.html")
+    page.wait_for_selector(".ag-row")
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("script", has_text="alert").count() == 0
+
+
+def test_unknown_server_says_so(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/server.html?name=../../etc/passwd")
+    assert "is not a server name" in page.locator("#status").text_content()
+
+
+def test_audit_log_lists_every_change_and_filters(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/audit.html")
+    page.wait_for_selector("text=19 of 19 changes")  # 3 servers, 11 catalog entries, settings
+    page.fill("#search", "moved")
+    page.wait_for_selector("text=1 of 19 changes")
+
+
+def test_catalogs_and_api_pages(page: Any, origin: str, built_site: Path) -> None:
+    import json
+
+    page.goto(f"{origin}/catalogs.html")
+    page.wait_for_selector("#datacenters-fra1")
+    link = page.locator("#datacenters-fra1 a").get_attribute("href")
+    assert link == "index.html?dc=fra1"
+    page.goto(f"{origin}/api.html")
+    page.wait_for_selector(".endpoint")
+    doc = json.loads((built_site / "api/v1/openapi.json").read_text())
+    shown = page.locator(".endpoint h2 code").all_text_contents()
+    assert shown == [f"api/v1/{p.lstrip('/')}" for p in doc["paths"]]
+
+
+@pytest.fixture(scope="module")
+def wide_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site of 250 servers: enough for the first rows to show before the rest arrives."""
+    from gitinv.site.build import build
+    from tests.site.sitefixtures import CATALOGS, Repo, server
+
+    base = tmp_path_factory.mktemp("wide")
+    repo = Repo(base / "repo")
+    repo.path.mkdir()
+    repo.git("init", "--quiet", "-b", "main")
+    for name, text in CATALOGS.items():
+        repo.write(f"inventory/{name}", text)
+    for i in range(250):
+        tricky = {"description": "'},{\"changed\": looks like a row join'"} if i == 3 else {}
+        repo.write(f"inventory/servers/web/n{i:03d}.yaml", server(f"10.1.1.{i}", **tricky))
+    repo.commit("Import 250 servers")
+    out = base / "_site"
+    assert build(repo.path, None, out).ok
+    handler = functools.partial(_Handler, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
+    yield ORIGINS[-1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_first_rows_show_before_the_rest_arrives(page: Any, wide_origin: str) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "servers.json" in r.url else None)
+    page.goto(f"{wide_origin}/index.html")
+    page.wait_for_selector("text=250 of 250 servers")
+    marks = page.evaluate("performance.getEntriesByType('mark').map(m => m.name)")
+    assert "servers:first-rows-painted" in marks
+    assert "servers:all-rows-painted" in marks
+    assert names_in_order(page)[:3] == ["n000", "n001", "n002"]
+    cell = page.locator(".ag-row[row-id='n003'] [col-id='description']")
+    assert cell.text_content() == '},{"changed": looks like a row join'
+    assert len(requests) == 1
+
+
+def test_column_choice_hides_and_shows_a_column(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    header = page.locator(".ag-header-cell[col-id='description']")
+    assert header.count() >= 1
+    page.click("#columns-menu summary")
+    page.locator("#columns label", has_text="Description").click()
+    page.wait_for_function("!document.querySelector(\".ag-header-cell[col-id='description']\")")
+    page.locator("#columns label", has_text="Changed by").click()
+    page.wait_for_selector(".ag-header-cell[col-id='author']")

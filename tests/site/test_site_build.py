@@ -1,0 +1,182 @@
+"""`gitinv build`: the JSON API against golden files, determinism, and failure safety."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitinv.commands import build as build_command
+from gitinv.errors import GitinvError
+from gitinv.site import build as build_mod
+from gitinv.site import pages
+from gitinv.site.build import build
+from tests.site.sitefixtures import make_history
+
+GOLDEN = Path(__file__).parent / "golden"
+API_FILES = [
+    "servers.json",
+    "servers/web01.json",
+    "servers/web02.json",
+    "servers/db02.json",
+    "components.json",
+    "datacenters.json",
+    "environments.json",
+    "types.json",
+    "tags.json",
+    "groups.json",
+    "audit.json",
+]
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("name", API_FILES)
+def test_api_matches_golden(built_site: Path, name: str) -> None:
+    actual = json.loads((built_site / "api/v1" / name).read_text(encoding="utf-8"))
+    golden = GOLDEN / name
+    if os.environ.get("GITINV_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    assert actual == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def test_api_files_are_compact_and_sorted(built_site: Path) -> None:
+    raw = (built_site / "api/v1/servers.json").read_bytes()
+    value = json.loads(raw)
+    assert (
+        raw == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
+    names = [row["name"] for row in value["results"]]
+    assert names == sorted(names) and value["count"] == len(names)
+
+
+def test_deleted_server_has_no_file_but_stays_in_the_audit(built_site: Path) -> None:
+    assert not (built_site / "api/v1/servers/db01.json").exists()
+    audit = json.loads((built_site / "api/v1/audit.json").read_text())["results"]
+    actions = {(e["kind"], e["name"]): e["action"] for e in audit}
+    assert actions[("server", "db01")] == "added"  # the oldest entry wins in this dict
+    assert [e["action"] for e in audit if e["name"] == "db01"] == ["deleted", "added"]
+    assert [e["action"] for e in audit if e["name"] == "web02"] == ["moved", "added"]
+    assert ("tags", "backup") in actions
+
+
+def test_build_twice_gives_identical_bytes(
+    history_repo: Path, tmp_path: Path, built_site: Path
+) -> None:
+    out = tmp_path / "again"
+    build(history_repo, "main", out)
+    first = tree_digest(out)
+    assert first == tree_digest(built_site)
+    build(history_repo, "main", out)  # into the same folder: swapped, not merged
+    assert tree_digest(out) == first
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".again.")]
+
+
+def test_no_build_time_in_any_file(built_site: Path, history_repo: Path) -> None:
+    date = subprocess.run(
+        ["git", "log", "-1", "--format=%cI", "main"],
+        cwd=history_repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    index = (built_site / "index.html").read_text()
+    assert date in index
+    commit = subprocess.run(
+        ["git", "rev-parse", "main"], cwd=history_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert commit in index
+
+
+def test_invalid_inventory_is_refused_and_old_site_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_history(tmp_path / "repo")
+    out = tmp_path / "_site"
+    assert build_command.run(repo=repo.path, out=out) == 0
+    before = tree_digest(out)
+    repo.write("inventory/servers/web/broken.yaml", "component: nginx\n")
+    repo.commit("Break the inventory")
+    assert build_command.run(repo=repo.path, out=out) == 1
+    captured = capsys.readouterr()
+    assert "inventory/servers/web/broken.yaml" in captured.out
+    assert "unchanged" in captured.err
+    assert tree_digest(out) == before
+
+
+def test_failure_while_writing_leaves_old_site(
+    tmp_path: Path, history_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "_site"
+    build(history_repo, "main", out)
+    before = tree_digest(out)
+
+    def explode(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pages, "render", explode)
+    with pytest.raises(OSError, match="disk full"):
+        build(history_repo, "main", out)
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path, history_repo: Path) -> None:
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(GitinvError, match="not empty"):
+        build(history_repo, "main", out)
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_shallow_clone_is_refused(tmp_path: Path, history_repo: Path) -> None:
+    clone = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--depth", "2", history_repo.as_uri(), str(clone)], check=True
+    )
+    with pytest.raises(GitinvError, match="shallow clone"):
+        build(clone, None, tmp_path / "_site")
+    assert not (tmp_path / "_site").exists()
+
+
+def test_unknown_revision(tmp_path: Path, history_repo: Path) -> None:
+    with pytest.raises(GitinvError, match="unknown revision"):
+        build(history_repo, "no-such-branch", tmp_path / "_site")
+
+
+def test_older_revision_builds_its_own_state(tmp_path: Path, history_repo: Path) -> None:
+    out = tmp_path / "_site"
+    build(history_repo, "main~4", out)  # after the first pull request only
+    rows = json.loads((out / "api/v1/servers.json").read_text())["results"]
+    assert [r["name"] for r in rows] == ["db01", "web01", "web02"]
+    assert rows[1]["state"] == "maintenance"
+    assert rows[1]["changed"]["pull_request"] == 1
+
+
+def test_exports_are_written_only_when_available(built_site: Path) -> None:
+    present = build_mod.exports is not None
+    assert (built_site / "api/v1/ansible.json").exists() is present
+    assert (built_site / "api/v1/servers.csv").exists() is present
+
+
+def test_default_rev_falls_back_to_origin(tmp_path: Path, history_repo: Path) -> None:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", history_repo.as_uri(), str(clone)], check=True)
+    subprocess.run(["git", "checkout", "--quiet", "-b", "work"], cwd=clone, check=True)
+    subprocess.run(["git", "branch", "--quiet", "-D", "main"], cwd=clone, check=True)
+    assert build_mod.default_rev(clone) == "origin/main"
+    subprocess.run(["git", "remote", "remove", "origin"], cwd=clone, check=True)
+    with pytest.raises(GitinvError, match="pass --rev"):
+        build_mod.default_rev(clone)

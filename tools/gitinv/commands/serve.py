@@ -1,0 +1,116 @@
+"""`gitinv serve`: build the site, serve it on 127.0.0.1, rebuild when main moves."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from gitinv import git as gitops
+from gitinv.errors import GitinvError
+from gitinv.report import render
+from gitinv.site import demo
+from gitinv.site.build import build, default_rev
+
+POLL_SECONDS = 2.0
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per request drowns the terminal; errors still reach the browser
+
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        # servers.json of a large inventory is tens of MB: let the kernel copy it.
+        try:
+            self.connection.sendfile(source)
+        except (AttributeError, OSError, ValueError):
+            super().copyfile(source, outputfile)
+
+    def end_headers(self) -> None:
+        # The site changes under the same URLs when main moves: always revalidate.
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+
+def _build_once(root: Path, rev: str, out: Path) -> bool:
+    built = build(root, rev, out)
+    if not built.ok:
+        print(render(built.findings, "text", servers=built.servers))
+        print(
+            f"gitinv: {built.commit.id[:12]} is invalid; serving the previous build",
+            file=sys.stderr,
+        )
+        return False
+    print(
+        f"Built {built.servers} servers from {built.commit.id[:12]} ({built.commit.date})",
+        flush=True,
+    )
+    return True
+
+
+def _watch(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
+    """Rebuild whenever `rev` (a branch) points at another commit."""
+    last = gitops.try_rev_parse(root, rev)
+    while not stop.wait(POLL_SECONDS):
+        current = gitops.try_rev_parse(root, rev)
+        if current and current != last:
+            last = current
+            try:
+                _build_once(root, rev, out)
+            except GitinvError as exc:
+                print(f"gitinv: rebuild failed: {exc.message}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _source(repo: Path, use_demo: bool) -> Iterator[Path]:
+    if use_demo and demo.needs_history(repo):
+        with tempfile.TemporaryDirectory(prefix="gitinv-demo-") as tmp:
+            print(
+                "The checkout has little history: serving a demo copy with a few merged "
+                "pull requests",
+                flush=True,
+            )
+            yield demo.make_repo(repo, Path(tmp) / "inventory-demo")
+    else:
+        yield repo
+
+
+def run(
+    *,
+    repo: Path,
+    port: int = 8000,
+    rev: str | None = None,
+    out: Path | None = None,
+    use_demo: bool = False,
+    watch: bool = True,
+) -> int:
+    with _source(repo, use_demo) as root:
+        target = (out if out is not None else root / "_site").absolute()
+        revision = rev or default_rev(root)
+        if not _build_once(root, revision, target):
+            return 1
+        handler = functools.partial(_Handler, directory=str(target))
+        try:
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        except OSError as exc:
+            raise GitinvError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
+        stop = threading.Event()
+        if watch:
+            threading.Thread(
+                target=_watch, args=(root, revision, target, stop), daemon=True
+            ).start()
+        print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("", file=sys.stderr)
+        finally:
+            stop.set()
+            server.server_close()
+    return 0

@@ -1,0 +1,1 @@
+"""The static site: JSON API, OpenAPI document and dashboard, built from git."""

@@ -1,0 +1,97 @@
+"""The JSON API documents of `api/v1/`, as plain values keyed by their path there."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from gitinv.inventory import Inventory
+from gitinv.models import CATALOGS
+
+from .timeline import HISTORY_KEYS, Entry
+
+CHANGED_KEYS = ("commit", "date", "author", "pull_request")
+
+# Which server field refers to which catalog, and whether it holds a list of names.
+REFERENCES: dict[str, tuple[str, bool]] = {
+    "group": ("groups", False),
+    "component": ("components", False),
+    "dc": ("datacenters", False),
+    "environment": ("environments", False),
+    "type": ("types", False),
+    "tags": ("tags", True),
+}
+
+
+def dumps(value: Any) -> bytes:
+    """Compact, key-sorted, UTF-8: the same value always gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def listing(results: list[Any]) -> dict[str, Any]:
+    return {"count": len(results), "results": results}
+
+
+def server_rows(inventory: Inventory, history: dict[str, list[Entry]]) -> list[dict[str, Any]]:
+    rows = []
+    for name in sorted(inventory.servers):
+        row = inventory.servers[name].as_row()
+        entries = history.get(name)
+        row["changed"] = {k: entries[0][k] for k in CHANGED_KEYS} if entries else None
+        rows.append(row)
+    return rows
+
+
+def server_detail(
+    row: dict[str, Any], path: str, inventory: Inventory, entries: list[Entry]
+) -> dict[str, Any]:
+    detail = dict(row)
+    for field, (catalog, many) in REFERENCES.items():
+        entries_of = inventory.catalogs.get(catalog, {})
+        if many:
+            detail[field] = [_entry(value, entries_of) for value in row[field] or []]
+        elif row[field] is not None:
+            detail[field] = _entry(row[field], entries_of)
+    detail["path"] = path
+    detail["history"] = [{k: e[k] for k in HISTORY_KEYS} for e in entries]
+    return detail
+
+
+def _entry(name: str, catalog: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {"name": name, **catalog.get(name, {})}
+
+
+def reference_counts(rows: list[dict[str, Any]]) -> dict[str, Counter[str]]:
+    """How many servers refer to each catalog entry, per catalog."""
+    counts: dict[str, Counter[str]] = {catalog: Counter() for catalog in CATALOGS}
+    for row in rows:
+        for field, (catalog, many) in REFERENCES.items():
+            value = row[field]
+            if many:
+                counts[catalog].update(value or [])
+            elif value is not None:
+                counts[catalog][value] += 1
+    return counts
+
+
+def catalog_listing(inventory: Inventory, catalog: str, counts: Counter[str]) -> dict[str, Any]:
+    entries = inventory.catalogs.get(catalog, {})
+    return listing([{"name": n, **entries[n], "server_count": counts[n]} for n in sorted(entries)])
+
+
+def documents(
+    inventory: Inventory, audit: list[Entry], history: dict[str, list[Entry]]
+) -> Iterator[tuple[str, Any]]:
+    """Every JSON document of the API except openapi.json, as (path, value)."""
+    rows = server_rows(inventory, history)
+    yield "servers.json", listing(rows)
+    for row in rows:
+        record = inventory.servers[row["name"]]
+        detail = server_detail(row, record.path, inventory, history.get(row["name"], []))
+        yield f"servers/{row['name']}.json", detail
+    counts = reference_counts(rows)
+    for catalog in CATALOGS:
+        yield f"{catalog}.json", catalog_listing(inventory, catalog, counts[catalog])
+    yield "audit.json", listing(audit)

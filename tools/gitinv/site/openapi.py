@@ -1,0 +1,276 @@
+"""openapi.json: an OpenAPI 3.1 description of the static API, schemas from the models."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from gitinv.models import CATALOGS, STATES, Server
+
+from .api import REFERENCES
+
+REF = "#/components/schemas/{model}"
+ACTIONS = ["added", "updated", "deleted", "moved"]
+TITLES = {
+    "components": "Components",
+    "datacenters": "Datacenters",
+    "environments": "Environments",
+    "types": "Server types",
+    "tags": "Tags",
+    "groups": "Groups (owning teams)",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": REF.format(model=name)}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("anyOf") and {"type": "null"} in schema["anyOf"]:
+        return schema
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _string(description: str) -> dict[str, Any]:
+    return {"type": "string", "description": description}
+
+
+def _list_of(item: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["count", "results"],
+        "properties": {
+            "count": {"type": "integer", "minimum": 0, "description": "Number of results"},
+            "results": {"type": "array", "items": item},
+        },
+        "additionalProperties": False,
+    }
+
+
+def _extend(
+    base: dict[str, Any], extra: dict[str, Any], required: list[str], description: str
+) -> dict[str, Any]:
+    """A model's properties (optional ones nullable) plus `extra`, as a closed object."""
+    props = {}
+    for key, schema in base.get("properties", {}).items():
+        schema = {k: v for k, v in copy.deepcopy(schema).items() if k != "default"}
+        props[key] = schema if key in base.get("required", []) else _nullable(schema)
+    props.update(extra)
+    return {
+        "type": "object",
+        "description": description,
+        "required": sorted({*base.get("required", []), *required}),
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+def model_schemas() -> dict[str, Any]:
+    """Component schemas generated from the pydantic models, keyed by model name."""
+    models: list[type[BaseModel]] = [Server, *CATALOGS.values()]
+    _, top = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
+    defs: dict[str, Any] = top.get("$defs", {})
+    return defs
+
+
+def _change_schemas() -> dict[str, Any]:
+    changed = {
+        "commit": _string("Commit id on the main branch"),
+        "date": {"type": "string", "format": "date-time", "description": "Commit date"},
+        "author": _string("Author of the commit"),
+        "pull_request": {
+            "anyOf": [{"type": "integer"}, {"type": "null"}],
+            "description": "Number of the pull request that made the change, where known",
+        },
+    }
+    history = {
+        **changed,
+        "action": {"type": "string", "enum": ACTIONS},
+        "changes": {
+            "type": "object",
+            "description": "Each changed field as [old, new]; null where absent",
+            "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+        },
+    }
+    audit = {
+        **history,
+        "merged_by": {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": "Who merged the pull request, where git knows",
+        },
+        "subject": _string("First line of the commit message"),
+        "kind": _string('What changed: "server", a catalog name or "settings"'),
+        "name": _string("Name of the server or catalog entry"),
+        "group": {
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": "The server's group after the change (before it, for a deletion)",
+        },
+    }
+
+    def closed(props: dict[str, Any], description: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": description,
+            "required": sorted(props),
+            "properties": props,
+            "additionalProperties": False,
+        }
+
+    return {
+        "Changed": closed(changed, "The commit that last changed a server"),
+        "HistoryEntry": closed(history, "One change to one server"),
+        "AuditEntry": closed(audit, "One change on the main branch, in the audit log"),
+    }
+
+
+def schemas() -> dict[str, Any]:
+    defs = model_schemas()
+    out = {**defs, **_change_schemas()}
+    server = defs[Server.__name__]
+    common = {"name": _string("Server name (the file stem)")}
+    changed = {"anyOf": [_ref("Changed"), {"type": "null"}]}
+    out["ServerRow"] = _extend(
+        server,
+        {
+            **common,
+            "group": _string("Owning group (the folder)"),
+            "changed": changed,
+            "state": {"type": "string", "enum": list(STATES)},
+        },
+        ["name", "group", "changed", "type", "tags", "description"],
+        "A server as listed in servers.json",
+    )
+    detail_refs: dict[str, Any] = {}
+    for field, (catalog, many) in REFERENCES.items():
+        model = CATALOGS[catalog].__name__
+        out[f"{model}Ref"] = _extend(
+            defs[model], {"name": _string("Entry name")}, ["name"], f"An entry of {catalog}.yaml"
+        )
+        out[f"{model}Entry"] = _extend(
+            defs[model],
+            {
+                "name": _string("Entry name"),
+                "server_count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Servers that refer to this entry",
+                },
+            },
+            ["name", "server_count"],
+            f"An entry of {catalog}.yaml with its server count",
+        )
+        ref = _ref(f"{model}Ref")
+        detail_refs[field] = {"type": "array", "items": ref} if many else ref
+    detail_refs["type"] = _nullable(detail_refs["type"])
+    out["ServerDetail"] = _extend(
+        out["ServerRow"],
+        {
+            **detail_refs,
+            "path": _string("The server's file in the repository"),
+            "history": {
+                "type": "array",
+                "items": _ref("HistoryEntry"),
+                "description": "Every change, newest first",
+            },
+        },
+        ["path", "history"],
+        "One server, references expanded, with its history",
+    )
+    return dict(sorted(out.items()))
+
+
+def _get(op_id: str, summary: str, description: str, content: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": op_id,
+            "summary": summary,
+            "description": description,
+            "responses": {"200": {"description": summary, "content": content}},
+        }
+    }
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
+    paths: dict[str, Any] = {
+        "/servers.json": _get(
+            "listServers",
+            "Every server",
+            "Every server with its last change, sorted by name.",
+            _json(_list_of(_ref("ServerRow"), "Servers sorted by name")),
+        ),
+        "/servers/{name}.json": {
+            **_get(
+                "getServer",
+                "One server",
+                "One server with its catalog references expanded and its full history, "
+                "newest first.",
+                _json(_ref("ServerDetail")),
+            ),
+            "parameters": [
+                {
+                    "name": "name",
+                    "in": "path",
+                    "required": True,
+                    "description": "Server name",
+                    "schema": {"type": "string"},
+                }
+            ],
+        },
+    }
+    for catalog, model in CATALOGS.items():
+        paths[f"/{catalog}.json"] = _get(
+            f"list{catalog.title()}",
+            TITLES[catalog],
+            f"Every entry of {catalog}.yaml with its attributes and server count, sorted by name.",
+            _json(_list_of(_ref(f"{model.__name__}Entry"), f"{catalog} sorted by name")),
+        )
+    paths["/audit.json"] = _get(
+        "listAudit",
+        "Audit log",
+        "Every change on the main branch (servers, catalogs and settings), newest first.",
+        _json(_list_of(_ref("AuditEntry"), "Changes, newest first")),
+    )
+    if "ansible.json" in extra_files:
+        paths["/ansible.json"] = _get(
+            "getAnsibleInventory",
+            "Ansible inventory",
+            "Groups by datacenter, environment, group, component, state and tag, with host "
+            "variables per server (the JSON of an Ansible dynamic inventory script).",
+            _json({"type": "object"}),
+        )
+    if "servers.csv" in extra_files:
+        paths["/servers.csv"] = _get(
+            "getServersCsv",
+            "Servers as CSV",
+            "Every server as one CSV row, with a header row.",
+            {"text/csv": {"schema": {"type": "string"}}},
+        )
+    paths["/openapi.json"] = _get(
+        "getOpenApi",
+        "This description",
+        "The OpenAPI 3.1 description of this API.",
+        _json({"type": "object"}),
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "gitinv inventory API",
+            "version": commit[:12],
+            "description": (
+                "A static, read-only API published from the main branch of the inventory "
+                f"repository at commit {commit} ({date}). Every file is rebuilt on each "
+                "merge; fetch it with any HTTP client."
+            ),
+        },
+        "servers": [{"url": ".", "description": "This site's api/v1/ folder"}],
+        "paths": paths,
+        "components": {"schemas": schemas()},
+    }
