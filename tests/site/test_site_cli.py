@@ -114,3 +114,30 @@ def test_demo_history_in_a_temporary_copy(tmp_path: Path) -> None:
         subprocess.run(head, cwd=repo, capture_output=True, text=True).stdout
         == subprocess.run(head, cwd=again, capture_output=True, text=True).stdout
     )
+
+
+def test_unwritable_output_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """A file where the output's parent folder should be: nothing can be written there."""
+    from tests.conftest import ROOT
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gitinv",
+            "-C",
+            str(ROOT),
+            "build",
+            "--rev",
+            "HEAD",
+            "--out",
+            str(blocker / "site"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "cannot write the site to" in result.stderr and "Traceback" not in result.stderr
+    assert blocker.read_text() == "a file, not a folder\n"

@@ -31,18 +31,36 @@ def write_site(out: Path, fill: Callable[[Path], None]) -> None:
     """
     out = out.absolute()
     check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as exc:
+        raise _unwritable(out, exc) from None
     try:
         fill(tmp)
         os.chmod(tmp, 0o755)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _unwritable(out, exc) from None
         raise
     old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / "site")
-    os.replace(tmp, out)
+    try:
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old / "site")
+        os.replace(tmp, out)
+    except OSError as exc:
+        if old is not None and (old / "site").exists() and not out.exists():
+            os.replace(old / "site", out)  # put the previous site back
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _unwritable(out, exc) from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _unwritable(out: Path, exc: OSError) -> GitinvError:
+    return GitinvError(
+        f"cannot write the site to {out}: {exc.strerror or exc}; "
+        "choose another --out or make its folder writable (the previous site is unchanged)"
+    )
