@@ -126,7 +126,7 @@ def test_failure_while_writing_leaves_old_site(
         raise OSError("disk full")
 
     monkeypatch.setattr(pages, "render", explode)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(GitinvError, match="disk full"):
         build(history_repo, "main", out)
     assert tree_digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
