@@ -279,7 +279,9 @@ def test_codeowners_write_and_drift(hub: Hub, capsys: pytest.CaptureFixture[str]
     ]
     assert lines[-1] == "/pyproject.toml @acme/inventory-admins"
     assert "/.github/ @acme/inventory-admins" in lines[3:]
+    capsys.readouterr()
     assert codeowners.run(repo=repo, check=True) == 0
+    assert capsys.readouterr().out == ".github/CODEOWNERS up to date\n"
     hub.requester.write("inventory/groups.yaml", "platform:\n  moderators:\n    - '@acme/sre'\n")
     capsys.readouterr()
     assert codeowners.run(repo=repo, check=True) == 1

@@ -17,6 +17,7 @@ def run(*, repo: Path, check: bool = False) -> int:
     current = target.read_text(encoding="utf-8") if target.is_file() else None
     if check:
         if current == wanted:
+            sys.stdout.write(f"{PATH} up to date\n")
             return 0
         sys.stdout.writelines(
             difflib.unified_diff(
@@ -35,4 +36,6 @@ def run(*, repo: Path, check: bool = False) -> int:
             raise GitinvError(f"cannot create {target.parent.name}/: {exc.strerror}") from None
         write_file(target, wanted, shown=PATH)
         sys.stdout.write(f"wrote {PATH}\n")
+    else:
+        sys.stdout.write(f"{PATH} up to date\n")
     return 0
