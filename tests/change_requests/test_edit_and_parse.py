@@ -145,3 +145,11 @@ def test_parse_of_junk_is_empty() -> None:
     assert parse(b"- a\n- b\n") == {}
     assert parse(b"a: [\n") == {}
     assert parse(None) == {}
+
+
+def test_value_text_escapes_line_breaks() -> None:
+    from gitinv.diffformat import value_text
+
+    assert value_text("a\nb") == '"a\\nb"'
+    assert value_text("plain text") == "plain text"
+    assert value_text(["x", "y"]) == "x, y"

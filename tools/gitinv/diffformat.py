@@ -25,7 +25,11 @@ def value_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
+    text = str(value)
+    if not text.isprintable():
+        # A newline or control character would break the table's line: show it escaped.
+        return json.dumps(text, ensure_ascii=False)
+    return text
 
 
 def _revs(d: InventoryDiff) -> str:
