@@ -123,3 +123,16 @@ def test_parallel_load_matches_sequential(tmp_path: Path, monkeypatch: pytest.Mo
     assert parallel.findings == sequential.findings
     assert parallel.servers == sequential.servers
     assert len(parallel.servers) == 46
+
+
+def test_a_bad_entry_attribute_does_not_stop_reference_checks(tmp_path: Path) -> None:
+    root = build_case(CASES / "base", tmp_path)
+    components = root / "inventory/components.yaml"
+    components.write_text(components.read_text() + "broken:\n  description: 10\n")
+    web01 = root / "inventory/servers/web/web01.yaml"
+    web01.write_text(web01.read_text().replace("component: nginx", "component: nosuch"))
+    assert codes(root) == [
+        ("inventory/components.yaml", "bad-type"),
+        ("inventory/servers/web/web01.yaml", "unknown-ref"),
+    ]
+    assert inventory.load(root).broken == frozenset()

@@ -18,9 +18,6 @@ from gitinv.report import Finding
 if TYPE_CHECKING:
     from gitinv.inventory import ServerRecord
 
-# A catalog with one of these cannot be trusted for reference checks.
-FILE_LEVEL = frozenset({"yaml-syntax", "yaml-feature", "bad-file", "duplicate-key", "bad-type"})
-
 IPKey = tuple[int, int]  # (version, integer): one address however it is written
 
 

@@ -66,6 +66,8 @@ class Inventory:
     settings: dict[str, Any]
     findings: list[Finding]
     server_files: int = 0
+    # Catalogs that could not be read at all: references into them are not checked.
+    broken: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -149,7 +151,9 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
     if [f.path for f in listing if f.kind == "symlink"] == [INVENTORY]:
         problem = file_problem(listing[0])
         assert problem is not None
-        return Inventory(root, rev, commit, {}, {}, {}, [problem])
+        return Inventory(
+            root, rev, commit, {}, {}, {}, [problem], broken=frozenset(models.CATALOGS)
+        )
     for f in listing:
         problem = file_problem(f)
         if problem is not None:
@@ -184,6 +188,7 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
         settings=settings,
         findings=sorted(set(findings)),
         server_files=len(server_files),
+        broken=frozenset(broken),
     )
 
 
@@ -214,23 +219,23 @@ def _load_catalogs(
             broken.add(stem)
             continue
         entries, problems = _load_catalog(path, data, models.CATALOGS[stem])
-        catalogs[stem] = entries
-        if problems:
-            findings.extend(problems)
-            if entries is None or any(p.code in checks.FILE_LEVEL for p in problems):
-                broken.add(stem)
+        catalogs[stem] = entries or {}
+        findings.extend(problems)
+        if entries is None:
+            broken.add(stem)
     return catalogs, broken
 
 
 def _load_catalog(
     path: str, data: bytes, model: type[models.Entry]
-) -> tuple[dict[str, dict[str, Any]], list[Finding]]:
+) -> tuple[dict[str, dict[str, Any]] | None, list[Finding]]:
+    """The entries (None when the file cannot be read as a catalog at all) and the problems."""
     try:
         doc = load_bytes(path, data, allow_empty=True)
     except LoadError as exc:
-        return {}, exc.findings
+        return None, exc.findings
     if not isinstance(doc.value, dict):
-        return {}, [
+        return None, [
             Finding(
                 path,
                 1,

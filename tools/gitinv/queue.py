@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import checks, git, inventory
-from gitinv.changes import CATALOG_NAMES, Change, classify, compare, parse
+from gitinv.changes import Change, classify, compare, parse
 from gitinv.diff import InventoryDiff
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
@@ -177,13 +177,7 @@ class MainIndex:
     def __init__(self, inv: inventory.Inventory) -> None:
         self.inv = inv
         self.by_name = inv.servers
-        # Catalog files main cannot read: references into them are not checked.
-        broken: set[str] = set()
-        for finding in inv.findings:
-            kind = classify(finding.file)
-            if finding.code in checks.FILE_LEVEL and kind and kind[0] in CATALOG_NAMES:
-                broken.add(kind[0])
-        self.rules = checks.Rules(inv.catalogs, broken)
+        self.rules = checks.Rules(inv.catalogs, set(inv.broken))
         self.by_ip: dict[checks.IPKey, list[inventory.ServerRecord]] = defaultdict(list)
         for record in inv.servers.values():
             if record.ip_key is not None:
