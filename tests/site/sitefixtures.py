@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from collections.abc import Iterator
@@ -32,6 +33,15 @@ def server(ip: str, state: str = "active", component: str = "nginx", **extra: st
     text += "type: vm\n" if component == "nginx" else ""
     text += f"state: {state}\n"
     return text + "".join(f"{k}: {v}\n" for k, v in extra.items())
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under `root` by its relative path, as a hash of its bytes."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -15,7 +14,7 @@ from gitinv.errors import GitinvError
 from gitinv.site import build as build_mod
 from gitinv.site import pages
 from gitinv.site.build import build
-from tests.site.sitefixtures import make_history
+from tests.site.sitefixtures import make_history, tree_digest
 
 GOLDEN = Path(__file__).parent / "golden"
 API_FILES = [
@@ -31,14 +30,6 @@ API_FILES = [
     "groups.json",
     "audit.json",
 ]
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.mark.parametrize("name", API_FILES)

@@ -13,7 +13,7 @@ import pytest
 
 from gitinv.commands import serve
 from gitinv.errors import GitinvError
-from gitinv.site import gitdata, output, timeline
+from gitinv.site import gitdata, output
 from gitinv.site.build import default_rev
 from tests.site.sitefixtures import make_history
 
@@ -103,23 +103,3 @@ def test_serve_refuses_an_invalid_inventory(
     repo.commit("Break it")
     assert serve.run(repo=repo.path, port=0, watch=False) == 1
     assert "web06.yaml" in capsys.readouterr().out
-
-
-def test_history_errors_cross_the_process_boundary(tmp_path: Path) -> None:
-    repo = make_history(tmp_path / "repo")
-    with (
-        pytest.raises(GitinvError, match=r"unknown revision|failed"),
-        timeline.in_background(repo.path, "no-such-rev") as result,
-    ):
-        result()
-
-
-def test_history_in_process_where_no_worker_can_start(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = make_history(tmp_path / "repo")
-    monkeypatch.setattr(timeline, "_can_spawn", lambda: False)
-    with timeline.in_background(repo.path, "main") as result:
-        audit, per_server = result()
-    assert sorted(per_server) == ["db01", "db02", "web01", "web02"]
-    assert audit[0]["name"] == "backup"

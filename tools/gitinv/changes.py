@@ -203,14 +203,22 @@ def _ordered_keys(
     return keys
 
 
+def _in_order(doc: Mapping[str, Any], order: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """The fields of `doc` that have a value: those of `order` first, in that order."""
+    known = [(k, v) for k in order if (v := doc.get(k)) is not None]
+    if len(doc) > len(known):
+        known += [(k, doc[k]) for k in sorted(set(doc) - set(order)) if doc[k] is not None]
+    return known
+
+
 def field_changes(
     old: Mapping[str, Any], new: Mapping[str, Any], order: tuple[str, ...] = SERVER_FIELDS
 ) -> dict[str, tuple[Any, Any]]:
     """{field: (old, new)} for every field whose value differs."""
-    if not old or not new:  # added or deleted: every field, in order
-        side = new or old
-        keys = [k for k in order if k in side] + sorted(set(side) - set(order))
-        return {k: (old.get(k), new.get(k)) for k in keys}
+    if not new:  # deleted: every field that had a value, in order
+        return {k: (v, None) for k, v in _in_order(old, order)}
+    if not old:  # added
+        return {k: (None, v) for k, v in _in_order(new, order)}
     return {
         k: (old.get(k), new.get(k))
         for k in _ordered_keys(old, new, order)

@@ -117,11 +117,14 @@ class Spawned:
             raise GitinvError(f"git {self.what} failed: {message}")
 
 
-def spawn(root: Path, *args: str, stdin: bool = False) -> Spawned:
-    """Start a git process for a streaming reader (see gitlog.py)."""
+def spawn(
+    root: Path, *args: str, stdin: bool = False, config: Mapping[str, str] | None = None
+) -> Spawned:
+    """Start a git process for a streaming reader (see gitlog.py); `config`: `-c` settings."""
+    options = [o for k, v in (config or {}).items() for o in ("-c", f"{k}={v}")]
     with _open(root) as repo:
         handle = repo.git.execute(
-            ["git", *args], as_process=True, istream=subprocess.PIPE if stdin else None
+            ["git", *options, *args], as_process=True, istream=subprocess.PIPE if stdin else None
         )
     return Spawned(handle, args[0])
 

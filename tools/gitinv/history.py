@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,15 +115,23 @@ def scan(
     rev: str = "main",
     since: str | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    known: Mapping[str, dict[str, Any]] | None = None,
+    log: Iterable[gitlog.LogCommit] | None = None,
 ) -> History:
     """Every change under inventory/ on the first-parent history of `rev`, newest first.
 
     `since`: an ISO 8601 date-time with a time zone; older commits are left out.
     `progress(n)` is called every thousand commits read.
+    `known`: blobs already parsed, by id (what `changes.parse` gives, keys whose value
+    is null may be left out); they are not read again.
+    `log`: the log of `rev` if the caller has started it (`gitlog.SpooledLog`).
     One `git log` and one `git cat-file` run side by side with the parsing."""
     after = dt.datetime.fromisoformat(since) if since else None
     entries: list[Entry] = []
-    docs: dict[str, dict[str, Any]] = {}
+    docs: dict[str, dict[str, Any]] = dict(known or {})
+    if log is None:
+        log = gitlog.iter_first_parent(root, rev, "inventory", since=since)
     with gitlog.ObjectFeed(root) as feed:
 
         def read(sha: str) -> dict[str, Any]:
@@ -134,10 +142,10 @@ def scan(
 
         waiting: deque[tuple[gitlog.LogCommit, int]] = deque()
         seen = 0
-        for commit in gitlog.iter_first_parent(root, rev, "inventory", since=since):
+        for commit in log:
             if after is not None and dt.datetime.fromisoformat(commit.date) < after:
                 continue  # git's --since is approximate: it only saves reading older history
-            waiting.append((commit, feed.want(commit.objects())))
+            waiting.append((commit, feed.want(s for s in commit.objects() if s not in docs)))
             seen += 1
             if progress is not None and seen % 1000 == 0:
                 progress(seen)

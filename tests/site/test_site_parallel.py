@@ -1,0 +1,170 @@
+"""The build's concurrency: the log git writes while the inventory loads, the history
+that reuses the parsed inventory, and the parts written in forked children."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitinv import gitlog, history
+from gitinv import inventory as inventory_mod
+from gitinv.changes import field_changes
+from gitinv.errors import GitinvError
+from gitinv.site import api, forks, pages
+from gitinv.site.build import build
+from gitinv.source import GitRevision
+from tests.site.sitefixtures import make_history, server, tree_digest
+
+
+def _as_dicts(log: history.History) -> list[dict[str, object]]:
+    return [entry.as_dict() for entry in log.entries]
+
+
+def test_the_spooled_log_is_the_streamed_log(history_repo: Path) -> None:
+    streamed = gitlog.log_first_parent(history_repo, "main")
+    with gitlog.SpooledLog(history_repo, "main") as log:
+        spooled = list(log.commits())
+    assert [(c.sha, c.files) for c in spooled] == [(c.sha, c.files) for c in streamed]
+    assert len(spooled) == 6
+
+
+def test_the_spooled_log_leaves_no_file(history_repo: Path) -> None:
+    with gitlog.SpooledLog(history_repo, "main") as log:
+        spool = log._path
+        assert spool.exists()
+    assert not spool.exists()  # also when nobody read it
+
+
+def test_the_spooled_log_of_an_unknown_revision_is_an_error(history_repo: Path) -> None:
+    with (
+        gitlog.SpooledLog(history_repo, "no-such-branch") as log,
+        pytest.raises(GitinvError, match="git log failed"),
+    ):
+        list(log.commits())
+
+
+def test_history_from_the_parsed_inventory_equals_history_from_git(tmp_path: Path) -> None:
+    repo = make_history(tmp_path / "repo")
+    # Files each reader takes its own way: quoting, a flow list, a comment.
+    repo.write("inventory/servers/web/web07.yaml", server("10.1.0.7", tags="[frontend, pci]"))
+    repo.write(
+        "inventory/servers/web/web08.yaml",
+        "# owned by the shop\n" + server("10.1.0.8", description='"a: b"'),
+    )
+    repo.commit("Add web07 and web08 (#6)")
+    source = GitRevision(repo.path, "main")
+    inventory = inventory_mod.load(repo.path, "main", source=source)
+    assert inventory.ok, inventory.findings
+    known = {source.blob_id(r.path): r.fields for r in inventory.servers.values()}
+    seeded = history.scan(repo.path, "main", known=known)
+    fresh = history.scan(repo.path, "main")
+    assert _as_dicts(seeded) == _as_dicts(fresh)
+    added = seeded.latest("web07")
+    assert added is not None and added.change.changes["tags"] == (None, ["frontend", "pci"])
+
+
+def test_added_and_deleted_list_only_fields_with_a_value() -> None:
+    doc = {"ip": "10.0.0.1", "type": None, "extra": "x", "blank": None}
+    assert field_changes({}, doc) == {"ip": (None, "10.0.0.1"), "extra": (None, "x")}
+    assert field_changes(doc, {}) == {"ip": ("10.0.0.1", None), "extra": ("x", None)}
+
+
+def _write_one(top: Path, name: str) -> forks.Totals:
+    (top / name).write_bytes(b"12345")
+    return 1, 5
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_parts_sum_what_they_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    monkeypatch.setattr(forks, "can_fork", lambda: fork)
+    with forks.Parts() as parts:
+        parts.start(lambda: _write_one(tmp_path, "a"))
+        parts.start(lambda: _write_one(tmp_path, "b"))
+        assert parts.wait() == (2, 10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+def _disk_full() -> forks.Totals:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/site/api/v1/x.json")
+
+
+def _bug() -> forks.Totals:
+    raise KeyError("no such server")
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_part_raises_what_went_wrong(monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
+    monkeypatch.setattr(forks, "can_fork", lambda: fork)
+    with forks.Parts() as parts:
+        parts.start(lambda: (0, 0))
+        with pytest.raises(OSError) as caught:
+            parts.start(_disk_full)
+            parts.wait()
+    assert caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == "/site/api/v1/x.json"
+    with forks.Parts() as parts, pytest.raises((RuntimeError, KeyError), match="no such server"):
+        parts.start(_bug)
+        parts.wait()
+
+
+def test_leaving_early_stops_the_children() -> None:
+    if not forks.can_fork():
+        pytest.skip("one core: every part runs in this process")
+    with pytest.raises(ValueError), forks.Parts() as parts:
+        parts.start(lambda: (os.pause(), (0, 0))[1])  # would never end by itself
+        raise ValueError("the parent failed")
+    assert parts._running == []
+
+
+def _raise_in(monkeypatch: pytest.MonkeyPatch, module: object, name: str, exc: Exception) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise exc
+
+    monkeypatch.setattr(module, name, explode)
+
+
+FAILURES: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
+    # the part written while the history is read
+    "pages": lambda mp: _raise_in(mp, pages, "render", OSError(errno.EACCES, "Permission denied")),
+    # the servers' pages, written here and in a child
+    "servers": lambda mp: _raise_in(mp, api, "server_detail", OSError(errno.ENOSPC, "No space")),
+    # the history itself, read here while a child writes
+    "history": lambda mp: _raise_in(mp, history, "_entries", GitinvError("git cat-file failed")),
+}
+
+
+@pytest.mark.parametrize("fork", [True, False])
+@pytest.mark.parametrize("where", sorted(FAILURES))
+def test_a_failure_anywhere_leaves_the_old_site(
+    tmp_path: Path,
+    history_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+    fork: bool,
+) -> None:
+    out = tmp_path / "_site"
+    build(history_repo, "main", out)
+    before = tree_digest(out)
+    monkeypatch.setattr(forks, "can_fork", lambda: fork)
+    FAILURES[where](monkeypatch)
+    with pytest.raises(GitinvError, match=r"cannot write the site|git cat-file failed"):
+        build(history_repo, "main", out)
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
+
+
+def test_a_bug_in_a_child_is_reported_with_its_traceback(
+    tmp_path: Path, history_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not forks.can_fork():
+        pytest.skip("one core: every part runs in this process")
+    _raise_in(monkeypatch, pages, "render", KeyError("base.html"))
+    with pytest.raises(RuntimeError, match=r"(?s)KeyError: 'base.html'.*Traceback"):
+        build(history_repo, "main", tmp_path / "_site")
+    assert not (tmp_path / "_site").exists()

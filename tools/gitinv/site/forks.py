@@ -1,0 +1,110 @@
+"""Write parts of the site in forked children, so every core works on it.
+
+A child sees the parent's memory as it was at the fork (the inventory, the
+history), so nothing is pickled on the way in; on the way out it sends back only
+how many files and bytes it wrote, or what went wrong. Where there is no fork or
+only one core, a part runs in this process when it is started.
+
+    with Parts() as parts:
+        parts.start(lambda: write_some(tmp))  # in a child, from now on
+        mine = write_the_rest(tmp)            # meanwhile, here
+        files, size = parts.wait()            # theirs, summed; raises what they raised
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+
+Totals = tuple[int, int]  # files written, bytes written
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+
+class Parts:
+    def __init__(self) -> None:
+        self._running: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+        self._done: list[Totals] = []
+
+    def __enter__(self) -> Parts:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # On the way out after a failure, stop the children before the caller removes
+        # the folder they write into.
+        for pid, reader in self._running:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(reader)
+        self._running = []
+
+    def start(self, part: Callable[[], Totals]) -> None:
+        if not can_fork():
+            self._done.append(part())
+            return
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: run the part, report, and leave without any cleanup
+            try:
+                os.close(reader)
+                _report(writer, part)
+            finally:
+                os._exit(0)
+        os.close(writer)
+        self._running.append((pid, reader))
+
+    def wait(self) -> Totals:
+        """Wait for every part; their totals summed. A part's error is raised here."""
+        results = list(self._done)
+        self._done = []
+        while self._running:
+            pid, reader = self._running.pop(0)
+            message = _read_all(reader)
+            _, status = os.waitpid(pid, 0)
+            results.append(_result(message, status))
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def _report(writer: int, part: Callable[[], Totals]) -> None:
+    result: tuple[object, ...]
+    try:
+        result = ("ok", part())
+    except OSError as exc:
+        result = ("oserror", OSError(*exc.args), exc.filename)
+    except BaseException as exc:  # sent to the parent, which raises it there
+        result = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    data = pickle.dumps(result)
+    while data:
+        data = data[os.write(writer, data) :]
+    os.close(writer)
+
+
+def _read_all(reader: int) -> bytes:
+    chunks = []
+    while chunk := os.read(reader, 1 << 16):
+        chunks.append(chunk)
+    os.close(reader)
+    return b"".join(chunks)
+
+
+def _result(message: bytes, status: int) -> Totals:
+    if not message:
+        raise RuntimeError(f"a process writing the site ended without a word (status {status})")
+    result = pickle.loads(message)  # our own child's, through our own pipe
+    if result[0] == "oserror":
+        error: OSError = result[1]
+        if result[2] is not None:
+            error.filename = result[2]
+        raise error
+    if result[0] == "error":
+        raise RuntimeError(f"writing the site failed: {result[1]}\n{result[2]}")
+    files, size = result[1]
+    return int(files), int(size)
