@@ -15,6 +15,7 @@ from gitinv import inventory as inventory_mod
 from gitinv.changes import field_changes
 from gitinv.errors import GitinvError
 from gitinv.site import api, forks, pages
+from gitinv.site import build as build_mod
 from gitinv.site.build import build
 from gitinv.source import GitRevision
 from tests.site.sitefixtures import make_history, server, tree_digest
@@ -152,6 +153,7 @@ def test_a_failure_anywhere_leaves_the_old_site(
     build(history_repo, "main", out)
     before = tree_digest(out)
     monkeypatch.setattr(forks, "can_fork", lambda: fork)
+    monkeypatch.setattr(build_mod, "PARALLEL_FROM", 0)
     FAILURES[where](monkeypatch)
     with pytest.raises(GitinvError, match=r"cannot write the site|git cat-file failed"):
         build(history_repo, "main", out)
@@ -159,11 +161,21 @@ def test_a_failure_anywhere_leaves_the_old_site(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
 
+def test_forked_and_unforked_builds_are_the_same(
+    tmp_path: Path, history_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(history_repo, "main", tmp_path / "here")
+    monkeypatch.setattr(build_mod, "PARALLEL_FROM", 0)
+    build(history_repo, "main", tmp_path / "forked")
+    assert tree_digest(tmp_path / "forked") == tree_digest(tmp_path / "here")
+
+
 def test_a_bug_in_a_child_is_reported_with_its_traceback(
     tmp_path: Path, history_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not forks.can_fork():
         pytest.skip("one core: every part runs in this process")
+    monkeypatch.setattr(build_mod, "PARALLEL_FROM", 0)
     _raise_in(monkeypatch, pages, "render", KeyError("base.html"))
     with pytest.raises(RuntimeError, match=r"(?s)KeyError: 'base.html'.*Traceback"):
         build(history_repo, "main", tmp_path / "_site")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import subprocess
 import sys
 import tempfile
 import threading
@@ -61,10 +62,16 @@ def _watch(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
         current = gitops.try_rev_parse(root, rev)
         if current and current != last:
             last = current
-            try:
-                _build_once(root, rev, out)
-            except GitinvError as exc:
-                print(f"gitinv: rebuild failed: {exc.message}", file=sys.stderr)
+            _rebuild(root, rev, out)
+
+
+def _rebuild(root: Path, rev: str, out: Path) -> None:
+    """`gitinv build` in a process of its own: this one answers requests in threads, and
+    a build forks workers, which is only safe where no other thread runs."""
+    command = [sys.executable, "-m", "gitinv", "-C", str(root), "build", "--rev", rev]
+    done = subprocess.run([*command, "--out", str(out)], check=False)
+    if done.returncode != 0:
+        print("gitinv: rebuild failed; serving the previous build", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager

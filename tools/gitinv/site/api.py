@@ -38,9 +38,12 @@ def listing(results: list[Any]) -> dict[str, Any]:
     return {"count": len(results), "results": results}
 
 
-def server_rows(inventory: Inventory, history: dict[str, list[Entry]]) -> list[dict[str, Any]]:
+def server_rows(
+    inventory: Inventory, history: dict[str, list[Entry]], names: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of servers.json: every server's, or those of `names`, in their order."""
     rows = []
-    for name in sorted(inventory.servers):
+    for name in sorted(inventory.servers) if names is None else names:
         row = inventory.servers[name].as_row()
         entries = history.get(name)
         row["changed"] = {k: entries[0][k] for k in CHANGED_KEYS} if entries else None

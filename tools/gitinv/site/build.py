@@ -30,6 +30,7 @@ from . import api, forks, gitdata, openapi, output, pages, timeline
 
 API_DIR = "api/v1"
 EXPORTS = {"ansible.json", "servers.csv"}
+PARALLEL_FROM = 3000  # servers; below this, forking costs more than it saves
 
 
 @dataclass
@@ -165,13 +166,19 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         (tmp / folder).mkdir(parents=True)
     inventory = reading.inventory
     here = _Folder(tmp)
-    with forks.Parts() as parts:
+    with forks.Parts(parallel=len(inventory.servers) >= PARALLEL_FROM) as parts:
         # What needs only the inventory is written while the history is read.
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
         audit, history = reading.history()
+        names = list(inventory.servers)
+        half = len(names) // 2
+        theirs = names[half:]
+        parts.start(
+            lambda: _history_files(
+                _Folder(tmp), inventory, api.server_rows(inventory, history, theirs), history, audit
+            )
+        )
         rows = api.server_rows(inventory, history)
-        half = len(rows) // 2
-        parts.start(lambda: _history_files(_Folder(tmp), inventory, rows[half:], history, audit))
         _history_files(here, inventory, rows[:half], history, None)
         here.put(f"{API_DIR}/servers.json", api.dumps(api.listing(rows)))
         files, size = parts.wait()

@@ -3,7 +3,7 @@
 A child sees the parent's memory as it was at the fork (the inventory, the
 history), so nothing is pickled on the way in; on the way out it sends back only
 how many files and bytes it wrote, or what went wrong. Where there is no fork or
-only one core, a part runs in this process when it is started.
+only one core, or when asked, a part runs in this process when it is started.
 
     with Parts() as parts:
         parts.start(lambda: write_some(tmp))  # in a child, from now on
@@ -28,7 +28,10 @@ def can_fork() -> bool:
 
 
 class Parts:
-    def __init__(self) -> None:
+    def __init__(self, parallel: bool = True) -> None:
+        """`parallel`: False runs every part here (for small work, where a fork costs
+        more than it saves)."""
+        self._parallel = parallel
         self._running: list[tuple[int, int]] = []  # (pid, read end of its pipe)
         self._done: list[Totals] = []
 
@@ -47,7 +50,7 @@ class Parts:
         self._running = []
 
     def start(self, part: Callable[[], Totals]) -> None:
-        if not can_fork():
+        if not (self._parallel and can_fork()):
             self._done.append(part())
             return
         reader, writer = os.pipe()
