@@ -37,6 +37,13 @@ def test_set_fields_keeps_other_lines_and_comments() -> None:
     )
 
 
+def test_set_fields_keeps_crlf_line_ends() -> None:
+    crlf = FILE.replace("\n", "\r\n")
+    out = set_fields(crlf, {"state": "offline", "tags": ["a"]})
+    assert out == set_fields(FILE, {"state": "offline", "tags": ["a"]}).replace("\n", "\r\n")
+    assert "\r\n# about the description\r\n" in out
+
+
 def test_set_fields_adds_in_schema_order() -> None:
     assert set_fields("description: d\n", {"component": "nginx"}) == (
         "component: nginx\ndescription: d\n"

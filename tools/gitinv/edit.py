@@ -73,7 +73,9 @@ def _blocks(lines: list[str]) -> dict[str, tuple[int, int]]:
 
 def set_fields(text: str, updates: dict[str, Any]) -> str:
     """`text` with each updated top-level field rewritten, added in schema order,
-    or removed (None); every other line stays byte for byte."""
+    or removed (None); every other line stays byte for byte, and a file with CRLF
+    line ends keeps them."""
+    newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()
     for key, value in updates.items():
         blocks = _blocks(lines)
@@ -92,7 +94,7 @@ def set_fields(text: str, updates: dict[str, Any]) -> str:
                 else (min((s for s, _ in blocks.values()), default=len(lines)))
             )
             lines[at:at] = field_lines(key, value)
-    return "\n".join(lines) + "\n"
+    return newline.join(lines) + newline
 
 
 def fields_of(text: bytes) -> dict[str, Any]:
