@@ -14,7 +14,7 @@ from gitinv.errors import GitinvError
 from gitinv.site import build as build_mod
 from gitinv.site import pages
 from gitinv.site.build import build
-from tests.site.sitefixtures import make_history, tree_digest
+from tests.site.sitefixtures import make_history, server, tree_digest
 
 GOLDEN = Path(__file__).parent / "golden"
 API_FILES = [
@@ -171,3 +171,16 @@ def test_default_rev_falls_back_to_origin(tmp_path: Path, history_repo: Path) ->
     subprocess.run(["git", "remote", "remove", "origin"], cwd=clone, check=True)
     with pytest.raises(GitinvError, match="pass --rev"):
         build_mod.default_rev(clone)
+
+
+def test_a_huge_number_in_old_history_still_builds(tmp_path: Path) -> None:
+    repo = make_history(tmp_path / "repo")
+    huge = 123456789012345678901234567890  # past 64 bits: orjson refuses it
+    repo.write("inventory/servers/web/web09.yaml", server("10.1.0.9", description=str(huge)))
+    repo.commit("Add web09, with a description that is a number")
+    repo.write("inventory/servers/web/web09.yaml", server("10.1.0.9", description="Fixed"))
+    repo.commit("Make web09's description text (#9)")
+    out = tmp_path / "_site"
+    assert build(repo.path, "main", out).ok
+    page = json.loads((out / "api/v1/servers/web09.json").read_text())
+    assert page["history"][0]["changes"]["description"] == [huge, "Fixed"]

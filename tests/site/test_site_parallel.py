@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,6 +58,15 @@ def test_history_from_the_parsed_inventory_equals_history_from_git(tmp_path: Pat
         "# owned by the shop\n" + server("10.1.0.8", description='"a: b"'),
     )
     repo.commit("Add web07 and web08 (#6)")
+    # Quoted line breaks: YAML folds them into spaces, a reader that kept them would
+    # report a change of description when only the state changes.
+    repo.write("inventory/servers/web/web09.yaml", server("10.1.0.9", description='"a\rb"'))
+    repo.commit("Add web09 (#7)")
+    repo.write(
+        "inventory/servers/web/web09.yaml",
+        server("10.1.0.9", state="offline", description='"a\rb"'),
+    )
+    repo.commit("web09 is offline (#8)")
     source = GitRevision(repo.path, "main")
     inventory = inventory_mod.load(repo.path, "main", source=source)
     assert inventory.ok, inventory.findings
@@ -64,6 +74,8 @@ def test_history_from_the_parsed_inventory_equals_history_from_git(tmp_path: Pat
     seeded = history.scan(repo.path, "main", known=known)
     fresh = history.scan(repo.path, "main")
     assert _as_dicts(seeded) == _as_dicts(fresh)
+    last = seeded.latest("web09")
+    assert last is not None and last.change.changes == {"state": ("active", "offline")}
     added = seeded.latest("web07")
     assert added is not None and added.change.changes["tags"] == (None, ["frontend", "pci"])
 
@@ -112,6 +124,30 @@ def test_a_part_raises_what_went_wrong(monkeypatch: pytest.MonkeyPatch, fork: bo
     with forks.Parts() as parts, pytest.raises((RuntimeError, KeyError), match="no such server"):
         parts.start(_bug)
         parts.wait()
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_an_expected_failure_stays_one(monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
+    monkeypatch.setattr(forks, "can_fork", lambda: fork)
+
+    def refuse() -> forks.Totals:
+        raise GitinvError("git cat-file failed: bad object", 1)
+
+    with forks.Parts() as parts, pytest.raises(GitinvError, match="bad object") as caught:
+        parts.start(refuse)
+        parts.wait()
+    assert caught.value.exit_code == 1
+
+
+def test_no_fork_beside_other_threads() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not forks.can_fork()
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_leaving_early_stops_the_children() -> None:

@@ -93,7 +93,9 @@ def classify(path: str) -> tuple[str, str | None, str | None] | None:
 
 _LINE = re.compile(r"([a-z_]+):(?: (.*))?|( *)- (.*)")
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._/:@()+=,-]*(?<![ :])")
-_QUOTED = re.compile(r'"([^"\\]*)"|\'([^\']*)\'')
+# Quoted values without escapes or line breaks (YAML folds a \r, \x85, \u2028 or \u2029
+# inside quotes into a space: those go through the YAML parser).
+_QUOTED = re.compile(r'"([^"\\\r\x85\u2028\u2029]*)"|\'([^\'\r\x85\u2028\u2029]*)\'')
 _RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = (
     yaml.resolver.Resolver.yaml_implicit_resolvers
 )

@@ -148,10 +148,10 @@ class SpooledLog:
 
     def commits(self) -> Iterator[LogCommit]:
         yield from _commits(self._follow(), self._inside)
-        self._proc.finish()
 
     def _follow(self) -> Iterator[bytes]:
-        """The file's content as git writes it, to its end once git has exited."""
+        """The file's content as git writes it, to its end once git has exited (and
+        succeeded: its error comes before a last record it may have left unfinished)."""
         with open(self._path, "rb") as log:
             while True:
                 running = self._proc.proc.poll() is None
@@ -159,6 +159,7 @@ class SpooledLog:
                 if chunk:
                     yield chunk
                 elif not running:
+                    self._proc.finish()
                     return
                 else:
                     time.sleep(0.005)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -29,9 +30,14 @@ REFERENCES: dict[str, tuple[str, bool]] = {
 def dumps(value: Any) -> bytes:
     """Compact, key-sorted, UTF-8: the same value always gives the same bytes.
 
-    The bytes `json.dumps(value, sort_keys=True, separators=(",", ":"),
-    ensure_ascii=False)` gives, three to five times faster."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    orjson, three to five times faster than the standard library and the same bytes
+    for what an inventory holds (strings, integers, lists, mappings); an integer past
+    64 bits, which only an old invalid file in the history can hold, goes through the
+    standard library instead."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def listing(results: list[Any]) -> dict[str, Any]:

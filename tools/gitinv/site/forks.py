@@ -16,15 +16,20 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import threading
 import traceback
 from collections.abc import Callable
 from types import TracebackType
+
+from gitinv.errors import GitinvError
 
 Totals = tuple[int, int]  # files written, bytes written
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+    # A fork copies only the calling thread: with others running, a lock one of them
+    # held would stay held in the child for ever.
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
 
 
 class Parts:
@@ -54,7 +59,13 @@ class Parts:
             self._done.append(part())
             return
         reader, writer = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or no process to spare: do it here
+            os.close(reader)
+            os.close(writer)
+            self._done.append(part())
+            return
         if pid == 0:  # the child: run the part, report, and leave without any cleanup
             try:
                 os.close(reader)
@@ -69,9 +80,11 @@ class Parts:
         results = list(self._done)
         self._done = []
         while self._running:
-            pid, reader = self._running.pop(0)
+            pid, reader = self._running[0]
             message = _read_all(reader)
             _, status = os.waitpid(pid, 0)
+            self._running.pop(0)  # only now: until it has ended, leaving early kills it
+            os.close(reader)
             results.append(_result(message, status))
         return sum(r[0] for r in results), sum(r[1] for r in results)
 
@@ -82,6 +95,8 @@ def _report(writer: int, part: Callable[[], Totals]) -> None:
         result = ("ok", part())
     except OSError as exc:
         result = ("oserror", OSError(*exc.args), exc.filename)
+    except GitinvError as exc:
+        result = ("gitinv", exc.message, exc.exit_code)
     except BaseException as exc:  # sent to the parent, which raises it there
         result = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
     data = pickle.dumps(result)
@@ -94,7 +109,6 @@ def _read_all(reader: int) -> bytes:
     chunks = []
     while chunk := os.read(reader, 1 << 16):
         chunks.append(chunk)
-    os.close(reader)
     return b"".join(chunks)
 
 
@@ -107,6 +121,8 @@ def _result(message: bytes, status: int) -> Totals:
         if result[2] is not None:
             error.filename = result[2]
         raise error
+    if result[0] == "gitinv":
+        raise GitinvError(result[1], result[2])
     if result[0] == "error":
         raise RuntimeError(f"writing the site failed: {result[1]}\n{result[2]}")
     files, size = result[1]
