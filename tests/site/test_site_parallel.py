@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -216,3 +217,11 @@ def test_a_bug_in_a_child_is_reported_with_its_traceback(
     with pytest.raises(RuntimeError, match=r"(?s)KeyError: 'base.html'.*Traceback"):
         build(history_repo, "main", tmp_path / "_site")
     assert not (tmp_path / "_site").exists()
+
+
+def test_leaving_normally_waits_for_the_children(tmp_path: Path) -> None:
+    if not forks.can_fork():
+        pytest.skip("one core: every part runs in this process")
+    with forks.Parts() as parts:
+        parts.start(lambda: (time.sleep(0.3), _write_one(tmp_path, "late"))[1])
+    assert (tmp_path / "late").read_bytes() == b"12345"

@@ -46,13 +46,17 @@ class Parts:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        # On the way out after a failure, stop the children before the caller removes
-        # the folder they write into.
-        for pid, reader in self._running:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            os.close(reader)
-        self._running = []
+        try:
+            if kind is None:
+                self.wait()
+        finally:
+            # After a failure, stop the children before the caller removes the folder
+            # they write into.
+            for pid, reader in self._running:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(reader)
+            self._running = []
 
     def start(self, part: Callable[[], Totals]) -> None:
         if not (self._parallel and can_fork()):
