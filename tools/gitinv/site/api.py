@@ -9,12 +9,9 @@ from typing import Any
 
 import orjson
 
+from gitinv.history import Entry, History
 from gitinv.inventory import Inventory
 from gitinv.models import CATALOGS
-
-from .timeline import HISTORY_KEYS, Entry
-
-CHANGED_KEYS = ("commit", "date", "author", "pull_request")
 
 # Which server field refers to which catalog, and whether it holds a list of names.
 REFERENCES: dict[str, tuple[str, bool]] = {
@@ -44,15 +41,35 @@ def listing(results: list[Any]) -> dict[str, Any]:
     return {"count": len(results), "results": results}
 
 
+def changed(entry: Entry) -> dict[str, Any]:
+    """A change's commit, date, author and pull request: a server's `changed`."""
+    info = entry.info
+    return {
+        "commit": info.commit,
+        "date": info.date,
+        "author": info.author,
+        "pull_request": info.pull_request,
+    }
+
+
+def history_item(entry: Entry) -> dict[str, Any]:
+    """One change in a server's `history`: `changed` and its action and field changes."""
+    return {**changed(entry), "action": entry.change.action, "changes": entry.change.changes}
+
+
+def audit_listing(history: History) -> dict[str, Any]:
+    return listing([entry.as_dict() for entry in history.entries])
+
+
 def server_rows(
-    inventory: Inventory, history: dict[str, list[Entry]], names: list[str] | None = None
+    inventory: Inventory, history: History, names: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """The rows of servers.json: every server's, or those of `names`, in their order."""
     rows = []
     for name in sorted(inventory.servers) if names is None else names:
         row = inventory.servers[name].as_row()
-        entries = history.get(name)
-        row["changed"] = {k: entries[0][k] for k in CHANGED_KEYS} if entries else None
+        latest = history.latest(name)
+        row["changed"] = changed(latest) if latest else None
         rows.append(row)
     return rows
 
@@ -68,7 +85,7 @@ def server_detail(
         elif row[field] is not None:
             detail[field] = _entry(row[field], entries_of)
     detail["path"] = path
-    detail["history"] = [{k: e[k] for k in HISTORY_KEYS} for e in entries]
+    detail["history"] = [history_item(entry) for entry in entries]
     return detail
 
 
@@ -102,10 +119,10 @@ def catalog_documents(inventory: Inventory) -> Iterator[tuple[str, Any]]:
 
 
 def server_documents(
-    inventory: Inventory, rows: list[dict[str, Any]], history: dict[str, list[Entry]]
+    inventory: Inventory, rows: list[dict[str, Any]], history: History
 ) -> Iterator[tuple[str, Any]]:
     """`servers/<name>.json` of each row of `server_rows`, as (path, value)."""
     for row in rows:
         record = inventory.servers[row["name"]]
-        detail = server_detail(row, record.path, inventory, history.get(row["name"], []))
+        detail = server_detail(row, record.path, inventory, history.for_server(row["name"]))
         yield f"servers/{row['name']}.json", detail

@@ -10,6 +10,7 @@ is worked out; the servers' files are then written half here, half in a child.
 
 from __future__ import annotations
 
+import functools
 import gc
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,13 +21,13 @@ from typing import Any
 
 import yaml
 
-from gitinv import exports, gitlog
+from gitinv import exports, gitlog, history
 from gitinv import inventory as inventory_mod
 from gitinv.errors import GitinvError
 from gitinv.report import Finding
 from gitinv.source import GitRevision
 
-from . import api, forks, gitdata, openapi, output, pages, timeline
+from . import api, forks, gitdata, openapi, output, pages
 
 API_DIR = "api/v1"
 EXPORTS = {"ansible.json", "servers.csv"}
@@ -125,11 +126,11 @@ class _Reading:
     source: GitRevision
     log: gitlog.SpooledLog
 
-    def history(self) -> timeline.Timeline:
+    def history(self) -> history.History:
         # Most server files have not changed since they were added: the history takes
         # them as the inventory parsed them instead of reading them again.
         known = {self.source.blob_id(r.path): r.fields for r in self.inventory.servers.values()}
-        return timeline.load(self.root, self.commit.id, known=known, log=self.log.commits())
+        return history.scan(self.root, self.commit.id, known=known, log=self.log.commits())
 
     def context(self) -> dict[str, Any]:
         settings = self.inventory.settings or {}
@@ -161,7 +162,9 @@ class _Folder:
 
 
 def _write(reading: _Reading, tmp: Path, built: Built) -> None:
-    """Everything into `tmp`, in parts on every core (see `forks`)."""
+    """Everything into `tmp`, in parts on every core (see `forks`).
+
+    Empties the inventory's servers once this process is done with them."""
     for folder in (API_DIR, f"{API_DIR}/servers"):
         (tmp / folder).mkdir(parents=True)
     inventory = reading.inventory
@@ -169,18 +172,18 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
     with forks.Parts(parallel=len(inventory.servers) >= PARALLEL_FROM) as parts:
         # What needs only the inventory is written while the history is read.
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
-        audit, history = reading.history()
+        log = reading.history()
         names = list(inventory.servers)
-        half = len(names) // 2
-        theirs = names[half:]
-        parts.start(
-            lambda: _history_files(
-                _Folder(tmp), inventory, api.server_rows(inventory, history, theirs), history, audit
-            )
-        )
-        rows = api.server_rows(inventory, history)
-        _history_files(here, inventory, rows[:half], history, None)
+        mine = len(names) // 2
+        theirs = names[mine:]
+        parts.start(functools.partial(_their_share, _Folder(tmp), inventory, log, theirs))
+        rows = api.server_rows(inventory, log)
+        _history_files(here, inventory, rows[:mine], log, audit=False)
         here.put(f"{API_DIR}/servers.json", api.dumps(api.listing(rows)))
+        # Free what this process holds while the child still writes: at 100,000
+        # servers that takes half a second, which would otherwise follow the last write.
+        del rows, log
+        inventory.servers.clear()
         files, size = parts.wait()
     built.files = files + here.files
     built.bytes = size + here.bytes
@@ -206,16 +209,24 @@ def _inventory_files(
     return folder.totals()
 
 
+def _their_share(
+    folder: _Folder, inventory: inventory_mod.Inventory, log: history.History, names: list[str]
+) -> forks.Totals:
+    rows = api.server_rows(inventory, log, names)
+    return _history_files(folder, inventory, rows, log, audit=True)
+
+
 def _history_files(
     folder: _Folder,
     inventory: inventory_mod.Inventory,
     rows: list[dict[str, Any]],
-    history: dict[str, list[timeline.Entry]],
-    audit: list[timeline.Entry] | None,
+    log: history.History,
+    *,
+    audit: bool,
 ) -> forks.Totals:
-    """The pages of `rows`' servers, and audit.json when given."""
-    for path, value in api.server_documents(inventory, rows, history):
+    """The pages of `rows`' servers, and audit.json when asked."""
+    for path, value in api.server_documents(inventory, rows, log):
         folder.put(f"{API_DIR}/{path}", api.dumps(value))
-    if audit is not None:
-        folder.put(f"{API_DIR}/audit.json", api.dumps(api.listing(audit)))
+    if audit:
+        folder.put(f"{API_DIR}/audit.json", api.dumps(api.audit_listing(log)))
     return folder.totals()
