@@ -7,7 +7,7 @@ and onto the disk, for what the disk adds there.
 
 In Chromium, against `gitinv serve`: time from navigation to the first rows,
 the latency of a search keystroke, and that scrolling to the last row fetches
-servers.json once. Standalone: `python bench/bench_site.py REPO [--validate-seconds S]`.
+servers.json once. Standalone: `python bench/bench_site.py REPO`.
 """
 
 from __future__ import annotations
@@ -178,9 +178,12 @@ def _gzip_size(path: Path) -> int:
 
 
 def _build(ctx: Any, repo: Path, out: Path, label: str, target: float | None) -> float:
+    """One build against a cold validate run just before it (the machine's load drifts
+    over a long bench; two runs side by side see about the same)."""
+    validate = ctx.time([GITINV, "-C", str(repo), "validate"])
     seconds = ctx.time([GITINV, "-C", str(repo), "build", "--out", str(out)])
-    ctx.report(f"site: build seconds ({label})", seconds, unit=" s")
-    ctx.report(f"site: build / cold validate ({label})", seconds / ctx.validate_seconds, target)
+    ctx.report(f"site: build seconds ({label}; validate {validate:.2f} s)", seconds, unit=" s")
+    ctx.report(f"site: build / cold validate ({label})", seconds / validate, target)
     return seconds
 
 
@@ -208,9 +211,8 @@ def run(ctx: Any) -> None:
 
 
 class _Standalone:
-    def __init__(self, repo: Path, validate_seconds: float | None) -> None:
+    def __init__(self, repo: Path) -> None:
         self.repo = repo
-        self.validate_seconds = validate_seconds or self.time([GITINV, "-C", str(repo), "validate"])
 
     def time(self, cmd: list[str]) -> float:
         start = time.perf_counter()
@@ -225,7 +227,6 @@ class _Standalone:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("repo", type=Path)
-    parser.add_argument("--validate-seconds", type=float)
     args = parser.parse_args()
-    run(_Standalone(args.repo, args.validate_seconds))
+    run(_Standalone(args.repo))
     sys.exit(0)
