@@ -17,13 +17,16 @@ from types import ModuleType
 from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
-GEN = ROOT.parent / "shared" / "tools" / "gen_inventory.py"
+GEN = Path(os.environ.get("GEN_INVENTORY") or ROOT.parent / "shared" / "tools" / "gen_inventory.py")
 
 
 def generator() -> ModuleType:
     spec = importlib.util.spec_from_file_location("gen_inventory", GEN)
     if spec is None or spec.loader is None or not GEN.exists():
-        sys.exit(f"bench: {GEN} not found (the shared tools sit beside the project folder)")
+        sys.exit(
+            f"bench: {GEN} not found (the shared tools sit beside the project folder; "
+            "GEN_INVENTORY=path names the script elsewhere)"
+        )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

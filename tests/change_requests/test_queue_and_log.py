@@ -7,9 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from gitinv.changes import Change
 from gitinv.cli import cli
 from gitinv.commands import audit, codeowners, diff, history, pending, request
 from gitinv.errors import GitinvError
+from gitinv.history import CommitInfo, Entry
 
 from .conftest import Hub, server
 
@@ -300,3 +302,14 @@ def test_cli_wiring(hub: Hub) -> None:
     assert result.exit_code == 0 and "added" in result.output
     result = runner.invoke(cli, ["-C", str(hub.requester.path), "request", "delete", "web01"])
     assert result.exit_code == 2 and "--comment" in result.output
+
+
+def test_history_text_tells_a_list_from_the_next_field() -> None:
+    info = CommitInfo("c" * 40, "2026-01-02T03:04:05+00:00", "Ann", "ann@x", 7, None, "Add")
+    added = Change(
+        "server", "web01", "added", {"tags": (None, ["a", "b"]), "state": (None, "active")}
+    )
+    updated = Change("server", "web01", "updated", {"tags": (["a"], ["a", "b"]), "ip": ("1", "2")})
+    text = audit.render_entries([Entry(info, updated), Entry(info, added)], "text")
+    assert "    tags: a → a, b; ip: 1 → 2\n" in text
+    assert "    tags=a, b; state=active\n" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -95,6 +96,33 @@ def test_serve_builds_serves_and_rebuilds_when_main_moves(tmp_path: Path) -> Non
         proc.wait(timeout=10)
         log.close()
     assert (repo.path / "_site" / "api/v1/servers/web03.json").is_file()
+
+
+def test_a_terminated_demo_leaves_no_temporary_copy(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    source = tmp_path / "checkout"  # no git history at all: the demo makes a copy
+    shutil.copytree(ROOT / "inventory", source / "inventory")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    port = 20000 + os.getpid() % 2000
+    command = [sys.executable, "-m", "gitinv", "-C", str(source), "serve", "--demo"]
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [*command, "--port", str(port), "--no-watch"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    try:
+        assert b"Server inventory" in _wait_for(f"http://127.0.0.1:{port}/index.html", proc)
+        assert list(temp.glob("gitinv-demo-*"))
+    finally:
+        proc.terminate()
+        status = proc.wait(timeout=30)
+        log.close()
+    assert status == 0, (tmp_path / "serve.log").read_text()
+    assert not list(temp.glob("gitinv-demo-*"))
 
 
 def test_demo_history_in_a_temporary_copy(tmp_path: Path) -> None:

@@ -243,6 +243,7 @@ def history(obj: Context, name: str, fmt: str) -> None:
     """One server's changes on the main branch, newest first.
 
     When, who, which pull request, who merged it, and each field old → new.
+    Exits 1 when the main branch has no change to a server of that name.
 
     \b
     Example:

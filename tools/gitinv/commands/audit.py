@@ -36,8 +36,8 @@ def _changes(e: Entry) -> str:
     c = e.change
     if c.action in ("added", "deleted"):
         side = 1 if c.action == "added" else 0
-        return ", ".join(f"{k}={value_text(v[side])}" for k, v in c.changes.items())
-    return ", ".join(f"{k}: {value_text(o)} → {value_text(n)}" for k, (o, n) in c.changes.items())
+        return "; ".join(f"{k}={value_text(v[side])}" for k, v in c.changes.items())
+    return "; ".join(f"{k}: {value_text(o)} → {value_text(n)}" for k, (o, n) in c.changes.items())
 
 
 def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) -> str:

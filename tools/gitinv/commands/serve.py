@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import signal
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,24 @@ def _source(repo: Path, use_demo: bool) -> Iterator[Path]:
         yield repo
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """A plain `kill` (SIGTERM) stops the server as Ctrl-C does, so what it made
+    on the way (the demo's temporary copy) is removed too."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(
     *,
     repo: Path,
@@ -97,7 +116,7 @@ def run(
     use_demo: bool = False,
     watch: bool = True,
 ) -> int:
-    with _source(repo, use_demo) as root:
+    with _terminate_as_interrupt(), _source(repo, use_demo) as root:
         target = (out if out is not None else root / "_site").absolute()
         revision = rev or default_rev(root)
         if not _build_once(root, revision, target):
