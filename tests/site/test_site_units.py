@@ -15,7 +15,7 @@ from gitinv.commands import serve
 from gitinv.errors import GitinvError
 from gitinv.site import gitdata, output
 from gitinv.site.build import default_rev
-from tests.site.sitefixtures import make_history
+from tests.site.sitefixtures import make_history, tree_digest
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,24 @@ def test_serve_refuses_an_invalid_inventory(
     repo.commit("Break it")
     assert serve.run(repo=repo.path, port=0, watch=False) == 1
     assert "web06.yaml" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.8])
+def test_a_rebuild_stopped_midway_leaves_the_site_as_it_was(tmp_path: Path, delay: float) -> None:
+    repo = make_history(tmp_path / "repo")
+    out = tmp_path / "_site"
+    assert serve._build_once(repo.path, "main", out)
+    before = tree_digest(out)
+    repo.write(
+        "inventory/servers/web/web05.yaml",
+        "component: nginx\nip: 10.1.0.5\ndc: fra1\nenvironment: staging\nstate: planned\n",
+    )
+    repo.commit("Add web05 (#7)")
+    stop = threading.Event()
+    threading.Timer(delay, stop.set).start()
+    started = time.monotonic()
+    serve._rebuild(repo.path, "main", out, stop)
+    assert time.monotonic() - started < 30
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "repo"]  # no half-built copy
+    after = tree_digest(out)
+    assert after == before or "api/v1/servers/web05.json" in after  # old site, or the new one

@@ -63,15 +63,22 @@ def _watch(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
         current = gitops.try_rev_parse(root, rev)
         if current and current != last:
             last = current
-            _rebuild(root, rev, out)
+            _rebuild(root, rev, out, stop)
 
 
-def _rebuild(root: Path, rev: str, out: Path) -> None:
+def _rebuild(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
     """`gitinv build` in a process of its own: this one answers requests in threads, and
-    a build forks workers, which is only safe where no other thread runs."""
+    a build forks workers, which is only safe where no other thread runs. When the
+    server stops meanwhile, the build is interrupted as by Ctrl-C (it removes its
+    unfinished copy, and the site stays as it was)."""
     command = [sys.executable, "-m", "gitinv", "-C", str(root), "build", "--rev", rev]
-    done = subprocess.run([*command, "--out", str(out)], check=False)
-    if done.returncode != 0:
+    proc = subprocess.Popen([*command, "--out", str(out)])
+    while proc.poll() is None:
+        if stop.wait(0.1):
+            proc.send_signal(signal.SIGINT)
+            proc.wait()
+            return
+    if proc.returncode != 0:
         print("gitinv: rebuild failed; serving the previous build", file=sys.stderr, flush=True)
 
 
@@ -104,7 +111,8 @@ def _terminate_as_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if previous is not None:  # None: a handler set outside Python, which stays
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run(
@@ -127,10 +135,9 @@ def run(
         except OSError as exc:
             raise GitinvError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
         stop = threading.Event()
+        watcher = threading.Thread(target=_watch, args=(root, revision, target, stop), daemon=True)
         if watch:
-            threading.Thread(
-                target=_watch, args=(root, revision, target, stop), daemon=True
-            ).start()
+            watcher.start()
         print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
         try:
             server.serve_forever()
@@ -139,4 +146,6 @@ def run(
         finally:
             stop.set()
             server.server_close()
+            if watcher.is_alive():
+                watcher.join(timeout=60)  # a rebuild in progress stops and cleans up first
     return 0

@@ -53,8 +53,7 @@ class Parts:
             # After a failure, stop the children before the caller removes the folder
             # they write into.
             for pid, reader in self._running:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                _kill(pid)
                 os.close(reader)
             self._running = []
 
@@ -91,6 +90,15 @@ class Parts:
             os.close(reader)
             results.append(_result(message, status))
         return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def _kill(pid: int) -> None:
+    """Stop a child and reap it; one an interrupt caught just after its end is gone already."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 def _report(writer: int, part: Callable[[], Totals]) -> None:
