@@ -313,3 +313,28 @@ def test_history_text_tells_a_list_from_the_next_field() -> None:
     text = audit.render_entries([Entry(info, updated), Entry(info, added)], "text")
     assert "    tags: a → a, b; ip: 1 → 2\n" in text
     assert "    tags=a, b; state=active\n" in text
+
+
+def test_a_file_that_does_not_parse_is_said_so(
+    hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = hub.requester
+    req.write("inventory/servers/platform/web01.yaml", "component: [nginx\nip: 10.1.0.1\n")
+    req.write("inventory/servers/data/db02.yaml", server("10.1.0.12", component="postgres"))
+    for fmt, expected in [
+        ("text", "(the new file does not read as a server"),
+        ("markdown", "> the new file does not read as a server"),
+        ("html", "<p>the new file does not read as a server"),
+    ]:
+        assert diff.run(repo=req.path, fmt=fmt) == 0
+        out = capsys.readouterr().out
+        assert out.count(expected) == 1, out  # web01's, not db02's
+
+
+def test_history_text_says_when_a_file_did_not_read() -> None:
+    info = CommitInfo("c" * 40, "2026-01-02T03:04:05+00:00", "Ann", "ann@x", 8, None, "Fix")
+    fixed = Change(
+        "server", "web01", "updated", {"ip": (None, "10.0.0.1")}, old={}, new={"ip": "10.0.0.1"}
+    )
+    text = audit.render_entries([Entry(info, fixed)], "text")
+    assert "    the old file did not read as a server" in text

@@ -32,6 +32,18 @@ def value_text(value: Any) -> str:
     return text
 
 
+def unreadable_note(c: Change) -> str | None:
+    """For a server file that does not read as one (YAML that does not parse, not a
+    mapping, or empty): say so, since its fields then all look removed or added."""
+    if c.kind != "server":
+        return None
+    if c.new == {} and c.old:
+        return "the new file does not read as a server (not YAML, not a mapping, or empty)"
+    if c.old == {} and c.new:
+        return "the old file did not read as a server (not YAML, not a mapping, or empty)"
+    return None
+
+
 def _revs(d: InventoryDiff) -> str:
     return f"{d.base[:10]} → {d.head[:10] if d.head else WORKTREE}"
 
@@ -50,6 +62,8 @@ def render_text(d: InventoryDiff) -> str:
     lines = [f"{_revs(d)}: {d.describe()}"]
     for c in d.catalogs + d.servers:
         lines.append(f"{_SIGN.get(c.action, '~')} {c.action} {_where(c)}")
+        if note := unreadable_note(c):
+            lines.append(f"    ({note})")
         for key, (old, new) in c.changes.items():
             if c.action == "added":
                 lines.append(f"    {key}: {value_text(new)}")
@@ -115,7 +129,8 @@ def render_markdown(d: InventoryDiff) -> str:
                 else f" ({md_cell(c.group)})"
             )
         )
-        lines += ["", *_md_table(c), ""]
+        note = unreadable_note(c)
+        lines += ["", *([f"> {md_cell(note)}", ""] if note else []), *_md_table(c), ""]
     if d.catalogs:
         lines += [
             "### Catalog changes",
@@ -149,8 +164,11 @@ def render_html(d: InventoryDiff) -> str:
     ]
     for c in d.servers + d.catalogs:
         title = f"{_TITLE.get(c.action, c.action)} {_where(c)}"
+        note = unreadable_note(c)
         parts.append(
-            f"<h2>{e(title)}</h2><table><thead><tr><th>field</th><th>current</th>"
+            f"<h2>{e(title)}</h2>"
+            + (f"<p>{e(note)}</p>" if note else "")
+            + "<table><thead><tr><th>field</th><th>current</th>"
             "<th>requested</th></tr></thead><tbody>"
         )
         for key, old, new, changed in _rows(c):

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gitinv import remote
-from gitinv.diffformat import md_cell, value_text
+from gitinv.changes import Change
+from gitinv.diffformat import md_cell, unreadable_note, value_text
 from gitinv.errors import GitinvError
 from gitinv.history import Entry, scan
 
@@ -34,6 +35,12 @@ def _what(e: Entry) -> str:
 
 def _changes(e: Entry) -> str:
     c = e.change
+    if note := unreadable_note(c):
+        return f"{note}; " + _fields(c)
+    return _fields(c)
+
+
+def _fields(c: Change) -> str:
     if c.action in ("added", "deleted"):
         side = 1 if c.action == "added" else 0
         return "; ".join(f"{k}={value_text(v[side])}" for k, v in c.changes.items())
