@@ -28,7 +28,7 @@ def _as_dicts(log: history.History) -> list[dict[str, object]]:
 
 
 def test_the_spooled_log_is_the_streamed_log(history_repo: Path) -> None:
-    streamed = gitlog.log_first_parent(history_repo, "main")
+    streamed = list(gitlog.iter_first_parent(history_repo, "main"))
     with gitlog.SpooledLog(history_repo, "main") as log:
         spooled = list(log.commits())
     assert [(c.sha, c.files) for c in spooled] == [(c.sha, c.files) for c in streamed]

@@ -119,8 +119,8 @@ class SpooledLog:
     """The first-parent log of `rev`, written by git into a temporary file while the
     caller does other work (no thread runs meanwhile, so the caller may fork).
 
-    `commits()` waits for git and reads the file, as `iter_first_parent` would yield
-    them; leaving the `with` block stops git if it still runs and removes the file.
+    `commits()` yields what `iter_first_parent` would, reading the file as git writes
+    it; leaving the `with` block stops git if it still runs and removes the file.
     """
 
     def __init__(
@@ -169,12 +169,6 @@ class SpooledLog:
             self._proc.proc.kill()
             self._proc.proc.wait()
         self._path.unlink(missing_ok=True)
-
-
-def log_first_parent(
-    root: Path, rev: str, prefix: str = "inventory", since: str | None = None
-) -> list[LogCommit]:
-    return list(iter_first_parent(root, rev, prefix, since))
 
 
 class ObjectFeed:

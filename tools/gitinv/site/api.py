@@ -113,7 +113,7 @@ def catalog_listing(inventory: Inventory, catalog: str, counts: Counter[str]) ->
 
 def catalog_documents(inventory: Inventory) -> Iterator[tuple[str, Any]]:
     """Each catalog's document, as (path, value)."""
-    counts = reference_counts(inventory.servers[name].as_row() for name in inventory.servers)
+    counts = reference_counts(record.as_row() for record in inventory.servers.values())
     for catalog in CATALOGS:
         yield f"{catalog}.json", catalog_listing(inventory, catalog, counts[catalog])
 

@@ -177,6 +177,8 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         mine = len(names) // 2
         theirs = names[mine:]
         parts.start(functools.partial(_their_share, _Folder(tmp), inventory, log, theirs))
+        # Every row again here, for servers.json: the child works out its own share's
+        # rather than wait for these.
         rows = api.server_rows(inventory, log)
         _history_files(here, inventory, rows[:mine], log, audit=False)
         here.put(f"{API_DIR}/servers.json", api.dumps(api.listing(rows)))
