@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import checks, models
+from gitinv.forge import config as forge_config
 from gitinv.loader import LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
@@ -173,8 +174,11 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
                     "and servers/<group>/<name>.yaml belong here; move or remove it",
                 )
             )
-    catalogs, broken = _load_catalogs(source, texts, findings)
     settings = _load_settings(source, texts, findings)
+    # Handles are checked against the rules of the host settings.yaml names (`forge`,
+    # else `repository`); without either, a handle of either host passes.
+    context = {"forge": forge_config.kind_of(settings)}
+    catalogs, broken = _load_catalogs(source, texts, findings, context)
     rules = checks.Rules(catalogs, broken)
     records = _load_servers(source, server_files, rules, findings, progress)
     findings.extend(checks.unique(records))
@@ -193,7 +197,10 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
 
 
 def _load_catalogs(
-    source: Source, texts: dict[str, SourceFile], findings: list[Finding]
+    source: Source,
+    texts: dict[str, SourceFile],
+    findings: list[Finding],
+    context: dict[str, Any] | None = None,
 ) -> tuple[dict[str, dict[str, dict[str, Any]]], set[str]]:
     catalogs: dict[str, dict[str, dict[str, Any]]] = {}
     broken: set[str] = set()
@@ -218,7 +225,7 @@ def _load_catalogs(
             findings.append(data)
             broken.add(stem)
             continue
-        entries, problems = _load_catalog(path, data, models.CATALOGS[stem])
+        entries, problems = _load_catalog(path, data, models.CATALOGS[stem], context)
         catalogs[stem] = entries or {}
         findings.extend(problems)
         if entries is None:
@@ -227,7 +234,7 @@ def _load_catalogs(
 
 
 def _load_catalog(
-    path: str, data: bytes, model: type[models.Entry]
+    path: str, data: bytes, model: type[models.Entry], context: dict[str, Any] | None = None
 ) -> tuple[dict[str, dict[str, Any]] | None, list[Finding]]:
     """The entries (None when the file cannot be read as a catalog at all) and the problems."""
     try:
@@ -268,7 +275,7 @@ def _load_catalog(
                 )
             )
             continue
-        valid, problems = validate(model, attrs, doc, (name,))
+        valid, problems = validate(model, attrs, doc, (name,), context)
         findings.extend(problems)
         entries[name] = valid if valid is not None else {}
     return entries, findings
@@ -291,7 +298,8 @@ def _load_settings(
     if not isinstance(doc.value, dict):
         findings.append(Finding(SETTINGS_FILE, 1, 1, "bad-type", "settings.yaml must be a mapping"))
         return {}
-    valid, problems = validate(models.Settings, doc.value, doc)
+    own = {"forge": forge_config.kind_of(doc.value)}  # the admins follow the host it names
+    valid, problems = validate(models.Settings, doc.value, doc, context=own)
     findings.extend(problems)
     return valid or {}
 

@@ -10,20 +10,24 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from gitinv import handles
+
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$"
-HANDLE_PATTERN = (
-    r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?"
-    r"(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)?$"
-)
 DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 SERVER_NAME_PATTERN = rf"^{DNS_LABEL}(?:\.{DNS_LABEL})*$"
 SERVER_NAME_MAX = 253
 
 _NAME_RE = re.compile(NAME_PATTERN)
-_HANDLE_RE = re.compile(HANDLE_PATTERN)
 _SERVER_NAME_RE = re.compile(SERVER_NAME_PATTERN)
 
 State = Literal["planned", "active", "maintenance", "offline", "decommissioned"]
@@ -77,14 +81,12 @@ def _check_network(value: str) -> str:
     return value
 
 
-def _check_handle(value: str) -> str:
-    if not _HANDLE_RE.match(value):
-        raise PydanticCustomError(
-            "bad_value",
-            "`{value}` is not a GitHub handle; write `@user` or `@org/team` (in quotes: "
-            'a value cannot start with @ unquoted, e.g. "@acme/platform")',
-            {"value": value},
-        )
+def _check_handle(value: str, info: ValidationInfo) -> str:
+    """The code host's rules when the caller names it (context `forge`), else either's."""
+    forge = info.context.get("forge") if isinstance(info.context, dict) else None
+    problem = handles.problem(value, forge)
+    if problem:
+        raise PydanticCustomError("bad_value", "{problem}", {"problem": problem})
     return value
 
 
@@ -108,7 +110,7 @@ IPAddress = Annotated[
 ]
 Network = Annotated[str, AfterValidator(_check_network)]
 Handle = Annotated[
-    str, AfterValidator(_check_handle), Field(json_schema_extra={"pattern": HANDLE_PATTERN})
+    str, AfterValidator(_check_handle), Field(json_schema_extra={"pattern": handles.ANY_PATTERN})
 ]
 Ref = Annotated[str, Field(min_length=1)]
 
@@ -192,7 +194,13 @@ class Group(Entry):
 
     moderators: Annotated[list[Handle], AfterValidator(_unique)] = Field(
         min_length=1,
-        description="GitHub handles (`@user` or `@org/team`) who approve its changes.",
+        description="Who approves its changes: the code host's handles (GitHub `@user`, "
+        "`@org/team` or an e-mail address; GitLab `@user` or `@group/subgroup`).",
+    )
+    approvals: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="How many moderators must approve: GitLab's `[group][N]` CODEOWNERS "
+        "section; on GitHub, the count to set in branch protection.",
     )
 
 
@@ -211,6 +219,11 @@ class Settings(StrictModel):
     admins: Annotated[list[Handle], AfterValidator(_unique)] = Field(
         default_factory=list,
         description="Handles owning the tooling, the catalogs and .github/.",
+    )
+    forge: Literal["github", "gitlab"] | None = Field(
+        default=None,
+        description="The code host: github or gitlab (default: from `repository` or the "
+        "origin remote: github.com is GitHub, a host whose name contains gitlab is GitLab).",
     )
 
 

@@ -13,6 +13,7 @@ from gitinv.report import Finding
 _EXPECTED = {
     "string_type": "text (a string)",
     "list_type": "a list",
+    "int_type": "a whole number",
     "dict_type": "a mapping of keys to values",
     "model_type": "a mapping of keys to values",
     "model_attributes_type": "a mapping of keys to values",
@@ -32,11 +33,17 @@ def describe(value: Any) -> str:
 
 
 def validate(
-    model: type[BaseModel], data: Any, doc: Document, prefix: Loc = ()
+    model: type[BaseModel],
+    data: Any,
+    doc: Document,
+    prefix: Loc = (),
+    context: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any] | None, list[Finding]]:
-    """Validate `data` (found at `prefix` in `doc`); the data back when valid, else findings."""
+    """Validate `data` (found at `prefix` in `doc`); the data back when valid, else findings.
+
+    `context` reaches the models' validators (`forge`: whose handle rules apply)."""
     try:
-        model.model_validate(data)
+        model.model_validate(data, context=context)
     except ValidationError as err:
         return None, [_finding(model, doc, prefix, e) for e in err.errors(include_url=False)]
     return data, []

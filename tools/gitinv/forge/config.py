@@ -1,0 +1,265 @@
+"""Which code host, where its API is, which repository and which token: no network here.
+
+Public API::
+
+    kind_of(settings, origin_url=None) -> "github" | "gitlab" | None
+    where(root) -> Where          # host, API base, project, token (raises GitinvError)
+    parse_url(url) -> Remote | None
+    web_url(url) -> str | None    # https://HOST/PATH of a remote URL, credentials dropped
+
+The choice, in order: `forge:` in settings.yaml; else the host of `repository:`
+or of the `origin` remote (github.com is GitHub, a host whose name contains
+`gitlab` is GitLab); anything else needs `forge:`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+
+from gitinv.errors import GitinvError
+
+Kind = Literal["github", "gitlab"]
+KINDS: tuple[Kind, ...] = ("github", "gitlab")
+NAMES: dict[Kind, str] = {"github": "GitHub", "gitlab": "GitLab"}
+
+API_URL_ENV = "GITINV_API_URL"
+TOKEN_ENV = "GITINV_TOKEN"
+# The token variables each host's CI sets or users set, in the order they are tried.
+TOKENS: dict[Kind, tuple[str, ...]] = {
+    "github": (TOKEN_ENV, "GITHUB_TOKEN"),
+    "gitlab": (TOKEN_ENV, "GITLAB_TOKEN", "CI_JOB_TOKEN"),
+}
+JOB_TOKEN = "CI_JOB_TOKEN"
+# The API address each host's CI sets, used when GITINV_API_URL is not set.
+CI_API_ENV: dict[Kind, str] = {"github": "GITHUB_API_URL", "gitlab": "CI_API_V4_URL"}
+SETTINGS = "inventory/settings.yaml"
+
+_SCP = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A repository's address: the web host (with its port for https) and its path."""
+
+    host: str
+    path: str
+
+    @property
+    def web(self) -> str:
+        return f"https://{self.host}/{self.path}"
+
+
+def parse_url(url: str) -> Remote | None:
+    """The host and path of an https, ssh or scp-style remote URL; credentials dropped."""
+    url = url.strip()
+    if "://" in url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http", "ssh", "git") or not parts.hostname:
+            return None
+        host = parts.hostname
+        if parts.scheme in ("https", "http") and parts.port:
+            host = f"{host}:{parts.port}"
+        path = parts.path
+    else:
+        match = _SCP.match(url)
+        if not match:
+            return None
+        host, path = match["host"], match["path"]
+    path = path.strip("/").removesuffix(".git").strip("/")
+    if not path:
+        return None
+    return Remote(host.lower(), path)
+
+
+def web_url(url: str) -> str | None:
+    """https://HOST/PATH for a remote URL (never its user name or password), else None."""
+    remote = parse_url(url)
+    return remote.web if remote else None
+
+
+def kind_of_host(host: str) -> Kind | None:
+    name = host.split(":")[0]
+    if name in ("github.com", "www.github.com"):
+        return "github"
+    if "gitlab" in name:
+        return "gitlab"
+    return None
+
+
+def kind_of(settings: Mapping[str, Any], origin_url: str | None = None) -> Kind | None:
+    """The code host named by settings, else inferred from `repository` or the origin URL."""
+    forge = settings.get("forge")
+    if forge in KINDS:
+        return forge  # type: ignore[no-any-return]
+    for url in (settings.get("repository"), origin_url):
+        if isinstance(url, str) and (remote := parse_url(url)):
+            return kind_of_host(remote.host)
+    return None
+
+
+@dataclass(frozen=True)
+class Token:
+    """A token and the variable it came from. Only the variable's name is ever shown."""
+
+    value: str = field(repr=False)
+    source: str
+
+    @property
+    def job(self) -> bool:
+        """GitLab's CI job token: it reads merge requests and notes, and writes nothing."""
+        return self.source == JOB_TOKEN
+
+    def __str__(self) -> str:
+        return f"the token in {self.source}"
+
+
+def find_token(kind: Kind, env: Mapping[str, str]) -> Token | None:
+    for name in TOKENS[kind]:
+        value = env.get(name, "").strip()
+        if value:
+            return Token(value, name)
+    return None
+
+
+@dataclass(frozen=True)
+class Where:
+    """Everything needed to call a host's API, found without calling it."""
+
+    kind: Kind
+    api: str
+    project: str  # GitHub OWNER/REPO; GitLab the numeric id or the URL-encoded path
+    label: str  # the repository as people name it, for messages
+    web: str | None  # https://HOST/PATH of the repository, when known
+    token: Token | None
+    hint: str  # where the repository was taken from, for a 404's message
+
+    @property
+    def name(self) -> str:
+        return NAMES[self.kind]
+
+
+def read_settings(root: Path) -> dict[str, Any]:
+    """settings.yaml of the working tree as plain data ({} without one)."""
+    from gitinv.remote import settings
+
+    return settings(root)
+
+
+def origin_url(root: Path) -> str | None:
+    from gitinv import git
+
+    try:
+        return git.remote_url(root, "origin")
+    except Exception:  # not a git repository: there is no origin to read
+        return None
+
+
+def kind(root: Path) -> Kind | None:
+    """The code host of the inventory at `root`, or None when nothing says which."""
+    settings = read_settings(root)
+    return kind_of(settings, origin_url(root) if not settings.get("forge") else None)
+
+
+def where(root: Path, env: Mapping[str, str] | None = None) -> Where:
+    """The host, API address, project and token for the inventory at `root`."""
+    env = os.environ if env is None else env
+    settings = read_settings(root)
+    forge = settings.get("forge")
+    if forge is not None and forge not in KINDS:
+        raise GitinvError(f"{SETTINGS}: `forge: {forge}` is not github or gitlab; fix it")
+    origin = origin_url(root)
+    found = kind_of(settings, origin)
+    if found is None:
+        raise GitinvError(
+            f"cannot tell the code host from {_source_words(settings, origin)}: "
+            f"set `forge: github` or `forge: gitlab` in {SETTINGS}"
+        )
+    configured = settings.get("repository")
+    remote, hint = None, ""
+    if isinstance(configured, str) and parse_url(configured):
+        remote, hint = parse_url(configured), f"`repository` in {SETTINGS}"
+    elif origin and parse_url(origin):
+        remote, hint = parse_url(origin), "the origin remote's URL"
+    api = _api_base(found, remote, env)
+    token = find_token(found, env)
+    if found == "github":
+        project, hint = _github_project(remote, hint, env)
+        label = project
+        web = remote.web if remote else None
+    else:
+        project, label, hint = _gitlab_project(remote, hint, env)
+        web = remote.web if remote else env.get("CI_PROJECT_URL") or None
+    return Where(found, api, project, label, web, token, hint)
+
+
+def _source_words(settings: Mapping[str, Any], origin: str | None) -> str:
+    repository = settings.get("repository")
+    if isinstance(repository, str) and (remote := parse_url(repository)):
+        return f"`repository` in {SETTINGS} (host {remote.host})"
+    if origin and (remote := parse_url(origin)):
+        return f"the origin remote (host {remote.host})"
+    return f"{SETTINGS} or an origin remote"
+
+
+def _api_base(kind: Kind, remote: Remote | None, env: Mapping[str, str]) -> str:
+    configured = env.get(API_URL_ENV, "").strip() or env.get(CI_API_ENV[kind], "").strip()
+    if configured:
+        parts = urlsplit(configured)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise GitinvError(f"{API_URL_ENV} must be an http(s) URL such as https://HOST/api/v4")
+        if parts.username or parts.password:
+            raise GitinvError(
+                f"{API_URL_ENV} must not hold a user name or password: the token goes in "
+                f"{TOKEN_ENV}"
+            )
+        return configured.rstrip("/")
+    if kind == "github":
+        if remote is None or remote.host == "github.com":
+            return "https://api.github.com"
+        return f"https://{remote.host}/api/v3"
+    if remote is None:
+        raise GitinvError(
+            f"cannot tell where GitLab is: set `repository` in {SETTINGS} "
+            f"(https://HOST/GROUP/PROJECT) or {API_URL_ENV} (https://HOST/api/v4)"
+        )
+    return f"https://{remote.host}/api/v4"
+
+
+def _github_project(remote: Remote | None, hint: str, env: Mapping[str, str]) -> tuple[str, str]:
+    if remote is not None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", remote.path):
+            raise GitinvError(
+                f"{hint} does not name a GitHub repository as OWNER/REPO ({remote.path}); "
+                f"set `repository: https://github.com/OWNER/REPO` in {SETTINGS}"
+            )
+        return remote.path, hint
+    named = env.get("GITHUB_REPOSITORY", "").strip()
+    if re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", named):
+        return named, "GITHUB_REPOSITORY"
+    raise GitinvError(
+        f"cannot tell which GitHub repository: set `repository: https://github.com/OWNER/REPO` "
+        f"in {SETTINGS}, add an origin remote, or set GITHUB_REPOSITORY=OWNER/REPO"
+    )
+
+
+def _gitlab_project(
+    remote: Remote | None, hint: str, env: Mapping[str, str]
+) -> tuple[str, str, str]:
+    project_id = env.get("CI_PROJECT_ID", "").strip()
+    if project_id.isdigit():
+        label = env.get("CI_PROJECT_PATH", "").strip() or (
+            remote.path if remote else f"project {project_id}"
+        )
+        return project_id, label, "CI_PROJECT_ID"
+    if remote is None:
+        raise GitinvError(
+            f"cannot tell which GitLab project: set `repository: https://HOST/GROUP/PROJECT` "
+            f"in {SETTINGS}, add an origin remote, or set CI_PROJECT_ID"
+        )
+    return quote(remote.path, safe=""), remote.path, hint
