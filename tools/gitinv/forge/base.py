@@ -1,0 +1,196 @@
+"""What both hosts give back: requests with the old app's statuses, and comments.
+
+Public API::
+
+    Request, Comment, Status, STATUSES, MARKER, REJECTED_DAYS
+    Host: requests(state, days, now) · create_request(...) · comments(number)
+          create_comment / update_comment · find_comment(number) · post_report(number, text)
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Literal, NoReturn
+
+from gitinv.errors import GitinvError
+from gitinv.forge.client import Client
+from gitinv.forge.config import Kind
+
+Status = Literal["pending", "on-hold", "changes-requested", "approved", "rejected", "merged"]
+# The statuses a listing shows; merged requests are history (`audit`), never listed.
+STATUSES: tuple[Status, ...] = ("pending", "on-hold", "changes-requested", "approved", "rejected")
+ON_HOLD_LABEL = "on-hold"
+CHANGES_REQUESTED_LABEL = "changes-requested"
+REJECTED_DAYS = 30  # `state="all"` lists requests closed unmerged this recently
+MARKER = "<!-- gitinv-report -->"
+State = Literal["open", "all"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """A pull request (GitHub) or merge request (GitLab) as its host sees it."""
+
+    number: int  # GitHub's #N, GitLab's !IID
+    title: str
+    author: str
+    status: Status
+    url: str
+    branch: str  # the head branch, in its own repository (a fork's for a fork's request)
+    ref: str  # what to fetch from the remote: refs/pull/N/head, refs/merge-requests/N/head
+    base: str  # the branch it goes into
+    sha: str  # the head commit the host knows of
+    created: str  # ISO 8601, as the host wrote it
+    labels: tuple[str, ...] = ()
+    draft: bool = False
+    fork: bool = False
+    approved_by: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "title": self.title,
+            "author": self.author,
+            "status": self.status,
+            "url": self.url,
+            "branch": self.branch,
+            "ref": self.ref,
+            "base": self.base,
+            "sha": self.sha,
+            "created": self.created,
+            "labels": list(self.labels),
+            "draft": self.draft,
+            "fork": self.fork,
+            "approved_by": list(self.approved_by),
+        }
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    body: str
+    url: str
+    author: str
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def cutoff(days: int, now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)) - timedelta(days=days)
+
+
+class Host(ABC):
+    """One code host's API for one repository."""
+
+    kind: ClassVar[Kind]
+    noun: ClassVar[str]  # "pull request" or "merge request"
+    sign: ClassVar[str]  # "#" or "!"
+    comment_limit: ClassVar[int]  # the longest comment body the host takes
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.where = client.where
+
+    def __enter__(self) -> Host:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.where.label}>"
+
+    @property
+    def name(self) -> str:
+        return self.where.name
+
+    def odd(self, doing: str) -> NoReturn:
+        raise GitinvError(
+            f"{self.name} answered {doing} with something unexpected; is GITINV_API_URL "
+            f"the API's address ({self.where.api})?"
+        )
+
+    def ref(self, number: int) -> str:
+        """The ref holding request `number`'s head on the remote, forks included."""
+        return self.ref_pattern.replace("*", str(number))
+
+    ref_pattern: ClassVar[str]  # refs/pull/*/head or refs/merge-requests/*/head
+
+    @abstractmethod
+    def requests(
+        self, state: State = "open", *, days: int = REJECTED_DAYS, now: datetime | None = None
+    ) -> list[Request]:
+        """Open requests with their statuses; with `state="all"` also those closed
+        without merging in the last `days` days (`rejected`). Merged ones are left out.
+
+        One listing call per page of 100; then, for each open request that is not on
+        hold, one call for its reviews (GitHub) or approvals (GitLab): the only data
+        the listing lacks. What a request changes comes from git (`ref`), not the API."""
+
+    @abstractmethod
+    def create_request(
+        self,
+        *,
+        branch: str,
+        base: str,
+        title: str,
+        body: str,
+        labels: tuple[str, ...] = (),
+        draft: bool = False,
+    ) -> Request:
+        """Open a request from `branch` (already pushed) into `base`."""
+
+    @abstractmethod
+    def comments(self, number: int) -> Iterator[Comment]:
+        """Request `number`'s comments, oldest first, a page at a time."""
+
+    @abstractmethod
+    def create_comment(self, number: int, body: str) -> Comment: ...
+
+    @abstractmethod
+    def update_comment(self, number: int, comment: Comment, body: str) -> Comment: ...
+
+    def find_comment(self, number: int, marker: str = MARKER) -> Comment | None:
+        """The oldest comment that starts with `marker` (ours: a quote of it starts with
+        `>` and is not taken), reading pages only until it is found."""
+        for comment in self.comments(number):
+            if comment.body.lstrip().startswith(marker):
+                return comment
+        return None
+
+    def post_report(
+        self, number: int, text: str, marker: str = MARKER
+    ) -> tuple[Comment, Literal["created", "updated", "unchanged"]]:
+        """`text` as request `number`'s one report comment: created the first time,
+        then updated in place (never a second one)."""
+        body = fit(f"{marker}\n{text.rstrip()}\n", self.comment_limit)
+        found = self.find_comment(number, marker)
+        if found is None:
+            return self.create_comment(number, body), "created"
+        if found.body.strip() == body.strip():
+            return found, "unchanged"
+        return self.update_comment(number, found, body), "updated"
+
+
+def fit(body: str, limit: int) -> str:
+    """`body` cut at a line boundary to at most `limit` characters, saying so."""
+    if len(body) <= limit:
+        return body
+    notice = (
+        "\n\n*The report is longer than the code host takes in one comment and is cut "
+        "here; the CI job's output has all of it.*\n"
+    )
+    head = body[: limit - len(notice)]
+    if "\n" in head:
+        head = head[: head.rindex("\n")]
+    return head + notice

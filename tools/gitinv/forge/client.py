@@ -1,0 +1,353 @@
+"""The one HTTP client both hosts use: JSON over REST, pages, and answers as one line.
+
+Public API::
+
+    Client(where, auth=header_auth(...), headers={...}, scopes=Scopes(...))
+    client.get(path, params, need="read", what=None) -> Any
+    client.pages(path, params, need="read", what=None) -> Iterator[list[Any]]
+    client.send(method, path, body, need="write", what=None) -> Any
+
+Every failure is a `GitinvError` of one line: 401 names the token's variable,
+403 the permission it lacks, 404 the repository (or request) to check, a rate
+limit when it resets. The token travels only in a request header to the API's
+own address: never in a URL, a message, or a `repr`; a next-page link or a
+redirect to another address is not followed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from gitinv import __version__
+from gitinv.errors import GitinvError
+from gitinv.forge.config import API_URL_ENV, TOKENS, Where
+from gitinv.report import one_line
+
+PER_PAGE = 100  # both hosts' maximum
+TIMEOUT = 30.0
+RETRY_AFTER_MAX = 10  # a rate limit asking to wait this long or less is waited out, once
+MAX_REDIRECTS = 3
+
+
+class _HeaderAuth(httpx.Auth):
+    """Puts the token in one header of each request; shows only the header's name."""
+
+    def __init__(self, header: str, value: str) -> None:
+        self._header = header
+        self._value = value
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self._header] = self._value
+        yield request
+
+    def __repr__(self) -> str:
+        return f"<token in the {self._header} header>"
+
+
+def header_auth(header: str, value: str) -> httpx.Auth:
+    return _HeaderAuth(header, value)
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """The least a token needs, in the host's words, for reading and for writing."""
+
+    read: str
+    write: str
+
+
+class Client:
+    def __init__(
+        self,
+        where: Where,
+        *,
+        auth: httpx.Auth | None,
+        headers: Mapping[str, str],
+        scopes: Scopes,
+    ) -> None:
+        self.where = where
+        self.scopes = scopes
+        self._secret = where.token.value if where.token else None
+        self._origin = _origin(where.api)
+        self._http = httpx.Client(
+            auth=auth,
+            headers={"User-Agent": f"gitinv/{__version__}", **headers},
+            timeout=TIMEOUT,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.where.name} API client for {self.where.label} at {self.where.api}>"
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- calls ------------------------------------------------------------------------
+
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        need: str = "read",
+        what: str | None = None,
+    ) -> Any:
+        return _json(self._call("GET", self._url(path), params, None, need, what), self)
+
+    def send(
+        self, method: str, path: str, body: Any, *, need: str = "write", what: str | None = None
+    ) -> Any:
+        return _json(self._call(method, self._url(path), None, body, need, what), self)
+
+    def pages(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        need: str = "read",
+        what: str | None = None,
+    ) -> Iterator[list[Any]]:
+        """Each page of a list, one call a page, following the host's next-page link
+        (GitHub `Link`; GitLab `Link` or `X-Next-Page`) until there is none."""
+        url: str | None = self._url(path)
+        query: dict[str, str | int] | None = {"per_page": PER_PAGE, **(params or {})}
+        seen: set[str] = set()
+        while url is not None:
+            response = self._call("GET", url, query, None, need, what)
+            seen.add(str(response.request.url))
+            items = _json(response, self)
+            if not isinstance(items, list):
+                raise GitinvError(
+                    f"{self.where.name} answered {_path(url)} with something that is not a "
+                    f"list; is {API_URL_ENV} the API's address?"
+                )
+            yield items
+            url, query = self._next(response, url, query)
+            if url is not None and query is None and url in seen:
+                break  # a host pointing back at a page it gave: stop rather than loop
+
+    def _next(
+        self, response: httpx.Response, url: str, query: dict[str, str | int] | None
+    ) -> tuple[str | None, dict[str, str | int] | None]:
+        link = response.links.get("next", {}).get("url")
+        if link:
+            target = urljoin(str(response.request.url), link)
+            if not self._same_origin(target):
+                raise GitinvError(
+                    f"{self.where.name} gave a next-page link to another address "
+                    f"({_origin(target)}); the token is not sent there. Check {API_URL_ENV}"
+                )
+            return target, None
+        page = response.headers.get("x-next-page", "").strip()
+        if page.isdigit() and query is not None:
+            return url, {**query, "page": int(page)}
+        return None, None
+
+    # --- one request, its answer checked ----------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return self.where.api + path
+
+    def _same_origin(self, url: str) -> bool:
+        return _origin(url) == self._origin and urlsplit(url).path.startswith(
+            urlsplit(self.where.api).path
+        )
+
+    def _call(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None,
+        body: Any,
+        need: str,
+        what: str | None,
+    ) -> httpx.Response:
+        waited = False
+        redirects = 0
+        while True:
+            response = self._exchange(method, url, params, body)
+            if response.is_redirect and redirects < MAX_REDIRECTS:
+                target = urljoin(url, response.headers.get("location", ""))
+                if self._same_origin(target) and (
+                    method == "GET" or response.status_code in (307, 308)
+                ):
+                    url, params, redirects = target, None, redirects + 1
+                    continue
+            if response.is_success:
+                return response
+            wait = _retry_after(response)
+            if (
+                _rate_limited(response)
+                and not waited
+                and wait is not None
+                and wait <= RETRY_AFTER_MAX
+            ):
+                time.sleep(wait)
+                waited = True
+                continue
+            raise GitinvError(self._redact(self._failure(response, method, url, need, what)))
+
+    def _exchange(
+        self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any
+    ) -> httpx.Response:
+        try:
+            response = self._http.request(method, url, params=params, json=body)
+            response.read()
+        except httpx.TimeoutException:
+            raise GitinvError(
+                f"{self.where.name} did not answer {method} {_path(url)} within "
+                f"{TIMEOUT:.0f} s; try again later"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise GitinvError(
+                self._redact(
+                    f"cannot reach {self.where.name} at {self.where.api}: "
+                    f"{one_line(str(exc)) or type(exc).__name__}; check {API_URL_ENV} "
+                    "and the network"
+                )
+            ) from None
+        return response
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._secret, "[token]") if self._secret else text
+
+    def _failure(
+        self, response: httpx.Response, method: str, url: str, need: str, what: str | None
+    ) -> str:
+        host, where = self.where.name, self.where
+        status = f"{response.status_code} {response.reason_phrase}".strip()
+        detail = _detail(response)
+        said = f" ({detail})" if detail else ""
+        token = where.token
+        variables = " or ".join(TOKENS[where.kind])
+        scope = self.scopes.write if need == "write" else self.scopes.read
+        if _rate_limited(response):
+            return f"{host}'s API rate limit is reached ({status}): {_reset(response)}"
+        if response.status_code == 401:
+            if token is None:
+                return f"{host} answered {status}: it needs a token; set {variables}"
+            return (
+                f"{host} refused {token} ({status}){said}: it is wrong, expired or revoked; "
+                f"check {token.source}"
+            )
+        if response.status_code == 403:
+            who = str(token) if token else "a request without a token"
+            return (
+                f"{host} refused {method} {_path(url)} for {where.label} ({status}){said}: "
+                f"{who} lacks the permission; it needs {scope}"
+            )
+        if response.status_code == 404:
+            target = what or f"the repository {where.label}"
+            seen = f"{token} can see it" if token else f"it is public, or set {variables}"
+            return (
+                f"{host} found no {target} ({status} for {method} {_path(url)}): check "
+                f"{'the number and ' if what else ''}the repository (from {where.hint}) "
+                f"and that {seen}"
+            )
+        if response.status_code >= 500:
+            return f"{host} answered {status} for {method} {_path(url)}; try again later"
+        return f"{host} refused {method} {_path(url)} ({status}){said}"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}".lower()
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+def _json(response: httpx.Response, client: Client) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise GitinvError(
+            f"{client.where.name} answered {_path(str(response.request.url))} with something "
+            f"that is not JSON; is {API_URL_ENV} the API's address ({client.where.api})?"
+        ) from None
+
+
+def _detail(response: httpx.Response) -> str:
+    """The host's own words about a failure, on one short line."""
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    parts: list[str] = []
+    if isinstance(data, dict):
+        for key in ("message", "error", "error_description"):
+            value = data.get(key)
+            if isinstance(value, str):
+                parts.append(value)
+            elif isinstance(value, dict | list):
+                parts.append(_flatten(value))
+        errors = data.get("errors")
+        if isinstance(errors, list):
+            parts.extend(
+                str(e.get("message") or e.get("code") or "") if isinstance(e, dict) else str(e)
+                for e in errors
+            )
+    text = one_line("; ".join(p for p in parts if p))
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _flatten(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {_flatten(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_flatten(v) for v in value)
+    return str(value)
+
+
+def _rate_limited(response: httpx.Response) -> bool:
+    if response.status_code == 429:
+        return True
+    if response.status_code != 403:
+        return False
+    headers = response.headers
+    return (
+        headers.get("x-ratelimit-remaining") == "0"
+        or headers.get("ratelimit-remaining") == "0"
+        or "retry-after" in headers
+        or "rate limit" in _detail(response).lower()
+    )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    if value:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return None
+
+
+def _reset(response: httpx.Response) -> str:
+    """When the limit resets, in words: from Retry-After or the reset time the host sent."""
+    now = datetime.now(UTC)
+    wait = _retry_after(response)
+    stamp = response.headers.get("x-ratelimit-reset") or response.headers.get("ratelimit-reset")
+    if wait is not None:
+        when = datetime.fromtimestamp(now.timestamp() + wait, UTC)
+    elif stamp and stamp.strip().isdigit():
+        when = datetime.fromtimestamp(int(stamp), UTC)
+    else:
+        return "it did not say when it resets; wait a few minutes and run again"
+    seconds = max(0, int((when - now).total_seconds()))
+    pause = f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
+    return f"it resets at {when:%Y-%m-%d %H:%M:%S} UTC (in {pause}); run again then"
