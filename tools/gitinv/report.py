@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -126,10 +127,35 @@ def _md_code(text: str) -> str:
     return f"{fence} {text} {fence}"
 
 
+def render_gitlab(findings: list[Finding], servers: int) -> str:
+    """A GitLab Code Quality report: a JSON array GitLab shows in the merge request.
+
+    GitLab matches a finding across the target's and the request's reports by its
+    fingerprint: made from the file, the code and the message (not the line, which
+    moves when lines above it change), and the occurrence among equal ones."""
+    seen: dict[tuple[str, str, str], int] = {}
+    issues = []
+    for f in findings:
+        key = (f.file, f.code, f.message)
+        seen[key] = seen.get(key, 0) + 1
+        digest = hashlib.sha256("\0".join([*key, str(seen[key])]).encode()).hexdigest()
+        issues.append(
+            {
+                "description": one_line(f.message),
+                "check_name": f.code,
+                "fingerprint": digest[:32],
+                "severity": "major",
+                "location": {"path": f.file, "lines": {"begin": f.line}},
+            }
+        )
+    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+
+
 REPORTERS: dict[str, Callable[[list[Finding], int], str]] = {
     "text": render_text,
     "json": render_json,
     "github": render_github,
+    "gitlab": render_gitlab,
 }
 
 
