@@ -13,7 +13,7 @@ from gitinv import __version__
 from gitinv.errors import GitinvError
 from gitinv.repo import find_root
 
-FORMATS = click.Choice(["text", "json", "github"])
+FORMATS = click.Choice(["text", "json", "github", "gitlab"])
 
 
 class Context:
@@ -58,11 +58,13 @@ def validate(obj: Context, rev: str | None, fmt: str) -> None:
     """Check every inventory file: schema, references, unique names and IPs.
 
     Prints every problem as FILE:LINE:COL: CODE: MESSAGE; exits 1 when there is any.
+    `gitlab` prints a GitLab Code Quality report (the problems also go to stderr).
 
     \b
     Example:
       gitinv validate
       gitinv validate --rev origin/main --format json
+      gitinv validate --format gitlab > gl-code-quality.json
     """
     from gitinv.commands import validate as command
 
@@ -300,6 +302,39 @@ def codeowners(obj: Context, check: bool) -> None:
     from gitinv.commands import codeowners as command
 
     _exit(command.run(repo=obj.repo, check=check))
+
+
+@cli.command()
+@click.option(
+    "--file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="F",
+    help="Read the report from this file (default: standard input).",
+)
+@click.option(
+    "--pr",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The pull/merge request (default: the one the CI job runs for).",
+)
+@pass_ctx
+def comment(obj: Context, file: Path | None, pr: int | None) -> None:
+    """Post the report as the one gitinv comment on a pull or merge request.
+
+    The first run creates the comment, later runs update it: it is found by a
+    hidden marker, never posted twice. The request is --pr, else the one the CI
+    job runs for (GitHub: the event file or GITHUB_REF; GitLab:
+    CI_MERGE_REQUEST_IID). Needs a token that may write (GITINV_TOKEN, else
+    GITHUB_TOKEN or GITLAB_TOKEN; GitLab's CI_JOB_TOKEN cannot write notes).
+
+    \b
+    Example:
+      gitinv diff origin/main HEAD --format markdown | gitinv comment
+      gitinv comment --file report.md --pr 42
+    """
+    from gitinv.commands import comment as command
+
+    _exit(command.run(repo=obj.repo, file=file, pr=pr))
 
 
 # --- query, export, import: fitting other tools -------------------------------
