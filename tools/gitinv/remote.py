@@ -1,14 +1,16 @@
-"""The code host side: the main branch's name, the remote, and GitHub URLs."""
+"""The code host side: the main branch's name, the remote, and the host's web URLs."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from gitinv import git
 from gitinv.changes import parse
 from gitinv.errors import GitinvError
+from gitinv.forge import config as forge_config
 
 _GITHUB = re.compile(
     r"^(?:https?://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)"
@@ -64,14 +66,29 @@ def repository_url(root: Path, remote: str | None) -> str | None:
         return configured.rstrip("/")
     if remote:
         url = git.remote_url(root, remote)
-        if url:
-            return github_url(url)
+        if url and forge_config.kind_of(settings(root), url):
+            return github_url(url) or forge_config.web_url(url)
     return None
 
 
-def compare_url(repository: str, main: str, branch: str) -> str:
-    """The page that opens a pull request from `branch` into `main`."""
+def compare_url(
+    repository: str, main: str, branch: str, forge: forge_config.Kind = "github"
+) -> str:
+    """The page that opens a pull request (GitHub) or merge request (GitLab) from
+    `branch` into `main`."""
+    if forge == "gitlab":
+        return (
+            f"{repository}/-/merge_requests/new?merge_request%5Bsource_branch%5D="
+            f"{quote(branch, safe='')}&merge_request%5Btarget_branch%5D={quote(main, safe='')}"
+        )
     return f"{repository}/compare/{main}...{branch}?expand=1"
+
+
+def open_request_line(root: Path, repository: str, main: str, branch: str) -> str:
+    """What `request --push` prints: the page that opens the request on the code host."""
+    forge = forge_config.kind(root) or "github"
+    noun = "merge request" if forge == "gitlab" else "pull request"
+    return f"open the {noun}: {compare_url(repository, main, branch, forge)}\n"
 
 
 def history_ref(root: Path) -> str:

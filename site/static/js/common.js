@@ -30,32 +30,40 @@ export async function getJson(path) {
   return response.json();
 }
 
-/** Facts the build wrote on <body>: commit, repository URL and branch. */
+/** Facts the build wrote on <body>: commit, repository URL, code host and branch. */
 export function site() {
   const data = document.body.dataset;
-  return { commit: data.commit, repository: data.repository, branch: data.branch };
+  return { commit: data.commit, repository: data.repository, forge: data.forge, branch: data.branch };
+}
+
+/** The repository's web address and the path prefix of its pages: GitLab's are under /-/. */
+function host() {
+  const { repository, forge } = site();
+  if (!repository || !/^https:\/\//.test(repository)) return null;
+  return { repository, pages: forge === "gitlab" ? `${repository}/-` : repository, forge };
 }
 
 /** Links into the code host for a file of the repository, or null without one. */
 export function codeHostLinks(path) {
-  const { repository, branch } = site();
-  if (!repository || !/^https:\/\//.test(repository)) return null;
-  const tail = `${encodeURIComponent(branch)}/${path.split("/").map(encodeURIComponent).join("/")}`;
+  const found = host();
+  if (!found) return null;
+  const tail = `${encodeURIComponent(site().branch)}/${path.split("/").map(encodeURIComponent).join("/")}`;
   return {
-    view: `${repository}/blob/${tail}`,
-    edit: `${repository}/edit/${tail}`,
-    log: `${repository}/commits/${tail}`,
+    view: `${found.pages}/blob/${tail}`,
+    edit: `${found.pages}/edit/${tail}`,
+    log: `${found.pages}/commits/${tail}`,
   };
 }
 
 export function commitUrl(commit) {
-  const { repository } = site();
-  return repository && /^https:\/\//.test(repository) ? `${repository}/commit/${commit}` : null;
+  const found = host();
+  return found ? `${found.pages}/commit/${commit}` : null;
 }
 
 export function pullUrl(number) {
-  const { repository } = site();
-  return repository && /^https:\/\//.test(repository) && number ? `${repository}/pull/${number}` : null;
+  const found = host();
+  if (!found || !number) return null;
+  return found.forge === "gitlab" ? `${found.pages}/merge_requests/${number}` : `${found.pages}/pull/${number}`;
 }
 
 export function serverHref(name) {

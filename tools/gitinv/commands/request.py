@@ -9,16 +9,16 @@ server, name or IP.
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitinv import git, inventory, models, queue, remote, report
+from gitinv import git, handles, inventory, models, queue, remote, report
 from gitinv.diff import diff_commits
 from gitinv.diffformat import render_text
 from gitinv.edit import parse_sets, render_server, set_fields
 from gitinv.errors import GitinvError
+from gitinv.forge import config as forge_config
 from gitinv.history import pull_request_number
 
 ACTIONS = ("add", "update", "delete", "move", "revert")
@@ -44,7 +44,7 @@ def run(
     reviewer: str | None = None,
     push: bool = False,
 ) -> int:
-    check_options(comment, reviewer)
+    check_options(comment, reviewer, forge_config.kind(repo))
     start = Start.of(repo, push)
     updates = parse_sets(sets)
     if action == "revert":
@@ -54,11 +54,13 @@ def run(
     return submit(repo, start, plan, comment=comment, reviewer=reviewer, push=push)
 
 
-def check_options(comment: str, reviewer: str | None) -> None:
+def check_options(
+    comment: str, reviewer: str | None, forge: forge_config.Kind | None = None
+) -> None:
     if not comment.strip():
         raise GitinvError("--comment is required: say why the change is needed")
-    if reviewer and not re.match(r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$", reviewer):
-        raise GitinvError(f"--reviewer {reviewer!r}: give a GitHub handle, @user or @org/team")
+    if reviewer and handles.problem(reviewer, forge):
+        raise GitinvError(f"--reviewer {reviewer!r}: give {handles.describe(forge)}")
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,7 @@ def submit(
         assert origin is not None
         url = remote.repository_url(repo, origin)
         if url:
-            sys.stdout.write(
-                f"open the pull request: {remote.compare_url(url, main, plan.branch)}\n"
-            )
+            sys.stdout.write(remote.open_request_line(repo, url, main, plan.branch))
         else:
             sys.stdout.write(f"pushed {plan.branch} to {origin}\n")
     elif origin:

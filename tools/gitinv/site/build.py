@@ -138,6 +138,7 @@ class _Reading:
             "commit": self.commit.id,
             "commit_date": self.commit.date,
             "repository": settings.get("repository") or gitdata.origin_url(self.root) or "",
+            "forge": gitdata.forge(self.root, settings),
             "branch": settings.get("branch") or "main",
             "server_count": len(self.inventory.servers),
         }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gitinv import git as gitops
+from gitinv.forge import config as forge_config
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,12 @@ def is_shallow(root: Path) -> bool:
 
 
 def origin_url(root: Path) -> str | None:
-    """The origin remote as an https URL of the code host, where one can be derived."""
+    """The origin remote as an https URL of the code host, where one can be derived;
+    never with the user name or token a CI checkout puts in it."""
     url = gitops.remote_url(root, "origin")
-    if not url:
-        return None
-    if url.startswith("git@") and ":" in url:
-        host, _, path = url[4:].partition(":")
-        url = f"https://{host}/{path}"
-    elif url.startswith("ssh://git@"):
-        url = "https://" + url[len("ssh://git@") :]
-    if not url.startswith("https://"):
-        return None
-    return url.removesuffix(".git").rstrip("/")
+    return forge_config.web_url(url) if url else None
+
+
+def forge(root: Path, settings: dict[str, Any]) -> str:
+    """`github` or `gitlab` for the site's links into the code host ("" when unknown)."""
+    return forge_config.kind_of(settings, gitops.remote_url(root, "origin")) or ""
