@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -21,6 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from gitinv import handles
+from gitinv.loader import Typed
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$"
 DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -87,6 +89,13 @@ def _check_handle(value: str, info: ValidationInfo) -> str:
     problem = handles.problem(value, forge)
     if problem:
         raise PydanticCustomError("bad_value", "{problem}", {"problem": problem})
+    return value
+
+
+def _yaml_number(value: Any) -> Any:
+    """A YAML integer as an int: the loader keeps every non-string scalar as its text."""
+    if isinstance(value, Typed) and value.kind == "a number" and value.text.isdigit():
+        return int(value.text)
     return value
 
 
@@ -197,7 +206,7 @@ class Group(Entry):
         description="Who approves its changes: the code host's handles (GitHub `@user`, "
         "`@org/team` or an e-mail address; GitLab `@user` or `@group/subgroup`).",
     )
-    approvals: Annotated[int, Field(ge=1)] | None = Field(
+    approvals: Annotated[int, BeforeValidator(_yaml_number), Field(ge=1)] | None = Field(
         default=None,
         description="How many moderators must approve: GitLab's `[group][N]` CODEOWNERS "
         "section; on GitHub, the count to set in branch protection.",

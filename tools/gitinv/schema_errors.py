@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import json
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -13,7 +15,6 @@ from gitinv.report import Finding
 _EXPECTED = {
     "string_type": "text (a string)",
     "list_type": "a list",
-    "int_type": "a whole number",
     "dict_type": "a mapping of keys to values",
     "model_type": "a mapping of keys to values",
     "model_attributes_type": "a mapping of keys to values",
@@ -43,10 +44,18 @@ def validate(
 
     `context` reaches the models' validators (`forge`: whose handle rules apply)."""
     try:
-        model.model_validate(data, context=context)
+        valid = model.model_validate(data, context=context)
     except ValidationError as err:
         return None, [_finding(model, doc, prefix, e) for e in err.errors(include_url=False)]
+    if _takes_numbers(model) and isinstance(data, dict):
+        # A number the model accepted is handed on as the model read it, not as YAML text.
+        data = {k: getattr(valid, k) if isinstance(v, Typed) else v for k, v in data.items()}
     return data, []
+
+
+@functools.cache
+def _takes_numbers(model: type[BaseModel]) -> bool:
+    return '"integer"' in json.dumps(model.model_json_schema())
 
 
 def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Finding:
@@ -82,6 +91,19 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
         loc = (*loc, ctx["index"])
         return Finding(doc.path, *doc.position(loc), "bad-value", str(e["msg"]))
     pos = doc.position(loc)
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = str(e["msg"]).removeprefix("Input ")
+        return Finding(doc.path, *pos, "bad-value", f"{where} {bound}, not {value}")
+    if kind == "int_type":
+        plain = (
+            f"; write {value} without quotes" if isinstance(value, str) and value.isdigit() else ""
+        )
+        return Finding(
+            doc.path,
+            *pos,
+            "bad-type",
+            f"{where} must be a whole number, not {describe(value)}{plain}",
+        )
     if isinstance(value, Typed):
         return Finding(
             doc.path,

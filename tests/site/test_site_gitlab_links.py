@@ -1,0 +1,63 @@
+"""The dashboard's links into GitLab (its /-/ paths), in headless Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitinv.commands.serve import _Handler
+from gitinv.site import gitdata
+from tests.site.test_site_browser import ORIGINS, browser, page
+
+__all__ = ["browser", "page"]
+GITLAB = "https://gitlab.acme.io/infra/inventory"
+
+
+@pytest.fixture(scope="module")
+def gitlab_origin(history_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from gitinv.site.build import build
+
+    clone = tmp_path_factory.mktemp("gitlab") / "repo"
+    subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True)
+    settings = clone / "inventory/settings.yaml"
+    settings.write_text(f"forge: gitlab\nrepository: {GITLAB}\nbranch: main\n")
+    subprocess.run(["git", "-C", str(clone), "commit", "-qam", "On GitLab"], check=True)
+    out = clone / "_site"
+    assert build(clone, None, out).ok
+    handler = functools.partial(_Handler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ORIGINS.append(f"http://127.0.0.1:{server.server_address[1]}")
+    yield ORIGINS[-1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_server_page_links_use_gitlabs_paths(page: Any, gitlab_origin: str) -> None:
+    page.goto(f"{gitlab_origin}/server.html?name=web01")
+    page.wait_for_selector("#history")
+    file = "main/inventory/servers/web/web01.yaml"
+    assert page.locator("a", has_text="Edit").get_attribute("href") == f"{GITLAB}/-/edit/{file}"
+    assert (
+        page.locator("a", has_text="View file").get_attribute("href") == f"{GITLAB}/-/blob/{file}"
+    )
+    hrefs = page.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert f"{GITLAB}/-/commits/{file}" in hrefs
+    assert f"{GITLAB}/-/merge_requests/1" in hrefs
+    assert any(h and h.startswith(f"{GITLAB}/-/commit/") for h in hrefs)
+
+
+def test_a_ci_checkouts_origin_gives_the_link_without_its_token(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    url = "https://gitlab-ci-token:glcbt-s3cr3t@gitlab.acme.io/infra/inventory.git"
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", url], check=True)
+    assert gitdata.origin_url(tmp_path) == GITLAB
+    assert gitdata.forge(tmp_path, {}) == "gitlab"
