@@ -284,15 +284,18 @@ def audit(obj: Context, since: str | None, fmt: str) -> None:
 
 @cli.command()
 @click.option(
-    "--check", is_flag=True, help="Change nothing; exit 1 when .github/CODEOWNERS is out of date."
+    "--check", is_flag=True, help="Change nothing; exit 1 when the CODEOWNERS file is out of date."
 )
 @pass_ctx
 def codeowners(obj: Context, check: bool) -> None:
-    """Write .github/CODEOWNERS from groups.yaml moderators and settings.yaml admins.
+    """Write CODEOWNERS from groups.yaml moderators and settings.yaml admins.
 
-    Admins own everything, each group's moderators own inventory/servers/<group>/,
-    and the files that set the rules (catalogs, .github/, tools/, schema/, site/,
-    pyproject.toml) stay with the admins.
+    GitHub: .github/CODEOWNERS. Admins own everything, each group's moderators
+    own inventory/servers/<group>/, and the files that set the rules (catalogs,
+    .github/, tools/, schema/, site/, pyproject.toml) stay with the admins.
+    GitLab: .gitlab/CODEOWNERS, a section for the admins owning everything but
+    the group folders, then a [group] section a group ([group][N] with
+    `approvals: N` in groups.yaml).
 
     \b
     Example:
