@@ -354,7 +354,13 @@ class FakeHost:
                 status, headers, body = host.handle(
                     self.command, self.path, dict(self.headers), raw
                 )
-                data = b"" if body is None else json.dumps(body).encode()
+                data = (
+                    b""
+                    if body is None
+                    else body.encode()
+                    if isinstance(body, str)
+                    else json.dumps(body).encode()
+                )
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)

@@ -259,3 +259,63 @@ def datetime_now() -> float:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).timestamp()
+
+
+def test_a_renamed_repository_is_followed_within_the_api(
+    gh_repo: GitRepo, github: FakeHost
+) -> None:
+    github.add_request(1, "One", draft=True)  # a draft: no reviews call to redirect too
+    github.fail(
+        r"/repos/acme/old/pulls$",
+        301,
+        headers={"Location": f"{github.api}/repos/acme/inventory/pulls?state=open&per_page=100"},
+        body={"message": "Moved Permanently"},
+    )
+    gh_repo.write("inventory/settings.yaml", "repository: https://github.com/acme/old\n")
+    with forge.connect(gh_repo.path, env=github.env()) as host:
+        assert [r.number for r in host.requests()] == [1]
+    assert [c.path for c in github.listing_calls()] == [
+        "/api/v3/repos/acme/old/pulls",
+        "/api/v3/repos/acme/inventory/pulls",
+    ]
+
+
+def test_a_redirect_elsewhere_is_not_followed(gh_repo: GitRepo, github: FakeHost) -> None:
+    github.fail(r"/pulls$", 302, headers={"Location": "https://evil.example/collect"})
+    with forge.connect(gh_repo.path, env=github.env()) as host, pytest.raises(GitinvError) as err:
+        host.requests()
+    assert "redirect to another address (https://evil.example)" in err.value.message
+    assert len(github.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [("<html>sign in</html>", "with something that is not JSON"), ({"a": 1}, "not a list")],
+)
+def test_an_answer_that_is_not_the_api_says_so(
+    gh_repo: GitRepo, github: FakeHost, body: object, expected: str
+) -> None:
+    github.fail(r"/pulls$", 200, body=body)
+    with forge.connect(gh_repo.path, env=github.env()) as host, pytest.raises(GitinvError) as err:
+        host.requests()
+    assert expected in err.value.message and "GITINV_API_URL" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "env", "number"),
+    [
+        ("github", {"GITHUB_REF": "refs/pull/12/merge"}, 12),
+        (
+            "github",
+            {"GITHUB_EVENT_PATH": "/nonexistent/event.json", "GITHUB_REF": "refs/pull/3/merge"},
+            3,
+        ),
+        ("github", {"GITHUB_REF": "refs/heads/main"}, None),
+        ("gitlab", {"CI_MERGE_REQUEST_IID": "8", "GITHUB_REF": "refs/pull/3/merge"}, 8),
+        ("gitlab", {"CI_MERGE_REQUEST_IID": ""}, None),
+    ],
+)
+def test_the_request_a_ci_job_runs_for(
+    kind: forge.Kind, env: dict[str, str], number: int | None
+) -> None:
+    assert forge.ci_request_number(kind, env) == number

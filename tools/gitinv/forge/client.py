@@ -174,9 +174,17 @@ class Client:
         redirects = 0
         while True:
             response = self._exchange(method, url, params, body)
-            if response.is_redirect and redirects < MAX_REDIRECTS:
+            if response.is_redirect:
+                # A moved repository answers a redirect within the API: followed. One to
+                # another address would carry the token there: not followed.
                 target = urljoin(url, response.headers.get("location", ""))
-                if self._same_origin(target) and (
+                if not self._same_origin(target):
+                    raise GitinvError(
+                        f"{self.where.name} answered {method} {_path(url)} with a redirect to "
+                        f"another address ({_origin(target)}); the token is not sent there. "
+                        f"Check {API_URL_ENV} and the repository (from {self.where.hint})"
+                    )
+                if redirects < MAX_REDIRECTS and (
                     method == "GET" or response.status_code in (307, 308)
                 ):
                     url, params, redirects = target, None, redirects + 1
