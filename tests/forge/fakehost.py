@@ -442,6 +442,8 @@ class FakeHost:
             if len(items) > 3:  # GitLab leaves X-Total out on large sets and keeps Link
                 headers.pop("X-Total")
                 headers["Link"] = ", ".join(r for r in rels if "next" in r or "first" in r)
+            else:  # small sets: only the X- headers, so a client must read X-Next-Page too
+                headers.pop("Link")
         return chunk, headers
 
     # --- GitHub ---------------------------------------------------------------------

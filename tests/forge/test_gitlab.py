@@ -50,7 +50,7 @@ def test_every_status_from_gitlabs_data(gl_repo: GitRepo, gitlab: FakeHost) -> N
     assert seven.created == stamp(3)
 
 
-def test_pages_by_x_next_page_and_approvals_only_where_undecided(
+def test_pages_by_link_and_approvals_only_where_undecided(
     gl_repo: GitRepo, gitlab: FakeHost
 ) -> None:
     queue(gitlab)
@@ -143,3 +143,11 @@ def test_failures_are_one_clear_line(
     assert expected in err.value.message and "\n" not in err.value.message
     if status == 429:
         assert "(in 5 min); run again then" in err.value.message
+
+
+def test_pages_by_x_next_page_alone(gl_repo: GitRepo, gitlab: FakeHost) -> None:
+    for number in (1, 2, 3):
+        gitlab.add_request(number, f"Request {number}", draft=True)
+    with forge.connect(gl_repo.path, env=gitlab.env()) as host:
+        assert [r.number for r in host.requests()] == [1, 2, 3]
+    assert [c.query.get("page", "1") for c in gitlab.listing_calls()] == ["1", "2"]
