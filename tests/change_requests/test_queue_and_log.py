@@ -196,8 +196,12 @@ def test_audit_and_history_after_a_dozen_merges(
 
     assert history.run(repo=hub.moderator.path, name="web07", fmt="text") == 0
     out = capsys.readouterr().out.splitlines()
-    actions = [line.split(": ", 1)[1] for line in out if not line.startswith("    ")]
-    assert actions == ["deleted", "updated", "moved", "added"]
+    heads = [line.split(": ", 1)[1] for line in out if not line.startswith("    ")]
+    assert [head.split(" — ")[0] for head in heads] == ["deleted", "updated", "moved", "added"]
+    # The reason: the title GitHub keeps in a merge commit's body (here the merged
+    # branch's subject, as the body is empty), or the squash subject without its number.
+    assert heads[0] == "deleted — Delete server web07 from data"
+    assert heads[1] == "updated — Update server web07: description"
 
     assert audit.run(repo=hub.moderator.path, fmt="json") == 0
     entries = json.loads(capsys.readouterr().out)["results"]

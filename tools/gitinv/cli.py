@@ -244,8 +244,9 @@ def pending(obj: Context, remote_name: str | None, fmt: str) -> None:
 def history(obj: Context, name: str, fmt: str) -> None:
     """One server's changes on the main branch, newest first.
 
-    When, who, which pull request, who merged it, and each field old → new.
-    Exits 1 when the main branch has no change to a server of that name.
+    When, who, which pull request and why (its title), who merged it, and each
+    field old → new. Exits 1 when the main branch has no change to a server of
+    that name (a deleted server's history is still there).
 
     \b
     Example:
@@ -271,6 +272,9 @@ def history(obj: Context, name: str, fmt: str) -> None:
 @pass_ctx
 def audit(obj: Context, since: str | None, fmt: str) -> None:
     """Every change on the main branch, newest first: servers and catalogs.
+
+    Each with when, who, which pull request and why (its title), and each field
+    old → new.
 
     \b
     Example:

@@ -227,6 +227,12 @@ def author_of(commit: bytes) -> Signature | None:
     return None
 
 
+def message_of(commit: bytes) -> str:
+    """The message of a raw commit object (what follows its headers)."""
+    _, _, message = commit.partition(b"\n\n")
+    return message.decode("utf-8", "replace")
+
+
 def commit_message(root: Path, rev: str) -> str:
     return _text(root, "log", "-1", "--format=%B", rev, "--")
 

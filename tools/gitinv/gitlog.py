@@ -45,9 +45,10 @@ class LogCommit:
     files: list[git.FileChange] = field(default_factory=list)
 
     def objects(self) -> list[str]:
-        """The blobs it changed and, for a merge, the merged branch's tip."""
+        """The blobs it changed and, for a merge, itself (its message: the pull request's
+        title) and the merged branch's tip (its author)."""
         wanted = [s for f in self.files for s in (f.old, f.new) if s]
-        return wanted + self.parents[1:2]
+        return [*wanted, self.sha, self.parents[1]] if len(self.parents) > 1 else wanted
 
 
 def _record(raw: bytes, inside: str) -> LogCommit:

@@ -8,7 +8,8 @@ Public API::
     log.for_server("web01")           # list[Entry] of one server, newest first
     log.latest("web01")               # Entry | None: its last change
     entry.as_dict()                   # JSON-ready: commit date author pull_request
-                                      #   merged_by action changes kind name group subject
+                                      #   merged_by reason action changes kind name group
+                                      #   subject
 
 One pass: one `git log --first-parent --raw` over `inventory/` gives every
 commit with the blobs it changed; the old and new blobs go through one
@@ -21,6 +22,9 @@ Each first-parent commit of main is one change set. For GitHub's merge commits
 author and `merged_by` the merge commit's author (the person who pressed the
 button); for a squash ("Title (#N)") or a direct commit, the author is the
 commit's author and `merged_by` is unknown (None).
+
+Each change also carries its reason, the pull request's title where there was
+one (see `read_message`).
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from gitinv import git, gitlog
 from gitinv.changes import Change, compare, parse
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from ")
-_SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
+_SQUASH_PR = re.compile(r"\s*\(#(\d+)\)\s*$")
+_GITLAB_MERGE = re.compile(r"^Merge branch '.+' (?:of \S+ )?into '.+'$")
+_GITLAB_MR = re.compile(r"^See merge request \S*!(\d+)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,7 @@ class CommitInfo:
     pull_request: int | None
     merged_by: str | None
     subject: str
+    reason: str = ""  # the pull request's title, else the commit's subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,7 @@ class Entry:
             "pull_request": self.info.pull_request,
             "merged_by": self.info.merged_by,
             "subject": self.info.subject,
+            "reason": self.info.reason,
             **self.change.as_dict(),
         }
 
@@ -108,6 +116,35 @@ class History:
 def pull_request_number(subject: str) -> int | None:
     match = _MERGE_PR.match(subject) or _SQUASH_PR.search(subject)
     return int(match.group(1)) if match else None
+
+
+def read_message(message: str, merged_subject: str = "") -> tuple[int | None, str]:
+    """The pull request's number (None when unknown) and the change's reason, from a
+    commit message as the code host writes it.
+
+    - GitHub's merge button: "Merge pull request #14 from acme/x", a blank line, the
+      title (and the description, when the repository is set so);
+    - GitLab's: "Merge branch 'x' into 'main'", a blank line, the title, ..., "See
+      merge request group/project!14";
+    - a GitHub squash: "Title (#14)";
+    - anything else (a direct commit, another merge): its subject.
+
+    A forge's merge commit without a title in its body takes the merged branch's last
+    subject (`merged_subject`) instead."""
+    subject, _, body = message.strip().partition("\n")
+    subject = subject.strip()
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    github = _MERGE_PR.match(subject)
+    if github or _GITLAB_MERGE.match(subject):
+        numbers = [m for line in lines if (m := _GITLAB_MR.match(line))]
+        titles = [line for line in lines if not _GITLAB_MR.match(line)]
+        number = github or (numbers[-1] if numbers else None)
+        title = titles[0] if titles else merged_subject.strip()
+        return (int(number.group(1)) if number else None), title or subject
+    squash = _SQUASH_PR.search(subject)
+    if squash:
+        return int(squash.group(1)), subject[: squash.start()] or subject
+    return None, subject
 
 
 def scan(
@@ -162,12 +199,16 @@ def _entries(
 ) -> list[Entry]:
     merged_by = None
     author, email = c.author, c.email
+    message, merged_subject = c.subject, ""
     if len(c.parents) > 1:
         merged_by = c.author
         raw = feed.get(c.parents[1])
         branch_author = git.author_of(raw) if raw else None
         if branch_author:
             author, email = branch_author.name, branch_author.email
-    number = pull_request_number(c.subject)
-    info = CommitInfo(c.sha, c.date, author, email, number, merged_by, c.subject)
+        merged_subject = git.message_of(raw).partition("\n")[0] if raw else ""
+        own = feed.get(c.sha)
+        message = git.message_of(own) if own else c.subject
+    number, reason = read_message(message, merged_subject)
+    info = CommitInfo(c.sha, c.date, author, email, number, merged_by, c.subject, reason)
     return [Entry(info, change) for change in compare(c.files, read)]

@@ -49,15 +49,17 @@ def _fields(c: Change) -> str:
 
 def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) -> str:
     if fmt == "markdown":
-        head = "| date | commit | PR | author | merged by |" + (" what |" if with_name else "")
-        lines = [head + " action | changes |", "|---" * (7 + with_name) + "|"]
+        head = "| date | commit | PR | reason | author | merged by |"
+        head += " what |" if with_name else ""
+        lines = [head + " action | changes |", "|---" * (8 + with_name) + "|"]
         for e in entries:
             i = e.info
             pr = f"#{i.pull_request}" if i.pull_request else ""
             what = f" {md_cell(_what(e))} |" if with_name else ""
             lines.append(
-                f"| {i.date} | {i.commit[:10]} | {pr} | {md_cell(i.author)} | "
-                f"{md_cell(i.merged_by)} |{what} {e.action} | {md_cell(_changes(e))} |"
+                f"| {i.date} | {i.commit[:10]} | {pr} | {md_cell(i.reason)} | "
+                f"{md_cell(i.author)} | {md_cell(i.merged_by)} |{what} {e.action} | "
+                f"{md_cell(_changes(e))} |"
             )
         return "\n".join(lines) + "\n"
     lines = []
@@ -66,7 +68,8 @@ def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) ->
         pr = f" #{i.pull_request}" if i.pull_request else ""
         merged = f", merged by {i.merged_by}" if i.merged_by else ""
         what = f" {_what(e)}" if with_name else ""
-        lines.append(f"{i.date} {i.commit[:10]}{pr} {i.author}{merged}: {e.action}{what}")
+        why = f" — {i.reason}" if i.reason else ""
+        lines.append(f"{i.date} {i.commit[:10]}{pr} {i.author}{merged}: {e.action}{what}{why}")
         detail = _changes(e)
         if detail:
             lines.append(f"    {detail}")
