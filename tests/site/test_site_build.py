@@ -22,6 +22,7 @@ API_FILES = [
     "servers/web01.json",
     "servers/web02.json",
     "servers/db02.json",
+    "servers/db01.json",
     "components.json",
     "datacenters.json",
     "environments.json",
@@ -52,14 +53,35 @@ def test_api_files_are_compact_and_sorted(built_site: Path) -> None:
     assert names == sorted(names) and value["count"] == len(names)
 
 
-def test_deleted_server_has_no_file_but_stays_in_the_audit(built_site: Path) -> None:
-    assert not (built_site / "api/v1/servers/db01.json").exists()
+def test_deleted_server_keeps_its_file_and_stays_in_the_audit(built_site: Path) -> None:
+    servers = json.loads((built_site / "api/v1/servers.json").read_text())["results"]
+    assert "db01" not in {row["name"] for row in servers}
+    page = json.loads((built_site / "api/v1/servers/db01.json").read_text())
+    assert page["deleted"]["reason"] == "Decommission db01"
+    assert page["deleted"]["pull_request"] == 4
+    assert page["deleted"]["author"] == "Dana Data"
+    assert (page["group"], page["path"]) == ("data", "inventory/servers/data/db01.yaml")
+    assert [h["action"] for h in page["history"]] == ["deleted", "added"]
     audit = json.loads((built_site / "api/v1/audit.json").read_text())["results"]
     actions = {(e["kind"], e["name"]): e["action"] for e in audit}
     assert actions[("server", "db01")] == "added"  # the oldest entry wins in this dict
     assert [e["action"] for e in audit if e["name"] == "db01"] == ["deleted", "added"]
     assert [e["action"] for e in audit if e["name"] == "web02"] == ["moved", "added"]
     assert ("tags", "backup") in actions
+
+
+def test_each_change_carries_its_reason(built_site: Path) -> None:
+    audit = json.loads((built_site / "api/v1/audit.json").read_text())["results"]
+    reasons = {(e["name"], e["action"]): (e["reason"], e["pull_request"]) for e in audit}
+    assert reasons[("web01", "updated")] == ("Maintenance window for web01", 1)  # merge body
+    assert reasons[("db02", "added")] == ("Add db02", 2)  # squash subject, number dropped
+    assert reasons[("backup", "added")] == ("Add the backup tag", 5)
+    assert reasons[("web02", "added")] == ("Import the inventory", None)  # direct commit
+    web01 = json.loads((built_site / "api/v1/servers/web01.json").read_text())
+    assert [h["reason"] for h in web01["history"]] == [
+        "Maintenance window for web01",
+        "Import the inventory",
+    ]
 
 
 def test_build_twice_gives_identical_bytes(

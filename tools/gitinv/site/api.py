@@ -11,7 +11,7 @@ import orjson
 
 from gitinv.history import Entry, History
 from gitinv.inventory import Inventory
-from gitinv.models import CATALOGS
+from gitinv.models import CATALOGS, is_server_name
 
 # Which server field refers to which catalog, and whether it holds a list of names.
 REFERENCES: dict[str, tuple[str, bool]] = {
@@ -53,8 +53,13 @@ def changed(entry: Entry) -> dict[str, Any]:
 
 
 def history_item(entry: Entry) -> dict[str, Any]:
-    """One change in a server's `history`: `changed` and its action and field changes."""
-    return {**changed(entry), "action": entry.change.action, "changes": entry.change.changes}
+    """One change in a server's `history`: `changed`, its reason, action and field changes."""
+    return {
+        **changed(entry),
+        "reason": entry.info.reason,
+        "action": entry.change.action,
+        "changes": entry.change.changes,
+    }
 
 
 def audit_listing(history: History) -> dict[str, Any]:
@@ -116,6 +121,28 @@ def catalog_documents(inventory: Inventory) -> Iterator[tuple[str, Any]]:
     counts = reference_counts(record.as_row() for record in inventory.servers.values())
     for catalog in CATALOGS:
         yield f"{catalog}.json", catalog_listing(inventory, catalog, counts[catalog])
+
+
+def deleted_documents(inventory: Inventory, history: History) -> Iterator[tuple[str, Any]]:
+    """`servers/<name>.json` of each server the history knows that is no longer there:
+    its name, its last group and file, its deletion and its history, as (path, value).
+
+    Names that are not server names (from a file git held in a wrong place) get none."""
+    for name in history.servers():
+        entries = history.for_server(name)
+        last = entries[0]
+        if name in inventory.servers or last.action != "deleted" or not is_server_name(name):
+            continue
+        yield (
+            f"servers/{name}.json",
+            {
+                "name": name,
+                "group": last.change.group,
+                "path": last.change.path,
+                "deleted": {**changed(last), "reason": last.info.reason},
+                "history": [history_item(entry) for entry in entries],
+            },
+        )
 
 
 def server_documents(

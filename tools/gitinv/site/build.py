@@ -182,6 +182,8 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         # rather than wait for these.
         rows = api.server_rows(inventory, log)
         _history_files(here, inventory, rows[:mine], log, audit=False)
+        for path, value in api.deleted_documents(inventory, log):
+            here.put(f"{API_DIR}/{path}", api.dumps(value))
         here.put(f"{API_DIR}/servers.json", api.dumps(api.listing(rows)))
         # Free what this process holds while the child still writes: at 100,000
         # servers that takes half a second, which would otherwise follow the last write.

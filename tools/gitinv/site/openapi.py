@@ -87,8 +87,13 @@ def _change_schemas() -> dict[str, Any]:
             "description": "Number of the pull request that made the change, where known",
         },
     }
+    reason = _string(
+        "Why: the pull request's title (from the merge commit, or a squash commit's subject "
+        "without its number), else the commit's subject"
+    )
     history = {
         **changed,
+        "reason": reason,
         "action": {"type": "string", "enum": ACTIONS},
         "changes": {
             "type": "object",
@@ -120,10 +125,25 @@ def _change_schemas() -> dict[str, Any]:
             "additionalProperties": False,
         }
 
+    deleted = {
+        "name": _string("Server name (the file stem it had)"),
+        "group": _string("The group it was in when it was deleted"),
+        "path": _string("Its file in the repository before the deletion"),
+        "deleted": {**_ref("Deletion"), "description": "The change that deleted it"},
+        "history": {
+            "type": "array",
+            "items": _ref("HistoryEntry"),
+            "description": "Every change, newest first (its deletion first)",
+        },
+    }
     return {
         "Changed": closed(changed, "The commit that last changed a server"),
+        "Deletion": closed({**changed, "reason": reason}, "The commit that deleted a server"),
         "HistoryEntry": closed(history, "One change to one server"),
         "AuditEntry": closed(audit, "One change on the main branch, in the audit log"),
+        "DeletedServer": closed(
+            deleted, "A server that is no longer in the inventory, with its history"
+        ),
     }
 
 
@@ -211,8 +231,9 @@ def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
                 "getServer",
                 "One server",
                 "One server with its catalog references expanded and its full history, "
-                "newest first.",
-                _json(_ref("ServerDetail")),
+                "newest first. A server deleted from the inventory keeps its file, with "
+                "`deleted` (when, by whom, why) and its history.",
+                _json({"oneOf": [_ref("ServerDetail"), _ref("DeletedServer")]}),
             ),
             "parameters": [
                 {
