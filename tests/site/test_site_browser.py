@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from gitinv.commands.serve import _Handler
+from gitinv.exports import COLUMNS
 
 CHROMIUM = os.environ.get("GITINV_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -30,6 +31,8 @@ ARGS = [
     "--disable-sync",
 ]
 
+
+IPV6 = "2001:db8:4000:12:a:ffff:fe12:3456"
 
 # The origins of the sites these tests serve; a request anywhere else fails the test.
 ORIGINS: list[str] = []
@@ -154,8 +157,49 @@ def test_csv_download_has_the_filtered_rows(page: Any, origin: str, tmp_path: Pa
     target = tmp_path / "servers.csv"
     info.value.save_as(target)
     lines = target.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].startswith('"Name","Group"')
+    assert lines[0] == ",".join(f'"{c}"' for c in COLUMNS)  # the export's, not the headers
     assert [line.split(",")[0] for line in lines[1:]] == ['"db02"', '"web02"']
+
+
+def test_csv_download_imports_back(
+    page: Any, origin: str, tmp_path: Path, history_repo: Path
+) -> None:
+    """The dashboard's CSV, read by `gitinv import csv` into an inventory without
+    servers, gives the same servers; a hidden column is still in the file."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from tests.site.sitefixtures import CATALOGS
+
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    page.click("#columns-menu summary")
+    page.locator("#columns label", has_text="Description").click()
+    page.wait_for_function("!document.querySelector(\".ag-header-cell[col-id='description']\")")
+    with page.expect_download() as info:
+        page.click("#download")
+    csv_file = tmp_path / "dashboard.csv"
+    info.value.save_as(csv_file)
+    empty = tmp_path / "empty"
+    for name, text in CATALOGS.items():
+        (empty / "inventory").mkdir(parents=True, exist_ok=True)
+        (empty / "inventory" / name).write_text(text, encoding="utf-8")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(empty)], check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "gitinv", "-C", str(empty), "import", "csv", str(csv_file)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    original = sorted((history_repo / "inventory/servers").glob("*/*.yaml"))
+    imported = sorted((empty / "inventory/servers").glob("*/*.yaml"))
+    assert [p.relative_to(empty) for p in imported] == [
+        p.relative_to(history_repo) for p in original
+    ]
+    for before, after in zip(original, imported, strict=True):
+        assert yaml.safe_load(after.read_text()) == yaml.safe_load(before.read_text()), after.name
 
 
 def test_server_page_shows_history_and_code_host_links(page: Any, origin: str) -> None:
@@ -163,6 +207,7 @@ def test_server_page_shows_history_and_code_host_links(page: Any, origin: str) -
     page.wait_for_selector("#history")
     assert page.locator("h2", has_text="History (2)").is_visible()
     first = page.locator(".history-entry").first
+    assert first.locator(".history-reason").text_content() == "Maintenance window for web01"
     assert first.locator("th", has_text="state").is_visible()
     assert first.locator(".old").text_content() == "active"
     assert first.locator(".new").text_content() == "maintenance"
@@ -212,6 +257,56 @@ def test_audit_log_lists_every_change_and_filters(page: Any, origin: str) -> Non
     page.wait_for_selector("text=1 of 19 changes")
 
 
+def test_audit_log_shows_reasons_whole_changes_and_links_a_deleted_server(
+    page: Any, origin: str
+) -> None:
+    page.goto(f"{origin}/audit.html")
+    page.wait_for_selector("text=19 of 19 changes")
+    page.fill("#search", "decommission")
+    page.wait_for_selector("text=1 of 19 changes")
+    row = page.locator(".ag-row").first
+    assert row.locator("[col-id='reason']").text_content() == "Decommission db01"
+    page.wait_for_selector(".ag-pinned-left-cols-container, .ag-row [col-id='name'] a")
+    link = page.locator(".ag-row [col-id='name'] a", has_text="db01")
+    assert link.get_attribute("href") == "server.html?name=db01"
+    # The deletion lists five fields: each on a line of its own, none cut off.
+    cell = row.locator("[col-id='changes']")
+    lines = cell.locator(".cell-lines > div").all_text_contents()
+    assert lines == [
+        "component: postgres → —",
+        "ip: 10.1.0.11 → —",
+        "dc: fra1 → —",
+        "environment: production → —",
+        "state: active → —",
+    ]
+    clipped = cell.evaluate(
+        "c => { const box = c.getBoundingClientRect();"
+        " return [...c.querySelectorAll('.cell-lines > div')].some(line => {"
+        " const r = line.getBoundingClientRect();"
+        " return r.bottom > box.bottom + 1 || r.right > box.right + 1; }); }"
+    )
+    assert clipped is False
+    link.click()
+    page.wait_for_url("**/server.html?name=db01")
+    page.wait_for_selector("#deleted")
+
+
+def test_deleted_server_page_says_when_and_why(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/server.html?name=db01")
+    notice = page.locator("#deleted")
+    notice.wait_for()
+    text = notice.text_content()
+    assert text.startswith("Deleted on 2026-01-02 03:00:00+00:00 by Dana Data in #4")
+    assert "Decommission db01" in text
+    assert page.locator("h2", has_text="History (2)").is_visible()
+    assert page.locator("h2", has_text="Last known fields").is_visible()
+    assert page.locator("dd[data-field='ip']").text_content() == "10.1.0.11"
+    assert page.locator("dd[data-field='group']").text_content() == "data"
+    assert page.locator("a", has_text="Edit").count() == 0  # no file to edit any more
+    reasons = page.locator(".history-reason").all_text_contents()
+    assert reasons == ["Decommission db01", "Import the inventory"]
+
+
 def test_catalogs_and_api_pages(page: Any, origin: str, built_site: Path) -> None:
     import json
 
@@ -238,9 +333,11 @@ def wide_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     repo.git("init", "--quiet", "-b", "main")
     for name, text in CATALOGS.items():
         repo.write(f"inventory/{name}", text)
-    for i in range(250):
+    repo.write("inventory/datacenters.yaml", CATALOGS["datacenters.yaml"] + "lab: {}\n")
+    for i in range(249):
         tricky = {"description": "'},{\"changed\": looks like a row join'"} if i == 3 else {}
         repo.write(f"inventory/servers/web/n{i:03d}.yaml", server(f"10.1.1.{i}", **tricky))
+    repo.write("inventory/servers/web/n249.yaml", server(IPV6).replace("fra1", "lab"))
     repo.commit("Import 250 servers")
     out = base / "_site"
     assert build(repo.path, None, out).ok
@@ -265,6 +362,19 @@ def test_first_rows_show_before_the_rest_arrives(page: Any, wide_origin: str) ->
     cell = page.locator(".ag-row[row-id='n003'] [col-id='description']")
     assert cell.text_content() == '},{"changed": looks like a row join'
     assert len(requests) == 1
+
+
+def test_a_long_ipv6_address_is_whole_in_a_tooltip(page: Any, wide_origin: str) -> None:
+    page.goto(f"{wide_origin}/index.html?name=n249")
+    page.wait_for_selector("text=1 of 250 servers")
+    cell = page.locator(".ag-row[row-id='n249'] [col-id='ip']")
+    assert cell.text_content() == IPV6
+    # The column is narrower than the address; the title holds it whole.
+    assert cell.evaluate(
+        "c => c.scrollWidth > c.clientWidth || c.firstElementChild"
+        ".scrollWidth > c.firstElementChild.clientWidth"
+    )
+    assert cell.locator("[title]").get_attribute("title") == IPV6
 
 
 def test_column_choice_hides_and_shows_a_column(page: Any, origin: str) -> None:

@@ -6,7 +6,7 @@ const REF_PREFIX = "#/components/schemas/";
 function typeText(schema) {
   if (!schema) return "any";
   if (schema.$ref) return schema.$ref.slice(REF_PREFIX.length);
-  if (schema.anyOf) return schema.anyOf.map(typeText).join(" | ");
+  if (schema.anyOf || schema.oneOf) return (schema.anyOf || schema.oneOf).map(typeText).join(" | ");
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(" | ");
   if (schema.type === "array") return `array of ${typeText(schema.items)}`;
   if (schema.type === "object" && schema.additionalProperties && typeof schema.additionalProperties === "object") {
@@ -16,6 +16,8 @@ function typeText(schema) {
 }
 
 function schemaLink(schema) {
+  const choices = schema?.oneOf || schema?.anyOf;
+  if (choices?.every((choice) => choice.$ref)) return choices.flatMap((choice, i) => [i ? " or " : "", schemaLink(choice)]);
   const text = typeText(schema);
   return schema?.$ref ? el("a", { href: `#schema-${text}` }, text) : el("code", {}, text);
 }

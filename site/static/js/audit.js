@@ -1,32 +1,52 @@
 // The audit log: every change on main, newest first, filterable like the servers table.
 import { LOOKUP_OPTIONS, commitUrl, csvSafe, el, getJson, gridTheme, link, pullUrl, serverHref } from "./common.js";
 
-function summary(changes) {
-  return Object.entries(changes).map(([field, [oldValue, newValue]]) => {
+// The JSON's keys are sorted; a server's fields read best in the file's order.
+const FIELD_ORDER = ["group", "component", "ip", "dc", "environment", "type", "state", "tags", "description"];
+const rank = (field) => (FIELD_ORDER.includes(field) ? FIELD_ORDER.indexOf(field) : FIELD_ORDER.length);
+
+function changeLines(changes) {
+  const fields = Object.entries(changes).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  return fields.map(([field, [oldValue, newValue]]) => {
     const show = (v) => (v === null || v === undefined ? "—" : Array.isArray(v) ? v.join(", ") : String(v));
     return `${field}: ${show(oldValue)} → ${show(newValue)}`;
-  }).join("; ");
+  });
+}
+
+/** Every change on a line of its own; the row grows to show them all. */
+function changesCell(params) {
+  const lines = changeLines(params.data.changes);
+  return el("div", { class: "cell-lines", title: lines.join("\n") || null }, lines.map((line) => el("div", {}, line)));
+}
+
+/** The value as text, whole in a tooltip when the column is too narrow for it. */
+function titledCell(params) {
+  const text = params.value ?? "";
+  return el("span", { title: text || null }, text);
 }
 
 const filter = { filter: "agTextColumnFilter", floatingFilter: true,
   filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1 } };
 
+// What a reader looks for first comes first: when, what, why and the changes themselves.
 const COLUMNS = [
-  { field: "date", headerName: "Date", width: 190, valueFormatter: (p) => (p.value || "").replace("T", " ") },
-  { field: "kind", headerName: "What", width: 110 },
-  { field: "name", headerName: "Name", width: 160,
-    cellRenderer: (p) => (p.data.kind === "server" && p.data.action !== "deleted"
+  { field: "date", headerName: "Date", width: 215, valueFormatter: (p) => (p.value || "").replace("T", " ") },
+  { field: "kind", headerName: "What", width: 100 },
+  { field: "name", headerName: "Name", width: 150,
+    // Every server that ever was has a page, a deleted one too.
+    cellRenderer: (p) => (p.data.kind === "server"
       ? el("a", { href: serverHref(p.value) }, p.value) : document.createTextNode(p.value ?? "")) },
-  { field: "group", headerName: "Group", width: 100 },
-  { field: "action", headerName: "Action", width: 110,
+  { field: "action", headerName: "Action", width: 105,
     cellRenderer: (p) => el("span", { class: `badge action-${p.value}` }, p.value ?? "") },
+  { field: "reason", headerName: "Reason", width: 220, cellRenderer: titledCell },
+  { colId: "changes", headerName: "Changes", flex: 1, minWidth: 300, valueGetter: (p) => changeLines(p.data.changes).join("; "),
+    cellRenderer: changesCell, wrapText: true, autoHeight: true },
   { field: "author", headerName: "Author", width: 140 },
   { field: "pull_request", headerName: "PR", width: 80, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : ""),
     cellRenderer: (p) => (p.value ? link(pullUrl(p.data.pull_request), p.value) : "") },
-  { field: "subject", headerName: "Title", width: 220 },
+  { field: "group", headerName: "Group", width: 100 },
   { field: "commit", headerName: "Commit", width: 120,
     cellRenderer: (p) => (p.value ? link(commitUrl(p.value), p.value.slice(0, 12), { class: "mono" }) : "") },
-  { colId: "changes", headerName: "Changes", flex: 1, minWidth: 260, valueGetter: (p) => summary(p.data.changes) },
 ].map((c) => ({ ...filter, ...c }));
 
 async function main() {
@@ -37,6 +57,8 @@ async function main() {
     theme: gridTheme(),
     columnDefs: COLUMNS,
     defaultColDef: { sortable: true, resizable: true },
+    // Few columns: render them all, so the rows' heights always count the Changes cell.
+    suppressColumnVirtualisation: true,
     cacheQuickFilter: true,
     animateRows: false,
     rowData: null,

@@ -13,7 +13,7 @@ export function el(tag, props = {}, ...children) {
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -138,8 +138,9 @@ export const LOOKUP_TO_FILTER = {
   startswith: "startsWith", istartswith: "startsWith",
 };
 
-/** Spreadsheet programs run cells that start like a formula; quote those in CSV. */
+/** Spreadsheet programs run cells that start like a formula; quote those in CSV the way
+ * `gitinv export csv` does (one more `'`, also before `'=`), so `import csv` undoes it. */
 export function csvSafe(value) {
   const text = value === null || value === undefined ? "" : String(value);
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /^'*[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }

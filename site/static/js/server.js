@@ -65,6 +65,7 @@ function historyEntry(entry) {
     el("time", { datetime: entry.date }, entry.date.replace("T", " ")), " by ", entry.author || "unknown",
     entry.pull_request ? [" in ", link(pullUrl(entry.pull_request), `#${entry.pull_request}`)] : "",
     " · ", link(commitUrl(entry.commit), entry.commit.slice(0, 12), { class: "mono" }));
+  const reason = entry.reason ? el("p", { class: "history-reason" }, entry.reason) : "";
   const order = FIELD_LABELS.map(([field]) => field);
   const rank = (field) => (order.includes(field) ? order.indexOf(field) : order.length);
   const changes = Object.entries(entry.changes).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
@@ -74,7 +75,7 @@ function historyEntry(entry) {
   const table = el("table", { class: "changes" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Field"), el("th", { scope: "col" }, "Old"), el("th", {}, ""), el("th", { scope: "col" }, "New"))),
     el("tbody", {}, rows));
-  return el("li", { class: "history-entry" }, meta, rows.length ? table : "");
+  return el("li", { class: "history-entry" }, meta, reason, rows.length ? table : "");
 }
 
 function history(server) {
@@ -93,7 +94,9 @@ function fail(status, message) {
 function actions(server) {
   const links = codeHostLinks(server.path);
   const bar = el("p", { class: "actions" }, el("code", { class: "path" }, server.path));
-  if (links) {
+  if (links && server.deleted) {
+    bar.append(el("a", { class: "button", href: links.log }, "Commits"));
+  } else if (links) {
     bar.append(
       el("a", { class: "button primary", href: links.edit }, "Edit (opens a change request)"),
       el("a", { class: "button", href: links.view }, "View file"),
@@ -101,6 +104,28 @@ function actions(server) {
     );
   }
   return bar;
+}
+
+/** When, by whom, in which pull request and why a deleted server went. */
+function deletedNotice(server) {
+  const d = server.deleted;
+  return el("p", { class: "notice", id: "deleted", role: "status" },
+    el("strong", {}, "Deleted"), " on ", el("time", { datetime: d.date }, d.date.replace("T", " ")),
+    " by ", d.author || "unknown",
+    d.pull_request ? [" in ", link(pullUrl(d.pull_request), `#${d.pull_request}`)] : "",
+    d.reason ? [": ", el("q", {}, d.reason)] : "",
+    ". It is no longer in the inventory; its history stays below.");
+}
+
+/** A deleted server's fields as its deletion recorded them (plain text: its catalog
+ * entries may be gone too). */
+function lastFields(server) {
+  const deletion = server.history.find((entry) => entry.action === "deleted");
+  const values = { group: server.group };
+  for (const [field, [oldValue]] of Object.entries(deletion?.changes || {})) values[field] = oldValue;
+  const dl = el("dl", { class: "fields" });
+  for (const [field, label] of FIELD_LABELS) dl.append(el("dt", {}, label), el("dd", { "data-field": field }, shown(values[field])));
+  return el("section", { class: "card" }, el("h2", {}, "Last known fields"), dl);
 }
 
 async function main() {
@@ -117,6 +142,12 @@ async function main() {
   try {
     const server = await getJson(`servers/${name}.json`);
     status.remove();
+    if (server.deleted) {
+      document.title = `${name} (deleted) · Server inventory`;
+      article.append(deletedNotice(server), actions(server), lastFields(server), history(server));
+      article.setAttribute("aria-busy", "false");
+      return;
+    }
     const changed = server.history[0];
     article.append(
       el("p", { class: "subtitle" }, `Last changed ${shortDate(changed?.date)}${changed?.author ? ` by ${changed.author}` : ""}`),

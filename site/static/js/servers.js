@@ -21,6 +21,12 @@ function nameCell(params) {
   return el("a", { href: serverHref(params.value), class: "cell-link" }, params.value);
 }
 
+/** The value as text, whole in a tooltip: an IPv6 address or a long text is cut in the cell. */
+function titledCell(params) {
+  const text = params.value ?? "";
+  return el("span", { title: text || null }, text);
+}
+
 function stateCell(params) {
   return params.value ? el("span", { class: `badge state-${params.value}` }, params.value) : "";
 }
@@ -35,14 +41,15 @@ const COLUMNS = [
   { field: "name", headerName: "Name", pinned: "left", minWidth: 170, cellRenderer: nameCell },
   { field: "group", headerName: "Group", width: 120 },
   { field: "component", headerName: "Component", width: 140 },
-  { field: "ip", headerName: "IP", width: 150, comparator: (a, b) => ipKey(a).localeCompare(ipKey(b)) },
+  { field: "ip", headerName: "IP", width: 150, comparator: (a, b) => ipKey(a).localeCompare(ipKey(b)),
+    cellRenderer: titledCell },
   { field: "dc", headerName: "Datacenter", width: 125 },
   { field: "environment", headerName: "Environment", width: 135 },
   { field: "type", headerName: "Type", width: 110 },
   { field: "state", headerName: "State", width: 150, cellRenderer: stateCell,
     comparator: (a, b) => STATE_ORDER.indexOf(a) - STATE_ORDER.indexOf(b) },
   { field: "tags", headerName: "Tags", width: 170, valueGetter: (p) => (p.data.tags || []).join(", ") },
-  { field: "description", headerName: "Description", flex: 1, minWidth: 200 },
+  { field: "description", headerName: "Description", flex: 1, minWidth: 200, cellRenderer: titledCell },
   { colId: "changed", headerName: "Last change", width: 130, valueGetter: (p) => shortDate(p.data.changed?.date) },
   { colId: "author", headerName: "Changed by", width: 150, hide: true, valueGetter: (p) => p.data.changed?.author ?? "" },
   { colId: "pull_request", headerName: "Pull request", width: 120, hide: true,
@@ -228,9 +235,13 @@ async function main() {
     api.setFilterModel(null);
     api.onFilterChanged();
   });
+  // The export's columns and cells (`gitinv export csv`), whatever the table shows, so
+  // `gitinv import csv` reads the file back: tags joined by ",", formulas quoted.
   document.getElementById("download").addEventListener("click", () => api.exportDataAsCsv({
     fileName: "servers.csv",
-    processCellCallback: (p) => csvSafe(p.value),
+    columnKeys: FIELDS,
+    processHeaderCallback: (p) => p.column.getColId(),
+    processCellCallback: (p) => csvSafe(p.column.getColId() === "tags" ? (p.node.data.tags || []).join(",") : p.value),
   }));
   try {
     api.setFilterModel(initial.model);

@@ -231,8 +231,8 @@ def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
                 "getServer",
                 "One server",
                 "One server with its catalog references expanded and its full history, "
-                "newest first. A server deleted from the inventory keeps its file, with "
-                "`deleted` (when, by whom, why) and its history.",
+                "newest first. A server deleted from the inventory keeps its file: its "
+                "deletion (when, by whom and why) and its history.",
                 _json({"oneOf": [_ref("ServerDetail"), _ref("DeletedServer")]}),
             ),
             "parameters": [
