@@ -150,6 +150,36 @@ def test_quoting_keeps_strings(eco_repo: Path, tmp_path: Path) -> None:
     assert fmt.run(repo=eco_repo, files=[], check=True) == 0  # written canonical
 
 
+def test_round_trip_keeps_a_description_s_spaces(
+    eco_repo: Path, empty_repo: Path, tmp_path: Path
+) -> None:
+    """Leading and trailing spaces of a description survive export csv + import csv."""
+    spaced = "  indented, and a trailing space "
+    path = eco_repo / "inventory/servers/web/web01.yaml"
+    text = path.read_text()
+    path.write_text(
+        "".join(
+            f'description: "{spaced}"\n' if line.startswith("description:") else line
+            for line in text.splitlines(keepends=True)
+        )
+    )
+    loaded = inventory.load(eco_repo)
+    assert loaded.ok and loaded.servers["web01"].fields["description"] == spaced
+    csv_file = tmp_path / "servers.csv"
+    csv_file.write_text(exports.servers_csv(loaded), newline="")
+    assert import_csv.run(repo=empty_repo, file=csv_file) == 0
+    assert inventory.load(empty_repo).servers["web01"].fields["description"] == spaced
+    assert files(empty_repo) == files(eco_repo)
+    # a name or an address with spaces around it is still read without them
+    assert (
+        run_import(
+            empty_repo, tmp_path, HEADER + " n9 ,web,nginx, 10.1.0.99 ,fra1,staging,,planned,,\n"
+        )
+        == 0
+    )
+    assert inventory.load(empty_repo).servers["n9"].fields["ip"] == "10.1.0.99"
+
+
 def test_missing_and_unreadable_files(eco_repo: Path, tmp_path: Path) -> None:
     from gitinv.errors import GitinvError
 

@@ -106,7 +106,9 @@ def _columns(headers: list[str]) -> tuple[dict[int, str], list[Problem]]:
 
 
 def _value(column: str, cell: str) -> Any:
-    cell = unneutralise(cell.strip())
+    # A description is free text: its spaces are kept, so `export csv` + `import csv`
+    # gives the same value. Other cells are names, addresses and lists: spaces go.
+    cell = unneutralise(cell if column == "description" else cell.strip())
     if column == "tags":
         return sorted(tag.strip() for tag in cell.split(",") if tag.strip())
     if column == "primary_ip" and "/" in cell:
