@@ -102,3 +102,38 @@ def test_shipped_hooks_run(hooked_repo: Path, tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "files were modified by this hook" in proc.stdout
     assert web01.read_text() == canonical
+
+
+def test_validate_runs_on_a_commit_that_only_deletes_a_catalog(
+    hooked_repo: Path, tmp_path: Path
+) -> None:
+    """pre-commit hands a hook no deleted file: `gitinv-validate` must run all the same
+    when the commit's only change is a deleted catalog, and stop the commit."""
+    local = [{**hook, "language": "unsupported"} for hook in hooks_manifest()]
+    config = {"repos": [{"repo": "local", "hooks": local}]}
+    (hooked_repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    git(hooked_repo, "add", "-A")
+    git(hooked_repo, "commit", "-q", "--no-verify", "-m", "inventory")
+    bindir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "HOME": str(tmp_path),
+    }
+    installed = pre_commit(hooked_repo, tmp_path, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    git(hooked_repo, "rm", "-q", "inventory/tags.yaml")
+    commit = subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-m", "x"],
+        cwd=hooked_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out = commit.stdout + commit.stderr
+    assert commit.returncode == 1, out
+    assert "gitinv validate" in out and "Failed" in out, out
+    assert "catalog tags.yaml is missing" in out, out
+    assert git(hooked_repo, "log", "--format=%s") == "inventory\n"  # no commit made
