@@ -29,8 +29,31 @@ DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 SERVER_NAME_PATTERN = rf"^{DNS_LABEL}(?:\.{DNS_LABEL})*$"
 SERVER_NAME_MAX = 253
 
+
+def _cidr_pattern() -> str:
+    """A network in CIDR form, IPv4 or IPv6 (RFC 4291 text forms, RFC 3986's grammar):
+    what `ipaddress` reads, with a prefix length as a plain number."""
+    octet = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+    ipv4 = rf"(?:{octet}\.){{3}}{octet}"
+    h16 = r"[0-9A-Fa-f]{1,4}"
+    ls32 = rf"(?:{h16}:{h16}|{ipv4})"
+    forms = [rf"(?:{h16}:){{6}}{ls32}", rf"::(?:{h16}:){{5}}{ls32}"]
+    for before, after in ((0, 4), (1, 3), (2, 2), (3, 1), (4, 0)):
+        head = rf"(?:(?:{h16}:){{0,{before}}}{h16})?"
+        forms.append(rf"{head}::(?:{h16}:){{{after}}}{ls32}")
+    forms.append(rf"(?:(?:{h16}:){{0,5}}{h16})?::{h16}")
+    forms.append(rf"(?:(?:{h16}:){{0,6}}{h16})?::")
+    ipv6 = "(?:" + "|".join(forms) + ")"
+    v4_length = r"(?:3[0-2]|[12]?[0-9])"
+    v6_length = r"(?:12[0-8]|1[01][0-9]|[1-9]?[0-9])"
+    return rf"^(?:{ipv4}/{v4_length}|{ipv6}/{v6_length})$"
+
+
+CIDR_PATTERN = _cidr_pattern()
+
 _NAME_RE = re.compile(NAME_PATTERN)
 _SERVER_NAME_RE = re.compile(SERVER_NAME_PATTERN)
+_CIDR_RE = re.compile(CIDR_PATTERN)
 
 State = Literal["planned", "active", "maintenance", "offline", "decommissioned"]
 STATES: tuple[str, ...] = get_args(State)
@@ -73,6 +96,13 @@ def _check_network(value: str) -> str:
             "bad_value",
             "`{value}` has no prefix length; write it in CIDR form such as {network}",
             {"value": value, "network": str(net)},
+        )
+    if not _CIDR_RE.match(value):  # a netmask, a zero-padded length, an interface's scope
+        address = str(net.network_address).partition("%")[0]
+        raise PydanticCustomError(
+            "bad_value",
+            "`{value}` is not in CIDR form; write it as {network}",
+            {"value": value, "network": f"{address}/{net.prefixlen}"},
         )
     if net.network_address != ipaddress.ip_interface(value).ip:
         raise PydanticCustomError(
@@ -117,7 +147,9 @@ IPAddress = Annotated[
     AfterValidator(_check_ip),
     Field(json_schema_extra={"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
 ]
-Network = Annotated[str, AfterValidator(_check_network)]
+Network = Annotated[
+    str, AfterValidator(_check_network), Field(json_schema_extra={"pattern": CIDR_PATTERN})
+]
 Handle = Annotated[
     str, AfterValidator(_check_handle), Field(json_schema_extra={"pattern": handles.ANY_PATTERN})
 ]
@@ -195,6 +227,7 @@ class Datacenter(Entry):
         default_factory=list,
         description="IPv4/IPv6 networks in CIDR form; when given, every server in it "
         "must have an IP inside one of them.",
+        json_schema_extra={"uniqueItems": True},
     )
 
 
@@ -205,6 +238,7 @@ class Group(Entry):
         min_length=1,
         description="Who approves its changes: the code host's handles (GitHub `@user`, "
         "`@org/team` or an e-mail address; GitLab `@user` or `@group/subgroup`).",
+        json_schema_extra={"uniqueItems": True},
     )
     approvals: Annotated[int, BeforeValidator(_yaml_number), Field(ge=1)] | None = Field(
         default=None,
@@ -228,6 +262,7 @@ class Settings(StrictModel):
     admins: Annotated[list[Handle], AfterValidator(_unique)] = Field(
         default_factory=list,
         description="Handles owning the tooling, the catalogs and .github/.",
+        json_schema_extra={"uniqueItems": True},
     )
     forge: Literal["github", "gitlab"] | None = Field(
         default=None,

@@ -1,7 +1,8 @@
 """JSON Schema documents generated from the pydantic models (`schema/*.schema.json`).
 
 Draft-07, which editors' YAML language servers support best; an optional key is
-simply not required (never `null`), as in the YAML files.
+simply not required (never `null`), as in the YAML files. A catalog or settings
+file with nothing in it (YAML's `null`) is accepted, as `validate` accepts it.
 """
 
 from __future__ import annotations
@@ -75,7 +76,10 @@ def documents() -> dict[str, dict[str, Any]]:
             model_schema(models.Server),
         ),
         "settings.schema.json": _document(
-            "settings", "gitinv settings", "inventory/settings.yaml.", model_schema(models.Settings)
+            "settings",
+            "gitinv settings",
+            "inventory/settings.yaml.",
+            {**model_schema(models.Settings), "type": ["object", "null"]},
         ),
     }
     for stem, model in models.CATALOGS.items():
@@ -86,7 +90,7 @@ def documents() -> dict[str, dict[str, Any]]:
             f"gitinv {stem} catalog",
             f"inventory/{stem}.yaml: entry name -> attributes. {model.__doc__ or ''}".strip(),
             {
-                "type": "object",
+                "type": ["object", "null"],  # an empty file is an empty catalog
                 "propertyNames": {"pattern": models.NAME_PATTERN},
                 "additionalProperties": entry,
             },
