@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from gitinv.site import demo
 from gitinv.site.build import build
 from tests.site.sitefixtures import make_history
@@ -169,3 +171,103 @@ def test_unwritable_output_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert "cannot write the site to" in result.stderr and "Traceback" not in result.stderr
     assert blocker.read_text() == "a file, not a folder\n"
+
+
+def test_a_port_in_use_is_said_before_anything_is_built(tmp_path: Path) -> None:
+    import socket
+
+    repo = make_history(tmp_path / "repo")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for extra in ([], ["--demo"]):
+            started = time.monotonic()
+            done = gitinv("-C", str(repo.path), "serve", "--port", port, *extra)
+            assert done.returncode == 2, done.stdout + done.stderr
+            assert done.stderr == (
+                f"gitinv: error: cannot listen on 127.0.0.1:{port}: Address already in use; "
+                "choose another --port (0 picks a free one)\n"
+            )
+            assert done.stdout == ""  # no build, no demo copy
+            assert time.monotonic() - started < 10
+    assert not (repo.path / "_site").exists()
+
+
+def _serve_until_sigint(
+    args: list[str], tmp_path: Path, delay: float, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """`gitinv serve ARGS` in a session of its own, as a terminal runs it; once it serves,
+    a client holds a connection open, and after `delay` seconds Ctrl-C reaches the
+    whole process group (git children included), as it does from a terminal."""
+    import signal
+    import socket
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitinv", *args, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=env or dict(os.environ),
+    )
+    assert proc.stdout is not None
+    lines = []
+    while not (lines and lines[-1].startswith("Serving ")):
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else ""
+        lines.append(line)
+    port = int(lines[-1].split(":")[2].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port)) as client:
+        client.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n")  # never finished
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    return proc.returncode, "".join(lines) + out, err
+
+
+def test_ctrl_c_stops_serve_cleanly(tmp_path: Path) -> None:
+    repo = make_history(tmp_path / "repo")
+    # 2.0 s: the watcher asks git for main's tip then, and Ctrl-C reaches that git too.
+    for delay in (0.0, 1.0, 1.98, 2.02):
+        status, out, err = _serve_until_sigint(["-C", str(repo.path), "serve"], tmp_path, delay)
+        assert status == 0, err
+        assert err.strip() == "", err  # no traceback, from any thread
+        assert "Built 3 servers" in out
+
+
+def test_ctrl_c_stops_the_demo_cleanly(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    source = tmp_path / "checkout"
+    shutil.copytree(ROOT / "inventory", source / "inventory")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    status, out, err = _serve_until_sigint(
+        ["-C", str(source), "serve", "--demo"], tmp_path, 2.0, env
+    )
+    assert status == 0, err
+    assert err.strip() == "", err
+    assert "Serving http://127.0.0.1:" in out
+    assert not list(temp.iterdir())  # the demo's copy is gone
+
+
+def test_the_watcher_outlives_a_failing_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A git that fails (here: no repository at all) is asked again; nothing is raised."""
+    import threading
+
+    from gitinv.commands import serve
+
+    monkeypatch.setattr(serve, "POLL_SECONDS", 0.01)
+    failures: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    stop = threading.Event()
+    watcher = threading.Thread(target=serve._watch, args=(tmp_path, "main", tmp_path, stop))
+    watcher.start()
+    time.sleep(0.2)
+    stop.set()
+    watcher.join(timeout=10)
+    assert not watcher.is_alive() and failures == []

@@ -56,14 +56,38 @@ def _build_once(root: Path, rev: str, out: Path) -> bool:
     return True
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    """Answers each request in a thread of its own; a browser that goes away mid-answer,
+    or a request cut short by stopping, is no error worth a traceback."""
+
+    daemon_threads = True
+    stopping = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)) or self.stopping:
+            return
+        print(f"gitinv: a request failed: {error}", file=sys.stderr, flush=True)
+
+
 def _watch(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
-    """Rebuild whenever `rev` (a branch) points at another commit."""
-    last = gitops.try_rev_parse(root, rev)
+    """Rebuild whenever `rev` (a branch) points at another commit.
+
+    Ctrl-C reaches the git this thread runs as well as the server: a git that fails
+    is asked again at the next poll, and a failure just before stopping says nothing."""
+    last = _tip(root, rev)
     while not stop.wait(POLL_SECONDS):
-        current = gitops.try_rev_parse(root, rev)
+        current = _tip(root, rev)
         if current and current != last:
             last = current
             _rebuild(root, rev, out, stop)
+
+
+def _tip(root: Path, rev: str) -> str | None:
+    try:
+        return gitops.try_rev_parse(root, rev)
+    except GitinvError:
+        return None
 
 
 def _rebuild(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
@@ -72,7 +96,8 @@ def _rebuild(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
     server stops meanwhile, the build is interrupted as by Ctrl-C (it removes its
     unfinished copy, and the site stays as it was)."""
     command = [sys.executable, "-m", "gitinv", "-C", str(root), "build", "--rev", rev]
-    proc = subprocess.Popen([*command, "--out", str(out)])
+    # A session of its own: Ctrl-C in the terminal stops the server, which stops this.
+    proc = subprocess.Popen([*command, "--out", str(out)], start_new_session=True)
     while proc.poll() is None:
         if stop.wait(0.1):
             proc.send_signal(signal.SIGINT)
@@ -124,28 +149,42 @@ def run(
     use_demo: bool = False,
     watch: bool = True,
 ) -> int:
-    with _terminate_as_interrupt(), _source(repo, use_demo) as root:
-        target = (out if out is not None else root / "_site").absolute()
-        revision = rev or default_rev(root)
-        if not _build_once(root, revision, target):
-            return 1
-        handler = functools.partial(_Handler, directory=str(target))
-        try:
-            server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-        except OSError as exc:
-            raise GitinvError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
-        stop = threading.Event()
-        watcher = threading.Thread(target=_watch, args=(root, revision, target, stop), daemon=True)
-        if watch:
-            watcher.start()
-        print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            print("", file=sys.stderr)
-        finally:
-            stop.set()
-            server.server_close()
-            if watcher.is_alive():
-                watcher.join(timeout=60)  # a rebuild in progress stops and cleans up first
+    # The port first: one in use is said at once, not after a build (or the demo's copy).
+    server = _listen(port)
+    try:
+        with _terminate_as_interrupt(), _source(repo, use_demo) as root:
+            target = (out if out is not None else root / "_site").absolute()
+            revision = rev or default_rev(root)
+            if not _build_once(root, revision, target):
+                return 1
+            server.RequestHandlerClass = functools.partial(_Handler, directory=str(target))
+            _serve(server, root, revision, target, watch)
+    finally:
+        server.server_close()
     return 0
+
+
+def _listen(port: int) -> _Server:
+    try:
+        return _Server(("127.0.0.1", port), _Handler)
+    except OSError as exc:
+        hint = "; choose another --port (0 picks a free one)" if port else ""
+        raise GitinvError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}{hint}") from None
+
+
+def _serve(server: _Server, root: Path, revision: str, target: Path, watch: bool) -> None:
+    """Answer requests until Ctrl-C (or SIGTERM), rebuilding when `revision` moves."""
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(root, revision, target, stop), daemon=True)
+    if watch:
+        watcher.start()
+    print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+    finally:
+        server.stopping = True
+        stop.set()
+        if watcher.is_alive():
+            watcher.join(timeout=60)  # a rebuild in progress stops and cleans up first
