@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -127,23 +128,75 @@ def test_a_terminated_demo_leaves_no_temporary_copy(tmp_path: Path) -> None:
     assert not list(temp.glob("gitinv-demo-*"))
 
 
-def test_demo_history_in_a_temporary_copy(tmp_path: Path) -> None:
-    source = Path(__file__).resolve().parents[2]  # this repository: the example inventory
-    assert demo.needs_history(tmp_path)  # not a repository at all
-    repo = demo.make_repo(source, tmp_path / "demo")
-    assert not demo.needs_history(repo)
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted((root / "inventory").rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_demo_history_reads_like_a_team_s(tmp_path: Path) -> None:
+    from gitinv.history import scan
+    from tests.conftest import ROOT
+
+    repo = demo.make_repo(ROOT, tmp_path / "demo")
+    # It ends at the example inventory, byte for byte, in git and in the working tree.
+    assert _tree(repo) == _tree(ROOT)
+    status = ["git", "status", "--porcelain", "--", "inventory"]
+    assert subprocess.run(status, cwd=repo, capture_output=True, text=True).stdout == ""
     built = build(repo, None, tmp_path / "_site")
     assert built.ok, built.findings
     audit = json.loads((tmp_path / "_site/api/v1/audit.json").read_text())["results"]
-    actions = {e["action"] for e in audit if e["kind"] == "server"}
-    assert actions == {"added", "updated", "moved", "deleted"}
-    assert {e["pull_request"] for e in audit} >= set(range(11, 20))
-    again = demo.make_repo(source, tmp_path / "demo2")
+    assert {e["action"] for e in audit if e["kind"] == "server"} == {
+        "added",
+        "updated",
+        "moved",
+        "deleted",
+    }
+    assert {e["kind"] for e in audit} >= {"server", "tags", "components", "datacenters"}
+    merges = [e for e in audit if e["subject"].startswith("Merge pull request #")]
+    squashes = [e for e in audit if e["pull_request"] and e["merged_by"] is None]
+    direct = [e for e in audit if e["pull_request"] is None]
+    assert merges and squashes and direct
+    # The reason is the pull request's title: never git's merge subject.
+    assert not [e for e in audit if e["reason"].startswith("Merge ")]
+    assert all(e["merged_by"] and e["merged_by"] != e["author"] for e in merges)
+    assert all(e["subject"] == f"{e['reason']} (#{e['pull_request']})" for e in squashes)
+    assert {e["author"] for e in direct} == {"Morgan Admin"}
+    assert len({e["author"] for e in audit}) >= 4
+    numbers = [e["pull_request"] for e in audit if e["pull_request"]]
+    assert numbers == sorted(numbers, reverse=True)  # newest first, numbered in order
+    dates = [dt.datetime.fromisoformat(e["date"]) for e in audit]
+    assert all(d.weekday() < 5 and 9 <= d.hour < 18 for d in dates)  # working hours
+    [old] = (tmp_path / "_site/api/v1/servers").glob("*-old.json")  # replaced, so deleted
+    deleted = json.loads(old.read_text())
+    assert deleted["deleted"]["reason"].startswith("Replace ")
+    # The checkout's own commits are nowhere in it.
+    ours = {c.info.subject for c in scan(ROOT, "HEAD").entries}
+    assert not ours & {e["subject"] for e in audit}
+    again = demo.make_repo(ROOT, tmp_path / "demo2")
     head = ["git", "rev-parse", "HEAD"]
     assert (
         subprocess.run(head, cwd=repo, capture_output=True, text=True).stdout
         == subprocess.run(head, cwd=again, capture_output=True, text=True).stdout
     )
+
+
+def test_demo_of_a_checkout_with_history_is_still_the_demo(
+    tmp_path: Path, history_repo: Path
+) -> None:
+    """`serve --demo` shows the made-up history even where the checkout has its own."""
+    from gitinv.commands import serve
+    from gitinv.history import scan
+
+    with serve._source(history_repo, use_demo=True) as root:
+        assert root != history_repo
+        assert _tree(root) == _tree(history_repo)
+        authors = {e.info.author for e in scan(root, "main").entries}
+        people = {name for name, _ in [*demo.PEOPLE, demo.ADMIN]}
+        assert authors <= people and len(authors) >= 2
+    assert not root.exists()
 
 
 def test_unwritable_output_is_a_message_not_a_traceback(tmp_path: Path) -> None:

@@ -522,8 +522,8 @@ def build(obj: Context, rev: str | None, out: Path | None) -> None:
     "--demo",
     "use_demo",
     is_flag=True,
-    help="When the checkout has little history, serve a temporary copy with a few "
-    "merged pull requests.",
+    help="Serve a temporary copy of the inventory with a made-up history of a team's "
+    "pull requests (the checkout and its history are left alone).",
 )
 @click.option("--no-watch", is_flag=True, help="Do not rebuild when the main branch moves.")
 @pass_ctx

@@ -427,6 +427,22 @@ def commit_for_tree(root: Path, tree: str, parents: list[str], message: str) -> 
     return _text(root, *args, "-m", message)
 
 
+def init(root: Path, branch: str = "main") -> None:
+    """A new, empty repository at `root` whose first branch is `branch`."""
+    root.mkdir(parents=True, exist_ok=True)
+    git.Repo.init(root, initial_branch=branch).close()
+
+
+def fast_import(root: Path, stream: bytes) -> None:
+    """Commits and refs from a `git fast-import` stream, in one git process."""
+    _run(root, "fast-import", "--quiet", "--done", stdin=stream)
+
+
+def read_tree(root: Path, rev: str) -> None:
+    """Make the index `rev`'s tree (the working tree is left as it is)."""
+    _run(root, "read-tree", rev)
+
+
 def create_branch(root: Path, branch: str, sha: str, replace: str | None = None) -> None:
     """Point refs/heads/BRANCH at `sha`: a new branch, or one still at `replace`."""
     _run(root, "update-ref", f"refs/heads/{branch}", sha, replace or "")

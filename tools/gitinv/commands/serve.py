@@ -109,16 +109,18 @@ def _rebuild(root: Path, rev: str, out: Path, stop: threading.Event) -> None:
 
 @contextlib.contextmanager
 def _source(repo: Path, use_demo: bool) -> Iterator[Path]:
-    if use_demo and demo.needs_history(repo):
-        with tempfile.TemporaryDirectory(prefix="gitinv-demo-") as tmp:
-            print(
-                "The checkout has little history: serving a demo copy with a few merged "
-                "pull requests",
-                flush=True,
-            )
-            yield demo.make_repo(repo, Path(tmp) / "inventory-demo")
-    else:
+    """The repository to serve: the checkout, or for the demo a temporary copy of its
+    inventory with a made-up team history (never the checkout's own commits)."""
+    if not use_demo:
         yield repo
+        return
+    with tempfile.TemporaryDirectory(prefix="gitinv-demo-") as tmp:
+        print(
+            "Demo: a temporary copy of the inventory, with a made-up history of a "
+            "team's pull requests",
+            flush=True,
+        )
+        yield demo.make_repo(repo, Path(tmp) / "inventory-demo")
 
 
 @contextlib.contextmanager
