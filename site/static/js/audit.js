@@ -19,18 +19,14 @@ function changesCell(params) {
   return el("div", { class: "cell-lines", title: lines.join("\n") || null }, lines.map((line) => el("div", {}, line)));
 }
 
-/** The value as text, whole in a tooltip when the column is too narrow for it. */
-function titledCell(params) {
-  const text = params.value ?? "";
-  return el("span", { title: text || null }, text);
-}
-
 const filter = { filter: "agTextColumnFilter", floatingFilter: true,
   filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1 } };
 
 // What a reader looks for first comes first: when, what, why and the changes themselves.
 const COLUMNS = [
-  { field: "date", headerName: "Date", width: 215, valueFormatter: (p) => (p.value || "").replace("T", " ") },
+  // To the minute in the cell (the ISO date sorts and filters; the tooltip has it whole).
+  { field: "date", headerName: "Date", width: 160,
+    cellRenderer: (p) => el("span", { title: p.value || null }, (p.value || "").slice(0, 16).replace("T", " ")) },
   { field: "kind", headerName: "What", width: 100 },
   { field: "name", headerName: "Name", width: 150,
     // Every server that ever was has a page, a deleted one too.
@@ -38,7 +34,8 @@ const COLUMNS = [
       ? el("a", { href: serverHref(p.value) }, p.value) : document.createTextNode(p.value ?? "")) },
   { field: "action", headerName: "Action", width: 105,
     cellRenderer: (p) => el("span", { class: `badge action-${p.value}` }, p.value ?? "") },
-  { field: "reason", headerName: "Reason", width: 220, cellRenderer: titledCell },
+  { field: "reason", headerName: "Reason", width: 240, cellRenderer: (p) => el("div", { class: "cell-lines" }, p.value ?? ""),
+    wrapText: true, autoHeight: true },
   { colId: "changes", headerName: "Changes", flex: 1, minWidth: 300, valueGetter: (p) => changeLines(p.data.changes).join("; "),
     cellRenderer: changesCell, wrapText: true, autoHeight: true },
   { field: "author", headerName: "Author", width: 140 },
