@@ -240,7 +240,7 @@ class Group(Entry):
         "`@org/team` or an e-mail address; GitLab `@user` or `@group/subgroup`).",
         json_schema_extra={"uniqueItems": True},
     )
-    approvals: Annotated[int, BeforeValidator(_yaml_number), Field(ge=1)] | None = Field(
+    approvals: Annotated[int, Field(ge=1), BeforeValidator(_yaml_number)] | None = Field(
         default=None,
         description="How many moderators must approve: GitLab's `[group][N]` CODEOWNERS "
         "section; on GitHub, the count to set in branch protection.",
