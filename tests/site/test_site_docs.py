@@ -42,5 +42,7 @@ def test_readme_lists_every_api_file_and_library() -> None:
         "Chart.js",
     ):
         assert name in text, name
-    versions = (README.parent / "site/static/vendor/VERSIONS.md").read_text(encoding="utf-8")
+    versions = (README.parent / "tools/gitinv/site/static/vendor/VERSIONS.md").read_text(
+        encoding="utf-8"
+    )
     assert "ag-grid-community" in versions and "chart.js" in versions

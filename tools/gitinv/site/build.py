@@ -203,10 +203,9 @@ def _inventory_files(
     folder.put(f"{API_DIR}/servers.csv", exports.servers_csv(inventory).encode())
     doc = openapi.document(context["commit"], context["commit_date"], EXPORTS)
     folder.put(f"{API_DIR}/openapi.json", api.dumps(doc))
-    site = pages.site_dir(inventory.root)
-    for path, data in pages.render(site, context):
+    for path, data in pages.render(inventory.root, context):
         folder.put(path, data)
-    for path, source in pages.static_files(site):
+    for path, source in pages.static_files(inventory.root):
         (folder.top / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, folder.top / path)
         folder.files += 1

@@ -422,6 +422,6 @@ def make_repo(source: Path, dest: Path) -> Path:
     gitops.fast_import(dest, b"".join(_stream(story, changes, _owner(story))))
     shutil.copytree(source / "inventory", dest / "inventory", symlinks=True)
     gitops.read_tree(dest, "main")
-    if (source / "site" / "templates").is_dir():  # the dashboard as this checkout styles it
+    if (source / "site").is_dir():  # the dashboard as this repository restyles it
         shutil.copytree(source / "site", dest / "site", symlinks=True)
     return dest

@@ -1,8 +1,15 @@
-"""The dashboard's HTML pages and static assets."""
+"""The dashboard's HTML pages and static assets.
+
+The templates and assets ship with the package (`templates/` and `static/` next to
+this module). An inventory repository may restyle the dashboard with a `site/`
+folder of its own: a file in `site/templates/` or `site/static/` replaces the
+shipped file of the same name, and a new one is added. That folder holds real
+files only: a symbolic link in it is refused, never followed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +17,8 @@ import jinja2
 
 from gitinv.errors import GitinvError
 
-SITE_DIR = Path(__file__).resolve().parents[3] / "site"
+SHIPPED = Path(__file__).resolve().parent
+OVERRIDE = "site"  # the repository's folder that overrides the shipped files
 PAGES = {
     "index.html": "Servers",
     "server.html": "Server",
@@ -20,34 +28,98 @@ PAGES = {
 }
 
 
-def site_dir(root: Path) -> Path:
-    """The repository's own `site/` (a copy of the template may restyle it), else the tool's."""
-    for candidate in (root / "site", SITE_DIR):
-        if (candidate / "templates" / "base.html").is_file():
-            return candidate
-    raise GitinvError(f"the dashboard templates are missing: expected {root}/site/templates")
+def _refuse_link(path: Path, root: Path) -> None:
+    if path.is_symlink():
+        shown = path.relative_to(root).as_posix()
+        raise GitinvError(
+            f"{shown} is a symbolic link: the dashboard's own files must be real files "
+            "inside the repository; replace it with the file itself"
+        )
 
 
-def environment(templates: Path) -> jinja2.Environment:
+def _override(root: Path, part: str) -> Path | None:
+    """`site/<part>` of the repository when it exists, checked for symbolic links."""
+    folder = root / OVERRIDE
+    for path in (folder, folder / part):
+        _refuse_link(path, root)
+        if not path.is_dir():
+            return None
+    return folder / part
+
+
+def _own_files(root: Path, folder: Path) -> dict[str, Path]:
+    """Every file under `folder` by its relative path; a symbolic link anywhere is refused."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.rglob("*")):
+        _refuse_link(path, root)
+        if path.is_file():
+            found[path.relative_to(folder).as_posix()] = path
+    return found
+
+
+class _RealFiles(jinja2.FileSystemLoader):
+    """A loader of the repository's `site/templates/` that refuses symbolic links."""
+
+    def __init__(self, root: Path, folder: Path) -> None:
+        super().__init__(folder)
+        self.root = root
+        self.folder = folder
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
+        _refuse_link(path, self.root)
+        return super().get_source(environment, template)
+
+
+def environment(root: Path) -> jinja2.Environment:
+    """The one jinja2 environment: the repository's templates first, then the shipped ones."""
+    loaders: list[jinja2.BaseLoader] = []
+    own = _override(root, "templates")
+    if own is not None:
+        loaders.append(_RealFiles(root, own))
+    loaders.append(jinja2.FileSystemLoader(SHIPPED / "templates"))
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
 
 
-def render(site: Path, context: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
+def render(root: Path, context: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
     """Each page as (path in the site, bytes)."""
-    env = environment(site / "templates")
+    env = environment(root)
     for page, title in PAGES.items():
-        html = env.get_template(page).render(page=page, title=title, pages=PAGES, **context)
+        try:
+            html = env.get_template(page).render(page=page, title=title, pages=PAGES, **context)
+        except jinja2.TemplateError as exc:
+            raise _template_error(root, page, exc) from None
         yield page, html.encode()
 
 
-def static_files(site: Path) -> Iterator[tuple[str, Path]]:
+def _template_error(root: Path, page: str, exc: jinja2.TemplateError) -> GitinvError:
+    """A template that fails to load or render, named as the user can find it."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return GitinvError(
+            f"the dashboard template {exc.name} (needed by {page}) is missing: add it to "
+            f"{OVERRIDE}/templates/ or reinstall gitinv"
+        )
+    where = page
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        shown = Path(exc.filename)
+        if shown.is_relative_to(root):
+            shown = shown.relative_to(root)
+        where = f"{shown.as_posix()}:{exc.lineno}"
+    return GitinvError(f"{where}: the dashboard template fails: {exc.message or exc}")
+
+
+def static_files(root: Path) -> Iterator[tuple[str, Path]]:
     """Each static asset as (path in the site, source file), in a stable order."""
-    static = site / "static"
-    for path in sorted(static.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            yield "static/" + path.relative_to(static).as_posix(), path
+    files = _own_files(SHIPPED, SHIPPED / "static")
+    own = _override(root, "static")
+    if own is not None:
+        files.update(_own_files(root, own))
+    for rel in sorted(files):
+        yield "static/" + rel, files[rel]
