@@ -108,6 +108,81 @@ def schema(obj: Context, check: bool) -> None:
     _exit(command.run(repo=obj.repo, check=check))
 
 
+@cli.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--admin",
+    "admins",
+    metavar="HANDLE",
+    multiple=True,
+    help="@user or @org/team owning the catalogs and the tooling (repeatable; required).",
+)
+@click.option(
+    "--forge",
+    type=click.Choice(["github", "gitlab"]),
+    help="The code host: its CI files and CODEOWNERS (default: from --repository, else github).",
+)
+@click.option("--example", is_flag=True, help="Start with a small example inventory.")
+@click.option(
+    "--requirement",
+    metavar="SPEC",
+    help="The pip requirement CI and pre-commit install (default: gitinv==THIS VERSION).",
+)
+@click.option(
+    "--repository",
+    metavar="URL",
+    help="The code host URL for edit and history links (default: from the origin remote).",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Bring the files gitinv manages to this version; inventory/ is left alone.",
+)
+@click.option("--force", is_flag=True, help="Write over existing files and files edited by hand.")
+@pass_ctx
+def init(
+    obj: Context,
+    path: Path | None,
+    admins: tuple[str, ...],
+    forge: str | None,
+    example: bool,
+    requirement: str | None,
+    repository: str | None,
+    update: bool,
+    force: bool,
+) -> None:
+    """Start an inventory repository in PATH (default: here), or update one.
+
+    Writes the six catalogs (empty, or an example), settings.yaml, the JSON Schema
+    files and editor settings, a pre-commit config, CODEOWNERS and the CI files
+    of the forge, then prints the next steps; runs `git init` when PATH is not a
+    repository yet. Refuses to write over an inventory or a changed file.
+    --update rewrites the files init manages as this version writes them, leaves
+    inventory/ and files edited by hand alone (exit 1 when it leaves one), and
+    says "up to date" when there is nothing to do.
+
+    \b
+    Example:
+      gitinv init my-inventory --admin @acme/inventory-admins --example
+      gitinv init . --admin @infra --forge gitlab --requirement gitinv==0.1.0
+      gitinv init --update
+    """
+    from gitinv.commands import init as command
+
+    _exit(
+        command.run(
+            path=path or obj.path,
+            admins=list(admins),
+            forge=forge,
+            example=example,
+            requirement=requirement,
+            repository=repository,
+            update=update,
+            force=force,
+        )
+    )
+
+
 # Change requests: diff, request, pending, history, audit, codeowners.
 
 

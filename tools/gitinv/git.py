@@ -459,3 +459,25 @@ def push(root: Path, remote: str, branch: str, commit: str | None = None) -> Non
     """Push `commit` (default: the local branch) to the remote's branch of that name."""
     source = commit or f"refs/heads/{branch}"
     _run(root, "push", "--quiet", remote, f"{source}:refs/heads/{branch}")
+
+
+def toplevel(path: Path) -> Path | None:
+    """The top folder of the git work tree holding `path`, or None when there is none."""
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    try:
+        top = repo.working_tree_dir
+        return Path(top).resolve() if top else None
+    finally:
+        repo.close()
+
+
+def init_repository(path: Path, branch: str) -> None:
+    """`git init` with `branch` as the first branch's name."""
+    try:
+        git.Repo.init(path, initial_branch=branch).close()
+    except git.GitCommandError as exc:
+        message = (exc.stderr or "").strip() or f"exit status {exc.status}"
+        raise GitinvError(f"git init failed in {path}: {message}") from None

@@ -67,7 +67,7 @@ class _RealFiles(jinja2.FileSystemLoader):
 
     def get_source(
         self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+    ) -> tuple[str, str, Callable[[], bool]]:
         path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
         _refuse_link(path, self.root)
         return super().get_source(environment, template)
