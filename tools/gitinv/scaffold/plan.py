@@ -137,26 +137,26 @@ def _forge(root: Path, record: Record | None) -> str:
     return forge_of(url if isinstance(url, str) else None) or "github"
 
 
-def _requirement(root: Path, record: Record | None, paths: list[str]) -> str | None:
-    """The requirement the CI files install now: theirs when they agree, else the record's."""
+def _requirements(root: Path, paths: list[str]) -> set[str]:
+    """The requirements the managed files install now."""
     found: set[str] = set()
     for path in paths:
         text = _current(root, path)
         if text:
             found |= templates.requirements_in(text)
-    if len(found) == 1:
-        return found.pop()
-    return record.requirement if record else None
+    return found
 
 
 def for_update(root: Path, *, requirement: str | None, force: bool) -> Plan:
     """Bring the managed and generated files to this version; inventory/ is left alone."""
     record = manifest.read(root)
     forge = _forge(root, record)
-    before = _requirement(root, record, list(templates.managed(forge, "")))
+    found = _requirements(root, list(templates.managed(forge, "")))
+    before = found.pop() if len(found) == 1 else record.requirement if record else None
     wanted_requirement = requirement or (
         before if before and not templates.is_pin(before) else templates.default_requirement()
     )
+    moved: set[str] = set()  # the requirements of the files rewritten, where they change
     wanted = templates.managed(forge, wanted_requirement)
     generated = {
         **templates.schema_files(),
@@ -173,8 +173,10 @@ def for_update(root: Path, *, requirement: str | None, force: bool) -> Plan:
             plan.steps.append(Step(path, "same"))
         elif digest(current) in (old.get(path), digest(text)):
             plan.steps.append(Step(path, "update", text))
+            moved |= templates.requirements_in(current) - {wanted_requirement}
         elif force:
             plan.steps.append(Step(path, "replace", text))
+            moved |= templates.requirements_in(current) - {wanted_requirement}
         else:
             plan.steps.append(Step(path, "edited"))
             if path in old:
@@ -197,8 +199,8 @@ def for_update(root: Path, *, requirement: str | None, force: bool) -> Plan:
             path = stale.relative_to(root).as_posix()
             if path not in generated:
                 plan.steps.append(Step(path, "remove"))
-    if before and before != wanted_requirement:
-        plan.notes.append(f"requirement: {before} → {wanted_requirement}")
+    if moved:
+        plan.notes.append(f"requirement: {', '.join(sorted(moved))} → {wanted_requirement}")
     text = manifest.dumps(Record(__version__, wanted_requirement, written))
     current = _current(root, manifest.PATH)
     if current != text:
