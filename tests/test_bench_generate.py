@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from bench.generate import Live, generate
+
 from gitinv.commands import fmt, validate
 
 

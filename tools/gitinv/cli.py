@@ -120,7 +120,8 @@ def schema(obj: Context, check: bool) -> None:
 @click.option(
     "--forge",
     type=click.Choice(["github", "gitlab"]),
-    help="The code host: its CI files and CODEOWNERS (default: from --repository, else github).",
+    help="The code host: its CI files and CODEOWNERS (default: from the repository URL, "
+    "else github).",
 )
 @click.option("--example", is_flag=True, help="Start with a small example inventory.")
 @click.option(
