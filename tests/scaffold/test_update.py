@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,23 @@ def test_update_takes_no_settings(started: Path, option: str) -> None:
 def test_update_needs_an_inventory(fresh: Path) -> None:
     with pytest.raises(GitinvError, match="no inventory/ folder"):
         run_init(fresh, admins=[], update=True)
+
+
+def test_forge_from_the_record_or_the_origin(
+    started: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = started / "inventory/settings.yaml"
+    settings.write_text(settings.read_text().replace("forge: github\n", ""))
+    assert update(started, capsys) == (0, "up to date\n", "")  # the record says github
+    shutil.rmtree(started / ".git")  # not a repository (yet): no remote to ask
+    assert update(started, capsys) == (0, "up to date\n", "")
+    (started / manifest.PATH).unlink()
+    for path in templates.ci_paths("github"):
+        (started / path).unlink()
+    assert subprocess.run(["git", "init", "-q", str(started)], check=True).returncode == 0
+    subprocess.run(
+        ["git", "-C", str(started), "remote", "add", "origin", "git@gitlab.example.com:o/i.git"],
+        check=True,
+    )
+    code, out, _ = update(started, capsys)
+    assert code == 0 and "created .gitlab-ci.yml" in out

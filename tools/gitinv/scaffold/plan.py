@@ -42,6 +42,8 @@ class Plan:
 
 def forge_of(url: str | None) -> str | None:
     """github for github.com, gitlab for a host whose name holds `gitlab`, else None."""
+    if url and "://" not in url:  # scp-like: git@host:owner/repo.git
+        url = "ssh://" + url.replace(":", "/", 1)
     host = (urlsplit(url).hostname or "") if url else ""
     if host == "github.com":
         return "github"
@@ -132,7 +134,7 @@ def _forge(root: Path, record: Record | None) -> str:
         if recorded & set(templates.ci_paths(forge)):
             return forge
     url = settings.get("repository")
-    if not isinstance(url, str) and "origin" in git.remotes(root):
+    if not isinstance(url, str) and git.toplevel(root) is not None:
         url = git.remote_url(root, "origin")
     return forge_of(url if isinstance(url, str) else None) or "github"
 
