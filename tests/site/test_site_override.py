@@ -81,6 +81,16 @@ def test_a_symbolic_link_as_a_template_is_refused(restyled: Path, tmp_path: Path
         build(restyled, "main", tmp_path / "out")
 
 
+def test_a_linked_folder_of_templates_is_refused(restyled: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "partials"
+    elsewhere.mkdir()
+    (elsewhere / "nav.html").write_text("secret\n")
+    os.symlink(elsewhere, restyled / "site/templates/partials")
+    (restyled / "site/templates/catalogs.html").write_text('{% include "partials/nav.html" %}\n')
+    with pytest.raises(GitinvError, match=r"site/templates/partials is a symbolic link"):
+        build(restyled, "main", tmp_path / "out")
+
+
 def test_site_itself_as_a_link_is_refused(history_repo: Path, tmp_path: Path) -> None:
     repo = tmp_path / "linked"
     shutil.copytree(history_repo, repo)

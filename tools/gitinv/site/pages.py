@@ -68,8 +68,10 @@ class _RealFiles(jinja2.FileSystemLoader):
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
-        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
-        _refuse_link(path, self.root)
+        path = self.folder
+        for part in jinja2.loaders.split_template_path(template):  # no `..` gets through
+            path = path / part
+            _refuse_link(path, self.root)
         return super().get_source(environment, template)
 
 
