@@ -11,15 +11,16 @@ import pytest
 import yaml
 
 from gitinv.commands import request
+from tests.forge.fakehost import FakeHost
 
 from .conftest import Hub
 
 WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "validate.yml"
 
 
-def _steps() -> dict[str, str]:
+def _steps(job: str = "validate") -> dict[str, str]:
     doc = yaml.safe_load(WORKFLOW.read_text())
-    return {s["name"]: s["run"] for s in doc["jobs"]["validate"]["steps"] if "run" in s}
+    return {s["name"]: s["run"] for s in doc["jobs"][job]["steps"] if "run" in s}
 
 
 def test_validate_and_report_steps(hub: Hub, tmp_path: Path) -> None:
@@ -71,7 +72,34 @@ def test_validate_and_report_steps(hub: Hub, tmp_path: Path) -> None:
     assert written.count("report<<gitinv-") == 1
     assert "| ✏️ | state | active | **offline** |" in written
     assert "### Inventory valid" in written
-    assert "<!-- gitinv-validate -->" in summary.read_text()
+    assert "### Inventory valid" in summary.read_text()
+    # the comment job posts that report through the code host's API (a fake GitHub here)
+    comment = _steps("comment")
+    assert "uses: marocchino" not in WORKFLOW.read_text()  # gitinv posts it, no third party
+    report = written.split("report<<", 1)[1].split("\n", 1)[1].rsplit("\ngitinv-", 1)[0]
+    outside = ("GITINV_", "GITHUB_", "GITLAB_", "CI_")  # only what the step itself sets
+    clean = {k: v for k, v in env.items() if not k.startswith(outside)}
+    host = FakeHost("github", "tok_workflow-0123456789")
+    for _ in host.serve():
+        host.add_request(7, "Update web01: state")
+        posted = subprocess.run(
+            ["bash", "-e", "-c", comment["Post or update the report comment"]],
+            cwd=mod.path,
+            text=True,
+            capture_output=True,
+            env={
+                **clean,
+                "REPORT": report,
+                "PULL_REQUEST": "7",
+                "GITHUB_TOKEN": host.token,
+                "GITINV_API_URL": host.api,
+            },
+        )
+        assert posted.returncode == 0, posted.stderr
+        assert posted.stdout.startswith("created the report comment on pull request #7")
+        [body] = [str(c["body"]) for c in host.comments[7]]
+        assert "| ✏️ | state | active | **offline** |" in body and "report<<" not in body
+        assert host.token not in posted.stdout + posted.stderr
 
 
 @pytest.mark.parametrize("name", ["Canonical form", "JSON Schema files up to date"])

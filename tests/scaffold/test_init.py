@@ -71,6 +71,11 @@ def test_gitlab_repository(fresh: Path, capsys: pytest.CaptureFixture[str]) -> N
     _checks_pass(fresh)
 
 
+def test_gitlab_handles_for_gitlab(fresh: Path) -> None:
+    assert run_init(fresh, forge="gitlab", admins=["@infra/inventory/admins"]) == 0
+    assert "@infra/inventory/admins" in (fresh / ".gitlab/CODEOWNERS").read_text()
+
+
 def test_forge_and_repository_from_the_origin_remote(
     fresh: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -184,7 +189,8 @@ def test_default_path_is_here(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> N
     ("options", "message"),
     [
         ({"admins": []}, "--admin is required"),
-        ({"admins": ["acme/admins"]}, "--admin acme/admins: not a handle"),
+        ({"admins": ["acme/admins"]}, "--admin acme/admins: not a GitHub handle"),
+        ({"admins": ["@a/b/c"]}, "--admin @a/b/c: not a GitHub handle"),
         ({"requirement": 'gitinv"; rm -rf /'}, "is not one pip requirement"),
         ({"requirement": "$EVIL"}, "is not one pip requirement"),
         ({"requirement": "--index-url=http://x"}, "is not one pip requirement"),

@@ -6,8 +6,9 @@ import re
 import sys
 from pathlib import Path
 
-from gitinv import git, models
+from gitinv import git, handles
 from gitinv.errors import GitinvError
+from gitinv.handles import Forge
 from gitinv.repo import find_root
 from gitinv.scaffold import plan as planning
 from gitinv.scaffold import templates
@@ -39,16 +40,16 @@ NEXT_STEPS = {
 }
 
 
-def _admins(handles: list[str]) -> list[str]:
-    if not handles:
+def _admins(given: list[str], forge: Forge) -> list[str]:
+    if not given:
         raise GitinvError(
             "--admin is required: the handles that own the catalogs and the tooling, "
             "e.g. --admin @acme/inventory-admins"
         )
-    bad = [h for h in handles if not re.match(models.HANDLE_PATTERN, h)]
-    if bad:
-        raise GitinvError(f"--admin {bad[0]}: not a handle; write @user or @org/team")
-    return list(dict.fromkeys(handles))
+    for handle in given:
+        if handles.problem(handle, forge):
+            raise GitinvError(f"--admin {handle}: not {handles.describe(forge)}")
+    return list(dict.fromkeys(given))
 
 
 def _repository(given: str | None, root: Path, top: Path | None) -> str | None:
@@ -83,10 +84,10 @@ def _start(
             "first to start one there, or run gitinv init at the top"
         )
     url = _repository(repository, root, top)
-    chosen = forge or planning.forge_of(url) or "github"
+    chosen: Forge = "gitlab" if (forge or planning.forge_of(url)) == "gitlab" else "github"
     plan = planning.for_init(
         root,
-        admins=_admins(admins),
+        admins=_admins(admins, chosen),
         forge=chosen,
         requirement=templates.check_requirement(requirement or templates.default_requirement()),
         repository=url,

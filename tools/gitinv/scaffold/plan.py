@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from gitinv import __version__, git, remote
+from gitinv import __version__, remote
 from gitinv.errors import GitinvError
 from gitinv.files import write_file
+from gitinv.forge import config as forge_config
 from gitinv.scaffold import manifest, templates
 from gitinv.scaffold.manifest import Record, digest
 
@@ -42,12 +42,7 @@ class Plan:
 
 def forge_of(url: str | None) -> str | None:
     """github for github.com, gitlab for a host whose name holds `gitlab`, else None."""
-    if url and "://" not in url:  # scp-like: git@host:owner/repo.git
-        url = "ssh://" + url.replace(":", "/", 1)
-    host = (urlsplit(url).hostname or "") if url else ""
-    if host == "github.com":
-        return "github"
-    return "gitlab" if "gitlab" in host else None
+    return forge_config.kind_of({"repository": url}) if url else None
 
 
 def _current(root: Path, path: str) -> str | None:
@@ -87,7 +82,7 @@ def for_init(
     managed = templates.managed(forge, requirement)
     generated = {
         **templates.schema_files(),
-        templates.codeowners_path(forge): templates.codeowners_for(inventory, forge),
+        templates.codeowners_path(forge): templates.codeowners_for(inventory),
     }
     record = Record(__version__, requirement, {p: digest(t) for p, t in managed.items()})
     files = {**inventory, **managed, **generated, manifest.PATH: manifest.dumps(record)}
@@ -133,10 +128,7 @@ def _forge(root: Path, record: Record | None) -> str:
     for forge in templates.FORGES:
         if recorded & set(templates.ci_paths(forge)):
             return forge
-    url = settings.get("repository")
-    if not isinstance(url, str) and git.toplevel(root) is not None:
-        url = git.remote_url(root, "origin")
-    return forge_of(url if isinstance(url, str) else None) or "github"
+    return forge_config.kind_of(settings, forge_config.origin_url(root)) or "github"
 
 
 def _requirements(root: Path, paths: list[str]) -> set[str]:
@@ -162,7 +154,7 @@ def for_update(root: Path, *, requirement: str | None, force: bool) -> Plan:
     wanted = templates.managed(forge, wanted_requirement)
     generated = {
         **templates.schema_files(),
-        templates.codeowners_path(forge): templates.codeowners_text(root, forge),
+        templates.codeowners_path(forge): templates.codeowners_text(root),
     }
     old = record.files if record else {}
     plan = Plan()

@@ -127,26 +127,22 @@ def schema_files() -> dict[str, str]:
 
 
 def codeowners_path(forge: str) -> str:
-    return ".gitlab/CODEOWNERS" if forge == "gitlab" else codeowners.PATH
+    return codeowners.PATHS["gitlab" if forge == "gitlab" else "github"]
 
 
-def codeowners_text(root: Path, forge: str) -> str:
-    """The CODEOWNERS `gitinv codeowners` writes for the inventory under `root`.
-
-    GitLab reads the same syntax; its own layout (sections per group) is
-    `gitinv codeowners`'s to write, and this follows it.
-    """
-    return codeowners.render(root)
+def codeowners_text(root: Path) -> str:
+    """The CODEOWNERS `gitinv codeowners` writes for the inventory under `root`."""
+    return codeowners.render(root)[1]
 
 
-def codeowners_for(inventory: dict[str, str], forge: str) -> str:
+def codeowners_for(inventory: dict[str, str]) -> str:
     """CODEOWNERS for inventory files not yet on disk: rendered from a scratch copy."""
     with tempfile.TemporaryDirectory(prefix="gitinv-init-") as tmp:
         for path, text in inventory.items():
             if path.count("/") == 1:  # the catalogs and settings.yaml are all it reads
                 (Path(tmp) / path).parent.mkdir(parents=True, exist_ok=True)
                 (Path(tmp) / path).write_text(text, encoding="utf-8")
-        return codeowners_text(Path(tmp), forge)
+        return codeowners_text(Path(tmp))
 
 
 def settings_yaml(admins: list[str], forge: str, repository: str | None) -> str:
