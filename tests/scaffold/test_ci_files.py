@@ -141,7 +141,8 @@ def test_pre_commit_config_is_valid_and_matches_the_shipped_hooks(
     assert result.returncode == 0, result.stdout + result.stderr
     hooks = yaml.safe_load(config.read_text())["repos"][0]["hooks"]
     shipped = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    keys = ("id", "name", "entry", "language", "files", "pass_filenames", "require_serial")
+    keys = ("id", "name", "entry", "language", "files", "always_run", "pass_filenames")
+    keys += ("require_serial",)
     assert [{k: h.get(k) for k in keys} for h in hooks] == [
         {k: h.get(k) for k in keys} for h in shipped
     ]

@@ -79,7 +79,7 @@ def test_a_hand_edit_is_reported_and_left_alone(
     assert "--force" in err
     assert "updated .github/workflows/publish.yml" in out  # the rest moves on
     assert path.read_text() == edited
-    # still reported on the next run: the record keeps what init wrote
+    # still reported on the next run
     code, out, err = update(started, capsys)
     assert (code, out) == (1, "")
     assert "edited by hand" in err

@@ -429,8 +429,14 @@ def commit_for_tree(root: Path, tree: str, parents: list[str], message: str) -> 
 
 def init(root: Path, branch: str = "main") -> None:
     """A new, empty repository at `root` whose first branch is `branch`."""
-    root.mkdir(parents=True, exist_ok=True)
-    git.Repo.init(root, initial_branch=branch).close()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        git.Repo.init(root, initial_branch=branch).close()
+    except OSError as exc:
+        raise GitinvError(f"cannot create {root}: {exc.strerror or exc}") from None
+    except git.GitCommandError as exc:
+        message = (exc.stderr or "").strip() or f"exit status {exc.status}"
+        raise GitinvError(f"git init failed in {root}: {message}") from None
 
 
 def fast_import(root: Path, stream: bytes) -> None:
@@ -472,12 +478,3 @@ def toplevel(path: Path) -> Path | None:
         return Path(top).resolve() if top else None
     finally:
         repo.close()
-
-
-def init_repository(path: Path, branch: str) -> None:
-    """`git init` with `branch` as the first branch's name."""
-    try:
-        git.Repo.init(path, initial_branch=branch).close()
-    except git.GitCommandError as exc:
-        message = (exc.stderr or "").strip() or f"exit status {exc.status}"
-        raise GitinvError(f"git init failed in {path}: {message}") from None

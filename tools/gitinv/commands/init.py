@@ -95,11 +95,7 @@ def _start(
         force=force,
     )
     if top is None:
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise GitinvError(f"cannot create {root}: {exc.strerror}") from None
-        git.init_repository(root, templates.BRANCH)
+        git.init(root, templates.BRANCH)
         sys.stdout.write(f"started a git repository in {root} (branch {templates.BRANCH})\n")
     planning.apply(root, plan)
     servers = [s for s in plan.writes if s.path.startswith("inventory/servers/")]

@@ -1,8 +1,9 @@
 """`.gitinv/managed.json`: what `gitinv init` last wrote into the repository.
 
-For each managed file, the SHA-256 of the text written, taken with the pip
-requirement replaced by a placeholder (changing the pin by hand is an upgrade, not
-an edit). A file whose text no longer has that digest was edited by hand.
+For each managed file, the SHA-256 of the text this version writes for it (what
+it wrote, or offered when it left an edited file alone), taken with the pip
+requirement replaced by a placeholder: changing the pin by hand is an upgrade, not
+an edit. A file whose text no longer has that digest was edited by hand.
 """
 
 from __future__ import annotations

@@ -173,9 +173,7 @@ def for_update(root: Path, *, requirement: str | None, force: bool) -> Plan:
             moved |= templates.requirements_in(current) - {wanted_requirement}
         else:
             plan.steps.append(Step(path, "edited"))
-            if path in old:
-                written[path] = old[path]  # still edited on the next run
-            continue
+        # A file left alone still differs from this digest: edited on the next run too.
         written[path] = digest(text)
     for path in sorted(set(old) - set(wanted)):  # no longer managed in this version or forge
         current = _current(root, path)
