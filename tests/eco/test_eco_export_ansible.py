@@ -1,0 +1,153 @@
+"""The static YAML Ansible inventory read by ansible-inventory and ansible, and the
+inventory script under a Python that cannot import gitinv."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eco_helpers import DECOMMISSIONED_GROUPS, GROUPS, run, tool_environ, venv_tool
+
+from gitinv.commands import export
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def yaml_inventory(repo: Path, name: str = "inventory.yml", **options: Any) -> Path:
+    out = repo.parent / name
+    assert export.run(repo=repo, kind="ansible", output=out, **options) == 0
+    return out
+
+
+def listed(source: Path, tmp_path: Path, **env: str) -> dict[str, Any]:
+    proc = run(
+        venv_tool("ansible-inventory"),
+        "-i",
+        str(source),
+        "--list",
+        env=tool_environ(tmp_path, ANSIBLE_INVENTORY_UNPARSED_FAILED="1", **env),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "WARNING" not in proc.stderr  # no reserved names, no bad group names, no parse fallback
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+def test_yaml_is_the_default_for_a_yml_file(eco_repo: Path) -> None:
+    text = yaml_inventory(eco_repo).read_text()
+    assert text.startswith("# Ansible inventory written by `gitinv export ansible --format yaml`\n")
+    assert "\nall:\n  children:\n" in text
+    assert yaml_inventory(eco_repo, "inventory.yaml").read_text() == text
+    assert json.loads(yaml_inventory(eco_repo, "inventory.json").read_text())["_meta"]
+
+
+def test_ansible_inventory_list_reads_the_yaml_file(eco_repo: Path, tmp_path: Path) -> None:
+    data = listed(yaml_inventory(eco_repo), tmp_path)
+    for group, hosts in GROUPS.items():
+        assert data[group]["hosts"] == hosts
+    assert set(data["all"]["children"]) == {*GROUPS, "ungrouped"}
+    hostvars = data["_meta"]["hostvars"]
+    assert sorted(hostvars) == ["db01", "db02", "proxy-ams", "web01", "web02"]
+    assert hostvars["proxy-ams"]["ansible_host"] == "2001:db8:2::5"
+    assert hostvars["db01"]["gitinv_tags"] == ["backup", "gdpr", "pci"]
+    assert hostvars["web02"]["gitinv_type"] is None
+    assert hostvars["db02"]["gitinv_description"] == "@replica of db01"
+
+
+def test_the_yaml_file_and_the_script_give_ansible_the_same_inventory(
+    eco_repo: Path, tmp_path: Path
+) -> None:
+    script = eco_repo / "tools" / "ansible_inventory.py"
+    script.parent.mkdir()
+    shutil.copy2(ROOT / "tools" / "ansible_inventory.py", script)
+    for decommissioned in (False, True):
+        env = {"GITINV_INCLUDE_DECOMMISSIONED": "1"} if decommissioned else {}
+        from_yaml = listed(
+            yaml_inventory(eco_repo, include_decommissioned=decommissioned), tmp_path
+        )
+        assert listed(script, tmp_path, **env) == from_yaml
+    assert "cache-old" in from_yaml["_meta"]["hostvars"]
+
+
+def test_ansible_inventory_graph_of_the_yaml_file(eco_repo: Path, tmp_path: Path) -> None:
+    source = yaml_inventory(eco_repo, include_decommissioned=True)
+    proc = run(
+        venv_tool("ansible-inventory"), "-i", str(source), "--graph", env=tool_environ(tmp_path)
+    )
+    assert proc.returncode == 0, proc.stderr
+    for group, hosts in (GROUPS | DECOMMISSIONED_GROUPS).items():
+        assert f"  |--@{group}:\n" + "".join(f"  |  |--{h}\n" for h in hosts) in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("pattern", "hosts"),
+    [
+        ("env_production:&tag_pci", ["db01", "web01"]),
+        ("dc_fra1:!state_planned", ["db01", "web01"]),
+        ("proxy-ams", ["proxy-ams"]),
+    ],
+)
+def test_host_patterns_on_the_yaml_file(
+    eco_repo: Path, tmp_path: Path, pattern: str, hosts: list[str]
+) -> None:
+    source = yaml_inventory(eco_repo)
+    proc = run(
+        venv_tool("ansible"),
+        "-i",
+        str(source),
+        pattern,
+        "--list-hosts",
+        env=tool_environ(tmp_path),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["hosts", f"({len(hosts)}):", *hosts]
+
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Python without gitinv or its dependencies: a fresh venv of the base interpreter."""
+    venv = tmp_path_factory.mktemp("bare") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    return venv / "bin"
+
+
+def test_script_without_gitinv_says_so_in_one_line(
+    eco_repo: Path, tmp_path: Path, bare_python: Path
+) -> None:
+    script = ROOT / "tools" / "ansible_inventory.py"
+    proc = run(str(bare_python / "python3"), str(script), "--list", env=tool_environ(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("ansible_inventory.py: error: cannot import gitinv with ")
+    assert str(bare_python) in lines[0]
+    assert "No module named" in lines[0]
+    assert "project's venv" in lines[0]
+
+
+def test_ansible_fails_on_the_script_without_gitinv(
+    eco_repo: Path, tmp_path: Path, bare_python: Path
+) -> None:
+    """ansible-inventory from the venv runs the script with the `python3` found first on
+    PATH (its `#!/usr/bin/env python3`): here, one without gitinv."""
+    script = eco_repo / "tools" / "ansible_inventory.py"
+    script.parent.mkdir()
+    shutil.copy2(ROOT / "tools" / "ansible_inventory.py", script)
+    env = tool_environ(tmp_path)
+    env["PATH"] = f"{bare_python}:{env['PATH']}"
+    # What the README's ANSIBLE_INVENTORY_UNPARSED_FAILED=1 is for: without it, Ansible
+    # warns and goes on with no hosts at all.
+    proc = run(venv_tool("ansible-inventory"), "-i", str(script), "--list", env=env)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["_meta"]["hostvars"] == {}
+    env["ANSIBLE_INVENTORY_UNPARSED_FAILED"] = "1"
+    proc = run(venv_tool("ansible-inventory"), "-i", str(script), "--list", env=env)
+    assert proc.returncode != 0
+    assert "cannot import gitinv" in proc.stderr
+    assert "Traceback" not in proc.stderr
