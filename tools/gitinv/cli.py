@@ -149,7 +149,8 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     "sets",
     metavar="FIELD=VALUE",
     multiple=True,
-    help="Set a field (repeatable); tags=a,b sets the list; FIELD= removes it.",
+    help="Set a field (repeatable); tags=a,b sets the list; FIELD= removes it; "
+    "add: ip=next takes the next free address of the dc (see `gitinv ip next`).",
 )
 @click.option(
     "--comment", metavar="TEXT", required=True, help="Why the change is needed (required)."
@@ -478,6 +479,54 @@ def export(
             output=output,
         )
     )
+
+
+@cli.group()
+def ip() -> None:
+    """Addresses: the next free ones of a datacenter or a network.
+
+    \b
+    Example:
+      gitinv ip next fra1
+    """
+
+
+@ip.command("next", short_help="The lowest free addresses of a datacenter or a network.")
+@click.argument("target", metavar="DC|CIDR")
+@click.option(
+    "--count",
+    type=click.IntRange(1, 65536),
+    metavar="N",
+    default=1,
+    show_default=True,
+    help="How many addresses.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help='text: one address a line; json: {"target", "networks", "addresses"}.',
+)
+@pass_ctx
+def ip_next(obj: Context, target: str, count: int, fmt: str) -> None:
+    """Print the lowest free addresses of a datacenter's prefixes or of a network.
+
+    Free: not the network's network or broadcast address (IPv4) or its
+    subnet-router anycast address (IPv6, the all-zero host), not used by a server
+    on the main branch, not claimed by an open request (a branch not merged yet:
+    the remote's, fetched first, and local request/* branches). IPv4 prefixes
+    come before IPv6 ones. Exits 1 when fewer than --count are free.
+
+    \b
+    Example:
+      gitinv ip next fra1
+      gitinv ip next 10.1.4.0/24 --count 3
+    """
+    from gitinv.commands import ip as command
+
+    _exit(command.run(repo=obj.repo, target=target, count=count, fmt=fmt))
 
 
 @cli.command("import")
