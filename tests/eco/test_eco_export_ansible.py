@@ -4,6 +4,7 @@ inventory script under a Python that cannot import gitinv."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from eco_helpers import DECOMMISSIONED_GROUPS, GROUPS, run, tool_environ, venv_tool
 
+from gitinv import inventory
 from gitinv.commands import export
+from gitinv.exports import ansible, yamltext
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,3 +155,71 @@ def test_ansible_fails_on_the_script_without_gitinv(
     assert proc.returncode != 0
     assert "cannot import gitinv" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+TRICKY = [
+    "plain",
+    "",
+    "yes",
+    "no",
+    "null",
+    "~",
+    "1",
+    "010",
+    "1:2:3:4:5:6:7:8",
+    "2001:db8::5",
+    "1e3",
+    ".inf",
+    "2026-01-02",
+    "a: b",
+    "a #b",
+    "- item",
+    "[x]",
+    "{x}",
+    "*alias",
+    "&anchor",
+    "!tag",
+    "%directive",
+    "@at",
+    "`tick",
+    "'single'",
+    '"double"',
+    "line\nbreak",
+    "tab\there",
+    "trailing ",
+    " leading",
+    "{{ lookup('pipe', 'id') }}",
+    "ünïcødé",
+    "emoji 😀",
+    "nel\x85ls\u2028ps\u2029",
+    "a, b",
+    "back\\slash",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_yaml_scalars_read_back_as_written(text: str) -> None:
+    assert yaml.safe_load(f"key: {yamltext.scalar(text)}\n") == {"key": text}
+    assert yaml.safe_load(f"key: {yamltext.flow_list([text, 'x'])}\n") == {"key": [text, "x"]}
+    assert yaml.safe_load(f"{yamltext.scalar(text)}: 1\n") == {text: 1}
+
+
+def test_the_yaml_file_holds_what_the_json_holds(eco_repo: Path) -> None:
+    """A server for each string YAML could misread, in its description and its tag."""
+    template = (eco_repo / "inventory/servers/web/web02.yaml").read_text()
+    for i, text in enumerate(TRICKY):
+        body = template.replace("10.1.0.12", f"10.1.1.{i + 1}")
+        line = yaml.safe_dump(
+            {"description": text}, default_style='"', allow_unicode=True, width=1000
+        ).strip()
+        body = re.sub(r"(?m)^description: .*$", lambda _, line=line: line, body)
+        (eco_repo / f"inventory/servers/web/t{i:02}.yaml").write_text(body)
+    inv = inventory.load(eco_repo)
+    assert inv.ok, inv.findings
+    assert {r.fields.get("description") for r in inv.servers.values()} >= set(TRICKY) - {""}
+    for decommissioned in (False, True):
+        data = ansible.ansible_inventory(inv, decommissioned)
+        loaded = yaml.safe_load(ansible.ansible_yaml(inv, decommissioned))["all"]
+        assert loaded["hosts"] == data["_meta"]["hostvars"]
+        groups = {g: {"hosts": list(v["hosts"])} for g, v in loaded["children"].items()}
+        assert groups == {g: v for g, v in data.items() if g not in ("_meta", "all")}

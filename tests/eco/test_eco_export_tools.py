@@ -263,7 +263,7 @@ db02:
   value: 10.2.0.21
 proxy-ams:
   type: AAAA
-  value: 2001:db8:2::5
+  value: "2001:db8:2::5"
 web01:
   type: A
   value: 10.1.0.11
@@ -305,8 +305,8 @@ def test_octodns_names_inside_and_outside_the_zone(
     captured = capsys.readouterr()
     records = list(re.findall(r"^(\S.*):$", captured.out, re.M))
     # natsort's order, as octoDNS wants it: "db" and 1 come before "db.ams"
-    assert records == ["''", "api", "db01", "db02", "db.ams", "proxy-ams", "web01", "web02"]
-    assert "10.1.0.41" in captured.out.split("'':\n", 1)[1].split("\n", 3)[1]
+    assert records == ['""', "api", "db01", "db02", "db.ams", "proxy-ams", "web01", "web02"]
+    assert "10.1.0.41" in captured.out.split('"":\n', 1)[1].split("\n", 3)[1]
     assert captured.err == (
         "gitinv: left out 2 server(s) whose names lie outside example.com: "
         "example.com.evil.org, mail.example.org\n"
@@ -378,12 +378,12 @@ def test_octodns_validate_reads_every_zone(
     written = capsys.readouterr().out.splitlines()
     assert sorted(written) == sorted(f"wrote {zones / name}" for name in expected)
     reverse4 = (zones / "2.10.in-addr.arpa.yaml").read_text()
-    assert "'21.0':\n  type: PTR\n  value: db02.example.com.\n" in reverse4
-    assert "'7.0':\n  type: PTR\n  value: mapped.example.com.\n" in reverse4
+    assert '"21.0":\n  type: PTR\n  value: db02.example.com.\n' in reverse4
+    assert '"7.0":\n  type: PTR\n  value: mapped.example.com.\n' in reverse4
     reverse6 = (zones / "2.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.yaml").read_text()
     assert "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0:\n  type: PTR\n" in reverse6
     forward = (zones / "example.com.yaml").read_text()
-    assert "numeric:\n  type: AAAA\n  value: 2001:db8:2::1:2\n" in forward
+    assert 'numeric:\n  type: AAAA\n  value: "2001:db8:2::1:2"\n' in forward
     assert "mapped:\n  type: A\n  value: 10.2.0.7\n" in forward
     for names in (None, [z.removesuffix("yaml") for z in sorted(expected)]):
         code, output = octodns_validate(octodns_config(tmp_path, zones, names), tmp_path)

@@ -11,13 +11,12 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from gitinv.errors import GitinvError
 from gitinv.models import REFERENCES
 
 from .select import LIVE, servers
 from .tables import COLUMNS
+from .yamltext import scalar, value
 
 if TYPE_CHECKING:
     from gitinv.inventory import Inventory
@@ -38,12 +37,7 @@ _HOSTVARS = tuple((column, HOSTVAR_PREFIX + column) for column in COLUMNS if col
 _GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
 _CATALOG_OF = {**REFERENCES, "group": "groups"}
 
-
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """libyaml's emitter; never an anchor, even where two values are the same object."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+YAML_HEADER = "# Ansible inventory written by `gitinv export ansible --format yaml`"
 
 
 def ansible_group(prefix: str, value: str) -> str:
@@ -108,23 +102,21 @@ def ansible_json(inventory: Inventory, include_decommissioned: bool = False) -> 
 def ansible_yaml(inventory: Inventory, include_decommissioned: bool = False) -> str:
     """The same inventory as a static YAML file that Ansible's `yaml` plugin reads.
 
-    Every host and its variables under ``all.hosts``; each group under
-    ``all.children`` lists its hosts without variables."""
+    Each group under ``all.children`` lists its hosts; every host and its variables
+    are under ``all.hosts``. Keys in sorted order, one value a line."""
     data = ansible_inventory(inventory, include_decommissioned)
-    hostvars = data.pop("_meta")["hostvars"]
+    hostvars: dict[str, dict[str, Any]] = data.pop("_meta")["hostvars"]
     del data["all"]
-    children: dict[str, Any] = {
-        group: {"hosts": {host: {} for host in value["hosts"]}} for group, value in data.items()
-    }
-    top: dict[str, Any] = {"hosts": hostvars} if hostvars else {}
-    if children:
-        top["children"] = children
-    text: str = yaml.dump(
-        {"all": top},
-        Dumper=_Dumper,
-        sort_keys=True,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1000,
-    )
-    return "# Ansible inventory written by `gitinv export ansible --format yaml`\n" + text
+    lines = [YAML_HEADER, "all:" if data or hostvars else "all: {}"]
+    if data:
+        lines.append("  children:")
+        for group in sorted(data):
+            lines += [f"    {scalar(group)}:", "      hosts:"]
+            lines += [f"        {scalar(host)}: {{}}" for host in data[group]["hosts"]]
+    if hostvars:
+        lines.append("  hosts:")
+        for host in sorted(hostvars):
+            lines.append(f"    {scalar(host)}:")
+            variables = hostvars[host]
+            lines += [f"      {key}: {value(variables[key])}" for key in sorted(variables)]
+    return "\n".join(lines) + "\n"

@@ -16,25 +16,19 @@ import ipaddress
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import yaml
+from typing import TYPE_CHECKING
 
 from gitinv.errors import GitinvError
 
 from .select import LIVE, address, servers
+from .yamltext import scalar
 
 if TYPE_CHECKING:
     from gitinv.inventory import Inventory
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _DIGITS = re.compile(r"(\d+)")
-_HEADER = "# octoDNS zone written by `gitinv export octodns`\n"
-
-
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+_HEADER = "# octoDNS zone written by `gitinv export octodns`"
 
 
 @dataclass
@@ -54,16 +48,12 @@ def natural_key(name: str) -> tuple[list[str | int], str]:
 
 
 def zone_yaml(records: dict[str, dict[str, str]]) -> str:
-    ordered = {name: records[name] for name in sorted(records, key=natural_key)}
-    text: str = yaml.dump(
-        ordered,
-        Dumper=_Dumper,
-        sort_keys=False,  # each record's keys are in octoDNS's order already: type, value
-        default_flow_style=False,
-        explicit_start=True,
-        width=1000,
-    )
-    return _HEADER + text
+    """The records in octoDNS's order; each record's keys are in its order already."""
+    lines = [_HEADER, "---" if records else "--- {}"]
+    for name in sorted(records, key=natural_key):
+        lines.append(f"{scalar(name)}:")
+        lines += [f"  {key}: {scalar(text)}" for key, text in records[name].items()]
+    return "\n".join(lines) + "\n"
 
 
 def relative_name(name: str, zone: str) -> str | None:
