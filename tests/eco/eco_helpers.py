@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,3 +98,11 @@ def run(
     *args: str, env: dict[str, str], cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, env=env, cwd=cwd, check=False)
+
+
+def readme_block(first_line: str) -> str:
+    """The README's fenced block whose first line is `first_line` (a comment naming the file)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```$", readme, re.M | re.S)
+    (block,) = [b for b in blocks if b.startswith(first_line + "\n")]
+    return str(block)

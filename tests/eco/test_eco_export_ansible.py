@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from eco_helpers import DECOMMISSIONED_GROUPS, GROUPS, run, tool_environ, venv_tool
+from eco_helpers import DECOMMISSIONED_GROUPS, GROUPS, readme_block, run, tool_environ, venv_tool
 
 from gitinv import inventory
 from gitinv.commands import export
@@ -223,3 +223,19 @@ def test_the_yaml_file_holds_what_the_json_holds(eco_repo: Path) -> None:
         assert loaded["hosts"] == data["_meta"]["hostvars"]
         groups = {g: {"hosts": list(v["hosts"])} for g, v in loaded["children"].items()}
         assert groups == {g: v for g, v in data.items() if g not in ("_meta", "all")}
+
+
+def test_the_readmes_ansible_cfg(eco_repo: Path, tmp_path: Path) -> None:
+    """The README's ansible.cfg: the YAML export as the inventory, a missing one an error."""
+    playbooks = tmp_path / "playbooks"
+    playbooks.mkdir()
+    (playbooks / "ansible.cfg").write_text(readme_block("# ansible.cfg of a playbook repository"))
+    env = tool_environ(tmp_path, ANSIBLE_CONFIG=str(playbooks / "ansible.cfg"))
+    tool = venv_tool("ansible-inventory")
+    proc = run(tool, "--list", env=env, cwd=playbooks)
+    assert proc.returncode != 0  # no inventory.yml yet: a failure, not an empty inventory
+    assert "inventory.yml" in proc.stderr
+    assert export.run(repo=eco_repo, kind="ansible", output=playbooks / "inventory.yml") == 0
+    proc = run(tool, "--list", env=env, cwd=playbooks)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["tag_pci"]["hosts"] == ["db01", "web01"]

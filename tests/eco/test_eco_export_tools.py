@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
-from eco_helpers import git, required_tool, run, tool_environ, venv_tool
+from eco_helpers import git, readme_block, required_tool, run, tool_environ, venv_tool
 
 from gitinv import cli, inventory
 from gitinv.commands import export
@@ -100,19 +101,11 @@ def test_prometheus_without_servers(eco_repo: Path, capsys: pytest.CaptureFixtur
 
 
 def prometheus_config(tmp_path: Path, targets: Path) -> Path:
-    """The README's prometheus.yml, pointed at the exported file."""
+    """The README's prometheus.yml, pointed at the exported file (nothing is fetched)."""
+    text = readme_block("# prometheus.yml")
+    assert "/etc/prometheus/targets/gitinv.json" in text and "http_sd_configs" in text
     config = tmp_path / "prometheus.yml"
-    config.write_text(
-        "scrape_configs:\n"
-        "  - job_name: node\n"
-        "    file_sd_configs:\n"
-        f"      - files: ['{targets}']\n"
-        "        refresh_interval: 5m\n"
-        "  - job_name: node-published\n"
-        "    http_sd_configs:\n"
-        "      - url: https://acme.github.io/inventory/api/v1/prometheus.json\n"
-        "        refresh_interval: 5m\n"
-    )
+    config.write_text(text.replace("/etc/prometheus/targets/gitinv.json", str(targets)))
     return config
 
 
@@ -325,6 +318,23 @@ def test_natural_key_is_natsorts() -> None:
     natsort_key = natsort_keygen()
     ours = sorted(names, key=dns.natural_key)
     assert ours == sorted(ours, key=natsort_key)
+
+
+def test_the_readmes_octodns_config(eco_repo: Path, tmp_path: Path) -> None:
+    """The README's octodns.yaml, without its Route 53 target (not installed here)."""
+    config = yaml.safe_load(readme_block("# octodns.yaml"))
+    assert config["zones"]["*"]["targets"] == ["route53"]
+    del config["providers"]["route53"], config["zones"]["*"]["targets"]
+    zones = tmp_path / "zones"
+    config["providers"]["gitinv"]["directory"] = str(zones)
+    path = tmp_path / "octodns.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert (
+        export.run(repo=eco_repo, kind="octodns", zone="example.com", reverse=True, output=zones)
+        == 0
+    )
+    code, output = octodns_validate(path, tmp_path)
+    assert code == 0, output
 
 
 def octodns_config(tmp_path: Path, zones: Path, names: list[str] | None = None) -> Path:
