@@ -3,11 +3,13 @@ main's servers and what open requests (unmerged branches) claim."""
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -323,3 +325,33 @@ def test_without_a_remote(tmp_path: Path, hub: Hub) -> None:
     assert _add(hub, "web03") == 0
     assert ipnext.Main.current(repo).remote is None
     assert _next(hub, "fra1") == ["10.1.0.4"]
+
+
+def test_a_branch_with_a_bad_address_claims_nothing(hub: Hub) -> None:
+    mod = hub.moderator
+    mod.git("checkout", "-q", "-b", "request/add/odd")
+    mod.write("inventory/servers/data/odd.yaml", server("10.1.0.3.7"))
+    mod.write("inventory/servers/data/odd2.yaml", server("10.1.0.4"))
+    mod.commit_all("Add two servers, one with an address that is not one")
+    mod.git("push", "-q", "origin", "request/add/odd")
+    main = ipnext.Main.current(hub.requester.path)
+    claims = ipnext.claimed_by_open_requests(hub.requester.path, main)
+    assert claims == {key("10.1.0.4"): "request/add/odd"}
+
+
+def test_a_second_request_waits_for_the_first(hub: Hub, capsys: pytest.CaptureFixture[str]) -> None:
+    """The lock is held by another process (here: another open file); the request says
+    it waits, and takes its address once the lock is free."""
+    path = Path(hub.requester.git("rev-parse", "--absolute-git-dir")) / ipnext.LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder = open(path, "a+b")  # noqa: SIM115 - released by the timer below
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    timer = threading.Timer(0.5, holder.close)
+    timer.start()
+    try:
+        assert _add(hub, "web03") == 0
+    finally:
+        timer.join()
+    captured = capsys.readouterr()
+    assert "gitinv: waiting for another request taking an address\n" in captured.err
+    assert _ip_on(hub, "request/add/web03", "inventory/servers/platform/web03.yaml") == "10.1.0.3"

@@ -239,3 +239,13 @@ def test_the_readmes_ansible_cfg(eco_repo: Path, tmp_path: Path) -> None:
     proc = run(tool, "--list", env=env, cwd=playbooks)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["tag_pci"]["hosts"] == ["db01", "web01"]
+
+
+def test_an_inventory_without_servers(eco_repo: Path, tmp_path: Path) -> None:
+    for path in (eco_repo / "inventory/servers").glob("*/*.yaml"):
+        path.unlink()
+    source = yaml_inventory(eco_repo)
+    assert source.read_text().endswith("\nall: {}\n")
+    data = listed(source, tmp_path)
+    assert data["_meta"]["hostvars"] == {}
+    assert data["all"]["children"] == ["ungrouped"]

@@ -373,6 +373,12 @@ def test_octodns_validate_reads_every_zone(
             "numeric": "2001:db8:2:0:0:0:1:2",
         },
     )
+    # A datacenter without prefixes has no reverse zone: its servers get no PTR record.
+    datacenters = eco_repo / "inventory/datacenters.yaml"
+    datacenters.write_text(datacenters.read_text() + "lab: {}\n")
+    add_servers(eco_repo, {"lab01": "172.16.0.1"})
+    lab01 = eco_repo / "inventory/servers/web/lab01.yaml"
+    lab01.write_text(lab01.read_text().replace("dc: ams-2", "dc: lab"))
     zones = tmp_path / "zones"
     assert (
         export.run(repo=eco_repo, kind="octodns", zone="example.com", reverse=True, output=zones)
@@ -393,6 +399,8 @@ def test_octodns_validate_reads_every_zone(
     reverse6 = (zones / "2.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.yaml").read_text()
     assert "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0:\n  type: PTR\n" in reverse6
     forward = (zones / "example.com.yaml").read_text()
+    assert "lab01:\n  type: A\n  value: 172.16.0.1\n" in forward
+    assert not any("lab01" in p.read_text() for p in zones.glob("*.arpa.yaml"))
     assert 'numeric:\n  type: AAAA\n  value: "2001:db8:2::1:2"\n' in forward
     assert "mapped:\n  type: A\n  value: 10.2.0.7\n" in forward
     for names in (None, [z.removesuffix("yaml") for z in sorted(expected)]):
@@ -511,6 +519,7 @@ def test_every_export_reads_a_revision(
         ("csv", {"fmt": "yaml"}, "--format yaml does not apply to `export csv`; it writes csv"),
         ("ansible", {"fmt": "text"}, "it writes json or yaml"),
         ("nope", {}, "unknown export `nope`"),
+        ("prometheus", {"output": Path("/")}, "--output '/' is a directory; give a file name"),
     ],
 )
 def test_options_that_do_not_apply_are_usage_errors(

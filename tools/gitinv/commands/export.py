@@ -66,6 +66,11 @@ def options(
             f"--format {fmt} does not apply to `export {kind}`; it writes "
             + " or ".join(spec.formats)
         )
+    if output is not None and kind != "octodns" and output.is_dir():
+        raise GitinvError(
+            f"--output '{output}' is a directory; give a file name "
+            "(only `export octodns` writes into a folder)"
+        )
     if kind == "octodns":
         if zone is None:
             raise GitinvError("export octodns needs --zone ZONE, e.g. --zone example.com")
