@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Ansible dynamic inventory of this repository's servers.
 
-    ansible-inventory -i tools/ansible_inventory.py --graph
+    ANSIBLE_INVENTORY_UNPARSED_FAILED=1 ansible-inventory -i tools/ansible_inventory.py --graph
     ansible -i tools/ansible_inventory.py env_production -m ping
 
 Same JSON as ``gitinv export ansible``. Environment: GITINV_REPO (the
 inventory repository; default: the one holding this script), GITINV_REV (a git
 revision instead of the working tree), GITINV_INCLUDE_DECOMMISSIONED=1.
-Run it with a Python that has gitinv's dependencies (the project's venv).
+Run it with a Python that has gitinv's dependencies (the project's venv); any
+other Python gets one line saying so and exit status 1.
 """
 
 from __future__ import annotations
@@ -21,9 +22,18 @@ sys.path.insert(0, str(HERE))  # tools/gitinv, when gitinv is not installed
 
 
 def main(argv: list[str]) -> int:
-    from gitinv.commands import export
-    from gitinv.errors import GitinvError
-
+    try:
+        from gitinv.commands import export
+        from gitinv.errors import GitinvError
+    except ImportError as exc:
+        # Ansible shows only the script's stderr: one line that says what to do.
+        print(
+            f"ansible_inventory.py: error: cannot import gitinv with {sys.executable} ({exc}); "
+            "run Ansible from the project's venv (make demo creates .venv) or install "
+            "gitinv for this Python",
+            file=sys.stderr,
+        )
+        return 1
     if argv[:1] == ["--host"] and len(argv) == 2:
         print("{}")  # every host's variables are in --list's _meta
         return 0

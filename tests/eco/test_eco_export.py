@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eco_helpers import ALL
+from eco_helpers import ALL, DECOMMISSIONED_GROUPS, GROUPS
 
-from gitinv import exports, inventory
+from gitinv import inventory
 from gitinv.commands import export
+from gitinv.errors import GitinvError
+from gitinv.exports import ansible as ansible_export
+from gitinv.exports import tables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,32 +36,6 @@ EXPECTED_CSV = (
     "web02,web,nginx,10.1.0.12,fra1,staging,,planned,frontend,Staging WEB frontend\r\n"
 )
 
-GROUPS = {
-    "component_nginx": ["proxy-ams", "web01", "web02"],
-    "component_postgres": ["db01", "db02"],
-    "dc_ams_2": ["db02", "proxy-ams"],
-    "dc_fra1": ["db01", "web01", "web02"],
-    "env_production": ["db01", "db02", "proxy-ams", "web01"],
-    "env_staging": ["web02"],
-    "group_data": ["db01", "db02"],
-    "group_web": ["proxy-ams", "web01", "web02"],
-    "state_active": ["db01", "web01"],
-    "state_maintenance": ["proxy-ams"],
-    "state_offline": ["db02"],
-    "state_planned": ["web02"],
-    "tag_backup": ["db01", "db02"],
-    "tag_frontend": ["web01", "web02"],
-    "tag_gdpr": ["db01"],
-    "tag_pci": ["db01", "web01"],
-}
-DECOMMISSIONED_GROUPS = {
-    "component_redis": ["cache-old"],
-    "dc_fra1": ["cache-old", "db01", "web01", "web02"],
-    "env_staging": ["cache-old", "web02"],
-    "group_data": ["cache-old", "db01", "db02"],
-    "state_decommissioned": ["cache-old"],
-}
-
 
 @pytest.fixture
 def inv(eco_repo: Path) -> inventory.Inventory:
@@ -67,13 +45,13 @@ def inv(eco_repo: Path) -> inventory.Inventory:
 
 
 def test_csv(inv: inventory.Inventory) -> None:
-    assert exports.servers_csv(inv) == EXPECTED_CSV
+    assert tables.servers_csv(inv) == EXPECTED_CSV
 
 
 def test_json(inv: inventory.Inventory) -> None:
-    servers = exports.servers_json(inv)
+    servers = tables.servers_json(inv)
     assert [s["name"] for s in servers] == ALL
-    assert all(list(s) == list(exports.COLUMNS) for s in servers)
+    assert all(list(s) == list(tables.COLUMNS) for s in servers)
     assert servers[0] == {
         "name": "cache-old",
         "group": "data",
@@ -107,12 +85,12 @@ NEUTRALISE = [
 
 @pytest.mark.parametrize(("cell", "escaped"), NEUTRALISE)
 def test_neutralise_reversibly(cell: str, escaped: str) -> None:
-    assert exports.neutralise(cell) == escaped
-    assert exports.unneutralise(escaped) == cell
+    assert tables.neutralise(cell) == escaped
+    assert tables.unneutralise(escaped) == cell
 
 
 def test_ansible_dict(inv: inventory.Inventory) -> None:
-    data = exports.ansible_inventory(inv)
+    data = ansible_export.ansible_inventory(inv)
     assert data["all"] == {"children": sorted(GROUPS)}
     assert {k: v["hosts"] for k, v in data.items() if k not in ("_meta", "all")} == GROUPS
     assert sorted(data["_meta"]["hostvars"]) == ["db01", "db02", "proxy-ams", "web01", "web02"]
@@ -128,24 +106,70 @@ def test_ansible_dict(inv: inventory.Inventory) -> None:
         "gitinv_tags": ["frontend"],
         "gitinv_description": "Staging WEB frontend",
     }
-    full = exports.ansible_inventory(inv, include_decommissioned=True)
+    full = ansible_export.ansible_inventory(inv, include_decommissioned=True)
     assert {k: v["hosts"] for k, v in full.items() if k not in ("_meta", "all")} == (
         GROUPS | DECOMMISSIONED_GROUPS
     )
     assert full["_meta"]["hostvars"]["cache-old"]["ansible_host"] == "10.1.0.31"
 
 
-def test_ansible_group_names_that_collide(eco_repo: Path) -> None:
-    tags = eco_repo / "inventory/tags.yaml"
-    tags.write_text(tags.read_text() + "x-y: {}\nx_y: {}\n")
-    for name, tag in (("web01", "x-y"), ("web02", "x_y"), ("db01", "x-y")):
-        path = next(eco_repo.glob(f"inventory/servers/*/{name}.yaml"))
-        text = path.read_text()
-        text = text.replace("tags:\n", f"tags:\n  - {tag}\n") if "tags:" in text else text
-        path.write_text(text)
+def add_entry_and_use(repo: Path, catalog: str, field: str, uses: dict[str, str]) -> None:
+    """Add entries to a catalog and set `field` of servers to them."""
+    path = repo / f"inventory/{catalog}.yaml"
+    path.write_text(path.read_text() + "".join(f"{v}: {{}}\n" for v in sorted(set(uses.values()))))
+    for name, value in uses.items():
+        server = next(repo.glob(f"inventory/servers/*/{name}.yaml"))
+        text = server.read_text()
+        if field == "tags":
+            text = text.replace("tags:\n", f"tags:\n  - {value}\n")
+        else:
+            text = re.sub(rf"^{field}: .*$", f"{field}: {value}", text, flags=re.M)
+        server.write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("catalog", "field", "group", "message"),
+    [
+        (
+            "components",
+            "component",
+            "component_web_app",
+            "component `web-app` and component `web_app` both become the Ansible group "
+            "`component_web_app`",
+        ),
+        ("tags", "tags", "tag_web_app", "tags `web-app` and tags `web_app`"),
+    ],
+)
+def test_ansible_group_names_that_collide_are_an_error(
+    eco_repo: Path,
+    capsys: pytest.CaptureFixture[str],
+    catalog: str,
+    field: str,
+    group: str,
+    message: str,
+) -> None:
+    add_entry_and_use(eco_repo, catalog, field, {"web01": "web-app", "db01": "web_app"})
     loaded = inventory.load(eco_repo)
     assert loaded.ok, loaded.findings
-    assert exports.ansible_inventory(loaded)["tag_x_y"] == {"hosts": ["db01", "web01", "web02"]}
+    with pytest.raises(GitinvError) as caught:
+        ansible_export.ansible_inventory(loaded)
+    assert message in caught.value.message
+    assert f"inventory/{catalog}.yaml" in caught.value.message
+    assert caught.value.exit_code == 1
+    for fmt in ("json", "yaml"):
+        with pytest.raises(GitinvError, match=group):
+            export.run(repo=eco_repo, kind="ansible", fmt=fmt)
+    assert capsys.readouterr().out == ""
+
+
+def test_ansible_entries_that_collide_but_only_one_is_used(eco_repo: Path) -> None:
+    add_entry_and_use(eco_repo, "components", "component", {"web01": "web-app"})
+    (eco_repo / "inventory/components.yaml").write_text(
+        (eco_repo / "inventory/components.yaml").read_text() + "web_app: {}\n"
+    )
+    loaded = inventory.load(eco_repo)
+    assert loaded.ok, loaded.findings
+    assert ansible_export.ansible_inventory(loaded)["component_web_app"] == {"hosts": ["web01"]}
 
 
 def test_export_command(eco_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

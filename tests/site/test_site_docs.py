@@ -38,6 +38,7 @@ def test_readme_lists_every_api_file_and_library() -> None:
         "openapi.json",
         "ansible.json",
         "servers.csv",
+        "prometheus.json",
         "ag-grid-community",
         "Chart.js",
     ):

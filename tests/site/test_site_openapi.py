@@ -62,6 +62,7 @@ def _validator(doc: dict[str, Any], schema: dict[str, Any]) -> Draft202012Valida
         "/tags.json",
         "/groups.json",
         "/audit.json",
+        "/prometheus.json",
     ],
 )
 def test_each_file_matches_its_response_schema(built_site: Path, path: str) -> None:

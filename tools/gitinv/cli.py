@@ -225,7 +225,8 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     "sets",
     metavar="FIELD=VALUE",
     multiple=True,
-    help="Set a field (repeatable); tags=a,b sets the list; FIELD= removes it.",
+    help="Set a field (repeatable); tags=a,b sets the list; FIELD= removes it; "
+    "add: ip=next takes the next free address of the dc (see `gitinv ip next`).",
 )
 @click.option(
     "--comment", metavar="TEXT", required=True, help="Why the change is needed (required)."
@@ -453,36 +454,89 @@ def query(obj: Context, lookups: tuple[str, ...], fmt: str, rev: str | None) -> 
     _exit(command.run(repo=obj.repo, lookups=list(lookups), fmt=fmt, rev=rev))
 
 
+def _export_kinds() -> list[str]:
+    from gitinv.exports import KINDS
+
+    return list(KINDS)
+
+
+def _export_formats() -> list[str]:
+    from gitinv.exports import FORMATS
+
+    return list(FORMATS)
+
+
 @cli.command()
-@click.argument("kind", type=click.Choice(["ansible", "csv", "json"]), metavar="ansible|csv|json")
+@click.argument("kind", type=click.Choice(_export_kinds()), metavar="KIND")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_export_formats()),
+    help="ansible: json (dynamic-inventory JSON) or yaml (a static inventory file; the "
+    "default when the output file ends in .yml or .yaml). Each other kind has one format.",
+)
 @click.option(
     "--include-decommissioned",
     is_flag=True,
-    help="ansible: keep decommissioned servers (left out by default).",
+    help="ansible, ssh-config, hosts, octodns: keep decommissioned servers (left out by default).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    metavar="N",
+    help="prometheus: the port of every target (default: exports.prometheus.port of "
+    "settings.yaml, else 9100).",
+)
+@click.option(
+    "--state",
+    "states",
+    metavar="STATE",
+    multiple=True,
+    help="prometheus: only servers in this state (repeatable; default: active).",
+)
+@click.option("--domain", metavar="D", help="hosts: add NAME.D to each line.")
+@click.option("--zone", metavar="ZONE", help="octodns: the zone of the A/AAAA records (required).")
+@click.option(
+    "--reverse",
+    is_flag=True,
+    help="octodns: also the PTR zones of the datacenters' prefixes, one file a zone "
+    "(needs --output DIR).",
 )
 @click.option("--rev", metavar="REV", help="Export this git revision instead of the working tree.")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output.",
+    type=click.Path(path_type=Path),
+    help="Write to this file instead of standard output (octodns: or into this folder).",
 )
 @pass_ctx
 def export(
-    obj: Context, kind: str, include_decommissioned: bool, rev: str | None, output: Path | None
+    obj: Context,
+    kind: str,
+    fmt: str | None,
+    include_decommissioned: bool,
+    port: int | None,
+    states: tuple[str, ...],
+    domain: str | None,
+    zone: str | None,
+    reverse: bool,
+    rev: str | None,
+    output: Path | None,
 ) -> None:
-    """Print every server as an Ansible inventory, CSV or JSON.
+    """Write every server in the form another tool reads.
 
-    ansible: dynamic-inventory JSON with groups dc_*, env_*, group_*,
-    component_*, state_*, tag_* and host variables ansible_host and gitinv_*.
-    csv: one row per server, cells a spreadsheet would run as formulas
-    escaped with a leading '. json: {"count": N, "results": [...]}.
-    Refuses (exit 1) when the inventory is invalid.
+    KIND is one of: ansible (Ansible inventory), csv, json, prometheus (file-based
+    service discovery), ssh-config (OpenSSH client configuration), hosts
+    (/etc/hosts lines), octodns (an octoDNS zone). The order is the servers' names;
+    refuses (exit 1) when the inventory is invalid.
 
     \b
     Example:
-      gitinv export ansible > ansible.json
-      gitinv export csv -o servers.csv
+      gitinv export ansible -o inventory.yml
+      gitinv export prometheus --state active --state maintenance -o targets.json
+      gitinv export ssh-config -o ~/.ssh/inventory.conf
+      gitinv export hosts --domain example.com
+      gitinv export octodns --zone example.com --reverse -o zones/
     """
     from gitinv.commands import export as command
 
@@ -490,11 +544,65 @@ def export(
         command.run(
             repo=obj.repo,
             kind=kind,
+            fmt=fmt,
             include_decommissioned=include_decommissioned,
+            port=port,
+            states=states,
+            domain=domain,
+            zone=zone,
+            reverse=reverse,
             rev=rev,
             output=output,
         )
     )
+
+
+@cli.group()
+def ip() -> None:
+    """Addresses: the next free ones of a datacenter or a network.
+
+    \b
+    Example:
+      gitinv ip next fra1
+    """
+
+
+@ip.command("next", short_help="The lowest free addresses of a datacenter or a network.")
+@click.argument("target", metavar="DC|CIDR")
+@click.option(
+    "--count",
+    type=click.IntRange(1, 65536),
+    metavar="N",
+    default=1,
+    show_default=True,
+    help="How many addresses.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help='text: one address a line; json: {"target", "networks", "addresses"}.',
+)
+@pass_ctx
+def ip_next(obj: Context, target: str, count: int, fmt: str) -> None:
+    """Print the lowest free addresses of a datacenter's prefixes or of a network.
+
+    Free: not the network's network or broadcast address (IPv4) or its
+    subnet-router anycast address (IPv6, the all-zero host), not used by a server
+    on the main branch, not claimed by an open request (a branch not merged yet:
+    the remote's, fetched first, and local request/* branches). IPv4 prefixes
+    come before IPv6 ones. Exits 1 when fewer than --count are free.
+
+    \b
+    Example:
+      gitinv ip next fra1
+      gitinv ip next 10.1.4.0/24 --count 3
+    """
+    from gitinv.commands import ip as command
+
+    _exit(command.run(repo=obj.repo, target=target, count=count, fmt=fmt))
 
 
 @cli.command("import")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitinv import canonical, models
-from gitinv.exports import COLUMNS, unneutralise
+from gitinv.exports.tables import COLUMNS, unneutralise
 
 #: NetBox device-export column names and the field each fills.
 ALIASES: dict[str, str] = {

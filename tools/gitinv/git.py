@@ -353,6 +353,11 @@ def merge_tree(root: Path, ours: str, theirs: str) -> tuple[str, list[str]]:
     return tree.strip(), conflicted or (["(unknown)"] if status else [])
 
 
+def common_dir(root: Path) -> Path:
+    """The repository's git folder shared by all its worktrees (`.git` of the main one)."""
+    return (root / _text(root, "rev-parse", "--git-common-dir")).resolve()
+
+
 def remotes(root: Path) -> list[str]:
     return _text(root, "remote").split()
 

@@ -247,6 +247,26 @@ class Group(Entry):
     )
 
 
+class PrometheusExport(StrictModel):
+    """`exports.prometheus` of settings.yaml."""
+
+    port: Annotated[int, BeforeValidator(_yaml_number)] = Field(
+        default=9100,
+        ge=1,
+        le=65535,
+        description="The port of every target in api/v1/prometheus.json and of "
+        "`gitinv export prometheus` without --port.",
+    )
+
+
+class Exports(StrictModel):
+    """`exports` of settings.yaml: defaults of the exports."""
+
+    prometheus: PrometheusExport = Field(
+        default_factory=PrometheusExport, description="Prometheus service discovery."
+    )
+
+
 class Settings(StrictModel):
     """inventory/settings.yaml: optional repository-wide settings."""
 
@@ -268,6 +288,9 @@ class Settings(StrictModel):
         default=None,
         description="The code host: github or gitlab (default: from `repository` or the "
         "origin remote: github.com is GitHub, a host whose name contains gitlab is GitLab).",
+    )
+    exports: Exports = Field(
+        default_factory=Exports, description="Defaults of the exports (`gitinv export`)."
     )
 
 

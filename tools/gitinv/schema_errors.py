@@ -21,6 +21,10 @@ _EXPECTED = {
 }
 
 
+# Where a mapping is expected, "quote it" is no advice.
+_NOT_TEXT = frozenset({"model_type", "model_attributes_type", "dict_type"})
+
+
 def describe(value: Any) -> str:
     if isinstance(value, Typed):
         return f"{value.kind} (`{value.text}`)"
@@ -58,15 +62,28 @@ def _takes_numbers(model: type[BaseModel]) -> bool:
     return '"integer"' in json.dumps(model.model_json_schema())
 
 
+def _model_at(model: type[BaseModel], path: Loc) -> type[BaseModel]:
+    """The nested model at `path` of `model` (settings' `exports.prometheus`), else `model`."""
+    for part in path:
+        info = model.model_fields.get(str(part))
+        inner = info.annotation if info else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    return model
+
+
 def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Finding:
     kind: str = e["type"]
     loc: Loc = (*prefix, *e["loc"])
     value = e.get("input")
     ctx = e.get("ctx") or {}
     where = f"`{'.'.join(str(p) for p in e['loc'])}`" if e["loc"] else "this"
+    if kind in ("missing", "extra_forbidden"):
+        model = _model_at(model, e["loc"][:-1])
     if kind == "missing":
         field = str(loc[-1])
-        pos = (1, 1) if not prefix else doc.position(prefix)
+        pos = (1, 1) if not loc[:-1] else doc.position(loc[:-1])
         info = model.model_fields.get(field)
         hint = f" ({info.description})" if info and info.description else ""
         return Finding(
@@ -85,7 +102,7 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
             f"unknown field `{field}`; {hint}allowed fields: {', '.join(allowed)}",
         )
     if kind == "empty_value":
-        loc = (*prefix, ctx["field"])
+        loc = (*loc, ctx["field"])
         return Finding(doc.path, *doc.position(loc), "bad-type", str(e["msg"]))
     if kind == "duplicate_item":
         loc = (*loc, ctx["index"])
@@ -104,7 +121,7 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
             "bad-type",
             f"{where} must be a whole number, not {describe(value)}{plain}",
         )
-    if isinstance(value, Typed):
+    if isinstance(value, Typed) and kind not in _NOT_TEXT:
         return Finding(
             doc.path,
             *pos,

@@ -35,8 +35,11 @@ class _NoNull(GenerateJsonSchema):
 
 
 def model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's schema, self-contained (no $defs) and without pydantic's titles."""
+    """The model's schema, self-contained (nested models in `definitions`), without pydantic's
+    titles."""
     schema = model.model_json_schema(schema_generator=_NoNull, ref_template="#/definitions/{model}")
+    if "$defs" in schema:  # nested models (settings' `exports`), where draft-07 has them
+        schema["definitions"] = schema.pop("$defs")
     _drop_titles(schema)
     return schema
 

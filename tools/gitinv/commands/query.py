@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gitinv import exports, inventory
+from gitinv import inventory
 from gitinv import query as lookups_
+from gitinv.exports import tables as exports
 
 FORMATS = ("table", "json", "csv")
 

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitinv import git, handles, inventory, models, queue, remote, report
+from gitinv import git, handles, inventory, ipnext, models, queue, remote, report
 from gitinv.diff import diff_commits
 from gitinv.diffformat import render_text
 from gitinv.edit import parse_sets, render_server, set_fields
@@ -46,12 +46,13 @@ def run(
 ) -> int:
     check_options(comment, reviewer, forge_config.kind(repo))
     start = Start.of(repo, push)
-    updates = parse_sets(sets)
-    if action == "revert":
-        plan = _revert(repo, start.base, start.main_ref, target)
-    else:
-        plan = _server_plan(repo, start.base, action, target, group, updates)
-    return submit(repo, start, plan, comment=comment, reviewer=reviewer, push=push)
+    main = ipnext.Main(start.main_ref, start.base, start.origin)
+    with ipnext.resolving_next(repo, main, action, parse_sets(sets)) as updates:
+        if action == "revert":
+            plan = _revert(repo, start.base, start.main_ref, target)
+        else:
+            plan = _server_plan(repo, start.base, action, target, group, updates)
+        return submit(repo, start, plan, comment=comment, reviewer=reviewer, push=push)
 
 
 def check_options(

@@ -21,16 +21,17 @@ from typing import Any
 
 import yaml
 
-from gitinv import exports, gitlog, history
+from gitinv import gitlog, history
 from gitinv import inventory as inventory_mod
 from gitinv.errors import GitinvError
+from gitinv.exports import ansible, prometheus, tables
 from gitinv.report import Finding
 from gitinv.source import GitRevision
 
 from . import api, forks, gitdata, openapi, output, pages
 
 API_DIR = "api/v1"
-EXPORTS = {"ansible.json", "servers.csv"}
+EXPORTS = {"ansible.json", "servers.csv", "prometheus.json"}
 PARALLEL_FROM = 3000  # servers; below this, forking costs more than it saves
 
 
@@ -199,8 +200,10 @@ def _inventory_files(
 ) -> forks.Totals:
     for path, value in api.catalog_documents(inventory):
         folder.put(f"{API_DIR}/{path}", api.dumps(value))
-    folder.put(f"{API_DIR}/ansible.json", api.dumps(exports.ansible_inventory(inventory)))
-    folder.put(f"{API_DIR}/servers.csv", exports.servers_csv(inventory).encode())
+    folder.put(f"{API_DIR}/ansible.json", api.dumps(ansible.ansible_inventory(inventory)))
+    folder.put(f"{API_DIR}/servers.csv", tables.servers_csv(inventory).encode())
+    port = prometheus.configured_port(inventory)
+    folder.put(f"{API_DIR}/prometheus.json", api.dumps(prometheus.target_groups(inventory, port)))
     doc = openapi.document(context["commit"], context["commit_date"], EXPORTS)
     folder.put(f"{API_DIR}/openapi.json", api.dumps(doc))
     for path, data in pages.render(inventory.root, context):

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from gitinv.exports import prometheus
 from gitinv.models import CATALOGS, STATES, Server
 
 from .api import REFERENCES
@@ -200,7 +201,34 @@ def schemas() -> dict[str, Any]:
         ["path", "history"],
         "One server, references expanded, with its history",
     )
+    out["PrometheusTargetGroup"] = _prometheus_target_group()
     return dict(sorted(out.items()))
+
+
+def _prometheus_target_group() -> dict[str, Any]:
+    labels = {name: _string(f"The server's {name}") for name in prometheus.LABELS}
+    labels["tags"] = _string("The server's tags joined by `,`, with a `,` at each end")
+    return {
+        "type": "object",
+        "description": "One server as a Prometheus target group (file_sd and http_sd format)",
+        "required": ["targets", "labels"],
+        "properties": {
+            "targets": {
+                "type": "array",
+                "items": _string("IP:PORT; an IPv6 address in brackets"),
+                "minItems": 1,
+                "maxItems": 1,
+            },
+            "labels": {
+                "type": "object",
+                "description": "A field without a value has no label",
+                "required": ["name", "group", "dc", "environment", "component", "state"],
+                "properties": labels,
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    }
 
 
 def _get(op_id: str, summary: str, description: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -266,6 +294,17 @@ def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
             "Groups by datacenter, environment, group, component, state and tag, with host "
             "variables per server (the JSON of an Ansible dynamic inventory script).",
             _json({"type": "object"}),
+        )
+    if "prometheus.json" in extra_files:
+        paths["/prometheus.json"] = _get(
+            "getPrometheusTargets",
+            "Prometheus targets",
+            "File-based service discovery of the active servers, one target group a "
+            "server (`IP:PORT`, IPv6 in brackets, the port from settings.yaml "
+            "`exports.prometheus.port`, default 9100), labelled with its name, group, dc, "
+            "environment, component, type, state and tags; what Prometheus' "
+            "`http_sd_configs` reads.",
+            _json({"type": "array", "items": _ref("PrometheusTargetGroup")}),
         )
     if "servers.csv" in extra_files:
         paths["/servers.csv"] = _get(

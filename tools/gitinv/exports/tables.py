@@ -1,0 +1,84 @@
+"""Every server as rows: the CSV and JSON exports (also `query`'s and the site's).
+
+Pure functions of a loaded :class:`~gitinv.inventory.Inventory`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from gitinv.models import SERVER_FIELDS
+
+if TYPE_CHECKING:
+    from gitinv.inventory import Inventory
+
+#: Column order of the CSV export and of the ``import csv`` header.
+COLUMNS: tuple[str, ...] = ("name", "group", *SERVER_FIELDS)
+
+# A spreadsheet reads a cell starting with one of these as a formula. Leading
+# apostrophes are included so that escaping stays reversible (see below).
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_RISKY_START = frozenset("'=+-@\t\r")
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def server_rows(inventory: Inventory) -> list[dict[str, Any]]:
+    """Every valid server as a row (:data:`COLUMNS`), sorted by name."""
+    return [inventory.servers[name].as_row() for name in sorted(inventory.servers)]
+
+
+def servers_json(inventory: Inventory) -> list[dict[str, Any]]:
+    """Every server, every field; missing optional values are ``None`` / ``[]``."""
+    return server_rows(inventory)
+
+
+def rows_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    """``{"count": N, "results": [...]}`` with one server a line.
+
+    Built row by row: ``json.dumps`` with ``indent`` falls back to the slow
+    pure-Python encoder, several seconds for 100,000 servers.
+    """
+    if not rows:
+        return '{"count": 0, "results": []}\n'
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    return f'{{"count": {len(rows)}, "results": [\n{lines}\n]}}\n'
+
+
+def neutralise(cell: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would run as a formula.
+
+    Cells matching ``'*[=+-@\\t\\r]`` get one more apostrophe, so
+    :func:`unneutralise` restores every cell exactly.
+    """
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def unneutralise(cell: str) -> str:
+    return cell[1:] if _ESCAPED.match(cell) else cell
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    # Most cells start with a letter or digit: skip the pattern for those.
+    return neutralise(text) if text[:1] in _RISKY_START else text
+
+
+def rows_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """CSV text with a header of :data:`COLUMNS`; tags joined by ``,``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(column)) for column in COLUMNS])
+    return out.getvalue()
+
+
+def servers_csv(inventory: Inventory) -> str:
+    return rows_csv(server_rows(inventory))
