@@ -44,7 +44,7 @@ def test_text_format(broken: Path) -> None:
     assert result.returncode == 1
     first = result.stdout.splitlines()[0]
     assert first.startswith("inventory/servers/") and ": bad-type: " in first
-    assert 'quote it ("no")' in first
+    assert "quoting it would not help: use one of `planned`, `active`" in first
     assert "Traceback" not in result.stderr
 
 

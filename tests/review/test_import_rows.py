@@ -64,3 +64,28 @@ def test_a_bad_name_is_fixed_in_the_csv_not_a_file(inv_repo: GitRepo) -> None:
     assert "row 2 (Web_09): bad-path: `Web_09` is not a valid server name" in out
     assert out.count("bad-path") == 1 and "fix the name cell" in out
     assert "rename the file" not in out
+
+
+def test_every_problem_of_a_row_at_once(inv_repo: GitRepo) -> None:
+    rows = (
+        "Web_09,web,apache,10.0.0.9,fra9,production,no\n"  # a bad name and bad fields
+        "web10,web,apache,10.0.0.1,dc4,prod,running\n"  # bad fields and a taken IP
+    )
+    code, out = _import(inv_repo, HEADER + rows)
+    assert code == 1
+    first = [line.split(": ")[2] for line in out.splitlines() if ": row 2 (Web_09)" in line]
+    assert first == [
+        "bad-path",
+        "bad-value",
+        "unknown-ref",
+        "unknown-ref",
+    ]
+    assert "`dc: fra9` is not in datacenters.yaml; use one of `dc4` or `dc6`" in out
+    second = [line.split(": ")[2] for line in out.splitlines() if ": row 3 (web10)" in line]
+    assert sorted(second) == [
+        "bad-value",
+        "duplicate-ip",
+        "unknown-ref",
+        "unknown-ref",
+    ]
+    assert "2 bad row(s)" in out

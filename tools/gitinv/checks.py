@@ -6,6 +6,7 @@ runs in the loading workers. `unique` holds the rules across servers.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import socket
 from collections import defaultdict
@@ -18,7 +19,8 @@ from gitinv.report import Finding
 if TYPE_CHECKING:
     from gitinv.inventory import ServerRecord
 
-IPKey = tuple[int, int]  # (version, integer): one address however it is written
+IPKey = tuple[int, int]
+SHOW_ALL = 12  # a catalog this small is listed whole in an unknown-ref hint  # (version, integer): one address however it is written
 
 
 def ip_key(text: str) -> IPKey:
@@ -52,6 +54,7 @@ class Rules:
         self.catalogs = catalogs
         self.broken = broken
         self.ranges: dict[str, list[tuple[int, int, int, str]]] = {}
+        self._suggestions: dict[tuple[str, str], str] = {}
         if "datacenters" not in broken:
             for name, attrs in catalogs["datacenters"].items():
                 nets = [ipaddress.ip_network(p) for p in attrs.get("prefixes", [])]
@@ -60,19 +63,42 @@ class Rules:
                     for n in nets
                 ]
 
+    def suggest(self, catalog: str, value: str) -> str:
+        """What to write instead: the closest entries, or all of them when there are few."""
+        key = (catalog, value)
+        if key not in self._suggestions:
+            entries = sorted(self.catalogs[catalog])
+            close = difflib.get_close_matches(value, entries, n=3)
+            add = f"add `{value}` to {catalog}.yaml"
+            if close:
+                hint = f"did you mean {_listed(close)}? (or {add})"
+            elif entries and len(entries) <= SHOW_ALL:
+                hint = f"use one of {_listed(entries)}, or {add}"
+            else:
+                hint = f"use an existing entry or {add}"
+            self._suggestions[key] = hint
+        return self._suggestions[key]
+
     def check_server(self, r: ServerRecord) -> list[Finding]:
-        out: list[Finding] = []
-        if "groups" not in self.broken and r.group not in self.catalogs["groups"]:
-            out.append(
-                Finding(
-                    r.path,
-                    1,
-                    1,
-                    "unknown-ref",
-                    f"group `{r.group}` (the folder) is not in groups.yaml; "
-                    "add it there or move the file to an existing group's folder",
-                )
+        return self.check_group(r) + self.check_fields(r)
+
+    def check_group(self, r: ServerRecord) -> list[Finding]:
+        if "groups" in self.broken or r.group in self.catalogs["groups"]:
+            return []
+        return [
+            Finding(
+                r.path,
+                1,
+                1,
+                "unknown-ref",
+                f"group `{r.group}` (the folder) is not in groups.yaml; "
+                "add it there or move the file to an existing group's folder",
             )
+        ]
+
+    def check_fields(self, r: ServerRecord) -> list[Finding]:
+        """References and the IP's datacenter: the rules that need the fields alone."""
+        out: list[Finding] = []
         for key, catalog in REFERENCES.items():
             if catalog in self.broken or key not in r.fields:
                 continue
@@ -87,10 +113,10 @@ class Rules:
                             *r.pos(where),
                             "unknown-ref",
                             f"`{key}: {value}` is not in {catalog}.yaml; "
-                            f"use an existing entry or add `{value}` to {catalog}.yaml",
+                            + self.suggest(catalog, value),
                         )
                     )
-        ranges = self.ranges.get(r.fields["dc"])
+        ranges = self.ranges.get(r.fields.get("dc", ""))
         if ranges and r.ip_key is not None:
             version, value = r.ip_key
             if not any(v == version and lo <= value <= hi for v, lo, hi, _ in ranges):
@@ -104,6 +130,11 @@ class Rules:
                     )
                 )
         return out
+
+
+def _listed(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def _others(paths: Iterable[str], me: str) -> str:

@@ -119,8 +119,14 @@ def _value(column: str, cell: str) -> Any:
     return cell
 
 
-def read(text: str, default_group: str | None = None) -> tuple[list[NewServer], list[Problem]]:
-    """Every data row as a :class:`NewServer`, and the problems the CSV itself has."""
+def read(
+    text: str, default_group: str | None = None, held: list[NewServer] | None = None
+) -> tuple[list[NewServer], list[Problem]]:
+    """Every data row as a :class:`NewServer`, and the problems the CSV itself has.
+
+    A row refused for its name or group goes to `held` (when given), so that its
+    fields can still be checked: every problem of a row is reported at once.
+    """
     # strict: an unclosed quote is an error, not a cell that swallows the rows below it
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
     try:
@@ -141,7 +147,9 @@ def read(text: str, default_group: str | None = None) -> tuple[list[NewServer], 
                 continue
             server, row_problems = _server(number, mapping, cells, default_group)
             problems.extend(row_problems)
-            if server is None:
+            if row_problems or server is None:
+                if server is not None and held is not None:
+                    held.append(server)
                 continue
             if server.path in paths:
                 problems.append(
@@ -152,6 +160,8 @@ def read(text: str, default_group: str | None = None) -> tuple[list[NewServer], 
                         server.name,
                     )
                 )
+                if held is not None:
+                    held.append(server)
                 continue
             paths[server.path] = number
             servers.append(server)
@@ -217,5 +227,6 @@ def _server(
             )
         )
     if problems:
-        return None, problems
+        # Held back, but its fields are still worth checking when it has any.
+        return (NewServer(number, name, group, fields) if any(fields.values()) else None), problems
     return NewServer(number, name, group, fields), []

@@ -20,7 +20,7 @@ from gitinv import checks, models
 from gitinv.forge import config as forge_config
 from gitinv.loader import LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
-from gitinv.schema_errors import validate
+from gitinv.schema_errors import validate_fields
 from gitinv.source import (
     INVENTORY,
     GitRevision,
@@ -95,18 +95,32 @@ def split_server_path(path: str) -> tuple[str, str] | str:
 
 
 def parse_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Finding]]:
-    """One server file on its own: path, YAML and schema (no cross-file checks)."""
+    """One server file on its own: path, YAML and schema (no cross-file checks).
+
+    The record when the file is valid on its own, else None; every problem either way.
+    """
+    record, findings = read_server(path, data)
+    return (None if findings else record), findings
+
+
+def read_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Finding]]:
+    """Like `parse_server`, but the record comes back whenever the path names a server:
+    its fields are those that passed their own checks, so the rules across files can
+    report on them in the same run (an unknown component next to a bad state)."""
     where = split_server_path(path)
     if isinstance(where, str):
         return None, [Finding(path, 1, 1, "bad-path", where)]
     group, name = where
+    findings: list[Finding] = []
     try:
         text = decode(path, data)
         doc = fast_load(path, text) or load_text(path, text)
     except LoadError as exc:
-        return None, exc.findings
+        if exc.partial is None:
+            return ServerRecord(name, group, path, {}), exc.findings
+        doc, findings = exc.partial, exc.findings
     if not isinstance(doc.value, dict):
-        return None, [
+        return ServerRecord(name, group, path, {}), [
             Finding(
                 path,
                 1,
@@ -115,15 +129,16 @@ def parse_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Find
                 "a server file must be a mapping of fields (component: ..., ip: ...)",
             )
         ]
-    fields, findings = validate(models.Server, doc.value, doc)
-    if fields is None:
-        return None, findings
+    fields, problems = validate_fields(models.Server, doc.value, doc)
+    findings.extend(problems)
     positions = {
         key if len(loc) == 1 else f"{key}.{loc[1]}": pos
         for loc, pos in doc.positions.items()
         if loc and isinstance(key := loc[0], str)
     }
-    return ServerRecord(name, group, path, fields, positions, checks.ip_key(fields["ip"])), []
+    ip = fields.get("ip")
+    key = checks.ip_key(ip) if ip is not None else None
+    return ServerRecord(name, group, path, fields, positions, key), findings
 
 
 def load(
@@ -237,10 +252,14 @@ def _load_catalog(
     path: str, data: bytes, model: type[models.Entry], context: dict[str, Any] | None = None
 ) -> tuple[dict[str, dict[str, Any]] | None, list[Finding]]:
     """The entries (None when the file cannot be read as a catalog at all) and the problems."""
+    findings: list[Finding] = []
     try:
         doc = load_bytes(path, data, allow_empty=True)
     except LoadError as exc:
-        return None, exc.findings
+        if exc.partial is None:
+            return None, exc.findings
+        # A duplicate key or a bad key: the other entries still serve the references.
+        doc, findings = exc.partial, exc.findings
     if not isinstance(doc.value, dict):
         return None, [
             Finding(
@@ -252,7 +271,6 @@ def _load_catalog(
             )
         ]
     entries: dict[str, dict[str, Any]] = {}
-    findings: list[Finding] = []
     for name, attrs in doc.value.items():
         if not models.is_entry_name(name):
             findings.append(
@@ -275,9 +293,9 @@ def _load_catalog(
                 )
             )
             continue
-        valid, problems = validate(model, attrs, doc, (name,), context)
+        valid, problems = validate_fields(model, attrs, doc, (name,), context)
         findings.extend(problems)
-        entries[name] = valid if valid is not None else {}
+        entries[name] = valid
     return entries, findings
 
 
@@ -294,14 +312,16 @@ def _load_settings(
         doc = load_bytes(SETTINGS_FILE, data, allow_empty=True)
     except LoadError as exc:
         findings.extend(exc.findings)
-        return {}
+        if exc.partial is None:
+            return {}
+        doc = exc.partial
     if not isinstance(doc.value, dict):
         findings.append(Finding(SETTINGS_FILE, 1, 1, "bad-type", "settings.yaml must be a mapping"))
         return {}
     own = {"forge": forge_config.kind_of(doc.value)}  # the admins follow the host it names
-    valid, problems = validate(models.Settings, doc.value, doc, context=own)
+    valid, problems = validate_fields(models.Settings, doc.value, doc, context=own)
     findings.extend(problems)
-    return valid or {}
+    return valid
 
 
 def _read(source: Source, path: str) -> bytes | Finding:
@@ -330,12 +350,15 @@ def _parse_chunk(paths: list[str]) -> list[Packed]:
         if isinstance(data, Finding):
             out.append((path, None, (1, 1), None, [data]))
             continue
-        record, findings = parse_server(path, data)
+        record, findings = read_server(path, data)
         if record is None:
             out.append((path, None, (1, 1), None, findings))
-        else:
-            values = tuple(record.fields.get(key) for key in models.SERVER_FIELDS)
-            out.append((path, values, record.pos("ip"), record.ip_key, rules.check_server(record)))
+            continue
+        checked = findings + rules.check_server(record)
+        # Invalid on its own: not a server of the inventory, but its address still
+        # takes part in the unique-IP check.
+        values = None if findings else tuple(record.fields.get(k) for k in models.SERVER_FIELDS)
+        out.append((path, values, record.pos("ip"), record.ip_key, checked))
     return out
 
 
@@ -346,8 +369,10 @@ def _unpack(item: Packed) -> ServerRecord | None:
         return None
     group, name = where
     if values is None:
-        # Invalid, but still a server by its path: it takes part in the unique-name check.
-        return ServerRecord(name, group, path, {}, {}) if findings[0].code != "bad-path" else None
+        # Invalid, but still a server by its path: it takes part in the unique checks.
+        if findings[0].code == "bad-path":
+            return None
+        return ServerRecord(name, group, path, {}, {"ip": ip_pos}, key)
     fields = {k: v for k, v in zip(models.SERVER_FIELDS, values, strict=True) if v is not None}
     return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
 

@@ -66,9 +66,13 @@ class Document:
 
 
 class LoadError(Exception):
-    def __init__(self, findings: list[Finding]) -> None:
+    """The file's problems; `partial` is what could still be read when the problems
+    leave the rest intact (a duplicate key: its first occurrence is kept)."""
+
+    def __init__(self, findings: list[Finding], partial: Document | None = None) -> None:
         super().__init__(findings)
         self.findings = findings
+        self.partial = partial
 
 
 def _finding(path: str, mark: Any, code: str, message: str) -> Finding:
@@ -197,7 +201,7 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
     findings: list[Finding] = []
     doc.value = _walk(node, (), doc, findings)
     if findings:
-        raise LoadError(findings)
+        raise LoadError(findings, doc)
     return doc
 
 

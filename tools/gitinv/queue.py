@@ -214,15 +214,12 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
     for f in files:
         if f.new is None:
             continue
-        record, problems = inventory.parse_server(f.path, b.blobs[f.new])
+        # An invalid file still has its references and its IP checked with the rest.
+        record, problems = inventory.read_server(f.path, b.blobs[f.new])
         findings.extend(problems)
         if record is None:
-            where = inventory.split_server_path(f.path)
-            if isinstance(where, str):
-                continue
-            record = inventory.ServerRecord(where[1], where[0], f.path, {}, {})
-        else:
-            findings.extend(index.rules.check_server(record))
+            continue
+        findings.extend(index.rules.check_server(record))
         subset[record.path] = record
         near = [index.by_name.get(record.name)]
         if record.ip_key is not None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from gitinv.canonical import scalar
 from gitinv.loader import Document, Loc, Typed
 from gitinv.report import Finding
 
@@ -47,14 +48,57 @@ def validate(
     """Validate `data` (found at `prefix` in `doc`); the data back when valid, else findings.
 
     `context` reaches the models' validators (`forge`: whose handle rules apply)."""
+    fields, findings = validate_fields(model, data, doc, prefix, context)
+    return (None, findings) if findings else (fields, [])
+
+
+def validate_fields(
+    model: type[BaseModel],
+    data: Any,
+    doc: Document,
+    prefix: Loc = (),
+    context: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[Finding]]:
+    """Every problem of `data` at once, and the fields that passed their own checks.
+
+    A key with no value is reported on its own and the others are still checked,
+    so `type:` left empty does not hide a date in `description`. The fields that
+    passed let the rules across files (references) check them too.
+    """
+    if not isinstance(data, dict):
+        try:
+            model.model_validate(data, context=context)
+        except ValidationError as err:
+            return {}, [_finding(model, doc, prefix, e) for e in err.errors(include_url=False)]
+        return {}, []
+    empty = [k for k, v in data.items() if v is None and k in model.model_fields]
+    findings = [
+        Finding(
+            doc.path,
+            *doc.position((*prefix, key)),
+            "bad-type",
+            f"`{key}` has no value; give it one or remove the line",
+        )
+        for key in empty
+    ]
+    rest = {k: v for k, v in data.items() if k not in empty} if empty else data
+    bad: set[Any] = set(empty)
     try:
-        valid = model.model_validate(data, context=context)
+        valid = model.model_validate(rest, context=context)
     except ValidationError as err:
-        return None, [_finding(model, doc, prefix, e) for e in err.errors(include_url=False)]
-    if _takes_numbers(model) and isinstance(data, dict):
-        # A number the model accepted is handed on as the model read it, not as YAML text.
-        data = {k: getattr(valid, k) if isinstance(v, Typed) else v for k, v in data.items()}
-    return data, []
+        for e in err.errors(include_url=False):
+            if e["type"] == "missing" and len(e["loc"]) == 1 and e["loc"][0] in bad:
+                continue  # reported above as having no value
+            if e["loc"]:
+                bad.add(e["loc"][0])
+            findings.append(_finding(model, doc, prefix, e))
+    else:
+        if _takes_numbers(model):
+            # A number the model accepted is handed on as the model read it, not as YAML text.
+            data = {k: getattr(valid, k) if isinstance(v, Typed) else v for k, v in data.items()}
+    if not findings:
+        return data, []
+    return {k: v for k, v in data.items() if k not in bad and k in model.model_fields}, findings
 
 
 @functools.cache
@@ -121,7 +165,18 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
             "bad-type",
             f"{where} must be a whole number, not {describe(value)}{plain}",
         )
+    allowed = _allowed(model, e["loc"])
+    if kind == "list_type":
+        return Finding(doc.path, *pos, "bad-type", f"{where} must be a list, {_as_list(e, value)}")
     if isinstance(value, Typed) and kind not in _NOT_TEXT:
+        if allowed and value.text not in allowed:
+            return Finding(
+                doc.path,
+                *pos,
+                "bad-type",
+                f"{where}: `{value.text}` is read by YAML as {value.kind}, and quoting it "
+                f"would not help: use one of {_choices(allowed, value.text)}",
+            )
         return Finding(
             doc.path,
             *pos,
@@ -142,7 +197,8 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
             doc.path,
             *pos,
             "bad-value",
-            f"{where}: `{value}` is not allowed; use one of {ctx['expected']}",
+            f"{where}: `{value}` is not allowed; use one of "
+            f"{_choices(allowed, value) if allowed else ctx['expected']}",
         )
     if kind == "too_short":
         return Finding(doc.path, *pos, "bad-value", f"{where} is empty; list at least one")
@@ -155,3 +211,35 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
         )
         return Finding(doc.path, *pos, "bad-value", f"{where}: `{value}` does not fit: {wanted}")
     return Finding(doc.path, *pos, "bad-value", f"{where}: {e['msg']}")
+
+
+def _allowed(model: type[BaseModel], loc: Loc) -> tuple[str, ...]:
+    """The values a field allows, when it is one of a fixed list (a Literal)."""
+    info = model.model_fields.get(str(loc[0])) if len(loc) == 1 else None
+    if info is None:
+        return ()
+    for candidate in (info.annotation, *get_args(info.annotation)):
+        if get_origin(candidate) is Literal:
+            return tuple(str(a) for a in get_args(candidate))
+    return ()
+
+
+def _choices(allowed: tuple[str, ...], value: str) -> str:
+    """`a`, `b` or `c`, and the closest one when the value looks like a slip."""
+    quoted = [f"`{a}`" for a in allowed]
+    listed = f"{', '.join(quoted[:-1])} or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+    close = difflib.get_close_matches(value.lower(), allowed, n=1)
+    return f"{listed} (did you mean `{close[0]}`?)" if close else listed
+
+
+def _as_list(e: Any, value: Any) -> str:
+    """What was written instead, and the block list that says the same."""
+    if isinstance(value, (str, Typed)):
+        text = str(value)
+        items = [item.strip() for item in text.split(",") if item.strip()] or [text]
+        lines = " ".join(f"`  - {scalar(item)}`" for item in items)
+        return (
+            f"not text (`{text}`); write one entry a line below the key, "
+            f"indented two spaces: `{e['loc'][-1]}:` then {lines}"
+        )
+    return f"not {describe(value)}; write one entry a line below the key, each as `  - entry`"

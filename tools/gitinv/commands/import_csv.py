@@ -7,12 +7,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitinv import csvimport, inventory
+from gitinv import checks, csvimport, inventory
 from gitinv.commands import request as request_cmd
 from gitinv.csvimport import NewServer, Problem
 from gitinv.errors import GitinvError
 from gitinv.report import Finding
 from gitinv.source import GitRevision, Source, SourceFile, WorkTree
+
+HELD_NAME = "row"  # a stand-in file name: a held row's own name is what is wrong with it
 
 
 class Overlay:
@@ -37,8 +39,11 @@ class Overlay:
         )
 
 
-def check(base: Source, servers: Sequence[NewServer]) -> list[Problem]:
-    """The inventory's own rules on the new files together with the existing ones."""
+def check(
+    base: Source, servers: Sequence[NewServer], held: Sequence[NewServer] = ()
+) -> list[Problem]:
+    """The inventory's own rules on the new files together with the existing ones, and
+    on the fields of the `held` rows (refused for their name or group) on their own."""
     problems: list[Problem] = []
     fresh: list[NewServer] = []
     existing = {f.path for f in base.files()}
@@ -57,6 +62,9 @@ def check(base: Source, servers: Sequence[NewServer]) -> list[Problem]:
     by_path = {server.path: server for server in fresh}
     extra = {path: server.yaml().encode() for path, server in by_path.items()}
     inv = inventory.load(base.root, source=Overlay(base, extra))
+    rules = checks.Rules(inv.catalogs, set(inv.broken))
+    for row in held:
+        problems.extend(_field_problems(rules, row))
     others: list[Finding] = []
     for finding in inv.findings:
         new = by_path.get(finding.file)
@@ -74,6 +82,15 @@ def check(base: Source, servers: Sequence[NewServer]) -> list[Problem]:
             if f in before
         )
     return problems
+
+
+def _field_problems(rules: checks.Rules, row: NewServer) -> list[Problem]:
+    """The problems of a row's fields alone, read as the file it would become."""
+    path = f"{inventory.SERVERS_DIR}/held/{HELD_NAME}.yaml"
+    record, findings = inventory.read_server(path, csvimport.server_yaml(path, row.fields).encode())
+    if record is not None:
+        findings += rules.check_fields(record)
+    return [Problem(row.row, f.code, f.message, row.name) for f in findings]
 
 
 def write(repo: Path, servers: Sequence[NewServer]) -> None:
@@ -133,9 +150,10 @@ def run(
         raise GitinvError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8", 1) from exc
     except OSError as exc:
         raise GitinvError(f"{file}: {exc.strerror}", 2) from exc
-    servers, problems = csvimport.read(text, group)
-    if servers:
-        problems += check(base, servers)
+    held: list[NewServer] = []
+    servers, problems = csvimport.read(text, group, held)
+    if servers or held:
+        problems += check(base, servers, held)
     if problems:
         source = str(file)
         for problem in sorted(problems, key=lambda p: (p.row, p.code, p.message)):
