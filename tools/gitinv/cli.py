@@ -73,9 +73,17 @@ def validate(obj: Context, rev: str | None, fmt: str) -> None:
 
 @cli.command()
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 when a file is not canonical.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="github: also an annotation on the first line to change in each file.",
+)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @pass_ctx
-def fmt(obj: Context, check: bool, files: tuple[Path, ...]) -> None:
+def fmt(obj: Context, check: bool, fmt: str, files: tuple[Path, ...]) -> None:
     """Rewrite inventory files into the canonical form.
 
     Schema key order, block lists, sorted tags, quoting only where needed. Comments
@@ -86,10 +94,11 @@ def fmt(obj: Context, check: bool, files: tuple[Path, ...]) -> None:
     Example:
       gitinv fmt
       gitinv fmt --check inventory/servers/web/web01.yaml
+      gitinv fmt --check --format github
     """
     from gitinv.commands import fmt as command
 
-    _exit(command.run(repo=obj.repo, files=list(files), check=check))
+    _exit(command.run(repo=obj.repo, files=list(files), check=check, fmt=fmt))
 
 
 @cli.command()

@@ -77,7 +77,8 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(findings: list[Finding], servers: int) -> str:
+def github_annotations(findings: list[Finding], where: str = "in the job summary") -> str:
+    """Workflow commands: an error annotation on each of the first findings' lines."""
     lines = []
     for f in findings[:GITHUB_ANNOTATION_LIMIT]:
         props = ",".join(
@@ -87,8 +88,12 @@ def render_github(findings: list[Finding], servers: int) -> str:
         lines.append(f"::error {props}::{_escape_data(f.message)}")
     hidden = len(findings) - GITHUB_ANNOTATION_LIMIT
     if hidden > 0:
-        lines.append(f"::notice::{hidden} more problem(s) are listed in the job summary")
-    lines.append(render_text(findings, servers).rstrip("\n"))
+        lines.append(f"::notice::{hidden} more problem(s) are listed {where}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def render_github(findings: list[Finding], servers: int) -> str:
+    lines = [github_annotations(findings) + render_text(findings, servers).rstrip("\n")]
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as out:

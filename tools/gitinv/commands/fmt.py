@@ -4,50 +4,30 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
-from gitinv import canonical, inventory, models
+from gitinv import formatting
 from gitinv.errors import GitinvError
 from gitinv.files import write_atomic
-from gitinv.loader import Document, LoadError, load_bytes
-from gitinv.report import Finding, render
-from gitinv.schema_errors import validate
-from gitinv.source import WorkTree, read_limited, unreadable
+from gitinv.report import Finding, github_annotations, render
+from gitinv.source import WorkTree
 
 
-def run(*, repo: Path, files: list[Path], check: bool) -> int:
-    paths = _select(repo, files)
-    findings: list[Finding] = []
+def run(*, repo: Path, files: list[Path], check: bool, fmt: str = "text") -> int:
+    """`fmt="github"` (with `check`) adds an annotation on each file's first line to change."""
+    source = WorkTree(repo)
+    result = formatting.check(source, _select(repo, files) if files else None)
+    findings = list(result.problems)
     changed: list[str] = []
-    for path in paths:
-        try:
-            data = read_limited(repo / path)
-        except OSError as exc:
-            findings.append(unreadable(path, exc))
-            continue
-        result = _canonical(path, data)
-        if isinstance(result, list):
-            findings.extend(result)
-            continue
-        if result.encode() == data:
-            continue
-        if check:
-            findings.append(
-                Finding(
-                    path,
-                    _first_difference(data.decode(), result),
-                    1,
-                    "not-canonical",
-                    f"not in canonical form; run `gitinv fmt {path}` to rewrite it",
-                )
-            )
-        else:
+    if check:
+        findings = result.findings
+    else:
+        for item in result.reformat:
             try:
-                write_atomic(repo / path, result)
+                write_atomic(repo / item.path, item.new)
             except OSError as exc:
                 findings.append(
                     Finding(
-                        path,
+                        item.path,
                         1,
                         1,
                         "bad-file",
@@ -56,10 +36,12 @@ def run(*, repo: Path, files: list[Path], check: bool) -> int:
                     )
                 )
                 continue
-            changed.append(path)
+            changed.append(item.path)
     for path in changed:
         sys.stdout.write(f"reformatted {path}\n")
     if findings:
+        if fmt == "github":
+            sys.stdout.write(github_annotations(sorted(findings), "in the log below"))
         sys.stdout.write(render(findings, "text", servers=0).rsplit("\n", 2)[0] + "\n")
         sys.stderr.write(
             f"{len(findings)} problem(s); "
@@ -71,23 +53,11 @@ def run(*, repo: Path, files: list[Path], check: bool) -> int:
         )
         return 1
     if not changed:
-        sys.stdout.write(f"{len(paths)} file(s) already canonical\n")
+        sys.stdout.write(f"{result.files} file(s) already canonical\n")
     return 0
 
 
 def _select(repo: Path, files: list[Path]) -> list[str]:
-    if not files:
-        wanted = [
-            f.path
-            for f in WorkTree(repo).files()
-            if f.kind == "file"
-            and (
-                f.path in inventory.CATALOG_FILES
-                or f.path == inventory.SETTINGS_FILE
-                or (f.path.startswith(f"{inventory.SERVERS_DIR}/") and f.path.endswith(".yaml"))
-            )
-        ]
-        return sorted(wanted)
     out = []
     for f in files:
         absolute = (Path.cwd() / f).absolute()
@@ -105,81 +75,3 @@ def _select(repo: Path, files: list[Path]) -> list[str]:
             raise GitinvError(f"{f} is not an inventory YAML file under inventory/")
         out.append(rel)
     return out
-
-
-def _canonical(path: str, data: bytes) -> str | list[Finding]:
-    """The canonical text, or why the file cannot be rewritten safely."""
-    is_server = path.startswith(f"{inventory.SERVERS_DIR}/")
-    try:
-        doc = load_bytes(path, data, allow_empty=not is_server)
-    except LoadError as exc:
-        return exc.findings
-    problems = _schema_problems(path, doc)
-    if problems:
-        return problems
-    text = data.decode()
-    try:
-        result = canonical.render(doc, text)
-    except canonical.Unplaceable as exc:
-        return [
-            Finding(path, exc.line, 1, "not-canonical", f"cannot rewrite safely: {exc.message}")
-        ]
-    again = load_bytes(path, result.encode(), allow_empty=not is_server)
-    if _comparable(again.value) != _comparable(doc.value) or len(canonical.comments(result)) != len(
-        canonical.comments(text)
-    ):
-        return [
-            Finding(
-                path,
-                1,
-                1,
-                "not-canonical",
-                "cannot rewrite safely: the canonical form would change a value or a comment; "
-                "please report this file",
-            )
-        ]
-    return result
-
-
-def _schema_problems(path: str, doc: Document) -> list[Finding]:
-    if not isinstance(doc.value, dict):
-        return [
-            Finding(path, 1, 1, "bad-type", "top level must be a mapping; fix it before formatting")
-        ]
-    if path.startswith(f"{inventory.SERVERS_DIR}/"):
-        return validate(models.Server, doc.value, doc)[1]
-    if path == inventory.SETTINGS_FILE:
-        return validate(models.Settings, doc.value, doc)[1]
-    stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
-    model = models.CATALOGS.get(stem)
-    if model is None:
-        return [Finding(path, 1, 1, "bad-path", "not an inventory file gitinv knows how to format")]
-    problems: list[Finding] = []
-    for name, attrs in doc.value.items():
-        if not isinstance(attrs, dict):
-            problems.append(
-                Finding(
-                    path,
-                    *doc.position((name,)),
-                    "bad-type",
-                    f"entry `{name}` must be a mapping; fix it before formatting",
-                )
-            )
-        else:
-            problems.extend(validate(model, attrs, doc, (name,))[1])
-    return problems
-
-
-def _comparable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _comparable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return sorted(map(str, value))
-    return value
-
-
-def _first_difference(old: str, new: str) -> int:
-    for number, (a, b) in enumerate(zip(old.split("\n"), new.split("\n"), strict=False), start=1):
-        if a != b:
-            return number
-    return min(len(old.split("\n")), len(new.split("\n")))
