@@ -8,6 +8,7 @@ beside; one that cannot be placed makes the rewrite refuse (`Unplaceable`).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ class Unplaceable(Exception):
         self.message = message
 
 
+@functools.lru_cache(maxsize=65536)  # values repeat a lot: components, states, tags
 def scalar(text: str) -> str:
     """`text` as a YAML scalar: plain where YAML reads it back as the same string."""
     if (

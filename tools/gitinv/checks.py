@@ -19,8 +19,8 @@ from gitinv.report import Finding
 if TYPE_CHECKING:
     from gitinv.inventory import ServerRecord
 
-IPKey = tuple[int, int]
-SHOW_ALL = 12  # a catalog this small is listed whole in an unknown-ref hint  # (version, integer): one address however it is written
+IPKey = tuple[int, int]  # (version, integer): one address however it is written
+SHOW_ALL = 12  # a catalog this small is listed whole in an unknown-ref hint
 
 
 def ip_key(text: str) -> IPKey:

@@ -318,6 +318,65 @@ def pending(obj: Context, remote_name: str | None, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="At most N characters (default 60,000, under GitHub's 65,536 for a comment; 0: no limit).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="At most N bytes of UTF-8, as GitHub counts a job summary (1048576 = 1 MiB); "
+    "alone, no character limit.",
+)
+@click.option(
+    "--full-report",
+    metavar="URL",
+    help="Where the whole report is, named when this one is cut "
+    "(default in GitHub Actions: the run's page).",
+)
+@pass_ctx
+def report(
+    obj: Context,
+    base: str | None,
+    head: str | None,
+    max_chars: int | None,
+    max_bytes: int | None,
+    full_report: str | None,
+) -> None:
+    """The pull-request report in markdown: the verdict first, then the comparison.
+
+    The verdict lists every problem and every file not in canonical form with its
+    fix (the canonical text and the `gitinv fmt` line). When the report does not fit
+    the limit, whole rows and sections are left out and a note says how many.
+    BASE and HEAD as for `gitinv diff`. Exits 1 when the inventory is invalid or a
+    file is not in canonical form, else 0.
+
+    \b
+    Example:
+      gitinv report
+      gitinv report "$BASE" HEAD --max-chars 60000 > comment.md
+      gitinv report "$BASE" HEAD --max-bytes 1048576 >> "$GITHUB_STEP_SUMMARY"
+    """
+    from gitinv.commands import report as command
+
+    _exit(
+        command.run(
+            repo=obj.repo,
+            base=base,
+            head=head,
+            max_chars=max_chars,
+            max_bytes=max_bytes,
+            full_report=full_report,
+        )
+    )
+
+
+@cli.command()
 @click.argument("name")
 @click.option(
     "--format",

@@ -6,19 +6,25 @@
     d.summary()     # {"added": 1, "updated": 2, ...} for servers, plus "catalog"
 
 Reading: `git diff-tree` (or `git diff` against the working tree plus the
-untracked files) lists the changed paths; their blobs come in one batch.
+untracked files) lists the changed paths; their blobs come in one batch. Values
+keep what was typed: `state: no` stays `no`, a boolean (`loader.Typed`), so the
+comparison shows it as written; `as_dict` gives the JSON value YAML reads.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from gitinv import git
 from gitinv.changes import Change, compare, parse
 from gitinv.errors import GitinvError
+from gitinv.loader import LoadError, Typed, load_bytes
 
 WORKTREE = "working tree"
 
@@ -54,7 +60,8 @@ class InventoryDiff:
 
     def as_dict(self) -> dict[str, Any]:
         def full(c: Change) -> dict[str, Any]:
-            return {**c.as_dict(), "old_group": c.old_group, "old": c.old, "new": c.new}
+            whole = {**c.as_dict(), "old_group": c.old_group, "old": c.old, "new": c.new}
+            return {k: plain(v) for k, v in whole.items()}
 
         return {
             "base": self.base,
@@ -63,6 +70,39 @@ class InventoryDiff:
             "servers": [full(c) for c in self.servers],
             "catalogs": [full(c) for c in self.catalogs],
         }
+
+
+def read(data: bytes | None) -> dict[str, Any]:
+    """A file's mapping as the comparison shows it, keeping what was typed; a file
+    the strict loader refuses is read as `changes.parse` reads it."""
+    if not data:
+        return {}
+    try:
+        value = load_bytes("", data, allow_empty=True).value
+    except LoadError as exc:
+        if exc.partial is None:
+            return parse(data)
+        value = exc.partial.value
+    return value if isinstance(value, dict) else {}
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready: a typed scalar becomes the value YAML reads (`no` is false)."""
+    if isinstance(value, Typed):
+        try:
+            read_as = yaml.safe_load(value.text)
+        except yaml.YAMLError:
+            return value.text
+        if isinstance(read_as, bool | int) or (
+            isinstance(read_as, float) and math.isfinite(read_as)
+        ):
+            return read_as
+        return value.text if read_as is None else str(read_as)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
 
 
 def default_base(root: Path, main: str = "main") -> str:
@@ -92,12 +132,12 @@ def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
     raw = git.read_blobs(root, {s for f in files for s in (f.old, f.new) if s})
     cache: dict[str, dict[str, Any]] = {}
 
-    def read(sha: str) -> dict[str, Any]:
+    def read_blob(sha: str) -> dict[str, Any]:
         if sha not in cache:
-            cache[sha] = parse(raw.get(sha))
+            cache[sha] = read(raw.get(sha))
         return cache[sha]
 
-    return InventoryDiff(base_sha, head_sha, compare(files, read))
+    return InventoryDiff(base_sha, head_sha, compare(files, read_blob))
 
 
 def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
@@ -120,4 +160,4 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
         files.append(git.FileChange(fc.path, fc.old, new_id, fc.old_mode, fc.new_mode))
     raw = git.read_blobs(root, {f.old for f in files if f.old})
     raw.update(local)
-    return InventoryDiff(base_sha, None, compare(files, lambda sha: parse(raw.get(sha))))
+    return InventoryDiff(base_sha, None, compare(files, lambda sha: read(raw.get(sha))))

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from gitinv.changes import SERVER_FIELDS, Change
-from gitinv.diff import WORKTREE, InventoryDiff
+from gitinv.diff import WORKTREE, InventoryDiff, plain
+from gitinv.loader import Typed
+from gitinv.report import md_code
 
 _SIGN = {"added": "+", "updated": "~", "deleted": "-", "moved": ">"}
 _TITLE = {"added": "Add", "updated": "Update", "deleted": "Delete", "moved": "Move"}
@@ -20,16 +22,51 @@ def value_text(value: Any) -> str:
     if value is None:
         return ABSENT
     if isinstance(value, list):
-        return ", ".join(value_text(v) for v in value) if value else "[]"
+        return ", ".join(shown(v, kind(v) if _odd(v) else None) for v in value) if value else "[]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+        return json.dumps(plain(value), sort_keys=True, ensure_ascii=False)
     text = str(value)
     if not text.isprintable():
         # A newline or control character would break the table's line: show it escaped.
         return json.dumps(text, ensure_ascii=False)
     return text
+
+
+def kind(value: Any) -> str:
+    """What YAML reads a value as, in words: text, list, boolean, number, date, mapping."""
+    if isinstance(value, Typed):
+        return value.kind.removeprefix("a ")
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "text"
+
+
+def _odd(value: Any) -> bool:
+    """A value no inventory field takes: neither text nor a list (`no`, a boolean)."""
+    return value is not None and not isinstance(value, list) and kind(value) != "text"
+
+
+def kinds(old: Any, new: Any) -> tuple[str | None, str | None]:
+    """The kind to show beside each value: when a change turns one kind into another
+    (text → list), and always for a value that is neither text nor a list."""
+    changed = old is not None and new is not None and kind(old) != kind(new)
+    return (
+        kind(old) if changed or _odd(old) else None,
+        kind(new) if changed or _odd(new) else None,
+    )
+
+
+def shown(value: Any, label: str | None) -> str:
+    """A value in plain text, with its kind when it matters: `no (boolean)`."""
+    return f"{value_text(value)} ({label})" if label else value_text(value)
 
 
 def unreadable_note(c: Change) -> str | None:
@@ -65,12 +102,13 @@ def render_text(d: InventoryDiff) -> str:
         if note := unreadable_note(c):
             lines.append(f"    ({note})")
         for key, (old, new) in c.changes.items():
+            was, now = kinds(old, new)
             if c.action == "added":
-                lines.append(f"    {key}: {value_text(new)}")
+                lines.append(f"    {key}: {shown(new, now)}")
             elif c.action == "deleted":
-                lines.append(f"    {key}: {value_text(old)}")
+                lines.append(f"    {key}: {shown(old, was)}")
             else:
-                lines.append(f"    {key}: {value_text(old)} → {value_text(new)}")
+                lines.append(f"    {key}: {shown(old, was)} → {shown(new, now)}")
     return "\n".join(lines) + "\n"
 
 
@@ -90,6 +128,22 @@ def md_cell(value: Any) -> str:
         .replace("_", "\\_")
         .replace("[", "\\[")
     )
+
+
+def md_value(value: Any, label: str | None = None) -> str:
+    """A value in a table cell as code, so that nothing in it is markdown: no @mention,
+    #123 reference, link, image or HTML comes alive. A list is one code span an item;
+    `label` (the value's kind) follows in italics."""
+    if value is None:
+        cell = ABSENT
+    elif isinstance(value, list):
+        items = (md_value(v, kind(v) if _odd(v) else None) for v in value)
+        cell = ", ".join(items) if value else "*(empty list)*"
+    elif value == "":
+        cell = "*(empty text)*"
+    else:
+        cell = md_code(value_text(value) if not isinstance(value, str) else value)
+    return f"{cell} *({label})*" if label else cell
 
 
 def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
@@ -112,38 +166,55 @@ def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
 def _md_table(c: Change) -> list[str]:
     out = ["| | field | current | requested |", "|---|---|---|---|"]
     for key, old, new, changed in _rows(c):
+        was, now = kinds(old, new)
         mark = "| ✏️ |" if changed else "| |"
-        req = f"**{md_cell(new)}**" if changed else md_cell(new)
-        out.append(f"{mark} {md_cell(key)} | {md_cell(old)} | {req} |")
+        req = f"**{md_value(new, now)}**" if changed else md_value(new, now)
+        out.append(f"{mark} {md_code(key)} | {md_value(old, was)} | {req} |")
     return out
 
 
+def server_heading(c: Change) -> str:
+    where = (
+        f"{md_code(c.old_group or '')} → {md_code(c.group or '')}"
+        if c.action == "moved"
+        else md_code(c.group or "")
+    )
+    return f"### {_TITLE[c.action]} server {md_code(c.name)} ({where})"
+
+
+def server_section(c: Change) -> list[str]:
+    """One server's heading and table: a unit the report keeps whole or leaves out."""
+    note = unreadable_note(c)
+    return [server_heading(c), "", *([f"> {note}", ""] if note else []), *_md_table(c), ""]
+
+
+CATALOG_HEADER = [
+    "### Catalog changes",
+    "",
+    "| catalog | entry | action | changes |",
+    "|---|---|---|---|",
+]
+
+
+def catalog_row(c: Change) -> str:
+    changes = "<br>".join(
+        f"{md_code(k)}: {md_value(o, a)} → {md_value(n, b)}"
+        for k, (o, n) in c.changes.items()
+        for a, b in [kinds(o, n)]
+    )
+    return f"| {md_code(c.kind)} | {md_code(c.name)} | {c.action} | {changes} |"
+
+
+def markdown_intro(d: InventoryDiff) -> list[str]:
+    return ["## Inventory changes", "", f"{d.describe()} ({_revs(d)})", ""]
+
+
 def render_markdown(d: InventoryDiff) -> str:
-    lines = ["## Inventory changes", "", f"{md_cell(d.describe())} ({md_cell(_revs(d))})", ""]
+    lines = markdown_intro(d)
     for c in d.servers:
-        lines.append(
-            f"### {_TITLE[c.action]} server {md_cell(c.name)}"
-            + (
-                f" ({md_cell(c.old_group)} → {md_cell(c.group)})"
-                if c.action == "moved"
-                else f" ({md_cell(c.group)})"
-            )
-        )
-        note = unreadable_note(c)
-        lines += ["", *([f"> {md_cell(note)}", ""] if note else []), *_md_table(c), ""]
+        lines += server_section(c)
     if d.catalogs:
-        lines += [
-            "### Catalog changes",
-            "",
-            "| catalog | entry | action | changes |",
-            "|---|---|---|---|",
-        ]
-        for c in d.catalogs:
-            changes = "<br>".join(
-                f"{md_cell(k)}: {md_cell(o)} → {md_cell(n)}" for k, (o, n) in c.changes.items()
-            )
-            lines.append(f"| {md_cell(c.kind)} | {md_cell(c.name)} | {c.action} | {changes} |")
-        lines.append("")
+        lines += [*CATALOG_HEADER, *(catalog_row(c) for c in d.catalogs), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -173,9 +244,10 @@ def render_html(d: InventoryDiff) -> str:
         )
         for key, old, new, changed in _rows(c):
             cls = ' class="changed"' if changed else ""
+            was, now = kinds(old, new)
             parts.append(
-                f'<tr{cls}><td>{e(key)}</td><td class="old">{e(value_text(old))}</td>'
-                f'<td class="new">{e(value_text(new))}</td></tr>'
+                f'<tr{cls}><td>{e(key)}</td><td class="old">{e(shown(old, was))}</td>'
+                f'<td class="new">{e(shown(new, now))}</td></tr>'
             )
         parts.append("</tbody></table>")
     parts.append("</body></html>")

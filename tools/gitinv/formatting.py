@@ -13,7 +13,7 @@ from typing import Any
 
 from gitinv import canonical, models
 from gitinv.inventory import CATALOG_FILES, SERVERS_DIR, SETTINGS_FILE
-from gitinv.loader import Document, LoadError, load_bytes
+from gitinv.loader import Document, LoadError, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
 from gitinv.source import Source, unreadable
@@ -89,19 +89,23 @@ def canonical_text(path: str, data: bytes) -> str | list[Finding]:
     """The canonical text, or why the file cannot be rewritten safely."""
     is_server = path.startswith(f"{SERVERS_DIR}/")
     try:
-        doc = load_bytes(path, data, allow_empty=not is_server)
+        text = decode(path, data)
+        doc = (is_server and fast_load(path, text)) or load_text(
+            path, text, allow_empty=not is_server
+        )
     except LoadError as exc:
         return exc.findings
     problems = _schema_problems(path, doc)
     if problems:
         return problems
-    text = data.decode()
     try:
         result = canonical.render(doc, text)
     except canonical.Unplaceable as exc:
         return [
             Finding(path, exc.line, 1, "not-canonical", f"cannot rewrite safely: {exc.message}")
         ]
+    if result == text:
+        return result  # already canonical: nothing to rewrite, nothing to verify
     again = load_bytes(path, result.encode(), allow_empty=not is_server)
     if _comparable(again.value) != _comparable(doc.value) or len(canonical.comments(result)) != len(
         canonical.comments(text)

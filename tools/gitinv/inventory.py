@@ -137,8 +137,8 @@ def read_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Findi
         if loc and isinstance(key := loc[0], str)
     }
     ip = fields.get("ip")
-    key = checks.ip_key(ip) if ip is not None else None
-    return ServerRecord(name, group, path, fields, positions, key), findings
+    ip_key = checks.ip_key(ip) if ip is not None else None
+    return ServerRecord(name, group, path, fields, positions, ip_key), findings
 
 
 def load(

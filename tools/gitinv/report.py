@@ -28,6 +28,7 @@ CODES = (
 
 # GitHub shows at most 10 error annotations per step; the rest go to the summary.
 GITHUB_ANNOTATION_LIMIT = 10
+# A step's summary is at most 1 MiB (1,048,576 bytes); this leaves room for a heading.
 GITHUB_SUMMARY_LIMIT = 1_000_000
 
 
@@ -106,15 +107,12 @@ def markdown_summary(findings: Iterable[Finding], servers: int) -> str:
     items = list(findings)
     if not items:
         return f"### Inventory valid\n\n{servers} server(s), no problems.\n"
-    out = [
-        f"### Inventory invalid: {len(items)} problem(s)\n",
-        "| file | line | code | message |",
-        "| --- | --- | --- | --- |",
-    ]
-    size = sum(len(s) for s in out)
+    out = [f"### Inventory invalid: {len(items)} problem(s)\n", *FINDINGS_HEADER]
+    # GitHub counts the summary's bytes, not its characters.
+    size = sum(len(s.encode()) + 1 for s in out)
     for f in items:
-        row = f"| {_md_code(f.file)} | {f.line}:{f.column} | `{f.code}` | {_md_code(f.message)} |"
-        size += len(row) + 1
+        row = finding_row(f)
+        size += len(row.encode()) + 1
         if size > GITHUB_SUMMARY_LIMIT:
             out.append(
                 f"\n(list cut at GitHub's summary size; run `gitinv validate` for all {len(items)})"
@@ -124,12 +122,23 @@ def markdown_summary(findings: Iterable[Finding], servers: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_code(text: str) -> str:
+FINDINGS_HEADER = ("| file | line | code | message |", "| --- | --- | --- | --- |")
+
+
+def finding_row(f: Finding) -> str:
+    """One finding as a markdown table row, its file and message as code."""
+    return f"| {md_code(f.file)} | {f.line}:{f.column} | `{f.code}` | {md_code(f.message)} |"
+
+
+def md_code(text: str) -> str:
     """A code span no value can leave: the summary is also the pull request's comment,
     where a value's backtick would otherwise let HTML, links or @mentions through."""
     text = one_line(text).replace("|", "\\|")
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    return f"{fence} {text} {fence}"
+    # A space inside each fence only where markdown needs one: beside a backtick, or
+    # to keep the value's own spaces (one is taken from each end when both have one).
+    pad = " " if text[:1] in ("`", " ", "") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render_gitlab(findings: list[Finding], servers: int) -> str:

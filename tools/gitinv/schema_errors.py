@@ -165,17 +165,17 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
             "bad-type",
             f"{where} must be a whole number, not {describe(value)}{plain}",
         )
-    allowed = _allowed(model, e["loc"])
+    fixed = _allowed(model, e["loc"])
     if kind == "list_type":
         return Finding(doc.path, *pos, "bad-type", f"{where} must be a list, {_as_list(e, value)}")
     if isinstance(value, Typed) and kind not in _NOT_TEXT:
-        if allowed and value.text not in allowed:
+        if fixed and value.text not in fixed:
             return Finding(
                 doc.path,
                 *pos,
                 "bad-type",
                 f"{where}: `{value.text}` is read by YAML as {value.kind}, and quoting it "
-                f"would not help: use one of {_choices(allowed, value.text)}",
+                f"would not help: use one of {_choices(fixed, value.text)}",
             )
         return Finding(
             doc.path,
@@ -198,7 +198,7 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
             *pos,
             "bad-value",
             f"{where}: `{value}` is not allowed; use one of "
-            f"{_choices(allowed, value) if allowed else ctx['expected']}",
+            f"{_choices(fixed, value) if fixed else ctx['expected']}",
         )
     if kind == "too_short":
         return Finding(doc.path, *pos, "bad-value", f"{where} is empty; list at least one")

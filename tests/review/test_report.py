@@ -1,0 +1,339 @@
+"""`gitinv report`: the verdict first, the fix for each file, the comparison, and the cut."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import cmarkgfm
+import pytest
+from cmarkgfm.cmark import Options
+
+from gitinv import prreport
+from tests.conftest import CASES, GitRepo
+from tests.review.conftest import gitinv
+
+WEB01 = "inventory/servers/web/web01.yaml"
+DB01 = "inventory/servers/data/db01.yaml"
+
+
+def report(repo: GitRepo, *args: str, env: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """The report's exit status and its exact bytes (decoded strictly by the callers)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gitinv", "-C", str(repo.path), "report", *args],
+        capture_output=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")} | (env or {}),
+    )
+    assert b"Traceback" not in result.stderr, result.stderr.decode()
+    return result.returncode, result.stdout
+
+
+def as_html(markdown: str) -> str:
+    """Rendered as GitHub renders a comment: cmark-gfm with its extensions."""
+    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+
+
+class _Text(html.parser.HTMLParser):
+    """The text of a page outside <code> and <pre>: where GitHub links @mentions and #N."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.outside: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.depth += tag in ("code", "pre")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag in ("code", "pre")
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.outside.append(data)
+
+
+def live_text(markdown: str) -> _Text:
+    parser = _Text()
+    parser.feed(as_html(markdown))
+    return parser
+
+
+@pytest.fixture
+def branch(inv_repo: GitRepo) -> GitRepo:
+    inv_repo.git("checkout", "-q", "-b", "change")
+    return inv_repo
+
+
+def edit(repo: GitRepo, path: str, old: str, new: str) -> None:
+    text = (repo.path / path).read_text()
+    assert old in text, (old, text)
+    repo.write(path, text.replace(old, new))
+
+
+def test_valid_and_canonical(branch: GitRepo) -> None:
+    edit(branch, WEB01, "state: active", "state: maintenance")
+    branch.commit("maintenance")
+    code, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert code == 0
+    assert text.startswith("## ✅ Inventory valid\n\n4 valid servers at `")
+    assert "compared with `" in text and ": 1 updated." in text
+    assert "| ✏️ | `state` | `active` | **`maintenance`** |" in text
+    assert "Cut to fit" not in text
+
+
+def test_working_tree_by_default(branch: GitRepo) -> None:
+    edit(branch, WEB01, "state: active", "state: offline")
+    code, out = report(branch)
+    assert code == 0
+    assert "4 valid servers at working tree; compared with `" in out.decode()
+    assert "**`offline`**" in out.decode()
+
+
+def test_not_canonical_is_part_of_the_verdict_with_its_fix(branch: GitRepo) -> None:
+    edit(branch, WEB01, "ip: 10.0.0.1\n", 'ip: "10.0.0.1"\n')
+    edit(branch, WEB01, "tags:\n  - frontend\n", "tags: [frontend]\n")
+    edit(branch, DB01, "component: postgres\n", "")
+    branch.write(DB01, (branch.path / DB01).read_text() + "component: postgres\n")
+    branch.commit("hand edits")
+    code, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert code == 1
+    assert text.startswith("## ⚠️ Inventory valid; 2 files not in canonical form\n")
+    assert "The `validate` check fails until they are in canonical form" in text
+    verdict, comparison = text.split("## Inventory changes")
+    assert "### Not in canonical form" in verdict
+    assert "Differs from line 2. Run `gitinv fmt inventory/servers/web/web01.yaml`" in verdict
+    assert '-ip: "10.0.0.1"\n+ip: 10.0.0.1\n' in verdict
+    suggested = re.findall(r"```yaml\n(.*?)```", verdict, re.S)
+    assert len(suggested) == 2
+    # The suggestion is exactly what `gitinv fmt` writes.
+    assert gitinv("-C", str(branch.path), "fmt").returncode == 0
+    assert suggested[0] == (branch.path / DB01).read_text()
+    assert suggested[1] == (branch.path / WEB01).read_text()
+    assert comparison.startswith("\n\nno changes (")  # the same values, written otherwise
+
+
+def test_fmt_check_annotates_the_first_line_to_change(branch: GitRepo) -> None:
+    edit(branch, WEB01, "environment: production\n", "environment: 'production'\n")
+    result = gitinv("-C", str(branch.path), "fmt", "--check", "--format", "github")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == (
+        f"::error file={WEB01},line=4,col=1,title=not-canonical::not in canonical form; "
+        f"run `gitinv fmt {WEB01}` to rewrite it"
+    )
+    plain = gitinv("-C", str(branch.path), "fmt", "--check")
+    assert not [line for line in plain.stdout.splitlines() if line.startswith("::")]
+
+
+def test_a_file_fmt_cannot_rewrite_is_named(branch: GitRepo) -> None:
+    edit(
+        branch,
+        WEB01,
+        "description: Public web frontend\n",
+        'description: "Public web\n  frontend"  # on a continuation line\n',
+    )
+    code, out = report(branch)
+    text = out.decode()
+    assert code == 1
+    assert text.startswith("## ⚠️ Inventory valid; 1 file not in canonical form\n")
+    assert f"#### `{WEB01}`\n\n`cannot rewrite safely: cannot keep the comment on line 10" in text
+
+
+def test_every_problem_in_the_verdict_and_the_comparison_shows_what_was_typed(
+    branch: GitRepo,
+) -> None:
+    edit(branch, WEB01, "state: active", "state: no")
+    edit(branch, WEB01, "tags:\n  - frontend\n", "tags: frontend, backup\n")
+    edit(branch, WEB01, "component: nginx", "component: apache")
+    branch.commit("a bad edit")
+    code, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert code == 1
+    assert text.startswith("## ❌ Inventory invalid: 3 problems in 1 file\n")
+    verdict, comparison = text.split("## Inventory changes")
+    rows = [line for line in verdict.splitlines() if line.startswith(f"| `{WEB01}` |")]
+    assert [row.split(" | ")[1:3] for row in rows] == [
+        ["1:12", "`unknown-ref`"],
+        ["6:8", "`bad-type`"],
+        ["7:7", "`bad-type`"],
+    ]
+    assert "`state` | `active` *(text)* | **`no` *(boolean)*** |" in comparison
+    assert "`tags` | `frontend` *(list)* | **`frontend, backup` *(text)*** |" in comparison
+    page = as_html(comparison)
+    assert "<code>no</code> <em>(boolean)</em>" in page
+
+
+def test_no_value_comes_alive(branch: GitRepo) -> None:
+    evil = (
+        "Ask @acme/web-leads about #12, [docs](https://evil.example) "
+        "![x](https://evil.example/x.png) <img src=x onerror=alert(1)> https://evil.example "
+        "`tick` | pipe"
+    )
+    edit(branch, WEB01, "description: Public web frontend", f"description: '{evil}'")
+    branch.write(
+        "inventory/servers/@acme/x.yaml", "component: nginx\n"
+    )  # a folder no group may have: its name reaches a heading
+    branch.commit("values that look like markdown")
+    code, out = report(branch, "main", "HEAD")
+    assert code == 1
+    for markdown in (
+        out.decode(),
+        gitinv("-C", str(branch.path), "diff", "main", "HEAD", "--format", "markdown").stdout,
+    ):
+        seen = live_text(markdown)
+        outside = "".join(seen.outside)
+        assert "@acme" not in outside and "#12" not in outside
+        assert "evil.example" not in outside
+        assert "a" not in seen.tags and "img" not in seen.tags
+        assert evil.replace("|", "\\|") in markdown  # shown whole, in a code span
+
+
+def test_typed_values_in_text_and_json(branch: GitRepo) -> None:
+    edit(branch, WEB01, "state: active", "state: no")
+    branch.commit("no")
+    text = gitinv("-C", str(branch.path), "diff", "main", "HEAD").stdout
+    assert "    state: active (text) → no (boolean)\n" in text
+    data = json.loads(
+        gitinv("-C", str(branch.path), "diff", "main", "HEAD", "--format", "json").stdout
+    )
+    (change,) = data["servers"]
+    assert change["changes"]["state"] == ["active", False]
+    assert change["new"]["state"] is False
+
+
+def test_a_defective_catalog_still_serves_its_entries(branch: GitRepo) -> None:
+    catalog = "inventory/components.yaml"
+    branch.write(catalog, (branch.path / catalog).read_text() + "nginx:\n  description: again\n")
+    edit(branch, DB01, "component: postgres", "component: redis")
+    code, out = report(branch)
+    text = out.decode()
+    assert code == 1
+    assert "`duplicate-key`" in text
+    assert "`` `component: redis` is not in components.yaml; use one of" in text
+
+
+# The large pull request: 500 servers changed and one invalid file.
+
+MANY = 500
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
+    repo = GitRepo(tmp_path_factory.mktemp("large") / "repo")
+    repo.copy_inventory(CASES / "base")
+    for i in range(MANY + 20):
+        repo.write(
+            f"inventory/servers/web/app{i:03d}.yaml",
+            f"component: nginx\nip: 10.0.{1 + i // 200}.{i % 200 + 10}\ndc: dc4\n"
+            f"environment: production\nstate: active\ndescription: node {i}\n",
+        )
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "big")
+    # Long descriptions of multi-byte characters: the full report is several MiB.
+    long = ("Überprüfung ✓ 🚀 " * 120).strip()
+    for i in range(MANY):
+        edit(repo, f"inventory/servers/web/app{i:03d}.yaml", f"node {i}\n", f"node {i} {long}\n")
+    repo.write(
+        "inventory/servers/web/zz-broken.yaml", "component: nginx\nip: 10.0.9.9\nstate: no\n"
+    )
+    repo.commit("big change")
+    return repo
+
+
+def _sections(text: str) -> int:
+    return len(re.findall(r"^### (Update|Add) server ", text, re.M))
+
+
+def _whole_rows(text: str) -> None:
+    for line in text.splitlines():
+        if line.startswith("|"):
+            assert line.endswith("|"), line
+
+
+def test_large_pull_request_fits_a_comment(large: GitRepo) -> None:
+    code, out = report(large, "main", "HEAD")
+    text = out.decode("utf-8")  # strict: a split character would fail here
+    assert code == 1
+    assert len(text) <= prreport.DEFAULT_MAX_CHARS
+    assert text.startswith("## ❌ Inventory invalid: 3 problems in 1 file\n")
+    notice = re.search(
+        r"^> ✂️ \*\*Cut to fit 60,000 characters\.\*\* Not shown here: (\d+) of "
+        rf"{MANY + 1} server changes\. For the full report, run `gitinv report ",
+        text,
+        re.M,
+    )
+    assert notice is not None
+    assert text.index("### Problems") < text.index("## Inventory changes")
+    shown = _sections(text)
+    assert shown + int(notice[1]) == MANY + 1
+    assert 0 < shown < MANY
+    # The invalid server comes first in the comparison: a cut must not hide it.
+    assert re.search(r"^### Add server `zz-broken` ", text, re.M).start() < text.index("`app000`")
+    assert text.endswith(
+        "*✂️ The report is cut here: the note under the verdict says what is left out.*\n"
+    )
+    _whole_rows(text)
+
+
+def test_large_pull_request_fits_a_job_summary(large: GitRepo, tmp_path: Path) -> None:
+    code, full = report(large, "main", "HEAD", "--max-chars", "0")
+    assert code == 1 and len(full) > 1_048_576
+    assert "Cut to fit" not in full.decode()
+    assert _sections(full.decode()) == MANY + 1
+    url = "https://github.com/acme/inventory/actions/runs/42/artifacts/7"
+    code, out = report(large, "main", "HEAD", "--max-bytes", "1048576", "--full-report", url)
+    assert code == 1
+    assert len(out) <= 1_048_576
+    text = out.decode("utf-8")
+    assert len(text) < len(out)  # multi-byte: fewer characters than bytes
+    assert "**Cut to fit 1,048,576 bytes.**" in text and f"The full report: <{url}>" in text
+    assert 100 < _sections(text) < MANY
+    _whole_rows(text)
+    assert full.startswith(out.split(b"> \xe2\x9c\x82")[0])  # the same verdict
+
+
+def test_in_github_actions_the_notice_points_at_the_run(large: GitRepo) -> None:
+    env = {
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/inventory",
+        "GITHUB_RUN_ID": "1234",
+    }
+    code, out = report(large, "main", "HEAD", "--max-chars", "5000", env=env)
+    text = out.decode()
+    assert len(text) <= 5000
+    assert "The full report: <https://github.com/acme/inventory/actions/runs/1234>" in text
+
+
+def test_every_limit_is_kept_and_cuts_between_units(large: GitRepo) -> None:
+    built = prreport.build(large.path, "main", "HEAD")
+    for limit in range(prreport.MIN_SIZE, 40_000, 2_333):
+        for limits in (prreport.Limits(chars=limit), prreport.Limits(chars=None, bytes=limit)):
+            text, cut = prreport.render(built, limits)
+            assert cut and limits.fits(len(text), len(text.encode()))
+            _whole_rows(text)
+            assert text.count("```") % 2 == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--max-chars", "100"],
+            "--max-chars 100 leaves no room for the verdict; give at least 2,000",
+        ),
+        (["--max-bytes", "5"], "--max-bytes 5 leaves no room for the verdict"),
+        (["--full-report", "javascript:alert(1)"], "is not an http(s) URL"),
+    ],
+)
+def test_usage_errors(inv_repo: GitRepo, args: list[str], message: str) -> None:
+    result = gitinv("-C", str(inv_repo.path), "report", *args)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1

@@ -1,0 +1,263 @@
+"""The pull-request report: the verdict first, then the comparison, cut to fit.
+
+    report = build(root, base, head)          # validation, canonical form, comparison
+    text, cut = render(report, Limits(chars=60_000), full_report=url, again="...")
+    report.ok                                 # no problem and every file canonical
+
+The verdict names every problem and every file not in canonical form with its fix
+(the canonical text, and the `gitinv fmt` line). The report is made of units kept
+whole or left out, in order: the verdict's heading, each problem's row, each file
+to reformat, the comparison's heading, each server's section, each catalog change's
+row. When all of it does not fit, the longest run of units from the start that fits
+is kept (a file to reformat may shrink to its diff, then to its `gitinv fmt` line)
+and a notice under the verdict says what is left out and where the full report is.
+Nothing is ever cut inside a unit, so no row and no character is split.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitinv import formatting, inventory
+from gitinv.diff import WORKTREE, InventoryDiff, inventory_diff
+from gitinv.diffformat import CATALOG_HEADER, catalog_row, markdown_intro, server_section
+from gitinv.report import FINDINGS_HEADER, Finding, finding_row, md_code
+from gitinv.source import GitRevision, Source, WorkTree
+
+DEFAULT_MAX_CHARS = 60_000
+MIN_SIZE = 2_000  # the verdict's heading and the notice need about this much
+
+
+@dataclass(frozen=True)
+class Limits:
+    """At most `chars` characters (code points) and `bytes` UTF-8 bytes; None: no limit."""
+
+    chars: int | None = DEFAULT_MAX_CHARS
+    bytes: int | None = None
+
+    def fits(self, chars: int, size: int) -> bool:
+        return (self.chars is None or chars <= self.chars) and (
+            self.bytes is None or size <= self.bytes
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.chars is not None:
+            parts.append(f"{self.chars:,} characters")
+        if self.bytes is not None:
+            parts.append(f"{self.bytes:,} bytes")
+        return " and ".join(parts)
+
+
+@dataclass
+class Report:
+    diff: InventoryDiff
+    findings: list[Finding]
+    servers: int
+    reformat: list[formatting.Reformat]
+    unformattable: list[Finding]  # canonical files fmt cannot write safely
+
+    @property
+    def not_canonical(self) -> int:
+        return len(self.reformat) + len({f.file for f in self.unformattable})
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and not self.not_canonical
+
+
+def build(root: Path, base: str | None, head: str | None, main: str = "main") -> Report:
+    """Compare BASE with HEAD (default: the working tree), and check HEAD whole."""
+    d = inventory_diff(root, base, head, main)
+    source: Source = WorkTree(root) if d.head is None else GitRevision(root, d.head)
+    inv = inventory.load(root, source=source)
+    checked = formatting.check(source)
+    # A file that does not validate is listed with the problems; fmt refuses it for them.
+    unformattable = [f for f in checked.problems if f.code == "not-canonical"]
+    return Report(d, inv.findings, len(inv.servers), checked.reformat, unformattable)
+
+
+@dataclass
+class _Group:
+    """Units of one kind: `header` goes before the first unit kept, `footer` after the last."""
+
+    noun: str  # "problems", "server changes", ...: for the notice
+    header: str
+    units: list[list[str]]  # each unit's variants, the richest first
+    footer: str = "\n"
+    counted: bool = True  # whether the notice counts what is left out of it
+    kept: int = 0
+    text: list[str] = field(default_factory=list)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _verdict(r: Report) -> str:
+    files = len({f.file for f in r.findings})
+    canon = (
+        f"{_plural(r.not_canonical, 'file', 'files')} not in canonical form"
+        if r.not_canonical
+        else ""
+    )
+    if r.findings:
+        title = (
+            f"❌ Inventory invalid: {_plural(len(r.findings), 'problem', 'problems')} "
+            f"in {_plural(files, 'file', 'files')}" + (f"; {canon}" if canon else "")
+        )
+    elif canon:
+        title = f"⚠️ Inventory valid; {canon}"
+    else:
+        title = "✅ Inventory valid"
+    d = r.diff
+    where = f"`{d.head[:10]}`" if d.head else WORKTREE
+    lines = [
+        f"## {title}",
+        "",
+        f"{_plural(r.servers, 'valid server', 'valid servers')} at {where}; "
+        f"compared with `{d.base[:10]}`: {d.describe()}.",
+    ]
+    if canon and not r.findings:
+        lines.append(
+            "The `validate` check fails until they are in canonical form: "
+            "apply the fix shown for each file."
+        )
+    return "\n".join(lines) + "\n\n"
+
+
+def _fence(text: str, info: str) -> str:
+    """A fenced code block no line of `text` can close."""
+    longest = max((len(run) for run in re.findall("`{3,}", text)), default=2)
+    fence = "`" * (longest + 1)
+    return f"{fence}{info}\n{text if text.endswith(chr(10)) else text + chr(10)}{fence}\n"
+
+
+def _unified(old: str, new: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1)
+    return "\n".join(line for line in lines if not line.startswith(("---", "+++"))) + "\n"
+
+
+def _reformat_unit(item: formatting.Reformat) -> list[str]:
+    heading = f"#### {md_code(item.path)}\n\n"
+    how = (
+        f"Differs from line {item.line}. Run {md_code('gitinv fmt ' + item.path)}, "
+        "or in the web editor replace the file's text with its canonical text.\n\n"
+    )
+    changes = "What changes:\n\n" + _fence(_unified(item.old, item.new), "diff") + "\n"
+    whole = (
+        "<details><summary>The canonical text of the file</summary>\n\n"
+        + _fence(item.new, "yaml")
+        + "\n</details>\n\n"
+    )
+    return [
+        heading + how + changes + whole,
+        heading + how + whole,
+        heading + how + changes,
+        heading + how,
+    ]
+
+
+def _groups(r: Report) -> list[_Group]:
+    groups = []
+    if r.findings:
+        groups.append(
+            _Group(
+                "problems",
+                "### Problems\n\n" + "".join(f"{line}\n" for line in FINDINGS_HEADER),
+                [[finding_row(f) + "\n"] for f in r.findings],
+            )
+        )
+    if r.not_canonical:
+        units = [_reformat_unit(item) for item in r.reformat]
+        units += [[f"#### {md_code(f.file)}\n\n{md_code(f.message)}\n\n"] for f in r.unformattable]
+        groups.append(
+            _Group("files not in canonical form", "### Not in canonical form\n\n", units, footer="")
+        )
+    d = r.diff
+    intro = "\n".join(markdown_intro(d)) + "\n"
+    groups.append(_Group("", "", [[intro]], footer="", counted=False))
+    if d.servers:
+        # Servers with a problem or to reformat first: those a cut must not hide.
+        flagged = {f.file for f in r.findings} | {f.path for f in r.reformat}
+        ordered = sorted(d.servers, key=lambda c: (c.path not in flagged, c.name))
+        sections = [["\n".join(server_section(c)) + "\n"] for c in ordered]
+        groups.append(_Group("server changes", "", sections, footer=""))
+    if d.catalogs:
+        rows = [[catalog_row(c) + "\n"] for c in d.catalogs]
+        groups.append(_Group("catalog changes", "\n".join(CATALOG_HEADER) + "\n", rows))
+    return groups
+
+
+def _size(text: str) -> tuple[int, int]:
+    return len(text), len(text.encode())
+
+
+def _notice(groups: list[_Group], limits: Limits, full_report: str | None, again: str) -> str:
+    left = [
+        f"{len(g.units) - g.kept:,} of {len(g.units):,} {g.noun}"
+        for g in groups
+        if g.counted and g.kept < len(g.units)
+    ]
+    where = (
+        f"The full report: <{full_report}>"
+        if full_report
+        else f"For the full report, run {md_code(again)}."
+    )
+    return f"> ✂️ **Cut to fit {limits.describe()}.** Not shown here: {', '.join(left)}. {where}\n\n"
+
+
+CUT_MARK = "*✂️ The report is cut here: the note under the verdict says what is left out.*\n"
+
+
+def render(
+    r: Report, limits: Limits, *, full_report: str | None = None, again: str = "gitinv report"
+) -> tuple[str, bool]:
+    """The report within `limits`, and whether anything was left out."""
+    head = _verdict(r)
+    groups = _groups(r)
+    whole = head + "".join(
+        g.header + "".join(unit[0] for unit in g.units) + g.footer for g in groups
+    )
+    if limits.fits(*_size(whole)):
+        return whole.rstrip("\n") + "\n", False
+    # The notice is longest when everything is left out: that much is set aside.
+    used = _Used(limits)
+    used.add(head + _notice(groups, limits, full_report, again) + "\n" + CUT_MARK)
+    for g in groups:
+        for unit in g.units:
+            extra = g.header if not g.kept else ""
+            choice = next((v for v in unit if used.fits(extra + v + g.footer)), None)
+            if choice is None:
+                break
+            g.text.append(used.add(extra + choice))
+            g.kept += 1
+        if g.kept:
+            g.text.append(used.add(g.footer))
+        if g.kept < len(g.units):
+            break
+    body = "".join("".join(g.text) for g in groups).rstrip("\n")
+    notice = _notice(groups, limits, full_report, again)
+    return head + notice + (body + "\n\n" if body else "") + CUT_MARK, True
+
+
+class _Used:
+    """Characters and bytes taken so far."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.chars = 0
+        self.bytes = 0
+
+    def fits(self, text: str) -> bool:
+        chars, size = _size(text)
+        return self.limits.fits(self.chars + chars, self.bytes + size)
+
+    def add(self, text: str) -> str:
+        chars, size = _size(text)
+        self.chars += chars
+        self.bytes += size
+        return text
