@@ -307,6 +307,7 @@ def test_in_github_actions_the_notice_points_at_the_run(large: GitRepo) -> None:
         "GITHUB_RUN_ID": "1234",
     }
     code, out = report(large, "main", "HEAD", "--max-chars", "5000", env=env)
+    assert code == 1
     text = out.decode()
     assert len(text) <= 5000
     assert "The full report: <https://github.com/acme/inventory/actions/runs/1234>" in text
