@@ -228,19 +228,19 @@ MARKDOWN_UPDATE = """\
 
 1 updated ({base} → {head})
 
-### Update server `web01` (`platform`)
+### Update server ` web01 ` (` platform `)
 
 | | field | current | requested |
 |---|---|---|---|
-| | `group` | `platform` | `platform` |
-| | `component` | `nginx` | `nginx` |
-| ✏️ | `ip` | `10.1.0.1` | **`10.1.0.99`** |
-| | `dc` | `fra1` | `fra1` |
-| | `environment` | `production` | `production` |
-| | `type` | `vm` | `vm` |
-| ✏️ | `state` | `active` | **`maintenance`** |
-| | `tags` | `frontend` | `frontend` |
-| | `description` | `Public web frontend` | `Public web frontend` |
+| | ` group ` | ` platform ` | ` platform ` |
+| | ` component ` | ` nginx ` | ` nginx ` |
+| ✏️ | ` ip ` | ` 10.1.0.1 ` | **` 10.1.0.99 `** |
+| | ` dc ` | ` fra1 ` | ` fra1 ` |
+| | ` environment ` | ` production ` | ` production ` |
+| | ` type ` | ` vm ` | ` vm ` |
+| ✏️ | ` state ` | ` active ` | **` maintenance `** |
+| | ` tags ` | ` frontend ` | ` frontend ` |
+| | ` description ` | ` Public web frontend ` | ` Public web frontend ` |
 """
 
 

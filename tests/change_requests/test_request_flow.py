@@ -368,9 +368,9 @@ def test_catalog_and_settings_changes_in_the_diff(
     req.write("inventory/settings.yaml", text + "branch: main\n")
     assert diff.run(repo=req.path, fmt="markdown") == 0
     out = capsys.readouterr().out
-    assert "| `tags` | `frontend` | updated | `description`: — → `Faces users` |" in out
-    assert "| `tags` | `legacy` | added |  |" in out
-    assert "| `tags` | `pci` | deleted |  |" in out
-    assert "| `settings` | `settings` | updated | `branch`: — → `main` |" in out
+    assert "| ` tags ` | ` frontend ` | updated | ` description `: — → ` Faces users ` |" in out
+    assert "| ` tags ` | ` legacy ` | added |  |" in out
+    assert "| ` tags ` | ` pci ` | deleted |  |" in out
+    assert "| ` settings ` | ` settings ` | updated | ` branch `: — → ` main ` |" in out
     assert diff.run(repo=req.path, fmt="text") == 0
     assert "→ working tree: 4 catalog change(s)" in capsys.readouterr().out

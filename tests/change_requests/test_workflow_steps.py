@@ -70,7 +70,7 @@ def test_validate_and_report_steps(hub: Hub, tmp_path: Path) -> None:
     assert report.returncode == 0, report.stderr
     written = output.read_text()
     assert written.count("report<<gitinv-") == 1
-    assert "| ✏️ | `state` | `active` | **`offline`** |" in written
+    assert "| ✏️ | ` state ` | ` active ` | **` offline `** |" in written
     assert "### Inventory valid" in written
     assert "### Inventory valid" in summary.read_text()
     # the comment job posts that report through the code host's API (a fake GitHub here)

@@ -85,7 +85,7 @@ def test_valid_and_canonical(branch: GitRepo) -> None:
     assert code == 0
     assert text.startswith("## ✅ Inventory valid\n\n4 valid servers at `")
     assert "compared with `" in text and ": 1 updated." in text
-    assert "| ✏️ | `state` | `active` | **`maintenance`** |" in text
+    assert "| ✏️ | ` state ` | ` active ` | **` maintenance `** |" in text
     assert "Cut to fit" not in text
 
 
@@ -94,7 +94,7 @@ def test_working_tree_by_default(branch: GitRepo) -> None:
     code, out = report(branch)
     assert code == 0
     assert "4 valid servers at working tree; compared with `" in out.decode()
-    assert "**`offline`**" in out.decode()
+    assert "**` offline `**" in out.decode()
 
 
 def test_not_canonical_is_part_of_the_verdict_with_its_fix(branch: GitRepo) -> None:
@@ -110,7 +110,7 @@ def test_not_canonical_is_part_of_the_verdict_with_its_fix(branch: GitRepo) -> N
     assert "The `validate` check fails until they are in canonical form" in text
     verdict, comparison = text.split("## Inventory changes")
     assert "### Not in canonical form" in verdict
-    assert "Differs from line 2. Run `gitinv fmt inventory/servers/web/web01.yaml`" in verdict
+    assert "Differs from line 2. Run ` gitinv fmt inventory/servers/web/web01.yaml `" in verdict
     assert '-ip: "10.0.0.1"\n+ip: 10.0.0.1\n' in verdict
     suggested = re.findall(r"```yaml\n(.*?)```", verdict, re.S)
     assert len(suggested) == 2
@@ -144,7 +144,7 @@ def test_a_file_fmt_cannot_rewrite_is_named(branch: GitRepo) -> None:
     text = out.decode()
     assert code == 1
     assert text.startswith("## ⚠️ Inventory valid; 1 file not in canonical form\n")
-    assert f"#### `{WEB01}`\n\n`cannot rewrite safely: cannot keep the comment on line 10" in text
+    assert f"#### ` {WEB01} `\n\n` cannot rewrite safely: cannot keep the comment on line 10" in text
 
 
 def test_every_problem_in_the_verdict_and_the_comparison_shows_what_was_typed(
@@ -159,14 +159,14 @@ def test_every_problem_in_the_verdict_and_the_comparison_shows_what_was_typed(
     assert code == 1
     assert text.startswith("## ❌ Inventory invalid: 3 problems in 1 file\n")
     verdict, comparison = text.split("## Inventory changes")
-    rows = [line for line in verdict.splitlines() if line.startswith(f"| `{WEB01}` |")]
+    rows = [line for line in verdict.splitlines() if line.startswith(f"| ` {WEB01} ` |")]
     assert [row.split(" | ")[1:3] for row in rows] == [
         ["1:12", "`unknown-ref`"],
         ["6:8", "`bad-type`"],
         ["7:7", "`bad-type`"],
     ]
-    assert "`state` | `active` *(text)* | **`no` *(boolean)*** |" in comparison
-    assert "`tags` | `frontend` *(list)* | **`frontend, backup` *(text)*** |" in comparison
+    assert "` state ` | ` active ` *(text)* | **` no ` *(boolean)*** |" in comparison
+    assert "` tags ` | ` frontend ` *(list)* | **` frontend, backup ` *(text)*** |" in comparison
     page = as_html(comparison)
     assert "<code>no</code> <em>(boolean)</em>" in page
 
@@ -266,7 +266,7 @@ def test_large_pull_request_fits_a_comment(large: GitRepo) -> None:
     assert text.startswith("## ❌ Inventory invalid: 3 problems in 1 file\n")
     notice = re.search(
         r"^> ✂️ \*\*Cut to fit 60,000 characters\.\*\* Not shown here: (\d+) of "
-        rf"{MANY + 1} server changes\. For the full report, run `gitinv report ",
+        rf"{MANY + 1} server changes\. For the full report, run ` gitinv report ",
         text,
         re.M,
     )
@@ -276,7 +276,7 @@ def test_large_pull_request_fits_a_comment(large: GitRepo) -> None:
     assert shown + int(notice[1]) == MANY + 1
     assert 0 < shown < MANY
     # The invalid server comes first in the comparison: a cut must not hide it.
-    assert re.search(r"^### Add server `zz-broken` ", text, re.M).start() < text.index("`app000`")
+    assert re.search(r"^### Add server ` zz-broken ` ", text, re.M).start() < text.index("` app000 `")
     assert text.endswith(
         "*✂️ The report is cut here: the note under the verdict says what is left out.*\n"
     )

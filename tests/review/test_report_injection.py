@@ -35,7 +35,7 @@ def test_github_format_has_no_line_a_runner_would_obey(evil: GitRepo, tmp_path: 
     commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
     assert len(commands) == 1 and commands[0].startswith("::error file=")
     row = summary.read_text().splitlines()[-1]
-    assert row.startswith(f"| `{SERVER}` | 6:8 | `bad-value` | `` `state`: ")
+    assert row.startswith(f"| ` {SERVER} ` | 6:8 | `bad-value` | `` `state`: ")
     assert row.endswith(" `` |")
 
 
@@ -48,7 +48,7 @@ def test_fmt_check_prints_escaped_values(evil: GitRepo) -> None:
 def test_summary_code_span_outlasts_any_backticks() -> None:
     finding = Finding("a.yaml", 1, 1, "bad-value", "x ``` y | z\nw")
     row = markdown_summary([finding], 0).splitlines()[-1]
-    assert row == "| `a.yaml` | 1:1 | `bad-value` | ````x ``` y \\| z\\nw```` |"
+    assert row == "| ` a.yaml ` | 1:1 | `bad-value` | ```` x ``` y \\| z\\nw ```` |"
 
 
 def test_one_line_escapes_controls() -> None:

@@ -135,10 +135,7 @@ def md_code(text: str) -> str:
     where a value's backtick would otherwise let HTML, links or @mentions through."""
     text = one_line(text).replace("|", "\\|")
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    # A space inside each fence only where markdown needs one: beside a backtick, or
-    # to keep the value's own spaces (one is taken from each end when both have one).
-    pad = " " if text[:1] in ("`", " ", "") or text[-1:] in ("`", " ") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return f"{fence} {text} {fence}"
 
 
 def render_gitlab(findings: list[Finding], servers: int) -> str:
