@@ -144,7 +144,9 @@ def test_a_file_fmt_cannot_rewrite_is_named(branch: GitRepo) -> None:
     text = out.decode()
     assert code == 1
     assert text.startswith("## ⚠️ Inventory valid; 1 file not in canonical form\n")
-    assert f"#### ` {WEB01} `\n\n` cannot rewrite safely: cannot keep the comment on line 10" in text
+    assert (
+        f"#### ` {WEB01} `\n\n` cannot rewrite safely: cannot keep the comment on line 10" in text
+    )
 
 
 def test_every_problem_in_the_verdict_and_the_comparison_shows_what_was_typed(
@@ -205,8 +207,8 @@ def test_typed_values_in_text_and_json(branch: GitRepo) -> None:
         gitinv("-C", str(branch.path), "diff", "main", "HEAD", "--format", "json").stdout
     )
     (change,) = data["servers"]
-    assert change["changes"]["state"] == ["active", False]
-    assert change["new"]["state"] is False
+    assert change["changes"]["state"] == ["active", "no"]  # as typed, never converted
+    assert change["new"]["state"] == "no"
 
 
 def test_a_defective_catalog_still_serves_its_entries(branch: GitRepo) -> None:
@@ -276,7 +278,9 @@ def test_large_pull_request_fits_a_comment(large: GitRepo) -> None:
     assert shown + int(notice[1]) == MANY + 1
     assert 0 < shown < MANY
     # The invalid server comes first in the comparison: a cut must not hide it.
-    assert re.search(r"^### Add server ` zz-broken ` ", text, re.M).start() < text.index("` app000 `")
+    assert re.search(r"^### Add server ` zz-broken ` ", text, re.M).start() < text.index(
+        "` app000 `"
+    )
     assert text.endswith(
         "*✂️ The report is cut here: the note under the verdict says what is left out.*\n"
     )

@@ -8,18 +8,15 @@
 Reading: `git diff-tree` (or `git diff` against the working tree plus the
 untracked files) lists the changed paths; their blobs come in one batch. Values
 keep what was typed: `state: no` stays `no`, a boolean (`loader.Typed`), so the
-comparison shows it as written; `as_dict` gives the JSON value YAML reads.
+comparison shows it as written, and `as_dict` writes the text typed.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from gitinv import git
 from gitinv.changes import Change, compare, parse
@@ -87,20 +84,13 @@ def read(data: bytes | None) -> dict[str, Any]:
 
 
 def plain(value: Any) -> Any:
-    """JSON-ready: a typed scalar becomes the value YAML reads (`no` is false)."""
+    """JSON-ready: a scalar YAML reads as other than text is written as the text typed
+    (`state: no` gives "no"), never converted."""
     if isinstance(value, Typed):
-        try:
-            read_as = yaml.safe_load(value.text)
-        except yaml.YAMLError:
-            return value.text
-        if isinstance(read_as, bool | int) or (
-            isinstance(read_as, float) and math.isfinite(read_as)
-        ):
-            return read_as
-        return value.text if read_as is None else str(read_as)
+        return value.text
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
 

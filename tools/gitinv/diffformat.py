@@ -10,7 +10,6 @@ from typing import Any
 
 from gitinv.changes import SERVER_FIELDS, Change
 from gitinv.diff import WORKTREE, InventoryDiff, plain
-from gitinv.loader import Typed
 from gitinv.report import md_code
 
 _SIGN = {"added": "+", "updated": "~", "deleted": "-", "moved": ">"}
@@ -36,8 +35,9 @@ def value_text(value: Any) -> str:
 
 def kind(value: Any) -> str:
     """What YAML reads a value as, in words: text, list, boolean, number, date, mapping."""
-    if isinstance(value, Typed):
-        return value.kind.removeprefix("a ")
+    typed = getattr(value, "kind", None)  # a scalar YAML reads as other than text
+    if isinstance(typed, str):
+        return typed.removeprefix("a ")
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int | float):
