@@ -101,7 +101,7 @@ def test_not_canonical_is_part_of_the_verdict_with_its_fix(branch: GitRepo) -> N
     edit(branch, WEB01, "ip: 10.0.0.1\n", 'ip: "10.0.0.1"\n')
     edit(branch, WEB01, "tags:\n  - frontend\n", "tags: [frontend]\n")
     edit(branch, DB01, "component: postgres\n", "")
-    branch.write(DB01, (branch.path / DB01).read_text() + "component: postgres\n")
+    branch.write(DB01, "---\n" + (branch.path / DB01).read_text() + "component: postgres\n")
     branch.commit("hand edits")
     code, out = report(branch, "main", "HEAD")
     text = out.decode()
@@ -112,6 +112,7 @@ def test_not_canonical_is_part_of_the_verdict_with_its_fix(branch: GitRepo) -> N
     assert "### Not in canonical form" in verdict
     assert "Differs from line 2. Run ` gitinv fmt inventory/servers/web/web01.yaml `" in verdict
     assert '-ip: "10.0.0.1"\n+ip: 10.0.0.1\n' in verdict
+    assert "```diff\n@@ -1,3 +1,2 @@\n----\n" in verdict  # the dropped document marker
     suggested = re.findall(r"```yaml\n(.*?)```", verdict, re.S)
     assert len(suggested) == 2
     # The suggestion is exactly what `gitinv fmt` writes.

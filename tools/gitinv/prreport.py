@@ -137,8 +137,8 @@ def _fence(text: str, info: str) -> str:
 
 
 def _unified(old: str, new: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1)
-    return "\n".join(line for line in lines if not line.startswith(("---", "+++"))) + "\n"
+    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1))
+    return "\n".join(lines[2:]) + "\n"  # without the `---`/`+++` file names
 
 
 def _reformat_unit(item: formatting.Reformat) -> list[str]:
