@@ -112,7 +112,7 @@ def test_not_canonical_is_part_of_the_verdict_with_its_fix(branch: GitRepo) -> N
     assert "### Not in canonical form" in verdict
     assert "Differs from line 2. Run ` gitinv fmt inventory/servers/web/web01.yaml `" in verdict
     assert '-ip: "10.0.0.1"\n+ip: 10.0.0.1\n' in verdict
-    assert "```diff\n@@ -1,3 +1,2 @@\n----\n" in verdict  # the dropped document marker
+    assert "```diff\n@@ -1,2 +1,2 @@\n----\n+component: postgres\n" in verdict  # no more ---
     suggested = re.findall(r"```yaml\n(.*?)```", verdict, re.S)
     assert len(suggested) == 2
     # The suggestion is exactly what `gitinv fmt` writes.
