@@ -69,11 +69,13 @@ class Report:
         return not self.findings and not self.not_canonical
 
 
-def build(root: Path, base: str | None, head: str | None, main: str = "main") -> Report:
+def build(
+    root: Path, base: str | None, head: str | None, main: str = "main", *, progress: bool = False
+) -> Report:
     """Compare BASE with HEAD (default: the working tree), and check HEAD whole."""
     d = inventory_diff(root, base, head, main)
     source: Source = WorkTree(root) if d.head is None else GitRevision(root, d.head)
-    inv = inventory.load(root, source=source)
+    inv = inventory.load(root, source=source, progress=progress)
     checked = formatting.check(source)
     # A file that does not validate is listed with the problems; fmt refuses it for them.
     unformattable = [f for f in checked.problems if f.code == "not-canonical"]

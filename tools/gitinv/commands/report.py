@@ -28,7 +28,9 @@ def run(
     link = full_report if full_report is not None else _run_url()
     if link is not None and not _URL.fullmatch(link):
         raise GitinvError(f"--full-report {link!r} is not an http(s) URL without spaces", 2)
-    report = prreport.build(repo, base, head, main=remote.main_branch(repo))
+    report = prreport.build(
+        repo, base, head, main=remote.main_branch(repo), progress=sys.stderr.isatty()
+    )
     again = shlex.join(
         [
             "gitinv",
