@@ -53,3 +53,11 @@ def test_summary_code_span_outlasts_any_backticks() -> None:
 
 def test_one_line_escapes_controls() -> None:
     assert one_line("a\r\nb\tc\x00d\u2028e") == "a\\r\\nb\\tc\\u0000d\\u2028e"
+
+
+def test_summary_is_cut_by_bytes_as_github_counts() -> None:
+    message = "état ✓ 🚀 " * 40
+    findings = [Finding(f"s{i:04}.yaml", 1, 1, "bad-value", message) for i in range(3000)]
+    text = markdown_summary(findings, 0)
+    assert len(text.encode()) <= 1_048_576 < len("".join(f.message for f in findings).encode())
+    assert text.endswith("run `gitinv validate` for all 3000)\n")
