@@ -343,3 +343,15 @@ def test_usage_errors(inv_repo: GitRepo, args: list[str], message: str) -> None:
     result = gitinv("-C", str(inv_repo.path), "report", *args)
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_run_in_process(branch: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    from gitinv.commands import report as command
+
+    edit(branch, WEB01, "ip: 10.0.0.1\n", 'ip: "10.0.0.1"\n')
+    assert command.run(repo=branch.path, full_report="https://example.com/run/1") == 1
+    out = capsys.readouterr().out
+    assert out.startswith("## ⚠️ Inventory valid; 1 file not in canonical form\n")
+    edit(branch, WEB01, 'ip: "10.0.0.1"\n', "ip: 10.0.0.1\n")
+    assert command.run(repo=branch.path, base="main", max_bytes=5000) == 0
+    assert capsys.readouterr().out.startswith("## ✅ Inventory valid\n")
