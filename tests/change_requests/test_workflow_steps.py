@@ -98,7 +98,7 @@ def test_validate_and_report_steps(hub: Hub, tmp_path: Path) -> None:
         assert posted.returncode == 0, posted.stderr
         assert posted.stdout.startswith("created the report comment on pull request #7")
         [body] = [str(c["body"]) for c in host.comments[7]]
-        assert "| ✏️ | state | active | **offline** |" in body and "report<<" not in body
+        assert "| ✏️ | ` state ` | ` active ` | **` offline `** |" in body and "report<<" not in body
         assert host.token not in posted.stdout + posted.stderr
 
 
