@@ -66,13 +66,17 @@ def test_validate_and_report_steps(hub: Hub, tmp_path: Path) -> None:
     assert base == mod.git("rev-parse", "HEAD^1")
     assert step("Validate the inventory").returncode == 0
     assert step("CODEOWNERS up to date").returncode == 1  # the fixture has none yet
-    report = step("Report (job summary and pull-request comment)", BASE=base)
-    assert report.returncode == 0, report.stderr
+    assert step("Full report", BASE=base).returncode == 0
+    full = (runner / "report.md").read_text()
+    assert step("Job summary", BASE=base, FULL="").returncode == 0
+    assert summary.read_text() == full  # a small report: the summary is the whole of it
+    text = step("Comment text", BASE=base, FULL="")
+    assert text.returncode == 0, text.stderr
     written = output.read_text()
     assert written.count("report<<gitinv-") == 1
     assert "| ✏️ | ` state ` | ` active ` | **` offline `** |" in written
-    assert "### Inventory valid" in written
-    assert "### Inventory valid" in summary.read_text()
+    # the verdict comes first, before the comparison
+    assert written.index("Inventory valid") < written.index("` offline `")
     # the comment job posts that report through the code host's API (a fake GitHub here)
     comment = _steps("comment")
     assert "uses: marocchino" not in WORKFLOW.read_text()  # gitinv posts it, no third party
