@@ -1,0 +1,113 @@
+"""A code host (or something posing as one) answering oddly: gitinv ends with one
+clear line, exit 2, within bounds, and never shows the token."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitinv import forge
+from gitinv.errors import GitinvError
+from gitinv.forge import client
+from tests.conftest import GitRepo
+from tests.forge.conftest import TOKEN
+from tests.forge.fakehost import Drip, FakeHost
+
+
+def failure(repo: GitRepo, host: FakeHost, call: str = "requests") -> str:
+    """The message `requests()` (or `comments`) ends with against `host`."""
+    with forge.connect(repo.path, env=host.env()) as api, pytest.raises(GitinvError) as err:
+        if call == "requests":
+            api.requests()
+        else:
+            api.find_comment(1)
+    message = err.value.message
+    assert err.value.exit_code == 2 and "\n" not in message and TOKEN not in message
+    return message
+
+
+def test_pages_without_end_stop_at_the_bound(
+    gh_repo: GitRepo, github: FakeHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "MAX_PAGES", 3)
+    github.add_request(1, "One", draft=True)
+    for n in range(8):  # two a page: four pages
+        github.add_comment(1, f"comment {n}")
+    assert "gave more than 3 pages of /api/v3/repos/acme/inventory/issues/1/comments" in (
+        failure(gh_repo, github, "comments")
+    )
+    assert len(github.calls) == 3
+
+
+def test_a_link_back_to_a_page_already_read_ends_the_list(
+    gh_repo: GitRepo, github: FakeHost
+) -> None:
+    github.add_request(1, "One", draft=True)
+    again = f'<{github.api}/repos/acme/inventory/pulls?state=open&page=1>; rel="next"'
+    github.fail(r"/pulls$", 200, headers={"Link": again}, body=[github.requests[1]], times=9)
+    assert "next page of /api/v3/repos/acme/inventory/pulls is one it already gave" in (
+        failure(gh_repo, github)
+    )
+    assert len(github.calls) == 2
+
+
+def test_an_x_next_page_back_to_a_page_already_read_ends_the_list(
+    gl_repo: GitRepo, gitlab: FakeHost
+) -> None:
+    gitlab.fail("/merge_requests$", 200, headers={"X-Next-Page": "1"}, body=[], times=9)
+    assert "is one it already gave" in failure(gl_repo, gitlab)
+    assert [c.query.get("page") for c in gitlab.calls] == [None, "1"]
+
+
+def test_an_answer_too_large_is_not_read_to_its_end(
+    gh_repo: GitRepo, github: FakeHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "MAX_ANSWER", 64 * 1024)
+    github.fail(r"/pulls$", 200, body=b"[" + b"0," * 200_000 + b"0]")
+    assert "answered GET /api/v3/repos/acme/inventory/pulls with more than 0.0625 MiB" in (
+        failure(gh_repo, github)
+    )
+
+
+def test_an_answer_dripping_in_is_cut_off(
+    gh_repo: GitRepo, github: FakeHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client, "ANSWER_SECONDS", 0.3)
+    github.fail(r"/pulls$", 200, body=Drip([b"[", b" ", b" ", b" ", b"]"], pause=0.15))
+    assert "with an answer that took more than 0.3 s" in failure(gh_repo, github)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "expected"),
+    [
+        ("[" * 100_000 + "]" * 100_000, {}, "with something that is not JSON"),
+        ([], {"Link": '<http://[::1>; rel="next"'}, "with a next-page link that is not a URL"),
+        # httpx reads the Location itself: its words, on one line
+        (None, {"Location": "http://[::1/x"}, "Invalid URL in location header"),
+    ],
+    ids=["nested-too-deep", "link-not-a-url", "location-not-a-url"],
+)
+def test_answers_no_parser_reads(
+    gh_repo: GitRepo, github: FakeHost, body: object, headers: dict[str, str], expected: str
+) -> None:
+    status = 302 if "Location" in headers else 200
+    github.fail(r"/pulls$", status, headers=headers, body=body)
+    assert expected in failure(gh_repo, github)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "9" * 40}, "it did not say when it resets"),
+        ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9" * 12}, "did not say when"),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 -0000"}, "(in 0 s); run again then"),
+        ({"Retry-After": "²"}, "it did not say when it resets"),
+    ],
+    ids=["wait-past-the-calendar", "reset-past-the-calendar", "date-without-zone", "not-ascii"],
+)
+def test_rate_limits_with_odd_times(
+    gh_repo: GitRepo, github: FakeHost, headers: dict[str, str], expected: str
+) -> None:
+    # A wait already over is waited out once, as a short one is; then it is said.
+    github.fail(r"/pulls$", 429, headers=headers, body={"message": "slow down"}, times=2)
+    message = failure(gh_repo, github)
+    assert message.startswith("GitHub's API rate limit is reached (429") and expected in message
