@@ -8,8 +8,9 @@ import pytest
 from gitinv import forge
 from gitinv.errors import GitinvError
 from gitinv.forge import client
+from gitinv.forge.base import MARKER
 from tests.conftest import GitRepo
-from tests.forge.conftest import TOKEN
+from tests.forge.conftest import TOKEN, gitinv
 from tests.forge.fakehost import Drip, FakeHost
 
 
@@ -111,3 +112,84 @@ def test_rate_limits_with_odd_times(
     github.fail(r"/pulls$", 429, headers=headers, body={"message": "slow down"}, times=2)
     message = failure(gh_repo, github)
     assert message.startswith("GitHub's API rate limit is reached (429") and expected in message
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"title": "no number", "state": "open"}, "listing pull requests with something"),
+        ({"number": "7", "state": "open"}, "(one without a number)"),
+        ({"number": True, "state": "open"}, "(one without a number)"),
+    ],
+)
+def test_a_request_without_its_number(
+    gh_repo: GitRepo, github: FakeHost, item: dict[str, object], expected: str
+) -> None:
+    github.fail(r"/pulls$", 200, body=[item])
+    assert expected in failure(gh_repo, github)
+
+
+def test_fields_of_the_wrong_type_are_read_as_missing(gh_repo: GitRepo, github: FakeHost) -> None:
+    pull = {
+        "number": 3,
+        "state": "open",
+        "draft": False,
+        "title": ["not", "text"],
+        "user": "ada",
+        "labels": 5,
+        "head": "feature",
+        "base": {"repo": {"full_name": 42}},
+        "created_at": 1700000000,
+    }
+    reviews = ["APPROVED", {"user": "bob", "state": "APPROVED"}, {"user": {"login": "carol"}}]
+    github.fail(r"/pulls$", 200, body=[pull])
+    github.fail(r"/reviews$", 200, body=reviews)
+    with forge.connect(gh_repo.path, env=github.env()) as host:
+        [request] = host.requests()
+    assert (request.number, request.title, request.author, request.status) == (
+        3,
+        "",
+        "ghost",
+        "pending",
+    )
+    assert request.labels == () and request.branch == "" and request.fork
+
+
+def test_gitlab_fields_of_the_wrong_type_are_read_as_missing(
+    gl_repo: GitRepo, gitlab: FakeHost
+) -> None:
+    mr = {"iid": 4, "state": "opened", "labels": "on-hold", "author": ["x"], "closed_at": 5}
+    gitlab.fail("/merge_requests$", 200, body=[mr])
+    gitlab.fail("/approvals$", 200, body={"approved": True, "approved_by": 3})
+    with forge.connect(gl_repo.path, env=gitlab.env()) as host:
+        [request] = host.requests()
+    assert (request.number, request.author, request.labels, request.status) == (
+        4,
+        "",
+        (),
+        "pending",  # approved, but by nobody it can name
+    )
+
+
+@pytest.mark.parametrize("kind", ["github", "gitlab"])
+@pytest.mark.parametrize(
+    "comment_id", ["abc", 1e300, -5, None, True], ids=["text", "float", "negative", "null", "bool"]
+)
+def test_a_comment_without_a_usable_id(
+    kind: str, comment_id: object, request: pytest.FixtureRequest
+) -> None:
+    host: FakeHost = request.getfixturevalue(kind)
+    repo: GitRepo = request.getfixturevalue("gh_repo" if kind == "github" else "gl_repo")
+    host.add_request(1, "One")
+    path = "/comments$" if kind == "github" else "/notes$"
+    host.fail(path, 200, body=[{"id": comment_id, "body": f"{MARKER}\nold", "user": "x"}])
+    noun = "comment" if kind == "github" else "note"
+    assert f"(a {noun} without an id)" in failure(repo, host, "comments")
+
+
+def test_a_comment_created_without_an_id_says_so(gh_repo: GitRepo, github: FakeHost) -> None:
+    github.add_request(1, "One")
+    github.fail("/comments$", 201, body=None, method="POST")
+    result = gitinv("-C", str(gh_repo.path), "comment", "--pr", "1", env=github.env(), stdin="r")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "answered creating a comment with something unexpected" in result.stderr
