@@ -10,7 +10,7 @@ from gitinv.errors import GitinvError
 from gitinv.forge import client
 from gitinv.forge.base import MARKER
 from tests.conftest import GitRepo
-from tests.forge.conftest import TOKEN, gitinv
+from tests.forge.conftest import TOKEN, gitinv, no_token_anywhere
 from tests.forge.fakehost import Drip, FakeHost
 
 
@@ -193,3 +193,42 @@ def test_a_comment_created_without_an_id_says_so(gh_repo: GitRepo, github: FakeH
     result = gitinv("-C", str(gh_repo.path), "comment", "--pr", "1", env=github.env(), stdin="r")
     assert result.returncode == 2 and result.stdout == ""
     assert "answered creating a comment with something unexpected" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["tok_s3cr3t\r\nX-Injected: 1", "tok_s3cr3t two-words", "tok_s3cr3t\tvalue", "tök_s3cr3t"],
+    ids=["line-break", "space", "tab", "not-ascii"],
+)
+@pytest.mark.parametrize("kind", ["github", "gitlab"])
+def test_a_token_with_characters_no_token_has_is_refused_unseen(
+    kind: str, token: str, request: pytest.FixtureRequest
+) -> None:
+    host: FakeHost = request.getfixturevalue(kind)
+    repo: GitRepo = request.getfixturevalue("gh_repo" if kind == "github" else "gl_repo")
+    host.add_request(1, "One")
+    env = {**host.env(), "GITINV_TOKEN": token}
+    result = gitinv("-C", str(repo.path), "comment", "--pr", "1", env=env, stdin="report")
+    assert result.returncode == 2 and host.calls == []
+    assert result.stderr == (
+        "gitinv: error: GITINV_TOKEN holds a space, a line break or another character no "
+        "token has; set it to the token alone\n"
+    )
+    assert "s3cr3t" not in result.stdout + result.stderr
+    no_token_anywhere(result, repo.path)
+
+
+@pytest.mark.parametrize(
+    ("api", "expected"),
+    [
+        ("http://127.0.0.1:9/api/v3?private_token=x", "without `?` or `#`"),
+        ("http://127.0.0.1:9/api/v3#x", "without `?` or `#`"),
+        ("http://[::1/api/v3", "must be an http(s) URL"),
+        ("http://127.0.0.1:99999999/api/v3", "must be an http(s) URL"),
+    ],
+)
+def test_an_api_address_that_is_not_one(gh_repo: GitRepo, api: str, expected: str) -> None:
+    env = {"GITINV_API_URL": api, "GITINV_TOKEN": TOKEN}
+    result = gitinv("-C", str(gh_repo.path), "comment", "--pr", "1", env=env, stdin="report")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert expected in result.stderr and "Traceback" not in result.stderr
