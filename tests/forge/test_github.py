@@ -171,7 +171,7 @@ def test_labels_refused_after_opening_says_what_exists(gh_repo: GitRepo, github:
             {"message": "Resource not accessible by integration"},
             "lacks the permission; it needs `pull-requests: read`",
         ),
-        (404, {}, {"message": "Not Found"}, "found no the repository acme/inventory"),
+        (404, {}, {"message": "Not Found"}, "found no repository acme/inventory"),
         (
             403,
             {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "@reset"},

@@ -309,7 +309,7 @@ class Client:
                 f"{who} lacks the permission; it needs {scope}"
             )
         if response.status_code == 404:
-            target = what or f"the repository {where.label}"
+            target = what or f"repository {where.label}"
             seen = f"{token} can see it" if token else f"it is public, or set {variables}"
             return (
                 f"{host} found no {target} ({status} for {method} {_path(url)}): check "
