@@ -26,6 +26,13 @@ def failure(repo: GitRepo, host: FakeHost, call: str = "requests") -> str:
     return message
 
 
+def with_request(kind: str, request: pytest.FixtureRequest) -> tuple[FakeHost, GitRepo]:
+    """The fake `kind` host holding request 1, and an inventory repository on it."""
+    host: FakeHost = request.getfixturevalue(kind)
+    host.add_request(1, "One")
+    return host, request.getfixturevalue("gh_repo" if kind == "github" else "gl_repo")
+
+
 def test_pages_without_end_stop_at_the_bound(
     gh_repo: GitRepo, github: FakeHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,9 +185,7 @@ def test_gitlab_fields_of_the_wrong_type_are_read_as_missing(
 def test_a_comment_without_a_usable_id(
     kind: str, comment_id: object, request: pytest.FixtureRequest
 ) -> None:
-    host: FakeHost = request.getfixturevalue(kind)
-    repo: GitRepo = request.getfixturevalue("gh_repo" if kind == "github" else "gl_repo")
-    host.add_request(1, "One")
+    host, repo = with_request(kind, request)
     path = "/comments$" if kind == "github" else "/notes$"
     host.fail(path, 200, body=[{"id": comment_id, "body": f"{MARKER}\nold", "user": "x"}])
     noun = "comment" if kind == "github" else "note"
@@ -204,9 +209,7 @@ def test_a_comment_created_without_an_id_says_so(gh_repo: GitRepo, github: FakeH
 def test_a_token_with_characters_no_token_has_is_refused_unseen(
     kind: str, token: str, request: pytest.FixtureRequest
 ) -> None:
-    host: FakeHost = request.getfixturevalue(kind)
-    repo: GitRepo = request.getfixturevalue("gh_repo" if kind == "github" else "gl_repo")
-    host.add_request(1, "One")
+    host, repo = with_request(kind, request)
     env = {**host.env(), "GITINV_TOKEN": token}
     result = gitinv("-C", str(repo.path), "comment", "--pr", "1", env=env, stdin="report")
     assert result.returncode == 2 and host.calls == []
