@@ -6,7 +6,8 @@ answers with the hosts' documented payload shapes: GitHub pages through the
 `per_page` is honoured up to `page_cap` (default 2, far below the hosts' 100),
 so a handful of items already spans several pages. Every call is recorded
 (`calls`) with the headers it carried; `fail(...)` makes the next matching
-calls answer an error. Tokens: GitHub `Authorization: Bearer`, GitLab
+calls answer an error, or any status, headers and body (bytes, text, JSON, or a
+`Drip` sent slowly). Tokens: GitHub `Authorization: Bearer`, GitLab
 `PRIVATE-TOKEN` (read and write) or `JOB-TOKEN` (read only, as on GitLab).
 """
 
@@ -16,6 +17,7 @@ import http.server
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +30,23 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 def stamp(days_ago: float = 0) -> str:
     """An ISO 8601 time `days_ago` days before the test run, as the hosts write them."""
     return (NOW - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Drip:
+    """An answer's body sent a chunk at a time, `pause` seconds apart (a slow host)."""
+
+    chunks: list[bytes]
+    pause: float = 0.0
+
+
+def _encode(body: Any) -> bytes:
+    """A body as the fake sends it: bytes and text as they are, anything else as JSON."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    return body.encode() if isinstance(body, str) else json.dumps(body).encode()
 
 
 @dataclass
@@ -354,13 +373,8 @@ class FakeHost:
                 status, headers, body = host.handle(
                     self.command, self.path, dict(self.headers), raw
                 )
-                data = (
-                    b""
-                    if body is None
-                    else body.encode()
-                    if isinstance(body, str)
-                    else json.dumps(body).encode()
-                )
+                drip = body if isinstance(body, Drip) else Drip([_encode(body)])
+                data = b"".join(drip.chunks)
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -368,7 +382,13 @@ class FakeHost:
                     self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    for chunk in drip.chunks:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        time.sleep(drip.pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up reading, as it may
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
 

@@ -171,7 +171,7 @@ def test_labels_refused_after_opening_says_what_exists(gh_repo: GitRepo, github:
             {"message": "Resource not accessible by integration"},
             "lacks the permission; it needs `pull-requests: read`",
         ),
-        (404, {}, {"message": "Not Found"}, "found no the repository acme/inventory"),
+        (404, {}, {"message": "Not Found"}, "found no repository acme/inventory"),
         (
             403,
             {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "@reset"},
@@ -313,6 +313,7 @@ def test_an_answer_that_is_not_the_api_says_so(
         ("github", {"GITHUB_REF": "refs/heads/main"}, None),
         ("gitlab", {"CI_MERGE_REQUEST_IID": "8", "GITHUB_REF": "refs/pull/3/merge"}, 8),
         ("gitlab", {"CI_MERGE_REQUEST_IID": ""}, None),
+        ("gitlab", {"CI_MERGE_REQUEST_IID": "²"}, None),  # a digit to str.isdigit, not to int
     ],
 )
 def test_the_request_a_ci_job_runs_for(

@@ -123,7 +123,7 @@ def test_create_merge_request(gl_repo: GitRepo, gitlab: FakeHost) -> None:
     [
         (401, {}, "GitLab refused the token in GITINV_TOKEN (401 Unauthorized)"),
         (403, {}, "lacks the permission; it needs the `read_api` scope"),
-        (404, {}, "GitLab found no the repository acme/inventory (404"),
+        (404, {}, "GitLab found no repository acme/inventory (404"),
         (429, {"RateLimit-Reset": "@reset"}, "GitLab's API rate limit is reached (429"),
     ],
     ids=["401", "403", "404", "429"],

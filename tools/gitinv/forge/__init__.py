@@ -78,7 +78,7 @@ def ci_request_number(kind: Kind, env: Mapping[str, str] | None = None) -> int |
     env = os.environ if env is None else env
     if kind == "gitlab":
         iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
-        return int(iid) if iid.isdigit() else None
+        return int(iid) if re.fullmatch(r"[0-9]{1,12}", iid) else None
     event = env.get("GITHUB_EVENT_PATH", "").strip()
     if event:
         try:

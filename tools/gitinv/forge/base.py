@@ -3,6 +3,7 @@
 Public API::
 
     Request, Comment, Status, STATUSES, MARKER, REJECTED_DAYS
+    field(data, key) · string(value) · whole(value) · dicts(value)  # a host's JSON, read safely
     Host: requests(state, days, now) · create_request(...) · comments(number)
           create_comment / update_comment · find_comment(number) · post_report(number, text)
 """
@@ -75,11 +76,35 @@ class Comment:
     author: str
 
 
-def parse_time(text: str | None) -> datetime | None:
-    if not text:
+# A host's JSON is read through these: a field of the wrong type or missing is
+# empty, never a crash; what gitinv cannot do without (a number, an id) is checked
+# by the caller, which says the answer is unexpected.
+
+
+def field(data: Any, key: str) -> Any:
+    """`data[key]` when `data` is an object that has it, else None."""
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def whole(value: Any) -> int | None:
+    """A positive whole number (a request's number, a comment's id), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list (anything else in it, or a non-list, left out)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
         return None
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
@@ -114,9 +139,10 @@ class Host(ABC):
     def name(self) -> str:
         return self.where.name
 
-    def odd(self, doing: str) -> NoReturn:
+    def odd(self, doing: str, lacking: str = "") -> NoReturn:
+        said = f" ({lacking})" if lacking else ""
         raise GitinvError(
-            f"{self.name} answered {doing} with something unexpected; is GITINV_API_URL "
+            f"{self.name} answered {doing} with something unexpected{said}; is GITINV_API_URL "
             f"the API's address ({self.where.api})?"
         )
 

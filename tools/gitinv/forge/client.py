@@ -11,12 +11,15 @@ Every failure is a `GitinvError` of one line: 401 names the token's variable,
 403 the permission it lacks, 404 the repository (or request) to check, a rate
 limit when it resets. The token travels only in a request header to the API's
 own address: never in a URL, a message, or a `repr`; a next-page link or a
-redirect to another address is not followed.
+redirect to another address is not followed. A host cannot keep gitinv busy
+for ever: an answer is read up to `MAX_ANSWER` bytes within `ANSWER_SECONDS`,
+a list up to `MAX_PAGES` pages, and a page asked for twice ends the list.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
@@ -35,6 +38,10 @@ PER_PAGE = 100  # both hosts' maximum
 TIMEOUT = 30.0
 RETRY_AFTER_MAX = 10  # a rate limit asking to wait this long or less is waited out, once
 MAX_REDIRECTS = 3
+MAX_PAGES = 1000  # 100,000 items: far more open requests, or comments on one, than any team has
+MAX_ANSWER = 64 * 1024 * 1024  # bytes of one answer, decompressed
+ANSWER_SECONDS = 120.0  # one answer, all of it: a host sending a byte now and then is cut off
+_DIGITS = re.compile(r"[0-9]{1,12}")  # a page number, a wait or a time the host sent
 
 
 class _HeaderAuth(httpx.Auth):
@@ -119,10 +126,21 @@ class Client:
         (GitHub `Link`; GitLab `Link` or `X-Next-Page`) until there is none."""
         url: str | None = self._url(path)
         query: dict[str, str | int] | None = {"per_page": PER_PAGE, **(params or {})}
-        seen: set[str] = set()
+        asked: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         while url is not None:
+            key = (url, tuple(sorted((k, str(v)) for k, v in (query or {}).items())))
+            if key in asked:  # a host pointing back at a page it gave would never end
+                raise GitinvError(
+                    f"{self.where.name}'s next page of {_path(url)} is one it already gave; "
+                    f"stopping. Is {API_URL_ENV} the API's address ({self.where.api})?"
+                )
+            if len(asked) == MAX_PAGES:
+                raise GitinvError(
+                    f"{self.where.name} gave more than {MAX_PAGES} pages of {_path(url)}; "
+                    f"stopping. Is {API_URL_ENV} the API's address ({self.where.api})?"
+                )
+            asked.add(key)
             response = self._call("GET", url, query, None, need, what)
-            seen.add(str(response.request.url))
             items = _json(response, self)
             if not isinstance(items, list):
                 raise GitinvError(
@@ -131,15 +149,19 @@ class Client:
                 )
             yield items
             url, query = self._next(response, url, query)
-            if url is not None and query is None and url in seen:
-                break  # a host pointing back at a page it gave: stop rather than loop
 
     def _next(
         self, response: httpx.Response, url: str, query: dict[str, str | int] | None
     ) -> tuple[str | None, dict[str, str | int] | None]:
-        link = response.links.get("next", {}).get("url")
-        if link:
-            target = urljoin(str(response.request.url), link)
+        try:
+            link = response.links.get("next", {}).get("url")
+            target = urljoin(str(response.request.url), link) if link else ""
+        except ValueError:  # a Link header no URL parser reads
+            raise GitinvError(
+                f"{self.where.name} answered {_path(url)} with a next-page link that is not "
+                f"a URL; is {API_URL_ENV} the API's address ({self.where.api})?"
+            ) from None
+        if target:
             if not self._same_origin(target):
                 raise GitinvError(
                     f"{self.where.name} gave a next-page link to another address "
@@ -147,7 +169,7 @@ class Client:
                 )
             return target, None
         page = response.headers.get("x-next-page", "").strip()
-        if page.isdigit() and query is not None:
+        if _DIGITS.fullmatch(page) and query is not None:
             return url, {**query, "page": int(page)}
         return None, None
 
@@ -157,9 +179,12 @@ class Client:
         return self.where.api + path
 
     def _same_origin(self, url: str) -> bool:
-        return _origin(url) == self._origin and urlsplit(url).path.startswith(
-            urlsplit(self.where.api).path
-        )
+        try:
+            return _origin(url) == self._origin and urlsplit(url).path.startswith(
+                urlsplit(self.where.api).path
+            )
+        except ValueError:  # not a URL: not the API's
+            return False
 
     def _call(
         self,
@@ -207,8 +232,8 @@ class Client:
         self, method: str, url: str, params: Mapping[str, str | int] | None, body: Any
     ) -> httpx.Response:
         try:
-            response = self._http.request(method, url, params=params, json=body)
-            response.read()
+            with self._http.stream(method, url, params=params, json=body) as response:
+                return self._whole(response, method, url)
         except httpx.TimeoutException:
             raise GitinvError(
                 f"{self.where.name} did not answer {method} {_path(url)} within "
@@ -222,7 +247,38 @@ class Client:
                     "and the network"
                 )
             ) from None
-        return response
+
+    def _whole(self, response: httpx.Response, method: str, url: str) -> httpx.Response:
+        """The answer read in full, as long as it stays within the bounds."""
+        deadline = time.monotonic() + ANSWER_SECONDS
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_ANSWER or time.monotonic() > deadline:
+                too = (
+                    f"more than {MAX_ANSWER / 2**20:g} MiB"
+                    if size > MAX_ANSWER
+                    else f"an answer that took more than {ANSWER_SECONDS:g} s"
+                )
+                raise GitinvError(
+                    f"{self.where.name} answered {method} {_path(url)} with {too}; "
+                    f"stopping. Is {API_URL_ENV} the API's address ({self.where.api})?"
+                )
+            chunks.append(chunk)
+        # The same answer with its body read (and decompressed, hence no length or encoding).
+        kept = [
+            (k, v)
+            for k, v in response.headers.raw  # as sent: a value need not be ASCII
+            if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=kept,
+            content=b"".join(chunks),
+            request=response.request,
+            extensions=response.extensions,
+        )
 
     def _redact(self, text: str) -> str:
         return text.replace(self._secret, "[token]") if self._secret else text
@@ -253,7 +309,7 @@ class Client:
                 f"{who} lacks the permission; it needs {scope}"
             )
         if response.status_code == 404:
-            target = what or f"the repository {where.label}"
+            target = what or f"repository {where.label}"
             seen = f"{token} can see it" if token else f"it is public, or set {variables}"
             return (
                 f"{host} found no {target} ({status} for {method} {_path(url)}): check "
@@ -279,7 +335,7 @@ def _json(response: httpx.Response, client: Client) -> Any:
         return None
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python reads
         raise GitinvError(
             f"{client.where.name} answered {_path(str(response.request.url))} with something "
             f"that is not JSON; is {API_URL_ENV} the API's address ({client.where.api})?"
@@ -290,7 +346,7 @@ def _detail(response: httpx.Response) -> str:
     """The host's own words about a failure, on one short line."""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     parts: list[str] = []
     if isinstance(data, dict):
@@ -334,13 +390,15 @@ def _rate_limited(response: httpx.Response) -> bool:
 
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
+    if _DIGITS.fullmatch(value):
         return float(value)
     if value:
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
+        if when.tzinfo is None:  # "-0000": UTC, by RFC 5322
+            when = when.replace(tzinfo=UTC)
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
     return None
 
@@ -349,13 +407,20 @@ def _reset(response: httpx.Response) -> str:
     """When the limit resets, in words: from Retry-After or the reset time the host sent."""
     now = datetime.now(UTC)
     wait = _retry_after(response)
-    stamp = response.headers.get("x-ratelimit-reset") or response.headers.get("ratelimit-reset")
+    stamp = (
+        response.headers.get("x-ratelimit-reset") or response.headers.get("ratelimit-reset") or ""
+    ).strip()
+    unknown = "it did not say when it resets; wait a few minutes and run again"
     if wait is not None:
-        when = datetime.fromtimestamp(now.timestamp() + wait, UTC)
-    elif stamp and stamp.strip().isdigit():
-        when = datetime.fromtimestamp(int(stamp), UTC)
+        at = now.timestamp() + wait
+    elif _DIGITS.fullmatch(stamp):
+        at = float(stamp)
     else:
-        return "it did not say when it resets; wait a few minutes and run again"
+        return unknown
+    try:
+        when = datetime.fromtimestamp(at, UTC)
+    except (OverflowError, OSError, ValueError):  # past the calendar's end
+        return unknown
     seconds = max(0, int((when - now).total_seconds()))
     pause = f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
     return f"it resets at {when:%Y-%m-%d %H:%M:%S} UTC (in {pause}); run again then"

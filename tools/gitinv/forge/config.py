@@ -41,6 +41,9 @@ CI_API_ENV: dict[Kind, str] = {"github": "GITHUB_API_URL", "gitlab": "CI_API_V4_
 SETTINGS = "inventory/settings.yaml"
 
 _SCP = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
+# What a token is made of: printable ASCII, no space. Anything else (a line break
+# pasted with it) would end up in an HTTP library's error message, token and all.
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,11 @@ class Token:
 def find_token(kind: Kind, env: Mapping[str, str]) -> Token | None:
     for name in TOKENS[kind]:
         value = env.get(name, "").strip()
+        if value and not _TOKEN.fullmatch(value):
+            raise GitinvError(
+                f"{name} holds a space, a line break or another character no token has; "
+                "set it to the token alone"
+            )
         if value:
             return Token(value, name)
     return None
@@ -210,9 +218,18 @@ def _source_words(settings: Mapping[str, Any], origin: str | None) -> str:
 def _api_base(kind: Kind, remote: Remote | None, env: Mapping[str, str]) -> str:
     configured = env.get(API_URL_ENV, "").strip() or env.get(CI_API_ENV[kind], "").strip()
     if configured:
-        parts = urlsplit(configured)
+        try:
+            parts = urlsplit(configured)
+            _ = parts.port  # raises on a port that is not a number from 0 to 65535
+        except ValueError:
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise GitinvError(f"{API_URL_ENV} must be an http(s) URL such as https://HOST/api/v4")
+        if parts.query or parts.fragment:
+            raise GitinvError(
+                f"{API_URL_ENV} must be the API's address alone, without `?` or `#`, "
+                "such as https://HOST/api/v4"
+            )
         if parts.username or parts.password:
             raise GitinvError(
                 f"{API_URL_ENV} must not hold a user name or password: the token goes in "
@@ -252,7 +269,7 @@ def _gitlab_project(
     remote: Remote | None, hint: str, env: Mapping[str, str]
 ) -> tuple[str, str, str]:
     project_id = env.get("CI_PROJECT_ID", "").strip()
-    if project_id.isdigit():
+    if re.fullmatch(r"[0-9]+", project_id):
         label = env.get("CI_PROJECT_PATH", "").strip() or (
             remote.path if remote else f"project {project_id}"
         )

@@ -21,7 +21,11 @@ from gitinv.forge.base import (
     State,
     Status,
     cutoff,
+    dicts,
+    field,
     parse_time,
+    string,
+    whole,
 )
 from gitinv.forge.client import Client, Scopes, header_auth
 from gitinv.forge.config import Kind, Where
@@ -45,9 +49,9 @@ def latest_decisions(reviews: list[dict[str, Any]]) -> dict[str, str]:
     a comment does not replace a decision, a dismissal takes it back."""
     decided: dict[str, str] = {}
     for review in reviews:
-        login = (review.get("user") or {}).get("login")
+        login = string(field(review.get("user"), "login"))
         state = review.get("state")
-        if not isinstance(login, str):
+        if not login:
             continue
         if state in ("APPROVED", "CHANGES_REQUESTED"):
             decided[login] = state
@@ -76,11 +80,7 @@ def on_hold(pull: Mapping[str, Any]) -> bool:
 
 
 def _labels(pull: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(
-        label["name"]
-        for label in pull.get("labels") or ()
-        if isinstance(label, dict) and isinstance(label.get("name"), str)
-    )
+    return tuple(label["name"] for label in dicts(pull.get("labels")) if string(label.get("name")))
 
 
 class GitHub(Host):
@@ -112,39 +112,40 @@ class GitHub(Host):
 
     def _pulls(self, params: dict[str, str]) -> Iterator[dict[str, Any]]:
         for page in self.client.pages(f"/repos/{self.repo}/pulls", params):
-            yield from (p for p in page if isinstance(p, dict))
+            yield from dicts(page)
 
     def reviews(self, number: int) -> list[dict[str, Any]]:
         path = f"/repos/{self.repo}/pulls/{number}/reviews"
         what = f"pull request #{number} in {self.repo}"
-        return [r for page in self.client.pages(path, what=what) for r in page]
+        return [r for page in self.client.pages(path, what=what) for r in dicts(page)]
 
     def _request(self, pull: dict[str, Any], *, fresh: bool = False) -> Request:
-        number = int(pull["number"])
+        number = whole(pull.get("number"))
+        if number is None:
+            self.odd("listing pull requests", "one without a number")
         reviews = None
         if pull.get("state") == "open" and not on_hold(pull) and not fresh:
             reviews = self.reviews(number)
-        head = pull.get("head") or {}
-        base = pull.get("base") or {}
-        head_repo = (head.get("repo") or {}).get("full_name")
-        base_repo = (base.get("repo") or {}).get("full_name") or self.repo
+        head, base = pull.get("head"), pull.get("base")
+        head_repo = string(field(field(head, "repo"), "full_name"))
+        base_repo = string(field(field(base, "repo"), "full_name")) or self.repo
         approved = sorted(
             login for login, s in latest_decisions(reviews or []).items() if s == "APPROVED"
         )
         return Request(
             number=number,
-            title=str(pull.get("title") or ""),
-            author=str((pull.get("user") or {}).get("login") or "ghost"),
+            title=string(pull.get("title")),
+            author=string(field(pull.get("user"), "login")) or "ghost",
             status=status(pull, reviews),
-            url=str(pull.get("html_url") or ""),
-            branch=str(head.get("ref") or ""),
+            url=string(pull.get("html_url")),
+            branch=string(field(head, "ref")),
             ref=self.ref(number),
-            base=str(base.get("ref") or ""),
-            sha=str(head.get("sha") or ""),
-            created=str(pull.get("created_at") or ""),
+            base=string(field(base, "ref")),
+            sha=string(field(head, "sha")),
+            created=string(pull.get("created_at")),
             labels=_labels(pull),
             draft=bool(pull.get("draft")),
-            fork=head_repo is None or head_repo.lower() != base_repo.lower(),
+            fork=not head_repo or head_repo.lower() != base_repo.lower(),
             approved_by=tuple(approved),
         )
 
@@ -160,17 +161,17 @@ class GitHub(Host):
     ) -> Request:
         data = {"title": title, "head": branch, "base": base, "body": body, "draft": draft}
         pull = self.client.send("POST", f"/repos/{self.repo}/pulls", data)
-        if not isinstance(pull, dict) or "number" not in pull:
+        number = whole(field(pull, "number"))
+        if not isinstance(pull, dict) or number is None:
             self.odd("opening a pull request")
         if labels:
-            number = pull["number"]
             try:
                 self.client.send(
                     "POST", f"/repos/{self.repo}/issues/{number}/labels", {"labels": list(labels)}
                 )
             except GitinvError as exc:
                 raise GitinvError(
-                    f"opened pull request #{number} ({pull.get('html_url')}) but could not "
+                    f"opened pull request #{number} ({string(pull.get('html_url'))}) but could not "
                     f"label it {', '.join(labels)}: {exc.message}"
                 ) from None
             pull = {**pull, "labels": [{"name": name} for name in labels]}
@@ -179,27 +180,28 @@ class GitHub(Host):
     def comments(self, number: int) -> Iterator[Comment]:
         path = f"/repos/{self.repo}/issues/{number}/comments"
         for page in self.client.pages(path, what=f"pull request #{number} in {self.repo}"):
-            for item in page:
-                if isinstance(item, dict):
-                    yield _comment(item)
+            for item in dicts(page):
+                yield self._comment(item, "listing comments")
 
     def create_comment(self, number: int, body: str) -> Comment:
         path = f"/repos/{self.repo}/issues/{number}/comments"
         what = f"pull request #{number} in {self.repo}"
-        return _comment(self.client.send("POST", path, {"body": body}, what=what))
+        made = self.client.send("POST", path, {"body": body}, what=what)
+        return self._comment(made, "creating a comment")
 
     def update_comment(self, number: int, comment: Comment, body: str) -> Comment:
         path = f"/repos/{self.repo}/issues/comments/{comment.id}"
         what = f"comment {comment.id} on pull request #{number}"
-        return _comment(self.client.send("PATCH", path, {"body": body}, what=what))
+        made = self.client.send("PATCH", path, {"body": body}, what=what)
+        return self._comment(made, "updating a comment")
 
-
-def _comment(item: Any) -> Comment:
-    if not isinstance(item, dict):
-        item = {}
-    return Comment(
-        id=int(item.get("id") or 0),
-        body=str(item.get("body") or ""),
-        url=str(item.get("html_url") or ""),
-        author=str((item.get("user") or {}).get("login") or ""),
-    )
+    def _comment(self, item: Any, doing: str) -> Comment:
+        number = whole(field(item, "id"))
+        if number is None:  # without its id a comment cannot be updated
+            self.odd(doing, "a comment without an id")
+        return Comment(
+            id=number,
+            body=string(field(item, "body")),
+            url=string(field(item, "html_url")),
+            author=string(field(field(item, "user"), "login")),
+        )

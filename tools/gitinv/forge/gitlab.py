@@ -23,7 +23,11 @@ from gitinv.forge.base import (
     State,
     Status,
     cutoff,
+    dicts,
+    field,
     parse_time,
+    string,
+    whole,
 )
 from gitinv.forge.client import Client, Scopes, header_auth
 from gitinv.forge.config import Kind, Where
@@ -45,21 +49,17 @@ def connect(where: Where) -> GitLab:
 
 def labels_of(mr: Mapping[str, Any]) -> tuple[str, ...]:
     """Label names, whether the host sent names or (with label details) objects."""
-    out = []
-    for label in mr.get("labels") or ():
-        name = label.get("name") if isinstance(label, dict) else label
-        if isinstance(name, str):
-            out.append(name)
-    return tuple(out)
+    labels = mr.get("labels")
+    items = labels if isinstance(labels, list) else []
+    names = (string(field(label, "name") if isinstance(label, dict) else label) for label in items)
+    return tuple(name for name in names if name)
 
 
 def approvers(approvals: Mapping[str, Any] | None) -> tuple[str, ...]:
-    names = []
-    for entry in (approvals or {}).get("approved_by") or ():
-        user = entry.get("user") if isinstance(entry, dict) else None
-        if isinstance(user, dict) and isinstance(user.get("username"), str):
-            names.append(user["username"])
-    return tuple(sorted(names))
+    names = (
+        string(field(e.get("user"), "username")) for e in dicts(field(approvals, "approved_by"))
+    )
+    return tuple(sorted(name for name in names if name))
 
 
 def on_hold(mr: Mapping[str, Any]) -> bool:
@@ -116,7 +116,7 @@ class GitLab(Host):
 
     def _merge_requests(self, params: dict[str, str]) -> Iterator[dict[str, Any]]:
         for page in self.client.pages(f"/projects/{self.project}/merge_requests", params):
-            yield from (mr for mr in page if isinstance(mr, dict))
+            yield from dicts(page)
 
     def approvals(self, iid: int) -> dict[str, Any]:
         path = f"/projects/{self.project}/merge_requests/{iid}/approvals"
@@ -124,7 +124,9 @@ class GitLab(Host):
         return data if isinstance(data, dict) else {}
 
     def _request(self, mr: dict[str, Any], *, fresh: bool = False) -> Request:
-        iid = int(mr["iid"])
+        iid = whole(mr.get("iid"))
+        if iid is None:
+            self.odd("listing merge requests", "one without an iid")
         approvals = None
         # Only an open request on which nothing else decides needs its approvals.
         decided = on_hold(mr) or CHANGES_REQUESTED_LABEL in labels_of(mr)
@@ -133,15 +135,15 @@ class GitLab(Host):
         source, target = mr.get("source_project_id"), mr.get("target_project_id")
         return Request(
             number=iid,
-            title=str(mr.get("title") or ""),
-            author=str((mr.get("author") or {}).get("username") or ""),
+            title=string(mr.get("title")),
+            author=string(field(mr.get("author"), "username")),
             status=status(mr, approvals),
-            url=str(mr.get("web_url") or ""),
-            branch=str(mr.get("source_branch") or ""),
+            url=string(mr.get("web_url")),
+            branch=string(mr.get("source_branch")),
             ref=self.ref(iid),
-            base=str(mr.get("target_branch") or ""),
-            sha=str(mr.get("sha") or ""),
-            created=str(mr.get("created_at") or ""),
+            base=string(mr.get("target_branch")),
+            sha=string(mr.get("sha")),
+            created=string(mr.get("created_at")),
             labels=labels_of(mr),
             draft=bool(mr.get("draft", mr.get("work_in_progress"))),
             fork=source is not None and target is not None and source != target,
@@ -168,7 +170,7 @@ class GitLab(Host):
         if labels:
             data["labels"] = ",".join(labels)
         mr = self.client.send("POST", f"/projects/{self.project}/merge_requests", data)
-        if not isinstance(mr, dict) or "iid" not in mr:
+        if not isinstance(mr, dict) or whole(mr.get("iid")) is None:
             self.odd("opening a merge request")
         return self._request(mr, fresh=True)
 
@@ -176,29 +178,29 @@ class GitLab(Host):
         path = f"/projects/{self.project}/merge_requests/{number}/notes"
         params = {"sort": "asc", "order_by": "created_at"}
         for page in self.client.pages(path, params, what=self._what(number)):
-            for item in page:
-                if isinstance(item, dict) and not item.get("system"):
-                    yield self._note(number, item)
+            for item in dicts(page):
+                if not item.get("system"):
+                    yield self._note(number, item, "listing notes")
 
     def create_comment(self, number: int, body: str) -> Comment:
         path = f"/projects/{self.project}/merge_requests/{number}/notes"
-        return self._note(
-            number, self.client.send("POST", path, {"body": body}, what=self._what(number))
-        )
+        made = self.client.send("POST", path, {"body": body}, what=self._what(number))
+        return self._note(number, made, "creating a note")
 
     def update_comment(self, number: int, comment: Comment, body: str) -> Comment:
         path = f"/projects/{self.project}/merge_requests/{number}/notes/{comment.id}"
         what = f"note {comment.id} on merge request !{number}"
-        return self._note(number, self.client.send("PUT", path, {"body": body}, what=what))
+        made = self.client.send("PUT", path, {"body": body}, what=what)
+        return self._note(number, made, "updating a note")
 
-    def _note(self, iid: int, item: Any) -> Comment:
-        if not isinstance(item, dict):
-            item = {}
-        note = int(item.get("id") or 0)
+    def _note(self, iid: int, item: Any, doing: str) -> Comment:
+        note = whole(field(item, "id"))
+        if note is None:  # without its id a note cannot be updated
+            self.odd(doing, "a note without an id")
         web = self.where.web
         return Comment(
             id=note,
-            body=str(item.get("body") or ""),
+            body=string(field(item, "body")),
             url=f"{web}/-/merge_requests/{iid}#note_{note}" if web else "",
-            author=str((item.get("author") or {}).get("username") or ""),
+            author=string(field(field(item, "author"), "username")),
         )
