@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -93,17 +92,28 @@ def validate_fields(
                 bad.add(e["loc"][0])
             findings.append(_finding(model, doc, prefix, e))
     else:
-        if _takes_numbers(model):
+        if numbers := _number_fields(model):
             # A number the model accepted is handed on as the model read it, not as YAML text.
-            data = {k: getattr(valid, k) if isinstance(v, Typed) else v for k, v in data.items()}
+            data = {
+                k: getattr(valid, k) if k in numbers and isinstance(v, Typed) else v
+                for k, v in data.items()
+            }
     if not findings:
         return data, []
     return {k: v for k, v in data.items() if k not in bad and k in model.model_fields}, findings
 
 
 @functools.cache
-def _takes_numbers(model: type[BaseModel]) -> bool:
-    return '"integer"' in json.dumps(model.model_json_schema())
+def _number_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of `model` that hold a whole number (`int` in their annotation)."""
+    return frozenset(
+        name for name, info in model.model_fields.items() if _holds_int(info.annotation)
+    )
+
+
+def _holds_int(annotation: Any) -> bool:
+    """Whether `int` is in `annotation`, through `X | None`, `Annotated[...]` and the like."""
+    return annotation is int or any(_holds_int(arg) for arg in get_args(annotation))
 
 
 def _model_at(model: type[BaseModel], path: Loc) -> type[BaseModel]:
