@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from gitinv.commands import init
+from tests.site.browserfixtures import browser, page
+
+__all__ = ["browser", "page"]  # the dashboard tests' browser, for the installed wheel's site
 
 ADMIN = "@acme/inventory-admins"
 

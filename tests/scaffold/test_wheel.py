@@ -21,12 +21,10 @@ from typing import Any
 import pytest
 
 from gitinv.commands.serve import _Handler
-from tests.site.test_site_browser import ORIGINS, browser, page
+from tests.site.browserfixtures import ORIGINS
 
 from . import wheels
 from .conftest import ADMIN, add_first_server, digest
-
-__all__ = ["browser", "page"]  # the browser tests' fixtures, used here as they are
 
 pytestmark = pytest.mark.slow
 

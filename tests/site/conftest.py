@@ -1,7 +1,9 @@
-"""Fixtures of the site tests live in sitefixtures.py, importable by the tests too."""
+"""Fixtures of the site tests live in sitefixtures.py and browserfixtures.py,
+importable by the tests too."""
 
 from __future__ import annotations
 
+from tests.site.browserfixtures import browser, page
 from tests.site.sitefixtures import _quiet_git, built_site, history_repo
 
-__all__ = ["_quiet_git", "built_site", "history_repo"]
+__all__ = ["_quiet_git", "browser", "built_site", "history_repo", "page"]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,43 +17,9 @@ import pytest
 
 from gitinv.commands.serve import _Handler
 from gitinv.exports import COLUMNS
-
-CHROMIUM = os.environ.get("GITINV_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
+from tests.site.browserfixtures import ORIGINS
 
 IPV6 = "2001:db8:4000:12:a:ffff:fe12:3456"
-
-# The origins of the sites these tests serve; a request anywhere else fails the test.
-ORIGINS: list[str] = []
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("GITINV_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser tests required but {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,35 +32,6 @@ def origin(built_site: Path) -> Iterator[str]:
     yield ORIGINS[-1]
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A page that records console errors, script errors, dialogs and foreign requests."""
-    context = browser.new_context(accept_downloads=True)
-    pg = context.new_page()
-    problems: list[str] = []
-    pg.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning")
-            else None
-        ),
-    )
-    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    pg.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.on(
-        "request",
-        lambda r: (
-            None
-            if r.url.startswith((*(o + "/" for o in ORIGINS), "data:", "blob:"))
-            else problems.append(f"request left the origin: {r.url}")
-        ),
-    )
-    yield pg
-    context.close()
-    assert problems == []
 
 
 def names_in_order(pg: Any) -> list[str]:

@@ -14,9 +14,8 @@ import pytest
 
 from gitinv.commands.serve import _Handler
 from gitinv.site import gitdata
-from tests.site.test_site_browser import ORIGINS, browser, page
+from tests.site.browserfixtures import ORIGINS
 
-__all__ = ["browser", "page"]
 GITLAB = "https://gitlab.acme.io/infra/inventory"
 
 
