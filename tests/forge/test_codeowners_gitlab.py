@@ -182,12 +182,15 @@ def test_the_host_inferred_from_origin_and_its_handle_rules(tmp_path: Path) -> N
     repo = inventory_repo(tmp_path / "o", ADMINS)
     repo.git("remote", "add", "origin", "git@gitlab.acme.io:infra/inventory.git")
     repo.write("inventory/groups.yaml", GROUPS.replace('"@alice"', '"alice@acme.io"'))
-    assert gitinv("-C", str(repo.path), "validate", env={}).returncode == 0  # either host's form
+    checked = gitinv("-C", str(repo.path), "validate", env={})  # the same host as codeowners
+    assert checked.returncode == 1
+    assert "`alice@acme.io` is not a GitLab handle" in checked.stdout
     result = gitinv("-C", str(repo.path), "codeowners", env={})
     assert result.returncode == 1
     assert result.stderr == (
-        "gitinv: error: inventory/groups.yaml `data`: `alice@acme.io` is not a GitLab handle: "
-        "`@user`, `@group` or `@group/subgroup`\n"
+        "gitinv: error: inventory/groups.yaml:4:7: bad-value: `moderators.1`: `alice@acme.io` "
+        "is not a GitLab handle: `@user`, `@group` or `@group/subgroup`\n"
+        "fix 1 problem(s) first; nothing written\n"
     )
     assert not (repo.path / ".gitlab").exists()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from gitinv.forge import config
 from gitinv.handles import problem
 from tests.conftest import GitRepo
 from tests.forge.conftest import ADMINS, TOKEN, gitinv, inventory_repo
+from tests.forge.fakehost import FakeHost
 
 
 @pytest.mark.parametrize(
@@ -31,7 +33,7 @@ from tests.forge.conftest import ADMINS, TOKEN, gitinv, inventory_repo
 def test_the_host_is_named_or_inferred(
     settings: dict[str, str], origin: str | None, expected: str | None
 ) -> None:
-    assert config.kind_of(settings, origin) == expected
+    assert config.forge_of(settings, origin) == expected
 
 
 def test_a_remote_url_never_keeps_its_credentials() -> None:
@@ -93,7 +95,11 @@ def where(
         (
             "",
             "https://gitlab-ci-token:x@gitlab.acme.io/infra/inventory.git",
-            {"CI_PROJECT_ID": "77", "CI_API_V4_URL": "https://gitlab.acme.io/api/v4"},
+            {
+                "GITLAB_CI": "true",
+                "CI_PROJECT_ID": "77",
+                "CI_API_V4_URL": "https://gitlab.acme.io/api/v4",
+            },
             "https://gitlab.acme.io/api/v4",
             "77",
         ),
@@ -120,6 +126,114 @@ def test_api_address_and_project(
 ) -> None:
     found = where(tmp_path, settings, env, origin)
     assert (found.api, found.project) == (api, project)
+
+
+@pytest.mark.parametrize(
+    ("env", "project", "hint", "web"),
+    [
+        (
+            {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/inventory"},
+            "acme/inventory",
+            "GITHUB_REPOSITORY",
+            "https://github.com/acme/inventory",
+        ),
+        (
+            {
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_REPOSITORY": "acme/inventory",
+                "GITHUB_SERVER_URL": "https://ghe.acme.io",
+                "GITHUB_API_URL": "https://ghe.acme.io/api/v3",
+            },
+            "acme/inventory",
+            "GITHUB_REPOSITORY",
+            "https://ghe.acme.io/acme/inventory",
+        ),
+        (  # not in Actions: the settings, then the origin
+            {"GITHUB_REPOSITORY": "acme/inventory"},
+            "mallory/elsewhere",
+            "`repository` in inventory/settings.yaml",
+            "https://github.com/mallory/elsewhere",
+        ),
+        (  # in Actions without a repository named: as outside
+            {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "not a repository"},
+            "mallory/elsewhere",
+            "`repository` in inventory/settings.yaml",
+            "https://github.com/mallory/elsewhere",
+        ),
+    ],
+    ids=["actions", "actions-enterprise", "outside", "actions-unnamed"],
+)
+def test_in_github_actions_the_jobs_repository_wins(
+    tmp_path: Path, env: dict[str, str], project: str, hint: str, web: str
+) -> None:
+    found = where(tmp_path, "repository: https://github.com/mallory/elsewhere\n", env)
+    assert (found.project, found.label, found.hint, found.web) == (project, project, hint, web)
+
+
+ELSEWHERE = "forge: gitlab\nrepository: https://gitlab.evil.io/mallory/elsewhere\n"
+GITLAB_CI = {
+    "GITLAB_CI": "true",
+    "CI_PROJECT_ID": "77",
+    "CI_PROJECT_PATH": "infra/inventory",
+    "CI_PROJECT_URL": "https://gitlab.acme.io/infra/inventory",
+    "CI_API_V4_URL": "https://gitlab.acme.io/api/v4",
+}
+API = {"GITINV_API_URL": "https://gitlab.acme.io/api/v4"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "env", "origin", "project", "label", "web"),
+    [
+        (
+            ELSEWHERE,
+            GITLAB_CI,
+            None,
+            "77",
+            "infra/inventory",
+            "https://gitlab.acme.io/infra/inventory",
+        ),
+        (
+            ELSEWHERE,
+            {"CI_PROJECT_ID": "77"},
+            None,
+            "mallory%2Felsewhere",
+            "mallory/elsewhere",
+            "https://gitlab.evil.io/mallory/elsewhere",
+        ),
+        (
+            "forge: gitlab\n",
+            {"CI_PROJECT_ID": "77", **API},
+            "git@gitlab.acme.io:infra/inventory.git",
+            "infra%2Finventory",
+            "infra/inventory",
+            "https://gitlab.acme.io/infra/inventory",
+        ),
+        ("forge: gitlab\n", {"CI_PROJECT_ID": "77", **API}, None, "77", "project 77", None),
+    ],
+    ids=["gitlab-ci", "outside-settings", "outside-origin", "outside-nothing-else"],
+)
+def test_in_gitlab_ci_the_jobs_project_wins(
+    tmp_path: Path,
+    settings: str,
+    env: dict[str, str],
+    origin: str | None,
+    project: str,
+    label: str,
+    web: str | None,
+) -> None:
+    found = where(tmp_path, settings, env, origin)
+    assert (found.project, found.label, found.web) == (project, label, web)
+
+
+def test_a_request_editing_settings_cannot_point_the_job_elsewhere(
+    tmp_path: Path, github: FakeHost
+) -> None:
+    github.add_request(7, "Update web01")
+    repo = inventory_repo(tmp_path / "r", f"repository: https://github.com/mallory/other\n{ADMINS}")
+    env = github.env(GITHUB_ACTIONS="true", GITHUB_REPOSITORY="acme/inventory")
+    result = gitinv("-C", str(repo.path), "comment", "--pr", "7", env=env, stdin="report")
+    assert result.returncode == 0, result.stderr
+    assert {c.path.split("/issues")[0] for c in github.calls} == {"/api/v3/repos/acme/inventory"}
 
 
 @pytest.mark.parametrize(
@@ -224,6 +338,32 @@ def test_validate_checks_moderators_with_the_hosts_rules(
             f"inventory/groups.yaml:3:7: bad-value: `moderators.0`: `{moderator}` is not a Git"
             in result.stdout
         )
+
+
+def test_a_revision_is_checked_with_its_settings_and_the_repositorys_origin(
+    tmp_path: Path,
+) -> None:
+    """`validate --rev` reads settings.yaml from the revision; the origin is the
+    repository's own: the same host `codeowners` and the forge layer decide."""
+    repo = inventory_repo(tmp_path / "r", ADMINS)
+    repo.git("remote", "add", "origin", "git@gitlab.acme.io:infra/inventory.git")
+    groups = (repo.path / "inventory/groups.yaml").read_text()
+    repo.write("inventory/groups.yaml", groups + 'ops:\n  moderators: ["ops@acme.io"]\n')
+    on_origin = repo.commit("an e-mail moderator, the origin on GitLab")
+    repo.write("inventory/settings.yaml", f"forge: github\n{ADMINS}")
+    named = repo.commit("the host named: GitHub")
+    repo.write("inventory/settings.yaml", ADMINS)  # the working tree: the origin again
+
+    def validate(*rev: str) -> subprocess.CompletedProcess[str]:
+        return gitinv("-C", str(repo.path), "validate", *rev, env={})
+
+    gitlab_rules = "`ops@acme.io` is not a GitLab handle"
+    assert gitlab_rules in validate("--rev", on_origin).stdout
+    assert validate("--rev", named).returncode == 0
+    assert gitlab_rules in validate().stdout
+    assert config.forge_of({"forge": "github"}, repo.path) == "github"
+    assert config.forge_of({}, repo.path) == config.kind(repo.path) == "gitlab"
+    assert config.forge_of({}, tmp_path / "not-a-repository") is None
 
 
 @pytest.mark.parametrize(

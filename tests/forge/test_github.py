@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gitinv import forge
@@ -320,3 +322,11 @@ def test_the_request_a_ci_job_runs_for(
     kind: forge.Kind, env: dict[str, str], number: int | None
 ) -> None:
     assert forge.ci_request_number(kind, env) == number
+
+
+def test_an_event_file_too_deep_to_read_is_passed_over(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text('{"pull_request": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    env = {"GITHUB_EVENT_PATH": str(event), "GITHUB_REF": "refs/pull/4/merge"}
+    assert forge.ci_request_number("github", env) == 4
+    assert forge.ci_request_number("github", {"GITHUB_EVENT_PATH": str(event)}) is None

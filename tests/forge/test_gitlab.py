@@ -81,7 +81,12 @@ def test_closed_ones_are_asked_for_since_the_cutoff(gl_repo: GitRepo, gitlab: Fa
 
 def test_the_job_token_reads_with_its_own_header(gl_repo: GitRepo, gitlab: FakeHost) -> None:
     queue(gitlab)
-    env = {"GITINV_API_URL": gitlab.api, "CI_JOB_TOKEN": JOB_TOKEN, "CI_PROJECT_ID": "4242"}
+    env = {
+        "GITINV_API_URL": gitlab.api,
+        "CI_JOB_TOKEN": JOB_TOKEN,
+        "GITLAB_CI": "true",
+        "CI_PROJECT_ID": "4242",
+    }
     with forge.connect(gl_repo.path, env=env) as host:
         assert len(host.requests()) == 7
     assert all(c.headers.get("job-token") == JOB_TOKEN for c in gitlab.calls)

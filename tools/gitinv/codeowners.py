@@ -85,7 +85,7 @@ def _sources(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
 def render(root: Path) -> tuple[str, str]:
     """The CODEOWNERS file for the inventory's code host: (its path, its text)."""
     groups, settings = _sources(root)
-    forge = forge_config.kind_of(settings, forge_config.origin_url(root)) or "github"
+    forge = forge_config.forge_of(settings, root) or "github"
     admins = _handles(settings.get("admins"), f"{SETTINGS_FILE} `admins`", forge)
     moderators = {}
     for name in sorted(groups):

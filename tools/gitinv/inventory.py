@@ -190,9 +190,9 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
                 )
             )
     settings = _load_settings(source, texts, findings)
-    # Handles are checked against the rules of the host settings.yaml names (`forge`,
-    # else `repository`); without either, a handle of either host passes.
-    context = {"forge": forge_config.kind_of(settings)}
+    # Handles are checked against the rules of the repository's host (`forge`, else
+    # `repository`, else origin); when nothing says which, either host's handle passes.
+    context = {"forge": forge_config.forge_of(settings, source.root)}
     catalogs, broken = _load_catalogs(source, texts, findings, context)
     rules = checks.Rules(catalogs, broken)
     records = _load_servers(source, server_files, rules, findings, progress)
@@ -318,7 +318,7 @@ def _load_settings(
     if not isinstance(doc.value, dict):
         findings.append(Finding(SETTINGS_FILE, 1, 1, "bad-type", "settings.yaml must be a mapping"))
         return {}
-    own = {"forge": forge_config.kind_of(doc.value)}  # the admins follow the host it names
+    own = {"forge": forge_config.forge_of(doc.value, source.root)}  # whose rules the admins follow
     valid, problems = validate_fields(models.Settings, doc.value, doc, context=own)
     findings.extend(problems)
     return valid

@@ -66,7 +66,7 @@ def repository_url(root: Path, remote: str | None) -> str | None:
         return configured.rstrip("/")
     if remote:
         url = git.remote_url(root, remote)
-        if url and forge_config.kind_of(settings(root), url):
+        if url and forge_config.forge_of(settings(root), url):
             return github_url(url) or forge_config.web_url(url)
     return None
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitinv.errors import GitinvError
-from gitinv.forge.config import JOB_TOKEN, TOKEN_ENV, TOKENS, Kind, kind, where
+from gitinv.forge.config import JOB_TOKEN, TOKEN_ENV, TOKENS, Kind, Where, kind, look, where
 
 if TYPE_CHECKING:
     from gitinv.forge.base import Host
@@ -37,7 +37,10 @@ def connect(root: Path, *, write: bool = False, env: Mapping[str, str] | None = 
     """The host's API for the inventory at `root`; `write` when the caller will write
     (GitLab's CI job token only reads)."""
     env = os.environ if env is None else env
-    found = where(root, env)
+    return _connect(where(root, env), write)
+
+
+def _connect(found: Where, write: bool) -> Host:
     if found.token is None:
         raise GitinvError(
             f"no {found.name} token: set {' or '.join(TOKENS[found.kind])} "
@@ -62,14 +65,14 @@ def try_connect(root: Path, env: Mapping[str, str] | None = None) -> Host | None
     """The host's API when a token is given, else None (the caller works from git).
     Without GITINV_TOKEN, a host that cannot be told apart also gives None."""
     env = os.environ if env is None else env
-    found = kind(root)
-    if found is None:
+    found = look(root)  # settings.yaml and the origin remote, read once for both steps
+    if found.kind is None:
         if env.get(TOKEN_ENV, "").strip():
-            where(root, env)  # raises: says how to name the host
+            where(root, env, found)  # raises: says how to name the host
         return None
-    if not any(env.get(name, "").strip() for name in TOKENS[found]):
+    if not any(env.get(name, "").strip() for name in TOKENS[found.kind]):
         return None
-    return connect(root, env=env)
+    return _connect(where(root, env, found), write=False)
 
 
 def ci_request_number(kind: Kind, env: Mapping[str, str] | None = None) -> int | None:
@@ -84,7 +87,9 @@ def ci_request_number(kind: Kind, env: Mapping[str, str] | None = None) -> int |
         try:
             with open(event, encoding="utf-8") as handle:
                 data = json.load(handle)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
+            # Unreadable, not JSON, or nested deeper than Python reads: GITHUB_REF
+            # may still name the request, and the caller says what to do if not.
             data = None
         pull = data.get("pull_request") if isinstance(data, dict) else None
         number = pull.get("number") if isinstance(pull, dict) else None

@@ -2,14 +2,21 @@
 
 Public API::
 
-    kind_of(settings, origin_url=None) -> "github" | "gitlab" | None
-    where(root) -> Where          # host, API base, project, token (raises GitinvError)
+    forge_of(settings, origin) -> "github" | "gitlab" | None   # THE choice of host
+    look(root) -> Found           # settings.yaml and origin, each read once, and the host
+    kind(root) -> "github" | "gitlab" | None
+    where(root, env, found=None) -> Where   # host, API, project, token (raises GitinvError)
     parse_url(url) -> Remote | None
     web_url(url) -> str | None    # https://HOST/PATH of a remote URL, credentials dropped
 
 The choice, in order: `forge:` in settings.yaml; else the host of `repository:`
 or of the `origin` remote (github.com is GitHub, a host whose name contains
-`gitlab` is GitLab); anything else needs `forge:`.
+`gitlab` is GitLab); anything else needs `forge:`. `validate`, `codeowners`,
+`request`, the site and this package all ask `forge_of`.
+
+The repository: in the host's CI (`GITHUB_ACTIONS=true` with `GITHUB_REPOSITORY`,
+`GITLAB_CI=true` with `CI_PROJECT_ID`) the job's own; elsewhere `repository:`,
+then the origin remote, then those variables.
 """
 
 from __future__ import annotations
@@ -38,8 +45,11 @@ TOKENS: dict[Kind, tuple[str, ...]] = {
 JOB_TOKEN = "CI_JOB_TOKEN"
 # The API address each host's CI sets, used when GITINV_API_URL is not set.
 CI_API_ENV: dict[Kind, str] = {"github": "GITHUB_API_URL", "gitlab": "CI_API_V4_URL"}
+# The variable naming the job's own repository in each host's CI.
+CI_REPOSITORY_ENV: dict[Kind, str] = {"github": "GITHUB_REPOSITORY", "gitlab": "CI_PROJECT_ID"}
 SETTINGS = "inventory/settings.yaml"
 
+_OWNER_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _SCP = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
 # What a token is made of: printable ASCII, no space. Anything else (a line break
 # pasted with it) would end up in an HTTP library's error message, token and all.
@@ -95,15 +105,23 @@ def kind_of_host(host: str) -> Kind | None:
     return None
 
 
-def kind_of(settings: Mapping[str, Any], origin_url: str | None = None) -> Kind | None:
-    """The code host named by settings, else inferred from `repository` or the origin URL."""
+def forge_of(settings: Mapping[str, Any], origin: Path | str | None) -> Kind | None:
+    """The code host of a repository: `forge:` in its settings.yaml, else the host of
+    `repository:`, else the host of its origin remote; None when nothing says which.
+
+    `settings` may come from the working tree or from a revision (`validate --rev`);
+    the origin is the repository's own: `origin` is the repository (a Path, whose
+    origin remote is read only when it comes to that), the origin's URL already read
+    (a str), or None (no origin)."""
     forge = settings.get("forge")
     if forge in KINDS:
         return forge  # type: ignore[no-any-return]
-    for url in (settings.get("repository"), origin_url):
-        if isinstance(url, str) and (remote := parse_url(url)):
-            return kind_of_host(remote.host)
-    return None
+    repository = settings.get("repository")
+    if isinstance(repository, str) and (remote := parse_url(repository)):
+        return kind_of_host(remote.host)
+    url = origin_url(origin) if isinstance(origin, Path) else origin
+    remote = parse_url(url) if url else None
+    return kind_of_host(remote.host) if remote else None
 
 
 @dataclass(frozen=True)
@@ -168,42 +186,83 @@ def origin_url(root: Path) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class Found:
+    """What the working tree says about its code host, each source read once."""
+
+    settings: dict[str, Any]
+    origin: str | None  # the origin's URL; read only when `repository:` names no repository
+    kind: Kind | None
+
+
+def look(root: Path) -> Found:
+    settings = read_settings(root)
+    repository = settings.get("repository")
+    named = isinstance(repository, str) and parse_url(repository) is not None
+    origin = None if named else origin_url(root)
+    return Found(settings, origin, forge_of(settings, origin))
+
+
 def kind(root: Path) -> Kind | None:
     """The code host of the inventory at `root`, or None when nothing says which."""
-    settings = read_settings(root)
-    return kind_of(settings, origin_url(root) if not settings.get("forge") else None)
+    return look(root).kind
 
 
-def where(root: Path, env: Mapping[str, str] | None = None) -> Where:
-    """The host, API address, project and token for the inventory at `root`."""
+def where(root: Path, env: Mapping[str, str] | None = None, found: Found | None = None) -> Where:
+    """The host, API address, project and token for the inventory at `root` (`found`:
+    what `look(root)` gave, when the caller has it already)."""
     env = os.environ if env is None else env
-    settings = read_settings(root)
+    found = look(root) if found is None else found
+    settings, origin = found.settings, found.origin
     forge = settings.get("forge")
     if forge is not None and forge not in KINDS:
         raise GitinvError(f"{SETTINGS}: `forge: {forge}` is not github or gitlab; fix it")
-    origin = origin_url(root)
-    found = kind_of(settings, origin)
-    if found is None:
+    if found.kind is None:
         raise GitinvError(
             f"cannot tell the code host from {_source_words(settings, origin)}: "
             f"set `forge: github` or `forge: gitlab` in {SETTINGS}"
         )
-    configured = settings.get("repository")
-    remote, hint = None, ""
-    if isinstance(configured, str) and parse_url(configured):
-        remote, hint = parse_url(configured), f"`repository` in {SETTINGS}"
-    elif origin and parse_url(origin):
-        remote, hint = parse_url(origin), "the origin remote's URL"
-    api = _api_base(found, remote, env)
-    token = find_token(found, env)
-    if found == "github":
-        project, hint = _github_project(remote, hint, env)
-        label = project
-        web = remote.web if remote else None
+    host = found.kind
+    ci = _ci_repository(host, env)
+    if ci is not None:
+        # The job's own repository: a request cannot point the job's token at another
+        # one by editing settings.yaml.
+        project, label, web = ci
+        remote, hint = (parse_url(web) if web else None), CI_REPOSITORY_ENV[host]
+        api = _api_base(host, remote, env)
     else:
-        project, label, hint = _gitlab_project(remote, hint, env)
-        web = remote.web if remote else env.get("CI_PROJECT_URL") or None
-    return Where(found, api, project, label, web, token, hint)
+        remote, hint = None, ""
+        configured = settings.get("repository")
+        if isinstance(configured, str) and parse_url(configured):
+            remote, hint = parse_url(configured), f"`repository` in {SETTINGS}"
+        elif origin and parse_url(origin):
+            remote, hint = parse_url(origin), "the origin remote's URL"
+        api = _api_base(host, remote, env)
+        if host == "github":
+            project, hint = _github_project(remote, hint, env)
+            label = project
+            web = remote.web if remote else None
+        else:
+            project, label, hint = _gitlab_project(remote, hint, env)
+            web = remote.web if remote else env.get("CI_PROJECT_URL") or None
+    return Where(host, api, project, label, web, find_token(host, env), hint)
+
+
+def _ci_repository(kind: Kind, env: Mapping[str, str]) -> tuple[str, str, str | None] | None:
+    """(project, label, web URL) of the CI job's own repository when gitinv runs in
+    that host's CI (`GITHUB_ACTIONS=true`, `GITLAB_CI=true`), else None."""
+    if kind == "github":
+        named = env.get("GITHUB_REPOSITORY", "").strip()
+        if env.get("GITHUB_ACTIONS") != "true" or not _OWNER_REPO.fullmatch(named):
+            return None
+        server = env.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
+        return named, named, web_url(f"{server}/{named}")
+    project_id = env.get("CI_PROJECT_ID", "").strip()
+    if env.get("GITLAB_CI") != "true" or not re.fullmatch(r"[0-9]{1,20}", project_id):
+        return None
+    label = env.get("CI_PROJECT_PATH", "").strip() or f"project {project_id}"
+    url = env.get("CI_PROJECT_URL", "").strip()
+    return project_id, label, web_url(url) if url else None
 
 
 def _source_words(settings: Mapping[str, Any], origin: str | None) -> str:
@@ -250,14 +309,14 @@ def _api_base(kind: Kind, remote: Remote | None, env: Mapping[str, str]) -> str:
 
 def _github_project(remote: Remote | None, hint: str, env: Mapping[str, str]) -> tuple[str, str]:
     if remote is not None:
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", remote.path):
+        if not _OWNER_REPO.fullmatch(remote.path):
             raise GitinvError(
                 f"{hint} does not name a GitHub repository as OWNER/REPO ({remote.path}); "
                 f"set `repository: https://github.com/OWNER/REPO` in {SETTINGS}"
             )
         return remote.path, hint
     named = env.get("GITHUB_REPOSITORY", "").strip()
-    if re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", named):
+    if _OWNER_REPO.fullmatch(named):
         return named, "GITHUB_REPOSITORY"
     raise GitinvError(
         f"cannot tell which GitHub repository: set `repository: https://github.com/OWNER/REPO` "
@@ -268,15 +327,13 @@ def _github_project(remote: Remote | None, hint: str, env: Mapping[str, str]) ->
 def _gitlab_project(
     remote: Remote | None, hint: str, env: Mapping[str, str]
 ) -> tuple[str, str, str]:
+    if remote is not None:
+        return quote(remote.path, safe=""), remote.path, hint
     project_id = env.get("CI_PROJECT_ID", "").strip()
-    if re.fullmatch(r"[0-9]+", project_id):
-        label = env.get("CI_PROJECT_PATH", "").strip() or (
-            remote.path if remote else f"project {project_id}"
-        )
+    if re.fullmatch(r"[0-9]{1,20}", project_id):
+        label = env.get("CI_PROJECT_PATH", "").strip() or f"project {project_id}"
         return project_id, label, "CI_PROJECT_ID"
-    if remote is None:
-        raise GitinvError(
-            f"cannot tell which GitLab project: set `repository: https://HOST/GROUP/PROJECT` "
-            f"in {SETTINGS}, add an origin remote, or set CI_PROJECT_ID"
-        )
-    return quote(remote.path, safe=""), remote.path, hint
+    raise GitinvError(
+        f"cannot tell which GitLab project: set `repository: https://HOST/GROUP/PROJECT` "
+        f"in {SETTINGS}, add an origin remote, or set CI_PROJECT_ID"
+    )

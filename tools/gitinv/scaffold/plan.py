@@ -42,7 +42,7 @@ class Plan:
 
 def forge_of(url: str | None) -> str | None:
     """github for github.com, gitlab for a host whose name holds `gitlab`, else None."""
-    return forge_config.kind_of({"repository": url}) if url else None
+    return forge_config.forge_of({}, url)
 
 
 def _current(root: Path, path: str) -> str | None:
@@ -128,7 +128,7 @@ def _forge(root: Path, record: Record | None) -> str:
     for forge in templates.FORGES:
         if recorded & set(templates.ci_paths(forge)):
             return forge
-    return forge_config.kind_of(settings, forge_config.origin_url(root)) or "github"
+    return forge_config.forge_of(settings, root) or "github"
 
 
 def _requirements(root: Path, paths: list[str]) -> set[str]:

@@ -47,4 +47,4 @@ def origin_url(root: Path) -> str | None:
 
 def forge(root: Path, settings: dict[str, Any]) -> str:
     """`github` or `gitlab` for the site's links into the code host ("" when unknown)."""
-    return forge_config.kind_of(settings, gitops.remote_url(root, "origin")) or ""
+    return forge_config.forge_of(settings, root) or ""
