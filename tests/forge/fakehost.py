@@ -9,10 +9,14 @@ so a handful of items already spans several pages. Every call is recorded
 calls answer an error, or any status, headers and body (bytes, text, JSON, or a
 `Drip` sent slowly). Tokens: GitHub `Authorization: Bearer`, GitLab
 `PRIVATE-TOKEN` (read and write) or `JOB-TOKEN` (read only, as on GitLab).
+`GET /user` says who the token is (`user`; on GitHub none by default: the
+Actions token, which GitHub answers 403 there and which writes as `bot`), and
+GitLab lets only a note's author edit it, as the hosts do.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import json
 import re
@@ -49,6 +53,52 @@ def _encode(body: Any) -> bytes:
     return body.encode() if isinstance(body, str) else json.dumps(body).encode()
 
 
+@dataclass(frozen=True)
+class RequestSpec:
+    """One pull/merge request as a test describes it; times in days ago."""
+
+    number: int
+    title: str
+    author: str
+    branch: str
+    state: str  # open, closed or merged
+    draft: bool
+    labels: tuple[str, ...]
+    created: float
+    updated: float
+    closed: float | None
+    merged: float | None
+    fork: bool
+    sha: str
+
+
+# The account GitHub's Actions token (an installation token) writes as.
+ACTIONS_BOT = "github-actions[bot]"
+GITLAB_BOT = "project_4242_bot_5f3a"  # a project access token's bot user
+
+
+def account_id(login: str) -> int:
+    """A stable id for a login, as each host gives every account one."""
+    if login == ACTIONS_BOT:
+        return 41898282  # github-actions[bot]'s id on github.com
+    return 10_000 + int(hashlib.sha256(login.encode()).hexdigest()[:6], 16)
+
+
+def github_user(login: str) -> dict[str, Any]:
+    kind = "Bot" if login.endswith("[bot]") else "User"
+    return {"login": login, "id": account_id(login), "type": kind, "site_admin": False}
+
+
+def gitlab_user(username: str) -> dict[str, Any]:
+    return {
+        "id": account_id(username),
+        "username": username,
+        "name": username.title(),
+        "state": "active",
+        "bot": username.startswith("project_"),
+    }
+
+
 @dataclass
 class Call:
     method: str
@@ -76,6 +126,11 @@ class FakeHost:
     project_id: int = 4242
     page_cap: int = 2
     job_token: str | None = None
+    # Who the token is. GitHub: None is an installation token (the Actions GITHUB_TOKEN):
+    # GET /user answers 403 and it writes as `bot`; a login is a personal token's user.
+    # GitLab: the user GET /user gives, a project access token's bot user by default.
+    user: str | None = None
+    bot: str = ACTIONS_BOT
     requests: dict[int, dict[str, Any]] = field(default_factory=dict)
     reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     approvals: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -123,6 +178,13 @@ class FakeHost:
         tail = "/reviews" if self.kind == "github" else "/approvals"
         return [c for c in self.calls if c.path.endswith(tail)]
 
+    @property
+    def writer(self) -> str:
+        """The login the token's comments and notes are written as."""
+        if self.kind == "github":
+            return self.user or self.bot
+        return self.user or GITLAB_BOT
+
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id
@@ -147,66 +209,34 @@ class FakeHost:
         sha: str = "0" * 40,
     ) -> dict[str, Any]:
         """A pull request (GitHub) or merge request (GitLab); times in days ago."""
-        branch = branch or f"request/update/server{number}"
-        updated = (
-            updated
-            if updated is not None
-            else min(x for x in (created, closed, merged, created) if x is not None)
+        spec = RequestSpec(
+            number=number,
+            title=title,
+            author=author,
+            branch=branch or f"request/update/server{number}",
+            state=state,
+            draft=draft,
+            labels=labels,
+            created=created,
+            updated=(
+                updated
+                if updated is not None
+                else min(x for x in (created, closed, merged) if x is not None)
+            ),
+            closed=closed,
+            merged=merged,
+            fork=fork,
+            sha=sha,
         )
-        if self.kind == "github":
-            payload = self._github_pull(
-                number,
-                title,
-                author,
-                branch,
-                state,
-                draft,
-                labels,
-                created,
-                updated,
-                closed,
-                merged,
-                fork,
-                sha,
-            )
-        else:
-            payload = self._gitlab_mr(
-                number,
-                title,
-                author,
-                branch,
-                state,
-                draft,
-                labels,
-                created,
-                updated,
-                closed,
-                merged,
-                fork,
-                sha,
-            )
+        payload = self._github_pull(spec) if self.kind == "github" else self._gitlab_mr(spec)
         self.requests[number] = payload
         return payload
 
-    def _github_pull(
-        self,
-        number: int,
-        title: str,
-        author: str,
-        branch: str,
-        state: str,
-        draft: bool,
-        labels: tuple[str, ...],
-        created: float,
-        updated: float,
-        closed: float | None,
-        merged: float | None,
-        fork: bool,
-        sha: str,
-    ) -> dict[str, Any]:
+    def _github_pull(self, spec: RequestSpec) -> dict[str, Any]:
         owner = self.repo.split("/")[0]
-        head_owner = f"{author}-fork" if fork else owner
+        head_owner = f"{spec.author}-fork" if spec.fork else owner
         head_repo = f"{head_owner}/{self.repo.split('/')[1]}"
+        merged = spec.merged
 
         def repo_payload(full_name: str) -> dict[str, Any]:
             return {
@@ -217,32 +247,32 @@ class FakeHost:
             }
 
         return {
-            "url": f"https://api.github.com/repos/{self.repo}/pulls/{number}",
-            "id": 500000 + number,
-            "node_id": f"PR_{number}",
-            "html_url": f"https://github.com/{self.repo}/pull/{number}",
-            "number": number,
-            "state": "closed" if state in ("closed", "merged") else "open",
+            "url": f"https://api.github.com/repos/{self.repo}/pulls/{spec.number}",
+            "id": 500000 + spec.number,
+            "node_id": f"PR_{spec.number}",
+            "html_url": f"https://github.com/{self.repo}/pull/{spec.number}",
+            "number": spec.number,
+            "state": "closed" if spec.state in ("closed", "merged") else "open",
             "locked": False,
-            "title": title,
-            "user": {"login": author, "id": 1, "type": "User"},
+            "title": spec.title,
+            "user": github_user(spec.author),
             "body": "Why: see the title",
             "labels": [
                 {"id": i, "name": name, "color": "ededed", "default": False}
-                for i, name in enumerate(labels)
+                for i, name in enumerate(spec.labels)
             ],
-            "created_at": stamp(created),
-            "updated_at": stamp(updated),
-            "closed_at": stamp(closed)
-            if closed is not None
+            "created_at": stamp(spec.created),
+            "updated_at": stamp(spec.updated),
+            "closed_at": stamp(spec.closed)
+            if spec.closed is not None
             else (stamp(merged) if merged is not None else None),
             "merged_at": stamp(merged) if merged is not None else None,
             "merge_commit_sha": None,
-            "draft": draft,
+            "draft": spec.draft,
             "head": {
-                "label": f"{head_owner}:{branch}",
-                "ref": branch,
-                "sha": sha,
+                "label": f"{head_owner}:{spec.branch}",
+                "ref": spec.branch,
+                "sha": spec.sha,
                 "user": {"login": head_owner},
                 "repo": repo_payload(head_repo),
             },
@@ -256,44 +286,29 @@ class FakeHost:
             "author_association": "MEMBER",
         }
 
-    def _gitlab_mr(
-        self,
-        number: int,
-        title: str,
-        author: str,
-        branch: str,
-        state: str,
-        draft: bool,
-        labels: tuple[str, ...],
-        created: float,
-        updated: float,
-        closed: float | None,
-        merged: float | None,
-        fork: bool,
-        sha: str,
-    ) -> dict[str, Any]:
-        gl_state = {"open": "opened"}.get(state, state)
+    def _gitlab_mr(self, spec: RequestSpec) -> dict[str, Any]:
+        number = spec.number
         return {
             "id": 700000 + number,
             "iid": number,
             "project_id": self.project_id,
-            "title": f"Draft: {title}" if draft else title,
+            "title": f"Draft: {spec.title}" if spec.draft else spec.title,
             "description": "Why: see the title",
-            "state": gl_state,
-            "created_at": stamp(created),
-            "updated_at": stamp(updated),
-            "merged_at": stamp(merged) if merged is not None else None,
-            "closed_at": stamp(closed) if closed is not None else None,
+            "state": {"open": "opened"}.get(spec.state, spec.state),
+            "created_at": stamp(spec.created),
+            "updated_at": stamp(spec.updated),
+            "merged_at": stamp(spec.merged) if spec.merged is not None else None,
+            "closed_at": stamp(spec.closed) if spec.closed is not None else None,
             "target_branch": "main",
-            "source_branch": branch,
-            "author": {"id": 1, "username": author, "name": author.title(), "state": "active"},
-            "source_project_id": self.project_id + 1 if fork else self.project_id,
+            "source_branch": spec.branch,
+            "author": gitlab_user(spec.author),
+            "source_project_id": self.project_id + 1 if spec.fork else self.project_id,
             "target_project_id": self.project_id,
-            "labels": list(labels),
-            "draft": draft,
-            "work_in_progress": draft,
+            "labels": list(spec.labels),
+            "draft": spec.draft,
+            "work_in_progress": spec.draft,
             "merge_status": "can_be_merged",
-            "sha": sha,
+            "sha": spec.sha,
             "web_url": f"https://gitlab.example.com/{self.repo}/-/merge_requests/{number}",
             "references": {"short": f"!{number}", "full": f"{self.repo}!{number}"},
         }
@@ -303,7 +318,7 @@ class FakeHost:
         reviews.append(
             {
                 "id": self.new_id(),
-                "user": {"login": login, "id": 2, "type": "User"},
+                "user": github_user(login),
                 "body": "",
                 "state": state,
                 "html_url": f"https://github.com/{self.repo}/pull/{number}#pullrequestreview-1",
@@ -323,7 +338,7 @@ class FakeHost:
             "approved": approved,
             "approvals_required": left + len(by),
             "approvals_left": left,
-            "approved_by": [{"user": {"id": 3, "username": u, "name": u.title()}} for u in by],
+            "approved_by": [{"user": gitlab_user(u)} for u in by],
         }
 
     def add_comment(
@@ -336,7 +351,7 @@ class FakeHost:
                 "node_id": f"IC_{item_id}",
                 "html_url": f"https://github.com/{self.repo}/pull/{number}#issuecomment-{item_id}",
                 "body": body,
-                "user": {"login": author, "id": 4, "type": "User"},
+                "user": github_user(author),
                 "created_at": stamp(0),
                 "updated_at": stamp(0),
                 "author_association": "MEMBER",
@@ -346,7 +361,7 @@ class FakeHost:
                 "id": item_id,
                 "type": None,
                 "body": body,
-                "author": {"id": 4, "username": author, "name": author.title()},
+                "author": gitlab_user(author),
                 "created_at": stamp(0),
                 "updated_at": stamp(0),
                 "system": system,
@@ -486,6 +501,19 @@ class FakeHost:
                     "documentation_url": "https://docs.github.com/rest",
                 },
             )
+        if path == "/user" and method == "GET":
+            if self.user is None:
+                return (
+                    403,
+                    limits,
+                    {
+                        "message": "Resource not accessible by integration",
+                        "documentation_url": "https://docs.github.com/rest/users/users"
+                        "#get-the-authenticated-user",
+                        "status": "403",
+                    },
+                )
+            return 200, limits, github_user(self.user)
         base = f"/repos/{self.repo}"
         if not path.startswith(base + "/"):
             return (
@@ -553,7 +581,7 @@ class FakeHost:
                 return (
                     201,
                     limits,
-                    self.add_comment(number, body["body"], author="github-actions[bot]"),
+                    self.add_comment(number, body["body"], author=self.writer),
                 )
             chunk, page_headers = self._page(self.comments.get(number, []), path, query)
             return 200, {**limits, **page_headers}, chunk
@@ -576,6 +604,10 @@ class FakeHost:
         job = headers.get("job-token")
         if private != self.token and (job is None or job != self.job_token):
             return 401, {}, {"message": "401 Unauthorized"}
+        if path == "/user" and method == "GET":
+            if job is not None:  # the job token is no user's
+                return 401, {}, {"message": "401 Unauthorized"}
+            return 200, {}, gitlab_user(self.writer)
         m = re.match(r"^/projects/([^/]+)(/.*)$", path)
         if not m or unquote(m[1]) not in (self.repo, str(self.project_id)):
             return 404, {}, {"message": "404 Project Not Found"}
@@ -632,7 +664,7 @@ class FakeHost:
             if number not in self.requests:
                 return 404, {}, {"message": "404 Not found"}
             if method == "POST":
-                return 201, {}, self.add_comment(number, body["body"], author="project_4242_bot")
+                return 201, {}, self.add_comment(number, body["body"], author=self.writer)
             notes = sorted(
                 self.comments.get(number, []),
                 key=lambda n: n["id"],
@@ -643,6 +675,8 @@ class FakeHost:
         if (m := re.fullmatch(r"/merge_requests/(\d+)/notes/(\d+)", rest)) and method == "PUT":
             for item in self.comments.get(int(m[1]), []):
                 if item["id"] == int(m[2]):
+                    if item["author"]["id"] != account_id(self.writer):
+                        return 403, {}, {"message": "403 Forbidden"}  # only its author edits
                     item["body"] = body["body"]
                     return 200, {}, item
             return 404, {}, {"message": "404 Not found"}

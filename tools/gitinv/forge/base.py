@@ -2,10 +2,11 @@
 
 Public API::
 
-    Request, Comment, Status, STATUSES, MARKER, REJECTED_DAYS
+    Request, Comment, Identity, Status, STATUSES, MARKER, REJECTED_DAYS
     field(data, key) · string(value) · whole(value) · dicts(value)  # a host's JSON, read safely
     Host: requests(state, days, now) · create_request(...) · comments(number)
-          create_comment / update_comment · find_comment(number) · post_report(number, text)
+          create_comment / update_comment · identity() · find_comment(number)
+          post_report(number, text)
 """
 
 from __future__ import annotations
@@ -73,7 +74,24 @@ class Comment:
     id: int
     body: str
     url: str
-    author: str
+    author: str  # the login (GitHub) or username (GitLab)
+    author_id: int | None = None
+    bot: bool = False  # GitHub: written by an app's bot account (`user.type` "Bot")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the token acts as, so that only its own comment is ever taken as the report."""
+
+    login: str
+    # None: known by its login alone, a GitHub App's bot (an installation token, such
+    # as the Actions GITHUB_TOKEN, may not ask GET /user)
+    id: int | None = None
+
+    def wrote(self, comment: Comment) -> bool:
+        if self.id is not None:
+            return comment.author_id == self.id
+        return comment.bot and comment.author == self.login
 
 
 # A host's JSON is read through these: a field of the wrong type or missing is
@@ -186,12 +204,23 @@ class Host(ABC):
     @abstractmethod
     def update_comment(self, number: int, comment: Comment, body: str) -> Comment: ...
 
+    @abstractmethod
+    def identity(self) -> Identity:
+        """Who the token acts as (one call to the host)."""
+
     def find_comment(self, number: int, marker: str = MARKER) -> Comment | None:
-        """The oldest comment that starts with `marker` (ours: a quote of it starts with
-        `>` and is not taken), reading pages only until it is found."""
+        """The oldest comment that starts with `marker` and that the token's own identity
+        wrote, reading pages only until it is found. A quote of the marker starts with
+        `>` and is not taken; a marked comment by anyone else is left alone, so nobody
+        can have the report put under their name, or make every run fail on a comment
+        the token may not edit. Who the token is, is asked once, at the first marked
+        comment: a request without one costs no call for it."""
+        me: Identity | None = None
         for comment in self.comments(number):
             if comment.body.lstrip().startswith(marker):
-                return comment
+                me = me or self.identity()
+                if me.wrote(comment):
+                    return comment
         return None
 
     def post_report(

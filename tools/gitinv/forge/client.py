@@ -3,7 +3,7 @@
 Public API::
 
     Client(where, auth=header_auth(...), headers={...}, scopes=Scopes(...))
-    client.get(path, params, need="read", what=None) -> Any
+    client.get(path, params, need="read", what=None, absent=()) -> Any  # None: a status in absent
     client.pages(path, params, need="read", what=None) -> Iterator[list[Any]]
     client.send(method, path, body, need="write", what=None) -> Any
 
@@ -106,8 +106,12 @@ class Client:
         *,
         need: str = "read",
         what: str | None = None,
+        absent: tuple[int, ...] = (),
     ) -> Any:
-        return _json(self._call("GET", self._url(path), params, None, need, what), self)
+        """The answer's JSON; None when the host answers a status in `absent` (a rate
+        limit is never taken for one)."""
+        response = self._call("GET", self._url(path), params, None, need, what, absent)
+        return None if response.status_code in absent else _json(response, self)
 
     def send(
         self, method: str, path: str, body: Any, *, need: str = "write", what: str | None = None
@@ -194,6 +198,7 @@ class Client:
         body: Any,
         need: str,
         what: str | None,
+        absent: tuple[int, ...] = (),
     ) -> httpx.Response:
         waited = False
         redirects = 0
@@ -226,6 +231,8 @@ class Client:
                 time.sleep(wait)
                 waited = True
                 continue
+            if response.status_code in absent and not _rate_limited(response):
+                return response
             raise GitinvError(self._redact(self._failure(response, method, url, need, what)))
 
     def _exchange(

@@ -37,6 +37,11 @@ NAMES: dict[Kind, str] = {"github": "GitHub", "gitlab": "GitLab"}
 
 API_URL_ENV = "GITINV_API_URL"
 TOKEN_ENV = "GITINV_TOKEN"
+# GitHub: the bot a token that may not ask GET /user (an app's installation token)
+# writes its comments as: the Actions GITHUB_TOKEN's, unless this names another app's.
+BOT_ENV = "GITINV_BOT_LOGIN"
+ACTIONS_BOT = "github-actions[bot]"
+_BOT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\[bot\]")
 # The token variables each host's CI sets or users set, in the order they are tried.
 TOKENS: dict[Kind, tuple[str, ...]] = {
     "github": (TOKEN_ENV, "GITHUB_TOKEN"),
@@ -164,6 +169,7 @@ class Where:
     web: str | None  # https://HOST/PATH of the repository, when known
     token: Token | None
     hint: str  # where the repository was taken from, for a 404's message
+    bot: str = ACTIONS_BOT  # GitHub: the app bot an installation token writes as
 
     @property
     def name(self) -> str:
@@ -245,7 +251,18 @@ def where(root: Path, env: Mapping[str, str] | None = None, found: Found | None 
         else:
             project, label, hint = _gitlab_project(remote, hint, env)
             web = remote.web if remote else env.get("CI_PROJECT_URL") or None
-    return Where(host, api, project, label, web, find_token(host, env), hint)
+    token = find_token(host, env)
+    bot = _bot(env) if host == "github" else ""
+    return Where(host, api, project, label, web, token, hint, bot)
+
+
+def _bot(env: Mapping[str, str]) -> str:
+    named = env.get(BOT_ENV, "").strip()
+    if named and not _BOT.fullmatch(named):
+        raise GitinvError(
+            f"{BOT_ENV} must be a GitHub App's bot login, such as `inventory-app[bot]`"
+        )
+    return named or ACTIONS_BOT
 
 
 def _ci_repository(kind: Kind, env: Mapping[str, str]) -> tuple[str, str, str | None] | None:

@@ -17,6 +17,7 @@ from gitinv.forge.base import (
     REJECTED_DAYS,
     Comment,
     Host,
+    Identity,
     Request,
     State,
     Status,
@@ -195,13 +196,28 @@ class GitHub(Host):
         made = self.client.send("PATCH", path, {"body": body}, what=what)
         return self._comment(made, "updating a comment")
 
+    def identity(self) -> Identity:
+        """A personal or fine-grained token's user, from GET /user. An installation token
+        (the Actions GITHUB_TOKEN, a GitHub App's) is refused there with 403: it writes
+        as the app's bot, `github-actions[bot]` unless GITINV_BOT_LOGIN names another."""
+        user = self.client.get("/user", need="write", what="user for the token", absent=(403,))
+        if user is None:
+            return Identity(self.where.bot)
+        number = whole(field(user, "id"))
+        if number is None:
+            self.odd("asking who the token is (GET /user)", "a user without an id")
+        return Identity(string(field(user, "login")), number)
+
     def _comment(self, item: Any, doing: str) -> Comment:
         number = whole(field(item, "id"))
         if number is None:  # without its id a comment cannot be updated
             self.odd(doing, "a comment without an id")
+        user = field(item, "user")
         return Comment(
             id=number,
             body=string(field(item, "body")),
             url=string(field(item, "html_url")),
-            author=string(field(field(item, "user"), "login")),
+            author=string(field(user, "login")),
+            author_id=whole(field(user, "id")),
+            bot=field(user, "type") == "Bot",
         )

@@ -19,6 +19,7 @@ from gitinv.forge.base import (
     REJECTED_DAYS,
     Comment,
     Host,
+    Identity,
     Request,
     State,
     Status,
@@ -193,6 +194,15 @@ class GitLab(Host):
         made = self.client.send("PUT", path, {"body": body}, what=what)
         return self._note(number, made, "updating a note")
 
+    def identity(self) -> Identity:
+        """The token's user from GET /user: a project or group access token's bot user,
+        or a personal access token's owner."""
+        user = self.client.get("/user", need="write", what="user for the token")
+        number = whole(field(user, "id"))
+        if number is None:
+            self.odd("asking who the token is (GET /user)", "a user without an id")
+        return Identity(string(field(user, "username")), number)
+
     def _note(self, iid: int, item: Any, doing: str) -> Comment:
         note = whole(field(item, "id"))
         if note is None:  # without its id a note cannot be updated
@@ -203,4 +213,5 @@ class GitLab(Host):
             body=string(field(item, "body")),
             url=f"{web}/-/merge_requests/{iid}#note_{note}" if web else "",
             author=string(field(field(item, "author"), "username")),
+            author_id=whole(field(field(item, "author"), "id")),
         )
