@@ -9,6 +9,7 @@ import pytest
 from gitinv import remote
 from gitinv.commands import diff, request
 from gitinv.errors import GitinvError
+from gitinv.forge import config as forge_config
 from gitinv.history import scan
 
 from .conftest import Hub
@@ -293,7 +294,7 @@ def test_bad_names_are_usage_errors(hub: Hub, target: str, group: str, message: 
     ],
 )
 def test_github_url(url: str, expected: str | None) -> None:
-    assert remote.github_url(url) == expected
+    assert forge_config.web_url(url) == expected
     if expected:
         assert remote.compare_url(expected, "main", "request/add/x") == (
             f"{expected}/compare/main...request/add/x?expand=1"

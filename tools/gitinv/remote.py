@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -11,11 +10,6 @@ from gitinv import git
 from gitinv.changes import parse
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
-
-_GITHUB = re.compile(
-    r"^(?:https?://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)"
-    r"(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+?)(?:\.git)?/?$"
-)
 
 
 def settings(root: Path) -> dict[str, Any]:
@@ -51,24 +45,17 @@ def main_ref(root: Path, remote: str | None, main: str) -> str:
     )
 
 
-def github_url(url: str) -> str | None:
-    """https://github.com/OWNER/REPO for a GitHub remote URL, else None."""
-    match = _GITHUB.match(url.strip())
-    if not match:
-        return None
-    return f"https://github.com/{match['owner']}/{match['repo']}"
-
-
 def repository_url(root: Path, remote: str | None) -> str | None:
-    """The code host URL: `repository:` in settings.yaml, else derived from the remote."""
-    configured = settings(root).get("repository")
+    """The code host URL: `repository:` in settings.yaml, else derived from the remote
+    (https://HOST/PATH, without the user name or token a CI checkout puts in it) when
+    it is on a known code host."""
+    found = settings(root)
+    configured = found.get("repository")
     if isinstance(configured, str) and configured:
         return configured.rstrip("/")
-    if remote:
-        url = git.remote_url(root, remote)
-        if url and forge_config.forge_of(settings(root), url):
-            return github_url(url) or forge_config.web_url(url)
-    return None
+    url = git.remote_url(root, remote) if remote else None
+    web = forge_config.web_url(url) if url else None
+    return web if web and forge_config.forge_of(found, url) else None
 
 
 def compare_url(
