@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from gitinv.changes import _fast_parse, parse
+from gitinv.changes import NotText, Unreadable, parse
 from gitinv.edit import parse_sets, render_server, set_fields
 from gitinv.errors import GitinvError
 
@@ -136,14 +138,48 @@ SAMPLES = [
 ]
 
 
+_KINDS = {bool: "a boolean", int: "a number", float: "a number", dt.date: "a date"}
+
+
+def _as_yaml_reads(value: Any) -> Any:
+    """What PyYAML's safe loader gives for a value `parse` keeps as text."""
+    if isinstance(value, NotText):
+        return value.kind
+    if isinstance(value, list):
+        return [_as_yaml_reads(v) for v in value]
+    return value
+
+
+def _kind(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_kind(v) for v in value]
+    for kind, text in _KINDS.items():
+        if isinstance(value, kind):
+            return text
+    return value
+
+
 @pytest.mark.parametrize("text", SAMPLES)
-def test_fast_reader_agrees_with_yaml_or_declines(text: str) -> None:
-    fast = _fast_parse(text)
-    if fast is not None:
-        assert fast == yaml.safe_load(text)
+def test_parse_reads_what_yaml_reads_without_converting(text: str) -> None:
+    """Every value is the text written; one YAML reads as a number, boolean or date is
+    marked as such, never converted; a file validate refuses does not read."""
+    found = parse(text.encode())
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError:
+        assert isinstance(found, Unreadable), text
+        return
+    if isinstance(found, Unreadable):
+        # Only what validate refuses too: a duplicate key, a key that is not a name.
+        code = found.problem.split(" ")[1]
+        assert code in ("duplicate-key:", "bad-type:"), (text, found)
+        return
+    assert {k: _as_yaml_reads(v) for k, v in found.items()} == {
+        k: _kind(v) for k, v in expected.items()
+    }, text
 
 
-def test_fast_reader_reads_the_example_inventory() -> None:
+def test_parse_reads_the_example_inventory_as_yaml_does() -> None:
     files = sorted((ROOT / "inventory" / "servers").rglob("*.yaml"))
     assert files
     for path in files:
@@ -151,11 +187,29 @@ def test_fast_reader_reads_the_example_inventory() -> None:
         assert parse(data) == yaml.safe_load(data), path
 
 
-def test_parse_of_junk_is_empty() -> None:
-    assert parse(b"\xff\xfe") == {}
-    assert parse(b"- a\n- b\n") == {}
-    assert parse(b"a: [\n") == {}
-    assert parse(None) == {}
+def test_parse_keeps_the_text_of_what_yaml_reads_as_other_than_text() -> None:
+    found = parse(b"state: no\nip: 10\nd: 2024-01-02\nq: 'no'\n")
+    assert found == {
+        "state": NotText("no", "a boolean"),
+        "ip": NotText("10", "a number"),
+        "d": NotText("2024-01-02", "a date"),
+        "q": "no",
+    }
+    assert isinstance(found, dict) and found["state"] != "no" and found["q"] == "no"
+
+
+def test_parse_of_junk_says_why() -> None:
+    assert parse(b"\xff\xfe") == Unreadable(
+        "1:1 bad-file: file is not UTF-8 (byte 0xff); save it as UTF-8"
+    )
+    assert parse(b"- a\n- b\n") == Unreadable(
+        "1:1 bad-type: the top level is not a mapping of keys to values"
+    )
+    bad = parse(b"a: [\n")
+    assert isinstance(bad, Unreadable) and bad.problem.startswith("2:1 yaml-syntax: ")
+    assert parse(b"") == Unreadable("1:1 bad-file: file is empty", empty=True)
+    missing = parse(None)
+    assert isinstance(missing, Unreadable) and "git does not have" in missing.problem
 
 
 def test_value_text_escapes_line_breaks() -> None:

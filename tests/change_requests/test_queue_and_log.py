@@ -326,9 +326,9 @@ def test_a_file_that_does_not_parse_is_said_so(
     req.write("inventory/servers/platform/web01.yaml", "component: [nginx\nip: 10.1.0.1\n")
     req.write("inventory/servers/data/db02.yaml", server("10.1.0.12", component="postgres"))
     for fmt, expected in [
-        ("text", "(the new file does not read as a server"),
-        ("markdown", "> the new file does not read as a server"),
-        ("html", "<p>the new file does not read as a server"),
+        ("text", "    (new version unreadable in the working tree: 2:3 yaml-syntax: "),
+        ("markdown", "> new version unreadable in the working tree: 2:3 yaml-syntax: "),
+        ("html", '<p class="unreadable">new version unreadable in the working tree: 2:3 '),
     ]:
         assert diff.run(repo=req.path, fmt=fmt) == 0
         out = capsys.readouterr().out
@@ -338,7 +338,12 @@ def test_a_file_that_does_not_parse_is_said_so(
 def test_history_text_says_when_a_file_did_not_read() -> None:
     info = CommitInfo("c" * 40, "2026-01-02T03:04:05+00:00", "Ann", "ann@x", 8, None, "Fix")
     fixed = Change(
-        "server", "web01", "updated", {"ip": (None, "10.0.0.1")}, old={}, new={"ip": "10.0.0.1"}
+        "server",
+        "web01",
+        "updated",
+        {},
+        new={"ip": "10.0.0.1"},
+        unreadable={"old": "unreadable in commit bbbbbbbbbb: 1:1 bad-file: file is empty"},
     )
     text = audit.render_entries([Entry(info, fixed)], "text")
-    assert "    the old file did not read as a server" in text
+    assert "    old version unreadable in commit bbbbbbbbbb: 1:1 bad-file: file is empty" in text

@@ -32,8 +32,13 @@ def test_text_keeps_one_finding_on_one_line(evil: GitRepo) -> None:
 def test_github_format_has_no_line_a_runner_would_obey(evil: GitRepo, tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     result = gitinv("-C", str(evil.path), "validate", "--format", "github", env_summary=summary)
-    commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
-    assert len(commands) == 1 and commands[0].startswith("::error file=")
+    lines = result.stdout.splitlines()
+    commands = [line for line in lines if line.startswith("::")]
+    assert len(commands) == 3 and commands[0].startswith("::error file=")
+    # The plain lines come between ::stop-commands::TOKEN and ::TOKEN::, a random token.
+    token = commands[1].removeprefix("::stop-commands::")
+    assert len(token) == 32 and commands[2] == f"::{token}::"
+    assert lines.index(commands[1]) == 1 and lines[-1] == commands[2]
     row = summary.read_text().splitlines()[-1]
     assert row.startswith(f"| ` {SERVER} ` | 6:8 | `bad-value` | `` `state`: ")
     assert row.endswith(" `` |")

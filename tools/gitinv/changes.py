@@ -1,24 +1,25 @@
 """What a set of file changes under `inventory/` means, field by field.
 
-Shared by `diff` (two revisions, or a revision and the working tree) and
-`history` (every commit of main). Input: `FileChange` records (path, old blob,
-new blob) and the blob contents; output: `Change` values, one per server
-(added, updated, deleted, moved between groups: one change, not a delete plus
-an add) and one per catalog entry (added, updated, deleted). The YAML is read
-with the C SafeLoader only to compare values; validity is `validate`'s job, so
-a file that does not parse here counts as empty rather than stopping the run.
+Shared by `diff` (two revisions, or a revision and the working tree), `pending`,
+`request` and `history` (every commit of main). Input: `FileChange` records
+(path, old blob, new blob) and the blob contents; output: `Change` values, one
+per server (added, updated, deleted, moved between groups: one change, not a
+delete plus an add) and one per catalog entry (added, updated, deleted).
+
+Every version is read by the strict loader (`gitinv.loader`), as `validate`
+reads it. A version that does not read (bad YAML, an alias, a control character,
+not a mapping, an empty server file) is never taken as empty: its change says
+that it is unreadable, where, and why (`Change.unreadable`), and never stops the run.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from gitinv.git import FileChange
+from gitinv.loader import LoadError, Typed, load_bytes
 
 SERVER_FIELDS: tuple[str, ...] = (
     "component",
@@ -39,7 +40,6 @@ CATALOG_NAMES: tuple[str, ...] = (
     "groups",
 )
 SETTINGS = "settings"
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,11 @@ class Change:
     `action` is "added", "updated", "deleted" or "moved" (servers only).
     `group` is the server's group after the change (before it, for a deletion);
     `old_group` the group before a move. `changes` maps each changed field to
-    `(old, new)`, None standing for "absent". `old`/`new` are the whole records.
+    `(old, new)`, None standing for "absent". `old`/`new` are the whole records
+    (None for a side that is absent or does not read). `unreadable` holds, for
+    "old" and "new", why that version does not read ("unreadable in commit X: ...");
+    its fields are then not compared. A catalog or settings file that does not read
+    is one change with `name` "" (the whole file).
     """
 
     kind: str
@@ -62,15 +66,19 @@ class Change:
     old: dict[str, Any] | None = None
     new: dict[str, Any] | None = None
     path: str = ""
+    unreadable: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "name": self.name,
             "group": self.group,
             "action": self.action,
             "changes": {k: [v[0], v[1]] for k, v in self.changes.items()},
         }
+        if self.unreadable:
+            out["unreadable"] = dict(self.unreadable)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,110 +99,73 @@ def classify(path: str) -> tuple[str, str | None, str | None] | None:
     return None
 
 
-_LINE = re.compile(r"([a-z_]+):(?: (.*))?|( *)- (.*)")
-_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._/:@()+=,-]*(?<![ :])")
-# Quoted values without escapes or line breaks (YAML folds a \r, \x85, \u2028 or \u2029
-# inside quotes into a space: those go through the YAML parser).
-_QUOTED = re.compile(r'"([^"\\\r\x85\u2028\u2029]*)"|\'([^\'\r\x85\u2028\u2029]*)\'')
-_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = (
-    yaml.resolver.Resolver.yaml_implicit_resolvers
-)
+class NotText(str):
+    """A scalar YAML reads as a number, a boolean or a date (`10`, `no`): kept as the
+    text written, never converted, and unequal to the same text quoted, so that
+    `ip: "10"` → `ip: 10` is a change. JSON writes it as its text."""
+
+    kind: str
+
+    def __new__(cls, text: str, kind: str) -> NotText:
+        self = super().__new__(cls, text)
+        self.kind = kind
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NotText) and self.kind == other.kind and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return str(self), self.kind
 
 
-_KNOWN: dict[str, str | None] = {}
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A version of a file that does not read as an inventory file: its first problem,
+    as `LINE:COLUMN CODE: MESSAGE` (as validate would report it)."""
+
+    problem: str
+    empty: bool = False  # no YAML document at all: an empty catalog, but not a server
 
 
-def _string(text: str) -> str | None:
-    """`text` as a YAML scalar that is certainly a string, or None when unsure."""
+def parse(data: bytes | None, path: str = "") -> dict[str, Any] | Unreadable:
+    """A mapping document as plain data, read by the strict loader (as validate reads
+    it: no alias expanded, nothing converted), or why it does not read."""
+    if data is None:
+        return Unreadable("1:1 bad-file: git does not have this version (a partial clone?)")
     try:
-        return _KNOWN[text]
-    except KeyError:
-        pass
-    result = _classify_scalar(text)
-    if len(_KNOWN) < 200_000:  # values repeat a lot (components, states, tags)
-        _KNOWN[text] = result
-    return result
+        doc = load_bytes(path, data, allow_empty=True)
+    except LoadError as exc:
+        first, *more = sorted(exc.findings)
+        extra = f" (and {len(more)} more problem(s))" if more else ""
+        return Unreadable(f"{first.line}:{first.column} {first.code}: {first.message}{extra}")
+    if doc.empty:
+        return Unreadable("1:1 bad-file: file is empty", empty=True)
+    if not isinstance(doc.value, dict):
+        return Unreadable("1:1 bad-type: the top level is not a mapping of keys to values")
+    return {key: _plain(value) for key, value in doc.value.items()}
 
 
-def _classify_scalar(text: str) -> str | None:
-    quoted = _QUOTED.fullmatch(text)
-    if quoted:
-        return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
-    if not _PLAIN.fullmatch(text) or ": " in text:
-        return None
-    if any(regex.match(text) for _, regex in _RESOLVERS.get(text[0], [])):
-        return None  # YAML reads it as a number, boolean, date or null
-    return text
+def _plain(value: Any) -> Any:
+    if isinstance(value, Typed):
+        return NotText(value.text, value.kind)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
-def _fast_parse(text: str) -> dict[str, Any] | None:
-    """The common shape of a server file (`key: value`, block lists of plain
-    strings) read without a YAML parser; None for anything else, which then goes
-    through the real one. Only what YAML itself reads as strings is accepted, so
-    the result equals the safe loader's."""
-    doc: dict[str, Any] = {}
-    items: list[str] | None = None
-    indent: str | None = None
-    for line in text.split("\n"):
-        if not line:
-            continue
-        match = _LINE.fullmatch(line)
-        if match is None:
-            return None
-        key, value, pad, item = match.groups()
-        if key is not None:
-            if key in doc or _string(key) != key:
-                return None
-            if value is None:
-                doc[key] = items = []
-                indent = None
-                continue
-            items = None
-            found: list[str] | str | None = [] if value == "[]" else _string(value)
-            if found is None:
-                return None
-            doc[key] = found
-            continue
-        scalar = _string(item)
-        if items is None or scalar is None or pad not in ("", "  ") or indent not in (None, pad):
-            return None
-        indent = pad
-        items.append(scalar)
-    for key, value in doc.items():
-        if value == [] and f"{key}: []" not in text:
-            doc[key] = None  # `key:` with nothing after it
-    return doc or None
+def at_commit(commit: str) -> str:
+    """Where a version comes from, for `compare`'s `old_at` and `new_at`."""
+    return f"in commit {commit[:10]}"
 
 
-def parse(data: bytes | None) -> dict[str, Any]:
-    """A mapping document as plain data; anything else (or unparseable) as {}."""
-    if not data:
-        return {}
-    try:
-        fast = _fast_parse(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        return {}
-    if fast is not None:
-        return fast
-    try:
-        doc = yaml.load(data, Loader=_Loader)
-    except (yaml.YAMLError, ValueError):
-        return {}
-    return _plain(doc) if isinstance(doc, dict) else {}
-
-
-def _plain(doc: dict[Any, Any]) -> dict[str, Any]:
-    # Dates and other non-JSON scalars become strings, so changes serialise as JSON.
-    def conv(value: Any) -> Any:
-        if value is None or isinstance(value, (str, int, float, bool)):
-            return value
-        if isinstance(value, list):
-            return [conv(v) for v in value]
-        if isinstance(value, dict):
-            return {str(k): conv(v) for k, v in value.items()}
-        return str(value)
-
-    return {str(k): conv(v) for k, v in doc.items()}
+AT_WORKTREE = "in the working tree"
 
 
 def _ordered_keys(
@@ -228,11 +199,14 @@ def field_changes(
     }
 
 
+Read = Callable[[str], "dict[str, Any] | Unreadable"]
+
+
 @dataclass
 class _ServerSide:
     group: str
     path: str
-    blob: str | None
+    blob: str
 
 
 @dataclass
@@ -241,13 +215,24 @@ class _Pairing:
     new: dict[str, _ServerSide] = field(default_factory=dict)
 
 
-def compare(files: Iterable[FileChange], read: Callable[[str], dict[str, Any]]) -> list[Change]:
+@dataclass(frozen=True)
+class _Where:
+    old: str
+    new: str
+
+
+def compare(
+    files: Iterable[FileChange], read: Read, *, old_at: str = "", new_at: str = ""
+) -> list[Change]:
     """The semantic changes of one set of file changes.
 
-    `read(blob_id)` returns a blob's parsed mapping (see `parse`); callers cache it.
+    `read(blob_id)` returns a blob's parsed mapping or why it does not read (see
+    `parse`); callers cache it. `old_at`/`new_at` say where the old and new versions
+    are ("in commit abc", see `at_commit`), for the message of one that does not read.
     Servers are matched by name, so a file moved to another group folder is one
     "moved" change. Result order: catalogs and settings first, then servers by name.
     """
+    where = _Where(old_at, new_at)
     servers = _Pairing()
     result: list[Change] = []
     for fc in files:
@@ -262,45 +247,69 @@ def compare(files: Iterable[FileChange], read: Callable[[str], dict[str, Any]]) 
             if fc.new is not None:
                 servers.new[name] = _ServerSide(group, fc.path, fc.new)
         else:
-            result.extend(_catalog_changes(what, fc, read))
+            result.extend(_catalog_changes(what, fc, read, where))
     for name in sorted(set(servers.old) | set(servers.new)):
-        change = _server_change(name, servers.old.get(name), servers.new.get(name), read)
+        change = _server_change(name, servers.old.get(name), servers.new.get(name), read, where)
         if change is not None:
             result.append(change)
     return result
+
+
+def _read(
+    read: Read, blob: str | None, side: str, where: _Where, bad: dict[str, str], *, empty_ok: bool
+) -> dict[str, Any] | None:
+    """The version's fields; None when absent, or when it does not read (noted in `bad`)."""
+    if blob is None:
+        return None
+    doc = read(blob)
+    if isinstance(doc, Unreadable):
+        if doc.empty and empty_ok:
+            return {}
+        at = where.old if side == "old" else where.new
+        bad[side] = f"unreadable {at}: {doc.problem}" if at else f"unreadable: {doc.problem}"
+        return None
+    return doc
 
 
 def _server_change(
     name: str,
     before: _ServerSide | None,
     after: _ServerSide | None,
-    read: Callable[[str], dict[str, Any]],
+    read: Read,
+    where: _Where,
 ) -> Change | None:
-    old = read(before.blob) if before and before.blob else None
-    new = read(after.blob) if after and after.blob else None
-    changes = field_changes(old or {}, new or {})
+    bad: dict[str, str] = {}
+    old = _read(read, before.blob if before else None, "old", where, bad, empty_ok=False)
+    new = _read(read, after.blob if after else None, "new", where, bad, empty_ok=False)
+    changes = {} if bad else field_changes(old or {}, new or {})
     if before is None and after is not None:
-        return Change("server", name, "added", changes, after.group, None, None, new, after.path)
+        return Change(
+            "server", name, "added", changes, after.group, None, None, new, after.path, bad
+        )
     if after is None and before is not None:
         return Change(
-            "server", name, "deleted", changes, before.group, None, old, None, before.path
+            "server", name, "deleted", changes, before.group, None, old, None, before.path, bad
         )
     assert before is not None and after is not None
     if before.group != after.group:
         changes = {"group": (before.group, after.group), **changes}
         return Change(
-            "server", name, "moved", changes, after.group, before.group, old, new, after.path
+            "server", name, "moved", changes, after.group, before.group, old, new, after.path, bad
         )
-    if not changes:
+    if not changes and not bad:
         return None
-    return Change("server", name, "updated", changes, after.group, None, old, new, after.path)
+    return Change("server", name, "updated", changes, after.group, None, old, new, after.path, bad)
 
 
-def _catalog_changes(
-    what: str, fc: FileChange, read: Callable[[str], dict[str, Any]]
-) -> list[Change]:
-    old = read(fc.old) if fc.old else {}
-    new = read(fc.new) if fc.new else {}
+def _catalog_changes(what: str, fc: FileChange, read: Read, where: _Where) -> list[Change]:
+    bad: dict[str, str] = {}
+    old = _read(read, fc.old, "old", where, bad, empty_ok=True)
+    new = _read(read, fc.new, "new", where, bad, empty_ok=True)
+    if bad:
+        action = "added" if fc.old is None else "deleted" if fc.new is None else "updated"
+        name = SETTINGS if what == SETTINGS else ""
+        return [Change(what, name, action, {}, None, None, old, new, fc.path, bad)]
+    old, new = old or {}, new or {}
     if what == SETTINGS:
         changes = field_changes(old, new, ())
         return [Change(SETTINGS, SETTINGS, "updated", changes, path=fc.path)] if changes else []

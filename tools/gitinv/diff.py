@@ -6,9 +6,10 @@
     d.summary()     # {"added": 1, "updated": 2, ...} for servers, plus "catalog"
 
 Reading: `git diff-tree` (or `git diff` against the working tree plus the
-untracked files) lists the changed paths; their blobs come in one batch. Values
-keep what was typed: `state: no` stays `no`, a boolean (`loader.Typed`), so the
-comparison shows it as written, and `as_dict` writes the text typed.
+untracked files) lists the changed paths; their blobs come in one batch, read by
+`changes.parse` (the strict loader). Values keep what was typed: `state: no` stays
+`no`, a boolean (`changes.NotText`), so the comparison shows it as written, and
+`as_dict` writes the text typed; a version that does not read says so.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git
-from gitinv.changes import Change, compare, parse
+from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, parse
 from gitinv.errors import GitinvError
-from gitinv.loader import LoadError, Typed, load_bytes
+from gitinv.loader import Typed
 
 WORKTREE = "working tree"
 
@@ -53,6 +54,9 @@ class InventoryDiff:
         ]
         if self.catalogs:
             parts.append(f"{len(self.catalogs)} catalog change(s)")
+        unreadable = sum(1 for c in self.changes if c.unreadable)
+        if unreadable:
+            parts.append(f"{unreadable} unreadable")
         return ", ".join(parts) or "no changes"
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,20 +71,6 @@ class InventoryDiff:
             "servers": [full(c) for c in self.servers],
             "catalogs": [full(c) for c in self.catalogs],
         }
-
-
-def read(data: bytes | None) -> dict[str, Any]:
-    """A file's mapping as the comparison shows it, keeping what was typed; a file
-    the strict loader refuses is read as `changes.parse` reads it."""
-    if not data:
-        return {}
-    try:
-        value = load_bytes("", data, allow_empty=True).value
-    except LoadError as exc:
-        if exc.partial is None:
-            return parse(data)
-        value = exc.partial.value
-    return value if isinstance(value, dict) else {}
 
 
 def plain(value: Any) -> Any:
@@ -120,14 +110,15 @@ def inventory_diff(
 def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
     files = git.diff_tree(root, base_sha, head_sha)
     raw = git.read_blobs(root, {s for f in files for s in (f.old, f.new) if s})
-    cache: dict[str, dict[str, Any]] = {}
+    cache: dict[str, dict[str, Any] | Unreadable] = {}
 
-    def read_blob(sha: str) -> dict[str, Any]:
+    def read(sha: str) -> dict[str, Any] | Unreadable:
         if sha not in cache:
-            cache[sha] = read(raw.get(sha))
+            cache[sha] = parse(raw.get(sha))
         return cache[sha]
 
-    return InventoryDiff(base_sha, head_sha, compare(files, read_blob))
+    changes = compare(files, read, old_at=at_commit(base_sha), new_at=at_commit(head_sha))
+    return InventoryDiff(base_sha, head_sha, changes)
 
 
 def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
@@ -150,4 +141,7 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
         files.append(git.FileChange(fc.path, fc.old, new_id, fc.old_mode, fc.new_mode))
     raw = git.read_blobs(root, {f.old for f in files if f.old})
     raw.update(local)
-    return InventoryDiff(base_sha, None, compare(files, lambda sha: read(raw.get(sha))))
+    changes = compare(
+        files, lambda sha: parse(raw.get(sha)), old_at=at_commit(base_sha), new_at=AT_WORKTREE
+    )
+    return InventoryDiff(base_sha, None, changes)

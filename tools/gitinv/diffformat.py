@@ -8,16 +8,21 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from gitinv import markdown
 from gitinv.changes import SERVER_FIELDS, Change
 from gitinv.diff import WORKTREE, InventoryDiff, plain
-from gitinv.report import md_code
+from gitinv.plain import CONTROL, one_line
 
 _SIGN = {"added": "+", "updated": "~", "deleted": "-", "moved": ">"}
 _TITLE = {"added": "Add", "updated": "Update", "deleted": "Delete", "moved": "Move"}
 ABSENT = "—"
+UNREADABLE = "(unreadable)"  # a cell of a version that does not read
+md_code = markdown.code
 
 
 def value_text(value: Any) -> str:
+    """A value as one line of text; one holding a line break or a control character is
+    shown quoted, with escapes."""
     if value is None:
         return ABSENT
     if isinstance(value, list):
@@ -25,12 +30,12 @@ def value_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return json.dumps(plain(value), sort_keys=True, ensure_ascii=False)
+        return one_line(json.dumps(plain(value), sort_keys=True, ensure_ascii=False))
     text = str(value)
-    if not text.isprintable():
+    if CONTROL.search(text):
         # A newline or control character would break the table's line: show it escaped.
-        return json.dumps(text, ensure_ascii=False)
-    return text
+        return one_line(json.dumps(text, ensure_ascii=False))
+    return one_line(text)
 
 
 def kind(value: Any) -> str:
@@ -57,6 +62,8 @@ def _odd(value: Any) -> bool:
 def kinds(old: Any, new: Any) -> tuple[str | None, str | None]:
     """The kind to show beside each value: when a change turns one kind into another
     (text → list), and always for a value that is neither text nor a list."""
+    if old is UNREADABLE or new is UNREADABLE:
+        return None, None
     changed = old is not None and new is not None and kind(old) != kind(new)
     return (
         kind(old) if changed or _odd(old) else None,
@@ -70,15 +77,12 @@ def shown(value: Any, label: str | None) -> str:
 
 
 def unreadable_note(c: Change) -> str | None:
-    """For a server file that does not read as one (YAML that does not parse, not a
-    mapping, or empty): say so, since its fields then all look removed or added."""
-    if c.kind != "server":
+    """For a version that does not read: where and why (its fields are not compared)."""
+    if not c.unreadable:
         return None
-    if c.new == {} and c.old:
-        return "the new file does not read as a server (not YAML, not a mapping, or empty)"
-    if c.old == {} and c.new:
-        return "the old file did not read as a server (not YAML, not a mapping, or empty)"
-    return None
+    return "; ".join(
+        f"{side} version {c.unreadable[side]}" for side in sorted(c.unreadable, reverse=True)
+    )
 
 
 def _revs(d: InventoryDiff) -> str:
@@ -86,6 +90,8 @@ def _revs(d: InventoryDiff) -> str:
 
 
 def _where(c: Change) -> str:
+    if c.kind not in ("server", "settings") and not c.name:
+        return f"catalog {c.kind} (the whole file)"
     if c.kind == "server":
         if c.action == "moved":
             return f"server {c.name} ({c.old_group} → {c.group})"
@@ -98,10 +104,11 @@ def _where(c: Change) -> str:
 def render_text(d: InventoryDiff) -> str:
     lines = [f"{_revs(d)}: {d.describe()}"]
     for c in d.catalogs + d.servers:
-        lines.append(f"{_SIGN.get(c.action, '~')} {c.action} {_where(c)}")
+        lines.append(f"{_SIGN.get(c.action, '~')} {c.action} {one_line(_where(c))}")
         if note := unreadable_note(c):
-            lines.append(f"    ({note})")
+            lines.append(f"    ({one_line(note)})")
         for key, (old, new) in c.changes.items():
+            key = one_line(key)
             was, now = kinds(old, new)
             if c.action == "added":
                 lines.append(f"    {key}: {shown(new, now)}")
@@ -117,17 +124,9 @@ def render_json(d: InventoryDiff) -> str:
 
 
 def md_cell(value: Any) -> str:
-    """A markdown table cell: escaped so that data cannot break the table or inject HTML."""
-    text = html.escape(value_text(value), quote=False)
-    return (
-        text.replace("|", "\\|")
-        .replace("\r", "")
-        .replace("\n", "<br>")
-        .replace("`", "&#96;")
-        .replace("*", "\\*")
-        .replace("_", "\\_")
-        .replace("[", "\\[")
-    )
+    """A markdown table cell: escaped so that data cannot break the table, inject HTML,
+    mention anyone or link an issue (see `gitinv.markdown`)."""
+    return markdown.text(value_text(value))
 
 
 def md_value(value: Any, label: str | None = None) -> str:
@@ -136,6 +135,8 @@ def md_value(value: Any, label: str | None = None) -> str:
     `label` (the value's kind) follows in italics."""
     if value is None:
         cell = ABSENT
+    elif value is UNREADABLE:
+        cell = f"*{UNREADABLE}*"
     elif isinstance(value, list):
         items = (md_value(v, kind(v) if _odd(v) else None) for v in value)
         cell = ", ".join(items) if value else "*(empty list)*"
@@ -147,20 +148,37 @@ def md_value(value: Any, label: str | None = None) -> str:
 
 
 def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
-    """(field, current, requested, changed?) for every field of a server or entry."""
+    """(field, current, requested, changed?) for every field of a server or entry; a
+    side that does not read shows as such in every row but the group's."""
     old, new = c.old or {}, c.new or {}
     if c.kind == "server":
         keys = ["group", *SERVER_FIELDS]
-        old = {"group": c.old_group or (c.group if c.old is not None else None), **old}
-        new = {"group": c.group if c.new is not None else None, **new}
+        had_old = c.old is not None or "old" in c.unreadable
+        had_new = c.new is not None or "new" in c.unreadable
+        old = {"group": c.old_group or (c.group if had_old else None), **old}
+        new = {"group": c.group if had_new else None, **new}
         keys += sorted((set(old) | set(new)) - set(keys))
     else:
         keys = sorted(set(old) | set(new) | set(c.changes))
-    return [
+    rows = [
         (k, old.get(k), new.get(k), old.get(k) != new.get(k))
         for k in keys
         if k in old or k in new or k in c.changes
     ]
+    if not c.unreadable:
+        return rows
+    bad_old, bad_new = "old" in c.unreadable, "new" in c.unreadable
+    marked = [
+        row
+        if row[0] == "group"
+        else (row[0], UNREADABLE if bad_old else row[1], UNREADABLE if bad_new else row[2], True)
+        for row in rows
+    ]
+    if all(row[0] == "group" for row in marked):
+        old_cell = UNREADABLE if bad_old else None
+        new_cell = UNREADABLE if bad_new else None
+        marked.append(("fields", old_cell, new_cell, True))
+    return marked
 
 
 def _md_table(c: Change) -> list[str]:
@@ -185,7 +203,8 @@ def server_heading(c: Change) -> str:
 def server_section(c: Change) -> list[str]:
     """One server's heading and table: a unit the report keeps whole or leaves out."""
     note = unreadable_note(c)
-    return [server_heading(c), "", *([f"> {note}", ""] if note else []), *_md_table(c), ""]
+    quoted = [f"> {markdown.text(note)}", ""] if note else []
+    return [server_heading(c), "", *quoted, *_md_table(c), ""]
 
 
 CATALOG_HEADER = [
@@ -197,12 +216,19 @@ CATALOG_HEADER = [
 
 
 def catalog_row(c: Change) -> str:
+    note = unreadable_note(c)
     changes = "<br>".join(
-        f"{md_code(k)}: {md_value(o, a)} → {md_value(n, b)}"
-        for k, (o, n) in c.changes.items()
-        for a, b in [kinds(o, n)]
+        [
+            *([markdown.text(note)] if note else []),
+            *(
+                f"{md_code(k)}: {md_value(o, a)} → {md_value(n, b)}"
+                for k, (o, n) in c.changes.items()
+                for a, b in [kinds(o, n)]
+            ),
+        ]
     )
-    return f"| {md_code(c.kind)} | {md_code(c.name)} | {c.action} | {changes} |"
+    entry = md_code(c.name) if c.name else "*(the whole file)*"
+    return f"| {md_code(c.kind)} | {entry} | {c.action} | {changes} |"
 
 
 def markdown_intro(d: InventoryDiff) -> list[str]:
@@ -220,8 +246,10 @@ def render_markdown(d: InventoryDiff) -> str:
 
 _CSS = (
     "body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;"
-    "margin-bottom:1.5rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
+    "margin-bottom:1.5rem}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;"
+    "overflow-wrap:anywhere}h1,h2,p{overflow-wrap:anywhere}"
     "tr.changed td{background:#fff5d6}td.old{color:#8a1c1c}td.new{color:#1c5a1c}"
+    "p.unreadable{border-left:4px solid #b35900;padding-left:.6rem}"
 )
 
 
@@ -238,7 +266,7 @@ def render_html(d: InventoryDiff) -> str:
         note = unreadable_note(c)
         parts.append(
             f"<h2>{e(title)}</h2>"
-            + (f"<p>{e(note)}</p>" if note else "")
+            + (f'<p class="unreadable">{e(note)}</p>' if note else "")
             + "<table><thead><tr><th>field</th><th>current</th>"
             "<th>requested</th></tr></thead><tbody>"
         )

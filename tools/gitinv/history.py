@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git, gitlog
-from gitinv.changes import Change, compare, parse
+from gitinv.changes import Change, Unreadable, at_commit, compare, parse
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from ")
 _SQUASH_PR = re.compile(r"\s*\(#(\d+)\)\s*$")
@@ -166,12 +166,12 @@ def scan(
     One `git log` and one `git cat-file` run side by side with the parsing."""
     after = dt.datetime.fromisoformat(since) if since else None
     entries: list[Entry] = []
-    docs: dict[str, dict[str, Any]] = dict(known or {})
+    docs: dict[str, dict[str, Any] | Unreadable] = dict(known or {})
     if log is None:
         log = gitlog.iter_first_parent(root, rev, "inventory", since=since)
     with gitlog.ObjectFeed(root) as feed:
 
-        def read(sha: str) -> dict[str, Any]:
+        def read(sha: str) -> dict[str, Any] | Unreadable:
             doc = docs.get(sha)
             if doc is None:
                 doc = docs[sha] = parse(feed.get(sha))
@@ -195,7 +195,9 @@ def scan(
 
 
 def _entries(
-    c: gitlog.LogCommit, read: Callable[[str], dict[str, Any]], feed: gitlog.ObjectFeed
+    c: gitlog.LogCommit,
+    read: Callable[[str], dict[str, Any] | Unreadable],
+    feed: gitlog.ObjectFeed,
 ) -> list[Entry]:
     merged_by = None
     author, email = c.author, c.email
@@ -211,4 +213,6 @@ def _entries(
         message = git.message_of(own) if own else c.subject
     number, reason = read_message(message, merged_subject)
     info = CommitInfo(c.sha, c.date, author, email, number, merged_by, c.subject, reason)
-    return [Entry(info, change) for change in compare(c.files, read)]
+    old_at = at_commit(c.parents[0]) if c.parents else ""
+    changes = compare(c.files, read, old_at=old_at, new_at=at_commit(c.sha))
+    return [Entry(info, change) for change in changes]

@@ -3,6 +3,12 @@
 Files are parsed by libyaml (CSafeLoader) into nodes and turned into plain data by
 our own walk, so nothing is ever constructed from a tag and an alias is never
 expanded. Every key and value keeps its 1-based line and column.
+
+Every YAML file gitinv reads goes through here, from the working tree or from git
+objects (`changes.parse`), so a hostile file costs the same bounded work anywhere:
+at most 64 KiB, anchors and aliases refused from the event stream before anything
+is composed, at most `MAX_DEPTH` levels of nesting, and a control character (which
+YAML does not allow) reported at its line and column.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ import yaml
 from gitinv.report import Finding
 
 MAX_BYTES = 64 * 1024
+# An inventory file nests 4 levels at most (catalog → entry → list → item); libyaml
+# itself stops at 1,000, deep enough to exhaust Python's stack in a recursive walk.
+MAX_DEPTH = 20
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -54,6 +63,7 @@ class Document:
     value: Any
     positions: dict[Loc, Pos] = field(default_factory=dict)
     key_positions: dict[Loc, Pos] = field(default_factory=dict)
+    empty: bool = False  # no document at all (read as {} where empty is allowed)
 
     def position(self, loc: Loc) -> Pos:
         """The position of `loc`'s value, or of its nearest parent that has one."""
@@ -151,8 +161,8 @@ def _feature_findings(path: str, text: str) -> list[Finding]:
                         "(quote the value if it must be text)",
                     )
                 )
-    except yaml.MarkedYAMLError:
-        pass  # the composer reports the syntax error itself
+    except yaml.YAMLError:
+        pass  # the composer reports the syntax error (or the control character) itself
     return found
 
 
@@ -165,6 +175,10 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError:
+        raise LoadError([_control_character(path, text)]) from None
+    except RecursionError:  # only without libyaml, whose composer is not recursive in Python
+        raise LoadError([_too_deep(path, 1, 1)]) from None
     except yaml.composer.ComposerError as exc:
         if "single document" in f"{exc.context} {exc.problem}":
             raise LoadError(
@@ -185,7 +199,7 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
         loader.dispose()
     if node is None:
         if allow_empty:
-            return Document(path, {}, {(): (1, 1)})
+            return Document(path, {}, {(): (1, 1)}, empty=True)
         raise LoadError(
             [
                 Finding(
@@ -199,18 +213,59 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
         )
     doc = Document(path, None)
     findings: list[Finding] = []
-    doc.value = _walk(node, (), doc, findings)
+    doc.value = _walk(node, (), doc, findings, 0)
     if findings:
         raise LoadError(findings, doc)
     return doc
 
 
 def load_bytes(path: str, data: bytes, *, allow_empty: bool = False) -> Document:
-    return load_text(path, decode(path, data), allow_empty=allow_empty)
+    """`decode` and `load_text`, through the fast path when the file has its plain shape."""
+    text = decode(path, data)
+    return fast_load(path, text) or load_text(path, text, allow_empty=allow_empty)
+
+
+# What YAML does not allow in a file, raw, even inside quotes (YAML 1.1's printable set,
+# which libyaml enforces): C0 controls but tab and line ends, DEL, C1 controls but NEL,
+# surrogates, U+FFFE and U+FFFF.
+NOT_ALLOWED = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _control_character(path: str, text: str) -> Finding:
+    found = NOT_ALLOWED.search(text)
+    if found is None:  # libyaml and this pattern disagree: say so without a position
+        return Finding(path, 1, 1, "bad-file", "the file holds a character YAML does not allow")
+    line, column = _line_column(text, found.start())
+    return Finding(
+        path,
+        line,
+        column,
+        "bad-file",
+        f"control character U+{ord(found[0]):04X} is not allowed in YAML, even in quotes; "
+        "remove it (inside double quotes it can be written as an escape such as \\t)",
+    )
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of `text[index]`, counting line breaks as libyaml does."""
+    before = _BREAKS.split(text[:index])
+    return len(before), len(before[-1]) + 1
+
+
+def _too_deep(path: str, line: int, column: int) -> Finding:
+    return Finding(
+        path,
+        line,
+        column,
+        "bad-file",
+        f"nested more than {MAX_DEPTH} levels deep; an inventory file needs at most 4: flatten it",
+    )
 
 
 def _syntax(path: str, exc: yaml.MarkedYAMLError, text: str) -> Finding:
     mark = exc.problem_mark or exc.context_mark
+    if "maximum nesting depth" in (exc.problem or "") and mark is not None:
+        return _too_deep(path, mark.line + 1, mark.column + 1)
     problem = exc.problem or "invalid YAML"
     context = f" {exc.context}" if exc.context else ""
     hint = _syntax_hint(exc, text)
@@ -258,9 +313,12 @@ def _syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> tuple[Any, str] | None
     return None
 
 
-def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:
+def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding], depth: int) -> Any:
     mark = node.start_mark
     doc.positions[loc] = (mark.line + 1, mark.column + 1)
+    if depth >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode):
+        findings.append(_too_deep(doc.path, mark.line + 1, mark.column + 1))
+        return None
     if isinstance(node, yaml.ScalarNode):
         if node.tag == STR_TAG:
             return node.value
@@ -268,7 +326,9 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:
             return None
         return Typed(_KINDS.get(node.tag, "not a string"), node.value)
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, (*loc, i), doc, findings) for i, item in enumerate(node.value)]
+        return [
+            _walk(item, (*loc, i), doc, findings, depth + 1) for i, item in enumerate(node.value)
+        ]
     result: dict[Any, Any] = {}
     first: dict[Any, int] = {}
     for key_node, value_node in node.value:
@@ -317,7 +377,7 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:
             continue
         first[key] = kpos[0]
         doc.key_positions[(*loc, key)] = kpos
-        result[key] = _walk(value_node, (*loc, key), doc, findings)
+        result[key] = _walk(value_node, (*loc, key), doc, findings, depth + 1)
     return result
 
 
@@ -326,7 +386,9 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding]) -> Any:
 # libyaml. Anything else, or anything doubtful, returns None and takes the full path.
 _FAST_LINE = re.compile(r"([a-z_]+):(?: (\[\]|[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?))?")
 _FAST_ITEM = re.compile(r"  - ([^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?)")
-_FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\t\r\\]|^---|^\.\.\.", re.MULTILINE)
+# Besides YAML's indicators: every control character (libyaml refuses them; the full
+# path reports where).
+_FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\\\x00-\x09\x0b-\x1f\x7f]|^---|^\.\.\.", re.MULTILINE)
 _resolver = yaml.resolver.Resolver()
 # Only a scalar starting with one of these can resolve to anything but a string.
 _IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
@@ -371,8 +433,8 @@ def fast_load(path: str, text: str) -> Document | None:
         if match is None:
             return None
         key, raw = match.group(1), match.group(2)
-        if key in value or (raw is not None and ": " in raw):
-            return None
+        if key in value or (raw is not None and ": " in raw) or _fast_scalar(key) != key:
+            return None  # `on:`, `no:`, `null:` are not names to YAML: the full path says so
         keys[(key,)] = (number, 1)
         if raw is None:
             current = value[key] = []

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import checks, git, inventory
-from gitinv.changes import Change, classify, compare, parse
+from gitinv.changes import Change, Unreadable, at_commit, classify, compare, parse
 from gitinv.diff import InventoryDiff
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
@@ -158,15 +158,17 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) 
     for branch, files in zip(found, git.diff_trees(root, pairs), strict=True):
         branch.files = files
     raw = git.read_blobs(root, {s for b in found for f in b.files for s in (f.old, f.new) if s})
-    cache: dict[str, dict[str, Any]] = {}
+    cache: dict[str, dict[str, Any] | Unreadable] = {}
 
-    def read(sha: str) -> dict[str, Any]:
+    def read(sha: str) -> dict[str, Any] | Unreadable:
         if sha not in cache:
             cache[sha] = parse(raw.get(sha))
         return cache[sha]
 
     for b in found:
-        b.diff.changes = compare(b.files, read)
+        # What the branch brings (read from the merged tree) is the branch's own version.
+        old_at, new_at = at_commit(b.diff.base), at_commit(b.tip)
+        b.diff.changes = compare(b.files, read, old_at=old_at, new_at=new_at)
         b.blobs = {f.new: raw[f.new] for f in b.files if f.new and f.new in raw}
     return found
 

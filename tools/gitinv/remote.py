@@ -10,13 +10,18 @@ from gitinv import git
 from gitinv.changes import parse
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
+from gitinv.source import read_limited
 
 
 def settings(root: Path) -> dict[str, Any]:
     """inventory/settings.yaml of the working tree, or of the main branch, as plain data."""
     path = root / "inventory" / "settings.yaml"
     if path.is_file() and not path.is_symlink():
-        return parse(path.read_bytes())
+        try:
+            found = parse(read_limited(path))
+        except OSError:
+            return {}  # validate says why; the defaults serve meanwhile
+        return found if isinstance(found, dict) else {}
     return {}
 
 

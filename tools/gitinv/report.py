@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+
+from gitinv import markdown
+from gitinv.plain import one_line as one_line  # re-exported: Finding.text's escaping
 
 CODES = (
     "yaml-syntax",
@@ -47,15 +50,6 @@ class Finding:
         return f"{where}: {self.code}: {one_line(self.message)}"
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def one_line(text: str) -> str:
-    """`text` with line breaks and other control characters written as escapes."""
-    return _CONTROL.sub(lambda m: _NAMED.get(m[0]) or f"\\u{ord(m[0]):04x}", text)
-
-
 def render_text(findings: list[Finding], servers: int) -> str:
     lines = [f.text() for f in findings]
     if findings:
@@ -71,6 +65,8 @@ def render_json(findings: list[Finding], servers: int) -> str:
 
 
 def _escape_data(value: str) -> str:
+    # one_line also breaks up `##[`, the runner's older syntax, read anywhere in a line.
+    value = one_line(value, keep="\r\n")
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -94,7 +90,15 @@ def github_annotations(findings: list[Finding], where: str = "in the job summary
 
 
 def render_github(findings: list[Finding], servers: int) -> str:
-    lines = [github_annotations(findings) + render_text(findings, servers).rstrip("\n")]
+    """Annotations for the first findings, then every finding as text between
+    `::stop-commands::` and its end, under a token no file can guess: whatever a
+    value holds, the runner reads none of those lines as a command."""
+    token = secrets.token_hex(16)
+    lines = [
+        github_annotations(findings) + f"::stop-commands::{token}",
+        render_text(findings, servers).rstrip("\n"),
+        f"::{token}::",
+    ]
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as out:
@@ -123,19 +127,12 @@ def markdown_summary(findings: Iterable[Finding], servers: int) -> str:
 
 
 FINDINGS_HEADER = ("| file | line | code | message |", "| --- | --- | --- | --- |")
+md_code = markdown.code  # a code span no value can leave (the one markdown escaper's)
 
 
 def finding_row(f: Finding) -> str:
     """One finding as a markdown table row, its file and message as code."""
     return f"| {md_code(f.file)} | {f.line}:{f.column} | `{f.code}` | {md_code(f.message)} |"
-
-
-def md_code(text: str) -> str:
-    """A code span no value can leave: the summary is also the pull request's comment,
-    where a value's backtick would otherwise let HTML, links or @mentions through."""
-    text = one_line(text).replace("|", "\\|")
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    return f"{fence} {text} {fence}"
 
 
 def render_gitlab(findings: list[Finding], servers: int) -> str:

@@ -13,6 +13,7 @@ from gitinv.changes import Change
 from gitinv.diffformat import md_cell, unreadable_note, value_text
 from gitinv.errors import GitinvError
 from gitinv.history import Entry, scan
+from gitinv.plain import one_line
 
 
 def parse_since(since: str) -> str:
@@ -30,7 +31,9 @@ def _what(e: Entry) -> str:
     c = e.change
     if c.kind == "server":
         return f"server {c.name}"
-    return "settings" if c.kind == "settings" else f"{c.kind} {c.name}"
+    if c.kind == "settings":
+        return "settings"
+    return f"{c.kind} {c.name}" if c.name else f"catalog {c.kind} (the whole file)"
 
 
 def _changes(e: Entry) -> str:
@@ -43,8 +46,10 @@ def _changes(e: Entry) -> str:
 def _fields(c: Change) -> str:
     if c.action in ("added", "deleted"):
         side = 1 if c.action == "added" else 0
-        return "; ".join(f"{k}={value_text(v[side])}" for k, v in c.changes.items())
-    return "; ".join(f"{k}: {value_text(o)} → {value_text(n)}" for k, (o, n) in c.changes.items())
+        return "; ".join(f"{one_line(k)}={value_text(v[side])}" for k, v in c.changes.items())
+    return "; ".join(
+        f"{one_line(k)}: {value_text(o)} → {value_text(n)}" for k, (o, n) in c.changes.items()
+    )
 
 
 def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) -> str:
@@ -69,10 +74,11 @@ def render_entries(entries: list[Entry], fmt: str, *, with_name: bool = True) ->
         merged = f", merged by {i.merged_by}" if i.merged_by else ""
         what = f" {_what(e)}" if with_name else ""
         why = f" — {i.reason}" if i.reason else ""
-        lines.append(f"{i.date} {i.commit[:10]}{pr} {i.author}{merged}: {e.action}{what}{why}")
+        head = f"{i.date} {i.commit[:10]}{pr} {i.author}{merged}: {e.action}{what}{why}"
+        lines.append(one_line(head))
         detail = _changes(e)
         if detail:
-            lines.append(f"    {detail}")
+            lines.append(f"    {one_line(detail)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

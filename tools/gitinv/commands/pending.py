@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git, queue, remote
-from gitinv.diffformat import md_cell
+from gitinv.changes import Change
+from gitinv.diffformat import md_cell, unreadable_note
 from gitinv.errors import GitinvError
+from gitinv.plain import one_line
 
 
 def _status(b: queue.OpenBranch) -> str:
@@ -21,23 +23,30 @@ def _status(b: queue.OpenBranch) -> str:
     return "valid" if not b.findings else f"invalid ({len(b.findings)} problem(s))"
 
 
+def _change(c: Change) -> str:
+    where = f" ({c.group})" if c.group else ""
+    what = f"{c.action} {c.kind} {c.name}{where}" if c.name else f"{c.action} catalog {c.kind}"
+    note = unreadable_note(c)
+    return f"{what}: {note}" if note else what
+
+
 def render_text(q: queue.Queue) -> str:
     lines = [f"{len(q.branches)} open branch(es) against main {q.main[:10]}"]
     for b in q.branches:
-        lines.append(f"{b.name} ({b.tip[:10]}): {b.diff.describe()}; {_status(b)}")
-        for c in b.diff.changes:
-            where = f" ({c.group})" if c.group else ""
-            lines.append(f"    {c.action} {c.kind} {c.name}{where}")
+        lines.append(one_line(f"{b.name} ({b.tip[:10]}): {b.diff.describe()}; {_status(b)}"))
+        lines += [f"    {one_line(_change(c))}" for c in b.diff.changes]
         lines += [f"    {f.text()}" for f in b.findings]
     for clash in q.conflicts:
-        lines.append(f"conflict: {clash.branches[0]} and {clash.branches[1]} {clash.reason}")
+        lines.append(
+            one_line(f"conflict: {clash.branches[0]} and {clash.branches[1]} {clash.reason}")
+        )
     return "\n".join(lines) + "\n"
 
 
 def render_markdown(q: queue.Queue) -> str:
     lines = ["## Pending changes", "", "| branch | changes | merged onto main |", "|---|---|---|"]
     for b in q.branches:
-        changes = "<br>".join(md_cell(f"{c.action} {c.kind} {c.name}") for c in b.diff.changes)
+        changes = "<br>".join(md_cell(_change(c)) for c in b.diff.changes)
         lines.append(
             f"| {md_cell(b.name)} | {changes or md_cell(b.diff.describe())} | "
             f"{md_cell(_status(b))} |"

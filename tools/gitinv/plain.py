@@ -1,0 +1,32 @@
+"""Text that shows as what it is, in a terminal or a CI log.
+
+A value from a file or from git (a description, an author, a branch or file name)
+may hold control characters: an escape sequence that retitles or clears a terminal,
+a line break that starts a line of its own (in a GitHub Actions log, one that reads
+as a workflow command), a bidirectional override that reorders what is shown. Every
+text output writes such characters as escapes (`\\u001b`), and breaks up `##[`,
+which the Actions runner reads as a command anywhere in a line.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional
+# marks, embeddings, overrides and isolates.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _NAMED.get(match[0]) or f"\\u{ord(match[0]):04x}"
+
+
+def one_line(text: str, keep: str = "") -> str:
+    """`text` with line breaks and other control characters written as escapes (but
+    those in `keep`), and `##[` broken up as `#\\u0023[`."""
+    if keep:
+        out = re.sub(CONTROL, lambda m: m[0] if m[0] in keep else _escape(m), text)
+    else:
+        out = CONTROL.sub(_escape, text)
+    return out.replace("##[", "#\\u0023[") if "##[" in out else out
