@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,9 @@ from gitinv.loader import STR_TAG, Document, Loc
 
 _resolver = yaml.resolver.Resolver()
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
+# What JSON leaves as it is but YAML cannot hold raw inside double quotes: DEL and the
+# C1 controls (refused), NEL, U+2028 and U+2029 (folded into a space), U+FFFE, U+FFFF.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 class Unplaceable(Exception):
@@ -45,7 +49,8 @@ def scalar(text: str) -> str:
         and _resolver.resolve(yaml.ScalarNode, text, (True, False)) == STR_TAG  # type: ignore[no-untyped-call]
     ):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", quoted)
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -11,6 +13,7 @@ import click
 
 from gitinv import __version__
 from gitinv.errors import GitinvError
+from gitinv.plain import one_line
 from gitinv.repo import find_root
 
 FORMATS = click.Choice(["text", "json", "github", "gitlab"])
@@ -28,7 +31,30 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class OutputError(Exception):
+    """Standard output cannot be written (a full disk, a closed pipe)."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc)
+        closed = isinstance(exc, BrokenPipeError)
+        self.reason = "the reader closed the pipe" if closed else exc.strerror or str(exc)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        # click would end a closed pipe with a silent exit 1: main says what happened.
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if _output_failed(exc):
+                raise OutputError(exc) from exc
+            raise
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "-C",
     "path",
@@ -807,8 +833,15 @@ def _exit(code: int) -> None:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: the one place expected errors become messages and exit codes."""
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        click.echo("gitinv: error: cannot write the output: standard output is closed", err=True)
+        sys.exit(2)
     try:
-        return cli.main(args=argv, prog_name="gitinv", standalone_mode=False)
+        try:
+            result = cli.main(args=argv, prog_name="gitinv", standalone_mode=False)
+        finally:
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return result
     except click.exceptions.Abort:
         click.echo("gitinv: aborted", err=True)
         sys.exit(130)
@@ -816,14 +849,40 @@ def main(argv: list[str] | None = None) -> Any:
         exc.show()
         sys.exit(exc.exit_code)
     except GitinvError as exc:
-        click.echo(f"gitinv: error: {exc.message}", err=True)
+        click.echo(f"gitinv: error: {one_line(exc.message, keep=chr(10))}", err=True)
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(1)
+    except OSError as exc:
+        if not _output_failed(exc):
+            raise _internal_error() from None
+        _output_lost(OutputError(exc))
+    except OutputError as exc:
+        _output_lost(exc)
     except Exception:
-        traceback.print_exc()
-        click.echo(
-            "gitinv: internal error: this is a bug; please report it with the output above",
-            err=True,
-        )
-        sys.exit(3)
+        raise _internal_error() from None
+
+
+def _output_lost(exc: OutputError) -> None:
+    # Later writes, and Python's own flush at exit, go nowhere instead of failing again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    click.echo(f"gitinv: error: cannot write the output: {exc.reason}", err=True)
+    sys.exit(2)
+
+
+def _output_failed(exc: OSError) -> bool:
+    """Whether `exc` comes from writing standard output (a full disk, a closed pipe):
+    every other file gitinv reads or writes names itself in its error (a filename), or
+    becomes a GitinvError that names it."""
+    if isinstance(exc, BrokenPipeError):
+        return True
+    full = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+    return exc.errno in full and exc.filename is None
+
+
+def _internal_error() -> SystemExit:
+    traceback.print_exc()
+    click.echo(
+        "gitinv: internal error: this is a bug; please report it with the output above",
+        err=True,
+    )
+    return SystemExit(3)

@@ -8,8 +8,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
-
 from gitinv.canonical import scalar
 from gitinv.changes import SERVER_FIELDS
 from gitinv.errors import GitinvError
@@ -95,8 +93,3 @@ def set_fields(text: str, updates: dict[str, Any]) -> str:
             )
             lines[at:at] = field_lines(key, value)
     return newline.join(lines) + newline
-
-
-def fields_of(text: bytes) -> dict[str, Any]:
-    doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return doc if isinstance(doc, dict) else {}

@@ -27,6 +27,18 @@ from gitinv.errors import GitinvError
 ZERO = "0" * 40
 
 
+class GitError(GitinvError):
+    """A git command that failed: `command` (e.g. "push") and git's own words, `detail`.
+
+    Its message is git's; a command that must not show git's message raw (`request`)
+    catches it and says what happened in its own terms."""
+
+    def __init__(self, command: str, detail: str) -> None:
+        super().__init__(f"git {command} failed: {detail}")
+        self.command = command
+        self.detail = detail
+
+
 @dataclass(frozen=True, slots=True)
 class FileChange:
     """One path changed between two trees; a side that does not exist is None."""
@@ -91,7 +103,7 @@ def _run(
         status = proc.proc.returncode
     message = err.decode("utf-8", "replace").strip()
     if status not in ok:
-        raise GitinvError(f"git {args[0]} failed: {message or f'exit status {status}'}")
+        raise GitError(args[0], message or f"exit status {status}")
     return status, out, message
 
 
@@ -114,7 +126,7 @@ class Spawned:
             message = (
                 err.decode("utf-8", "replace").strip() or f"exit status {self.proc.returncode}"
             )
-            raise GitinvError(f"git {self.what} failed: {message}")
+            raise GitError(self.what, message)
 
 
 def spawn(
@@ -452,6 +464,12 @@ def fast_import(root: Path, stream: bytes) -> None:
 def read_tree(root: Path, rev: str) -> None:
     """Make the index `rev`'s tree (the working tree is left as it is)."""
     _run(root, "read-tree", rev)
+
+
+def checked_out(root: Path) -> set[str]:
+    """The branches (refs/heads/...) checked out in this repository's worktrees."""
+    out = _text(root, "worktree", "list", "--porcelain")
+    return {line[len("branch ") :] for line in out.splitlines() if line.startswith("branch ")}
 
 
 def create_branch(root: Path, branch: str, sha: str, replace: str | None = None) -> None:

@@ -56,7 +56,7 @@ def describe(forge: Forge | None) -> str:
 def problem(value: str, forge: Forge | None) -> str | None:
     """None when `value` is an owner the host accepts, else what to write instead."""
     hosts: tuple[Forge, ...] = (forge,) if forge else ("github", "gitlab")
-    if any(_RULES[host].match(value) for host in hosts):
+    if any(_RULES[host].fullmatch(value) for host in hosts):  # no trailing newline
         return None
     hint = ""
     if "@" not in value:

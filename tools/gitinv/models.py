@@ -59,12 +59,13 @@ State = Literal["planned", "active", "maintenance", "offline", "decommissioned"]
 STATES: tuple[str, ...] = get_args(State)
 
 
+# fullmatch: with `match`, `$` also matches before a final newline (`web01\n`).
 def is_entry_name(name: str) -> bool:
-    return bool(_NAME_RE.match(name))
+    return bool(_NAME_RE.fullmatch(name))
 
 
 def is_server_name(name: str) -> bool:
-    return len(name) <= SERVER_NAME_MAX and bool(_SERVER_NAME_RE.match(name))
+    return len(name) <= SERVER_NAME_MAX and bool(_SERVER_NAME_RE.fullmatch(name))
 
 
 def _check_ip(value: str) -> str:
@@ -97,7 +98,7 @@ def _check_network(value: str) -> str:
             "`{value}` has no prefix length; write it in CIDR form such as {network}",
             {"value": value, "network": str(net)},
         )
-    if not _CIDR_RE.match(value):  # a netmask, a zero-padded length, an interface's scope
+    if not _CIDR_RE.fullmatch(value):  # a netmask, a zero-padded length, an interface's scope
         address = str(net.network_address).partition("%")[0]
         raise PydanticCustomError(
             "bad_value",

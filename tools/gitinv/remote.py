@@ -7,21 +7,23 @@ from typing import Any
 from urllib.parse import quote
 
 from gitinv import git
-from gitinv.changes import parse
+from gitinv.changes import NotText, parse
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
 from gitinv.source import read_limited
 
 
 def settings(root: Path) -> dict[str, Any]:
-    """inventory/settings.yaml of the working tree, or of the main branch, as plain data."""
+    """inventory/settings.yaml of the working tree as plain data: its text values (one
+    YAML reads as a number or boolean is left out: validate reports it)."""
     path = root / "inventory" / "settings.yaml"
     if path.is_file() and not path.is_symlink():
         try:
             found = parse(read_limited(path))
         except OSError:
             return {}  # validate says why; the defaults serve meanwhile
-        return found if isinstance(found, dict) else {}
+        if isinstance(found, dict):
+            return {k: v for k, v in found.items() if not isinstance(v, NotText)}
     return {}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from gitinv import formatting
 from gitinv.errors import GitinvError
 from gitinv.files import write_atomic
+from gitinv.plain import one_line
 from gitinv.report import Finding, github_annotations, render
 from gitinv.source import WorkTree
 
@@ -38,7 +39,7 @@ def run(*, repo: Path, files: list[Path], check: bool, fmt: str = "text") -> int
                 continue
             changed.append(item.path)
     for path in changed:
-        sys.stdout.write(f"reformatted {path}\n")
+        sys.stdout.write(f"reformatted {one_line(path)}\n")
     if findings:
         if fmt == "github":
             sys.stdout.write(github_annotations(sorted(findings), "in the log below"))

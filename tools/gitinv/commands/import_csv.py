@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Sequence
@@ -131,6 +132,29 @@ def run(
     comment: str | None = None,
     reviewer: str | None = None,
     push: bool = False,
+) -> int:
+    # A request holds the repository's request lock from the fetch to its new branch.
+    with request_cmd.session(repo) if request else contextlib.nullcontext():
+        return _run(
+            repo=repo,
+            file=file,
+            group=group,
+            request=request,
+            comment=comment,
+            reviewer=reviewer,
+            push=push,
+        )
+
+
+def _run(
+    *,
+    repo: Path,
+    file: Path,
+    group: str | None,
+    request: bool,
+    comment: str | None,
+    reviewer: str | None,
+    push: bool,
 ) -> int:
     start: request_cmd.Start | None = None
     base: Source = WorkTree(repo)

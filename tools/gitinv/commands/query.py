@@ -11,6 +11,7 @@ from typing import Any
 from gitinv import inventory
 from gitinv import query as lookups_
 from gitinv.exports import tables as exports
+from gitinv.plain import one_line
 
 FORMATS = ("table", "json", "csv")
 
@@ -29,11 +30,13 @@ def table(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _text(value: Any) -> str:
+    """A cell: one line per server whatever the description, control characters (an
+    escape sequence that would drive the terminal) written as escapes."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return ",".join(value)
-    return " ".join(str(value).split())  # one line per server, whatever the description
+        return one_line(",".join(value))
+    return one_line(" ".join(str(value).split()))
 
 
 def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:

@@ -2,18 +2,23 @@
 
 A branch `request/<action>/<name>` from the up-to-date main branch with one
 commit, built in a temporary index: the user's working tree, index and current
-branch are never touched. The change is refused, leaving no branch behind, when
-the resulting inventory is invalid or an open request already touches the same
-server, name or IP.
+branch are never touched (a branch checked out in a worktree is never moved). The
+change is refused, leaving no branch behind, when the resulting inventory is
+invalid or an open request already touches the same server, name or IP.
+
+Requests in one repository run one at a time (`session`): each checks the open
+requests, then creates its branch, and the next one sees it.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitinv import git, handles, inventory, ipnext, models, queue, remote, report
+from gitinv import git, handles, inventory, ipnext, lock, models, queue, remote, report
 from gitinv.diff import diff_commits
 from gitinv.diffformat import render_text
 from gitinv.edit import parse_sets, render_server, set_fields
@@ -45,14 +50,55 @@ def run(
     push: bool = False,
 ) -> int:
     check_options(comment, reviewer, forge_config.kind(repo))
-    start = Start.of(repo, push)
-    main = ipnext.Main(start.main_ref, start.base, start.origin)
-    with ipnext.resolving_next(repo, main, action, parse_sets(sets)) as updates:
-        if action == "revert":
-            plan = _revert(repo, start.base, start.main_ref, target)
-        else:
-            plan = _server_plan(repo, start.base, action, target, group, updates)
-        return submit(repo, start, plan, comment=comment, reviewer=reviewer, push=push)
+    with session(repo):
+        start = Start.of(repo, push)
+        main = ipnext.Main(start.main_ref, start.base, start.origin)
+        with ipnext.resolving_next(repo, main, action, parse_sets(sets)) as updates:
+            if action == "revert":
+                plan = _revert(repo, start.base, start.main_ref, target)
+            else:
+                plan = _server_plan(repo, start.base, action, target, group, updates)
+            return submit(repo, start, plan, comment=comment, reviewer=reviewer, push=push)
+
+
+WAIT_SECONDS = 60.0
+
+
+@contextmanager
+def session(repo: Path) -> Iterator[None]:
+    """One request at a time in this repository, and git's failures in our words.
+
+    Two requests checked side by side would each miss the other's branch (two new
+    servers with one IP); the second waits here until the first has made its branch."""
+    try:
+        path = git.common_dir(repo) / "gitinv-request.lock"
+        with lock.exclusive(
+            path,
+            waiting=lambda: sys.stderr.write(
+                "gitinv: another `gitinv request` is running in this repository; waiting...\n"
+            ),
+            wait=WAIT_SECONDS,
+            busy=f"another `gitinv request` has been running in this repository for over "
+            f"{WAIT_SECONDS:.0f} s; run this one again when it has finished (nothing created)",
+        ):
+            yield
+    except git.GitError as exc:
+        raise GitinvError(
+            f"the request stopped: git could not {exc.command}: {_last_line(exc.detail)}\n"
+            "nothing was created; run the same command again once that is solved"
+        ) from None
+
+
+def _last_line(text: str) -> str:
+    """What git says went wrong, on one line: the remote's own words when it gave any
+    (a hook's refusal), else git's last line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    remote_said = [
+        line.removeprefix("remote:").strip() for line in lines if line.startswith("remote:")
+    ]
+    if remote_said:
+        return "; ".join(r for r in remote_said if r)
+    return lines[-1].removeprefix("fatal: ").removeprefix("error: ") if lines else text
 
 
 def check_options(
@@ -90,6 +136,11 @@ def submit(
 ) -> int:
     """Commit `plan` on its branch from `start`, unless it is refused; push it if asked."""
     main, origin, main_ref, base = start.main, start.origin, start.main_ref, start.base
+    if f"refs/heads/{plan.branch}" in git.checked_out(repo):
+        return _refuse(
+            f"branch {plan.branch} is checked out here; switch to another branch "
+            f"(`git switch {main}`) and run the request again: it never moves your branch"
+        )
     if origin and git.ref_exists(repo, f"refs/remotes/{origin}/{plan.branch}"):
         return _refuse(
             f"branch {plan.branch} is already on {origin}: an earlier request is "
@@ -129,13 +180,21 @@ def submit(
         assert origin is not None
         try:
             git.push(repo, origin, plan.branch, commit)
-        except GitinvError as exc:
+        except git.GitError as exc:
             raise GitinvError(
-                f"{exc.message}\nnothing created: no branch was made here or on {origin}; "
+                f"cannot push {plan.branch} to {origin}: {_last_line(exc.detail)}\n"
+                f"nothing created: no branch was made here or on {origin}; "
                 "run the same command again once the push can go through",
                 exc.exit_code,
             ) from None
-    git.create_branch(repo, plan.branch, commit, replace=stale)
+    try:
+        git.create_branch(repo, plan.branch, commit, replace=stale)
+    except git.GitError:
+        return _refuse(
+            f"branch {plan.branch} changed while the request was made (by another "
+            "command?); it was left as it is: run the request again"
+            + (f" (the commit is already on {origin})" if push else "")
+        )
     sys.stdout.write(
         f"created branch {plan.branch} from {main_ref.split('/', 2)[-1]} "
         f"({base[:10]}), commit {commit[:10]}\n"

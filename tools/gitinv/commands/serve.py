@@ -10,7 +10,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+import urllib.parse
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,19 @@ POLL_SECONDS = 2.0
 class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per request drowns the terminal; errors still reach the browser
+
+    def send_head(self) -> Any:
+        # A NUL (`/x%00.html`) names no file: the file system would raise on it.
+        path = urllib.parse.unquote(self.path.split("?", 1)[0].split("#", 1)[0])
+        if "\x00" in path:
+            self.send_error(HTTPStatus.BAD_REQUEST, "Bad request: NUL in the path")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path: Any) -> None:
+        # Every folder the site links to has its index.html; no listing of the others.
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+        return None
 
     def copyfile(self, source: Any, outputfile: Any) -> None:
         # servers.json of a large inventory is tens of MB: let the kernel copy it.

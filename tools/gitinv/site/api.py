@@ -53,13 +53,17 @@ def changed(entry: Entry) -> dict[str, Any]:
 
 
 def history_item(entry: Entry) -> dict[str, Any]:
-    """One change in a server's `history`: `changed`, its reason, action and field changes."""
-    return {
+    """One change in a server's `history`: `changed`, its reason, action and field changes
+    (and `unreadable`, where a version of the file does not read)."""
+    item = {
         **changed(entry),
         "reason": entry.info.reason,
         "action": entry.change.action,
         "changes": entry.change.changes,
     }
+    if entry.change.unreadable:
+        item["unreadable"] = dict(entry.change.unreadable)
+    return item
 
 
 def audit_listing(history: History) -> dict[str, Any]:

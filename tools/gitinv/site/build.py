@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from gitinv import gitlog, history
+from gitinv import gitlog, history, remote
 from gitinv import inventory as inventory_mod
 from gitinv.errors import GitinvError
 from gitinv.exports import ansible, prometheus, tables
@@ -50,15 +48,7 @@ class Built:
 
 def default_rev(root: Path) -> str:
     """The main branch as settings.yaml names it, locally or else on origin."""
-    branch = "main"
-    settings = root / "inventory" / "settings.yaml"
-    if settings.is_file() and not settings.is_symlink():
-        try:
-            loaded = yaml.safe_load(settings.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError, OSError):
-            loaded = None
-        if isinstance(loaded, dict) and isinstance(loaded.get("branch"), str):
-            branch = loaded["branch"]
+    branch = remote.main_branch(root)  # read as strictly as validate reads it
     for candidate in (branch, f"origin/{branch}"):
         if gitdata.branch_exists(root, candidate):
             return candidate

@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitinv import canonical
 from gitinv import git as gitops
+from gitinv.changes import parse
 
 Person = tuple[str, str]
 Files = dict[str, bytes | None]  # path -> content, None: removed
@@ -135,11 +134,8 @@ def _read(source: Path) -> _Story:
 
 
 def _mapping(data: bytes) -> dict[str, Any] | None:
-    try:
-        value = yaml.safe_load(data)
-    except yaml.YAMLError:
-        return None
-    return value if isinstance(value, dict) else None
+    found = parse(data)  # as strictly as validate reads it: no alias expanded, no coercion
+    return found if isinstance(found, dict) else None
 
 
 def _plan(story: _Story) -> list[_Change]:

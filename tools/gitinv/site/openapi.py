@@ -117,12 +117,25 @@ def _change_schemas() -> dict[str, Any]:
         },
     }
 
-    def closed(props: dict[str, Any], description: str) -> dict[str, Any]:
+    # Only where a version of the file does not read (its fields are then not compared).
+    unreadable = {
+        "unreadable": {
+            "type": "object",
+            "description": 'Why the "old" or "new" version of the file does not read, '
+            'and where ("unreadable in commit X: LINE:COLUMN CODE: MESSAGE")',
+            "properties": {"old": {"type": "string"}, "new": {"type": "string"}},
+            "additionalProperties": False,
+        }
+    }
+
+    def closed(
+        props: dict[str, Any], description: str, optional: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         return {
             "type": "object",
             "description": description,
             "required": sorted(props),
-            "properties": props,
+            "properties": {**props, **(optional or {})},
             "additionalProperties": False,
         }
 
@@ -140,8 +153,8 @@ def _change_schemas() -> dict[str, Any]:
     return {
         "Changed": closed(changed, "The commit that last changed a server"),
         "Deletion": closed({**changed, "reason": reason}, "The commit that deleted a server"),
-        "HistoryEntry": closed(history, "One change to one server"),
-        "AuditEntry": closed(audit, "One change on the main branch, in the audit log"),
+        "HistoryEntry": closed(history, "One change to one server", unreadable),
+        "AuditEntry": closed(audit, "One change on the main branch, in the audit log", unreadable),
         "DeletedServer": closed(
             deleted, "A server that is no longer in the inventory, with its history"
         ),

@@ -5,17 +5,18 @@ import { LOOKUP_OPTIONS, commitUrl, csvSafe, el, getJson, gridTheme, link, pullU
 const FIELD_ORDER = ["group", "component", "ip", "dc", "environment", "type", "state", "tags", "description"];
 const rank = (field) => (FIELD_ORDER.includes(field) ? FIELD_ORDER.indexOf(field) : FIELD_ORDER.length);
 
-function changeLines(changes) {
+function changeLines(changes, unreadable) {
+  const notes = Object.entries(unreadable || {}).map(([side, why]) => `${side} version ${why}`);
   const fields = Object.entries(changes).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
-  return fields.map(([field, [oldValue, newValue]]) => {
+  return notes.concat(fields.map(([field, [oldValue, newValue]]) => {
     const show = (v) => (v === null || v === undefined ? "—" : Array.isArray(v) ? v.join(", ") : String(v));
     return `${field}: ${show(oldValue)} → ${show(newValue)}`;
-  });
+  }));
 }
 
 /** Every change on a line of its own; the row grows to show them all. */
 function changesCell(params) {
-  const lines = changeLines(params.data.changes);
+  const lines = changeLines(params.data.changes, params.data.unreadable);
   return el("div", { class: "cell-lines", title: lines.join("\n") || null }, lines.map((line) => el("div", {}, line)));
 }
 
@@ -36,7 +37,7 @@ const COLUMNS = [
     cellRenderer: (p) => el("span", { class: `badge action-${p.value}` }, p.value ?? "") },
   { field: "reason", headerName: "Reason", width: 240, cellRenderer: (p) => el("div", { class: "cell-lines" }, p.value ?? ""),
     wrapText: true, autoHeight: true },
-  { colId: "changes", headerName: "Changes", flex: 1, minWidth: 300, valueGetter: (p) => changeLines(p.data.changes).join("; "),
+  { colId: "changes", headerName: "Changes", flex: 1, minWidth: 300, valueGetter: (p) => changeLines(p.data.changes, p.data.unreadable).join("; "),
     cellRenderer: changesCell, wrapText: true, autoHeight: true },
   { field: "author", headerName: "Author", width: 140 },
   { field: "pull_request", headerName: "PR", width: 80, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : ""),

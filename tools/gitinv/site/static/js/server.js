@@ -75,7 +75,9 @@ function historyEntry(entry) {
   const table = el("table", { class: "changes" },
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Field"), el("th", { scope: "col" }, "Old"), el("th", {}, ""), el("th", { scope: "col" }, "New"))),
     el("tbody", {}, rows));
-  return el("li", { class: "history-entry" }, meta, reason, rows.length ? table : "");
+  const unreadable = Object.entries(entry.unreadable || {}).map(([side, why]) =>
+    el("p", { class: "unreadable" }, `The ${side} version of the file is ${why}`));
+  return el("li", { class: "history-entry" }, meta, reason, unreadable, rows.length ? table : "");
 }
 
 function history(server) {
