@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -106,3 +111,60 @@ def example_inventory(tmp_path: Path) -> Path:
     """A copy of the repository's example inventory."""
     shutil.copytree(ROOT / "inventory", tmp_path / "ex" / "inventory")
     return tmp_path / "ex"
+
+
+@dataclass
+class Measured:
+    """One run of the real command line, with what it cost (itself and its git children)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    cpu_seconds: float
+    max_rss_mb: float
+    wall_seconds: float
+
+
+def run_measured(
+    *args: str, cwd: Path | None = None, timeout: float = 120.0, env: dict[str, str] | None = None
+) -> Measured:
+    """`python -m gitinv ARGS`, with its CPU time and peak memory from wait4(): a bound on
+    CPU time holds however busy the machine is, unlike one on wall-clock time."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitinv", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    streams: dict[str, bytes] = {}
+
+    def drain(name: str, stream: IO[bytes]) -> None:
+        streams[name] = stream.read()
+        stream.close()
+
+    assert proc.stdout is not None and proc.stderr is not None
+    readers = [
+        threading.Thread(target=drain, args=("out", proc.stdout)),
+        threading.Thread(target=drain, args=("err", proc.stderr)),
+    ]
+    for reader in readers:
+        reader.start()
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    for reader in readers:
+        reader.join()
+    return Measured(
+        proc.returncode,
+        streams["out"].decode("utf-8", "replace"),
+        streams["err"].decode("utf-8", "replace"),
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,  # kilobytes on Linux
+        time.monotonic() - start,
+    )
