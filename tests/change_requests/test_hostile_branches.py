@@ -10,7 +10,10 @@ import sys
 
 import pytest
 
+from gitinv import lock
 from gitinv.changes import parse
+from gitinv.commands import request
+from gitinv.errors import GitinvError
 from tests.conftest import Measured, run_measured
 
 from .conftest import Clone, Hub, server
@@ -209,6 +212,25 @@ def test_requests_run_at_once_take_turns(
     assert "fatal:" not in refused and "failed:" not in refused and "Traceback" not in refused
     branches = hub.requester.git("for-each-ref", "--format=%(refname)", "refs/heads/request")
     assert len(branches.split()) == 1
+
+
+def test_a_request_waits_for_the_one_running(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    req = hub.requester
+    with lock.exclusive(req.path / ".git" / "gitinv-request.lock", busy="", wait=0):
+        waiting = _start(req, "web09", "10.1.0.99")
+        assert waiting.stderr is not None
+        line = waiting.stderr.readline()
+        assert line == (
+            "gitinv: another `gitinv request` is running in this repository; waiting...\n"
+        )
+        assert waiting.poll() is None
+        monkeypatch.setattr(request, "WAIT_SECONDS", 0.2)
+        with pytest.raises(GitinvError, match="has been running in this repository for over 0 s"):
+            request.run(repo=req.path, action="delete", target="web02", comment="Gone")
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err
+    assert "created branch request/add/web09" in out
+    assert req.git("branch", "--list", "request/delete/web02") == ""
 
 
 @pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\x7f", "\x9b"])

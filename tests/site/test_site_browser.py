@@ -322,3 +322,65 @@ def test_column_choice_hides_and_shows_a_column(page: Any, origin: str) -> None:
     page.wait_for_function("!document.querySelector(\".ag-header-cell[col-id='description']\")")
     page.locator("#columns label", has_text="Changed by").click()
     page.wait_for_selector(".ag-header-cell[col-id='author']")
+
+
+LONG = "x" * 60_000  # one word: nothing to break at but what the page allows
+
+
+@pytest.fixture(scope="module")
+def long_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site whose server web01 got a 60,000-character description, and a catalog entry
+    one as long, with a version that does not read in between."""
+    from gitinv.site.build import build
+    from tests.site.sitefixtures import CATALOGS, make_history, server
+
+    base = tmp_path_factory.mktemp("long")
+    repo = make_history(base / "repo")
+    web01 = "inventory/servers/web/web01.yaml"
+    repo.write(web01, server("10.1.0.1", description="a: [b"))
+    repo.commit("Describe web01 (#6)")
+    repo.write(web01, server("10.1.0.1", description="Shop front"))
+    repo.commit("Fix web01's description (#7)")
+    repo.write(web01, server("10.1.0.1", description=LONG))
+    repo.write(
+        "inventory/components.yaml", CATALOGS["components.yaml"] + f"h:\n  description: {LONG}\n"
+    )
+    repo.commit("Describe web01 in full (#8)")
+    out = base / "_site"
+    assert build(repo.path, None, out).ok
+    handler = functools.partial(_Handler, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
+    yield ORIGINS[-1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    ("path", "ready"),
+    [
+        ("server.html?name=web01", "#history"),
+        ("catalogs.html", "text=Components"),
+        ("audit.html", ".ag-row"),
+        ("index.html", ".ag-row"),
+    ],
+)
+def test_long_values_wrap_instead_of_widening_the_page(
+    page: Any, long_origin: str, path: str, ready: str
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{long_origin}/{path}")
+    page.wait_for_selector(ready)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"{path} is {width} px wide"
+
+
+def test_a_version_that_did_not_read_shows_in_the_history(page: Any, long_origin: str) -> None:
+    page.goto(f"{long_origin}/server.html?name=web01")
+    page.wait_for_selector("#history")
+    notes = page.locator(".history-entry .unreadable").all_text_contents()
+    assert len(notes) == 2
+    assert notes[0].startswith("The old version of the file is unreadable in commit ")
+    assert notes[1].startswith("The new version of the file is unreadable in commit ")
+    assert "yaml-syntax" in notes[0]
