@@ -14,9 +14,19 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
+
+# Property tests: the same examples on every run (derandomize), no example database
+# written into the checkout, and few enough examples to take seconds. A longer search
+# by hand: HYPOTHESIS_PROFILE=deep.
+settings.register_profile(
+    "gitinv", max_examples=150, derandomize=True, database=None, deadline=None
+)
+settings.register_profile("deep", max_examples=20_000, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gitinv"))
 
 
 @pytest.fixture(autouse=True, scope="session")
