@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from gitinv.git import FileChange
@@ -40,6 +41,8 @@ CATALOG_NAMES: tuple[str, ...] = (
     "groups",
 )
 SETTINGS = "settings"
+# The `unreadable` of almost every change: one shared empty mapping, not one dict each.
+NOTHING_UNREADABLE: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,7 @@ class Change:
     old: dict[str, Any] | None = None
     new: dict[str, Any] | None = None
     path: str = ""
-    unreadable: dict[str, str] = field(default_factory=dict)
+    unreadable: Mapping[str, str] = field(default_factory=lambda: NOTHING_UNREADABLE)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -147,7 +150,7 @@ def parse(data: bytes | None, path: str = "") -> dict[str, Any] | Unreadable:
         return Unreadable("1:1 bad-file: file is empty", empty=True)
     if not isinstance(doc.value, dict):
         return Unreadable("1:1 bad-type: the top level is not a mapping of keys to values")
-    return {key: _plain(value) for key, value in doc.value.items()}
+    return {k: v if type(v) is str else _plain(v) for k, v in doc.value.items()}
 
 
 def _plain(value: Any) -> Any:
@@ -278,9 +281,10 @@ def _server_change(
     read: Read,
     where: _Where,
 ) -> Change | None:
-    bad: dict[str, str] = {}
-    old = _read(read, before.blob if before else None, "old", where, bad, empty_ok=False)
-    new = _read(read, after.blob if after else None, "new", where, bad, empty_ok=False)
+    found: dict[str, str] = {}
+    old = _read(read, before.blob if before else None, "old", where, found, empty_ok=False)
+    new = _read(read, after.blob if after else None, "new", where, found, empty_ok=False)
+    bad = found or NOTHING_UNREADABLE
     changes = {} if bad else field_changes(old or {}, new or {})
     if before is None and after is not None:
         return Change(

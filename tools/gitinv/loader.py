@@ -384,25 +384,39 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding], depth: in
 # A fast path for the common shape of a server file (`key: value` lines and two-space
 # block lists of plain ASCII scalars): the same Document libyaml would give, without
 # libyaml. Anything else, or anything doubtful, returns None and takes the full path.
-_FAST_LINE = re.compile(r"([a-z_]+):(?: (\[\]|[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?))?")
-_FAST_ITEM = re.compile(r"  - ([^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?)")
+_FAST_SCALAR = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?"
+_FAST_LINE = re.compile(rf"([a-z_]+):(?: (\[\]|{_FAST_SCALAR}))?")
+_FAST_ITEM = re.compile(rf"  - ({_FAST_SCALAR})")
+# One line of either shape: (item, None, None) or (None, key, value or None).
+_FAST_ANY = re.compile(rf"  - ({_FAST_SCALAR})|([a-z_]+):(?: (\[\]|{_FAST_SCALAR}))?")
 # Besides YAML's indicators: every control character (libyaml refuses them; the full
-# path reports where).
-_FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\\\x00-\x09\x0b-\x1f\x7f]|^---|^\.\.\.", re.MULTILINE)
+# path reports where). A line starting `---` or `...` matches neither line shape.
+_FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\\\x00-\x09\x0b-\x1f\x7f]")
 _resolver = yaml.resolver.Resolver()
 # Only a scalar starting with one of these can resolve to anything but a string.
 _IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
 
 
+_RESOLVED: dict[str, Any] = {}  # values repeat a lot (IPs' first octets, tags, states)
+
+
 def _fast_scalar(text: str) -> Any:
     if text[0] not in _IMPLICIT_FIRST:
         return text
+    try:
+        return _RESOLVED[text]
+    except KeyError:
+        pass
     tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     if tag == STR_TAG:
-        return text
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    return Typed(_KINDS.get(tag, "not a string"), text)
+        found: Any = text
+    elif tag == "tag:yaml.org,2002:null":
+        found = None
+    else:
+        found = Typed(_KINDS.get(tag, "not a string"), text)
+    if len(_RESOLVED) < 100_000:
+        _RESOLVED[text] = found
+    return found
 
 
 def fast_load(path: str, text: str) -> Document | None:
@@ -416,36 +430,38 @@ def fast_load(path: str, text: str) -> Document | None:
     keys = doc.key_positions
     current: list[Any] | None = None  # the block list being read, under `key`
     key = ""
+    scalar = _fast_scalar
+    implicit = _IMPLICIT_FIRST
     for number, line in enumerate(lines, start=1):
-        if line.startswith("  - "):
-            item = _FAST_ITEM.fullmatch(line)
-            if current is None or item is None:
+        match = _FAST_ANY.fullmatch(line)
+        if match is None:
+            return None
+        item, name, raw = match.groups()
+        if item is not None:
+            if current is None:
                 return None
-            loc = (key, len(current))
             if not current:
                 positions[(key,)] = (number, 3)
-            positions[loc] = (number, 5)
-            current.append(_fast_scalar(item.group(1)))
+            positions[(key, len(current))] = (number, 5)
+            current.append(scalar(item) if item[0] in implicit else item)
             continue
         if current is not None and not current:
             return None  # `key:` with no items: null, left to the full path
-        match = _FAST_LINE.fullmatch(line)
-        if match is None:
+        key = name
+        if key in value or (raw is not None and ": " in raw):
             return None
-        key, raw = match.group(1), match.group(2)
-        if key in value or (raw is not None and ": " in raw) or _fast_scalar(key) != key:
+        if key[0] in implicit and scalar(key) != key:
             return None  # `on:`, `no:`, `null:` are not names to YAML: the full path says so
         keys[(key,)] = (number, 1)
         if raw is None:
             current = value[key] = []
-        elif raw == "[]":
-            current = None
-            positions[(key,)] = (number, len(key) + 3)
+            continue
+        current = None
+        positions[(key,)] = (number, len(key) + 3)
+        if raw == "[]":
             value[key] = []
         else:
-            current = None
-            positions[(key,)] = (number, len(key) + 3)
-            value[key] = _fast_scalar(raw)
+            value[key] = scalar(raw) if raw[0] in implicit else raw
     if not value or (current is not None and not current):
         return None
     return doc
