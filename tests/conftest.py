@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import pytest
 from hypothesis import settings
@@ -135,46 +135,47 @@ class Measured:
     wall_seconds: float
 
 
+# Runs gitinv as its own child and writes what that child (and every process under it)
+# cost. A process forked from pytest would count pytest's own memory as its peak: Linux
+# keeps the peak across exec. This launcher is small, so the child's peak is gitinv's.
+_LAUNCHER = """
+import resource, subprocess, sys
+done = subprocess.run([sys.executable, "-m", "gitinv", *sys.argv[2:]])
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{used.ru_utime + used.ru_stime} {used.ru_maxrss}")
+sys.exit(done.returncode)
+"""
+
+
 def run_measured(
     *args: str, cwd: Path | None = None, timeout: float = 120.0, env: dict[str, str] | None = None
 ) -> Measured:
-    """`python -m gitinv ARGS`, with its CPU time and peak memory from wait4(): a bound on
-    CPU time holds however busy the machine is, unlike one on wall-clock time."""
+    """`python -m gitinv ARGS`, with its CPU time and peak memory (gitinv's and its
+    children's, git's included): a bound on CPU time holds however busy the machine is,
+    unlike one on wall-clock time."""
     start = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gitinv", *args],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
-    )
-    streams: dict[str, bytes] = {}
-
-    def drain(name: str, stream: IO[bytes]) -> None:
-        streams[name] = stream.read()
-        stream.close()
-
-    assert proc.stdout is not None and proc.stderr is not None
-    readers = [
-        threading.Thread(target=drain, args=("out", proc.stdout)),
-        threading.Thread(target=drain, args=("err", proc.stderr)),
-    ]
-    for reader in readers:
-        reader.start()
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    for reader in readers:
-        reader.join()
+    with tempfile.TemporaryDirectory(prefix="gitinv-measure-") as tmp:
+        usage = Path(tmp) / "usage"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, str(usage), *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+        cpu, peak = usage.read_text().split() if usage.exists() else ("inf", "inf")
     return Measured(
         proc.returncode,
-        streams["out"].decode("utf-8", "replace"),
-        streams["err"].decode("utf-8", "replace"),
-        usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,  # kilobytes on Linux
+        out.decode("utf-8", "replace"),
+        err.decode("utf-8", "replace"),
+        float(cpu),
+        float(peak) / 1024,  # kilobytes on Linux
         time.monotonic() - start,
     )

@@ -84,7 +84,7 @@ def test_a_trailing_newline_in_a_group_or_handle_is_refused(inv_repo: GitRepo) -
     inv_repo.write("inventory/settings.yaml", 'admins:\n  - "@acme/admins"\n')
     checked = gitinv("-C", str(inv_repo.path), "validate")
     _no_crash(checked)
-    assert "groups.yaml:12:7: bad-value: `moderators.0`: `@evil\\n` is not a GitHub handle" in (
+    assert "groups.yaml:12:7: bad-value: `moderators.0`: `@evil\\n` is not a handle" in (
         checked.stdout
     )
     assert "groups.yaml:13:1: bad-value: entry name `ops2\\n` must be lowercase" in checked.stdout

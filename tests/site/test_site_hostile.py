@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -16,7 +15,7 @@ import pytest
 from gitinv import lock
 from gitinv.site import output
 from gitinv.site.build import build
-from tests.conftest import ROOT, Measured, run_measured
+from tests.conftest import Measured, run_measured
 from tests.site.sitefixtures import Repo, make_history, server
 
 WEB07 = "inventory/servers/web/web07.yaml"
@@ -181,26 +180,25 @@ def test_what_a_killed_build_left_is_removed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("link", ["static", "static/js", "templates/base.html", "."])
 def test_a_symbolic_link_in_site_is_refused(tmp_path: Path, link: str) -> None:
+    """The repository's site/ restyles the dashboard; a link in it would publish what it
+    points at (outside the repository) or be left out without a word."""
     repo = make_history(tmp_path / "repo")
-    site = repo.path / "site"
     outside = tmp_path / "outside"
-    shutil.copytree(ROOT / "site", outside)
+    for rel in ("static/js/x.js", "static/css/site.css", "templates/base.html"):
+        (outside / rel).parent.mkdir(parents=True, exist_ok=True)
+        (outside / rel).write_text("/* outside the repository */\n")
+    site = repo.path / "site"
     if link == ".":
         os.symlink(outside, site)
     else:
-        shutil.copytree(ROOT / "site", site)
-        target = site / link
-        if target.is_dir():
-            shutil.rmtree(target)
-        else:
-            target.unlink()
-        os.symlink(outside / link, target)
+        (site / Path(link).parent).mkdir(parents=True)
+        os.symlink(outside / link, site / link)
     out = tmp_path / "_site"
     result = run_measured("-C", str(repo.path), "build", "--out", str(out))
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    named = site if link == "." else site / link
+    named = "site" if link == "." else f"site/{link}"
     assert result.stderr == (
-        f"gitinv: error: {named} is a symbolic link; the site is built from files inside "
-        "site/ only: replace the link with the file or folder itself\n"
+        f"gitinv: error: {named} is a symbolic link: the dashboard's own files must be real "
+        "files inside the repository; replace it with the file itself\n"
     )
     assert not out.exists()
