@@ -271,3 +271,36 @@ def test_unreadable_server_json_says_where(hub: Hub) -> None:
     shown = run_measured("diff", "origin/main", "origin/tidy-web02", "--format", "json",
                          cwd=hub.moderator.path)  # fmt: skip
     assert f'"new": "unreadable in commit {tip[:10]}: 1:6 yaml-feature: anchor' in shown.stdout
+
+
+def test_a_git_failure_is_said_in_our_words(hub: Hub) -> None:
+    req = hub.requester
+    req.git("remote", "set-url", "origin", str(hub.remote.parent / "gone.git"))
+    made = run_measured("request", "delete", "web02", "--comment", "Gone", cwd=req.path)
+    assert made.returncode == 2 and "Traceback" not in made.stderr
+    lines = made.stderr.splitlines()
+    assert lines[0].startswith("gitinv: error: the request stopped: git could not fetch: ")
+    assert "gone.git" in lines[0] and "fatal:" not in lines[0]
+    assert lines[1] == "nothing was created; run the same command again once that is solved"
+
+
+def test_a_branch_made_meanwhile_is_left_alone(hub: Hub) -> None:
+    """Another program takes the branch name between the checks and the branch's
+    creation (a reference-transaction hook stands in for it): the request refuses."""
+    req = hub.requester
+    hook = req.path / ".git" / "hooks" / "reference-transaction"
+    hook.write_text(
+        "#!/bin/sh\n"
+        '[ "$1" = prepared ] || exit 0\n'
+        "grep -q ' refs/heads/request/' && { echo 'busy elsewhere' >&2; exit 1; }\n"
+        "exit 0\n"
+    )
+    hook.chmod(0o755)
+    made = run_measured("request", "delete", "web02", "--comment", "Gone", cwd=req.path)
+    assert made.returncode == 1, made.stderr
+    assert made.stderr == (
+        "gitinv: request refused: branch request/delete/web02 changed while the request was "
+        "made (by another command?); it was left as it is: run the request again\n"
+    )
+    hook.unlink()
+    assert req.git("branch", "--list", "request/delete/web02") == ""

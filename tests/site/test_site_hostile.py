@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitinv import lock
+from gitinv.errors import GitinvError
 from gitinv.site import output
 from gitinv.site.build import build
 from tests.conftest import Measured, run_measured
@@ -131,6 +132,28 @@ def test_the_swap_is_one_exchange(tmp_path: Path) -> None:
         pytest.skip("this system or file system has no exchange of names")
     assert (tmp_path / "a" / "x").read_text() == "b"
     assert (tmp_path / "b" / "x").read_text() == "a"
+
+
+def _folder(path: Path, text: str) -> Path:
+    (path / "api/v1").mkdir(parents=True)
+    (path / output.MARKER).write_text(text)
+    return path
+
+
+def test_where_names_cannot_be_exchanged_two_renames_swap_the_site(tmp_path: Path) -> None:
+    out = _folder(tmp_path / "_site", "old")
+    new = _folder(tmp_path / "._site.new-x", "new")
+    output._swap_in_two_steps(new, out)
+    assert (out / output.MARKER).read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["_site"]
+
+
+def test_a_swap_that_fails_puts_the_previous_site_back(tmp_path: Path) -> None:
+    out = _folder(tmp_path / "_site", "old")
+    with pytest.raises(GitinvError, match="the previous site is unchanged"):
+        output._swap_in_two_steps(tmp_path / "._site.new-gone", out)
+    assert (out / output.MARKER).read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["_site"]
 
 
 def test_builds_at_once_take_turns_and_leave_nothing_behind(tmp_path: Path) -> None:

@@ -91,14 +91,16 @@ def session(repo: Path) -> Iterator[None]:
 
 def _last_line(text: str) -> str:
     """What git says went wrong, on one line: the remote's own words when it gave any
-    (a hook's refusal), else git's last line."""
+    (a hook's refusal), else git's first error, else its last line."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     remote_said = [
         line.removeprefix("remote:").strip() for line in lines if line.startswith("remote:")
     ]
     if remote_said:
         return "; ".join(r for r in remote_said if r)
-    return lines[-1].removeprefix("fatal: ").removeprefix("error: ") if lines else text
+    errors = [line for line in lines if line.startswith(("fatal: ", "error: "))]
+    found = errors[0] if errors else lines[-1] if lines else text
+    return found.removeprefix("fatal: ").removeprefix("error: ")
 
 
 def check_options(
