@@ -4,11 +4,14 @@ the file to the bare remote and runs the real command line as another user would
 
 from __future__ import annotations
 
+import html.parser
 import re
 import subprocess
 import sys
 
+import cmarkgfm
 import pytest
+from cmarkgfm.cmark import Options
 
 from gitinv import lock
 from gitinv.changes import parse
@@ -254,15 +257,48 @@ def test_a_set_value_keeps_every_character(hub: Hub, char: str) -> None:
     assert check.returncode == 0, check.stdout
 
 
+class _TextNodes(html.parser.HTMLParser):
+    """Each text node of a page outside <code>: where GitHub links @mentions and #N."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.nodes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.depth += tag in ("code", "pre")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag in ("code", "pre")
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.nodes.append(data)
+
+
+def _live(markdown: str) -> list[str]:
+    """The text nodes GitHub would look for mentions and references in."""
+    page = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    parser = _TextNodes()
+    parser.feed(page)
+    return [node for node in parser.nodes if re.search(r"@[\w-]|#\d|!\d", node)]
+
+
 def test_markdown_mentions_and_references_in_values_stay_text(hub: Hub) -> None:
-    text = server("10.1.0.2") + "description: 'ping @acme/everyone about #1 and !2'\n"
+    value = "ping @acme/everyone about #1 and !2"
+    text = server("10.1.0.2") + f"description: '{value}'\n"
     _push(hub.requester, "ping", {WEB02: text.encode()}, "Describe web02")
-    hub.moderator.git("fetch", "-q", "origin")
+    mod = hub.moderator
+    mod.git("fetch", "-q", "origin")
     shown = run_measured("diff", "origin/main", "origin/ping", "--format", "markdown",
-                         cwd=hub.moderator.path)  # fmt: skip
+                         cwd=mod.path)  # fmt: skip
     assert shown.returncode == 0
-    assert "ping @<!-- -->acme/everyone about #<!-- -->1 and !<!-- -->2" in shown.stdout
-    assert not re.search(r"@[\w-]|#\d|!\d", shown.stdout.replace("<!-- -->", " "))
+    assert f"` {value} `" in shown.stdout and _live(shown.stdout) == []
+    number = hub.merge("ping")
+    mod.git("pull", "-q", "origin", "main")
+    log = run_measured("audit", "--format", "markdown", cwd=mod.path)
+    assert "ping @<!-- -->acme/everyone about #<!-- -->1 and !<!-- -->2" in log.stdout
+    assert _live(log.stdout) == [f"#{number}"]  # the pull request column's own link
 
 
 def test_unreadable_server_json_says_where(hub: Hub) -> None:

@@ -13,7 +13,7 @@ import click
 
 from gitinv import __version__
 from gitinv.errors import GitinvError
-from gitinv.plain import one_line
+from gitinv.printable import one_line
 from gitinv.repo import find_root
 
 FORMATS = click.Choice(["text", "json", "github", "gitlab"])

@@ -11,7 +11,7 @@ from typing import Any
 from gitinv import markdown
 from gitinv.changes import SERVER_FIELDS, Change
 from gitinv.diff import WORKTREE, InventoryDiff, plain
-from gitinv.plain import CONTROL, one_line
+from gitinv.printable import CONTROL, one_line
 
 _SIGN = {"added": "+", "updated": "~", "deleted": "-", "moved": ">"}
 _TITLE = {"added": "Add", "updated": "Update", "deleted": "Delete", "moved": "Move"}

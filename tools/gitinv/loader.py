@@ -215,7 +215,9 @@ def load_text(path: str, text: str, *, allow_empty: bool = False) -> Document:
     findings: list[Finding] = []
     doc.value = _walk(node, (), doc, findings, 0)
     if findings:
-        raise LoadError(findings, doc)
+        # Nothing past the nesting limit was read (bad-file): no partial document then.
+        cut = any(f.code == "bad-file" for f in findings)
+        raise LoadError(findings, None if cut else doc)
     return doc
 
 

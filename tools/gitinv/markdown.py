@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 
-from gitinv.plain import one_line
+from gitinv.printable import one_line
 
 _SPECIAL = re.compile(r"[\\`*_\[\]~|]")
 # `@user`, `@org/team`, `#12`, GitLab's `!12`: a mention or a reference once rendered.

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 from gitinv import markdown
-from gitinv.plain import one_line as one_line  # re-exported: Finding.text's escaping
+from gitinv.printable import one_line as one_line  # re-exported: Finding.text's escaping
 
 CODES = (
     "yaml-syntax",

@@ -13,7 +13,7 @@ from gitinv.changes import Change
 from gitinv.diffformat import md_cell, unreadable_note, value_text
 from gitinv.errors import GitinvError
 from gitinv.history import Entry, scan
-from gitinv.plain import one_line
+from gitinv.printable import one_line
 
 
 def parse_since(since: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from gitinv import formatting
 from gitinv.errors import GitinvError
 from gitinv.files import write_atomic
-from gitinv.plain import one_line
+from gitinv.printable import one_line
 from gitinv.report import Finding, github_annotations, render
 from gitinv.source import WorkTree
 

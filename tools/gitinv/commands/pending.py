@@ -11,7 +11,7 @@ from gitinv import git, queue, remote
 from gitinv.changes import Change
 from gitinv.diffformat import md_cell, unreadable_note
 from gitinv.errors import GitinvError
-from gitinv.plain import one_line
+from gitinv.printable import one_line
 
 
 def _status(b: queue.OpenBranch) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from gitinv import inventory
 from gitinv import query as lookups_
 from gitinv.exports import tables as exports
-from gitinv.plain import one_line
+from gitinv.printable import one_line
 
 FORMATS = ("table", "json", "csv")
 
