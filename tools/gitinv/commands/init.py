@@ -55,7 +55,7 @@ def _admins(given: list[str], forge: Forge) -> list[str]:
 def _repository(given: str | None, root: Path, top: Path | None) -> str | None:
     if given is not None:
         given = given.rstrip("/")
-        if not _REPOSITORY.match(given):
+        if not _REPOSITORY.fullmatch(given):
             raise GitinvError(
                 f"--repository {given}: give the code host's https URL, "
                 "e.g. https://github.com/acme/inventory"

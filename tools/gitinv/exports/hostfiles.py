@@ -29,7 +29,7 @@ def _checked(name: str, ip: str) -> tuple[str, str]:
         text = str(address(ip))
     except ValueError:
         text = ""
-    if not is_server_name(name) or not _ADDRESS_TEXT.match(text):
+    if not is_server_name(name) or not _ADDRESS_TEXT.fullmatch(text):
         raise GitinvError(
             f"server {name!r} ({ip!r}) cannot be written safely; `gitinv validate` says why",
             exit_code=1,

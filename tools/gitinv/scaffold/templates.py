@@ -74,7 +74,7 @@ def default_requirement() -> str:
 
 def check_requirement(spec: str) -> str:
     spec = spec.strip()
-    if not _REQUIREMENT.match(spec):
+    if not _REQUIREMENT.fullmatch(spec):
         raise GitinvError(
             f"--requirement {spec!r} is not one pip requirement: give a version such as "
             f"gitinv=={__version__} or a URL such as git+https://HOST/OWNER/gitinv@v{__version__} "
@@ -85,7 +85,7 @@ def check_requirement(spec: str) -> str:
 
 def is_pin(spec: str) -> bool:
     """True for `gitinv==X`, the form `init --update` moves to the running version."""
-    return bool(_PIN.match(spec))
+    return bool(_PIN.fullmatch(spec))
 
 
 def requirements_in(text: str) -> set[str]:
