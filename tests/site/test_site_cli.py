@@ -262,6 +262,9 @@ def _serve_until_sigint(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # A terminal's Ctrl-C is on: a run started in the background (CI's, say)
+        # inherits SIGINT ignored, which Python would keep.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         env=env or dict(os.environ),
     )
     assert proc.stdout is not None
