@@ -195,8 +195,9 @@ def _serve(server: _Server, root: Path, revision: str, target: Path, watch: bool
     watcher = threading.Thread(target=_watch, args=(root, revision, target, stop), daemon=True)
     if watch:
         watcher.start()
-    print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
     try:
+        # Inside the try: a Ctrl-C right after this line stops the server as cleanly.
+        print(f"Serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         print("", file=sys.stderr)
