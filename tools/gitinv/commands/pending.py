@@ -42,9 +42,7 @@ def _change(c: Change) -> str:
 
 
 def _who(p: Pending, now: datetime) -> str:
-    said = [f'"{p.title}"' if p.title else "(no title)"]
-    if p.author:
-        said.append(f"by {p.author}")
+    said = [(f'"{p.title}"' if p.title else "(no title)") + (f" by {p.author}" if p.author else "")]
     if p.created:
         said.append(f"{requests_host.age(p.created, now)} old")
     if p.number is not None:
