@@ -45,14 +45,15 @@ def already_in_main(root: Path, main: str, tips: Mapping[str, str]) -> set[str]:
     """The names of `tips` (name → commit) whose inventory changes main already has."""
     if not tips:
         return set()
-    own = own_changes(root, main, tips)
-    today = git.blob_ids(root, main, {f.path for _, files in own.values() for f in files})
+    main_sha = git.resolve_commit(root, main)
+    own = own_changes(root, main_sha, tips)
+    today = git.blob_ids(root, main_sha, {f.path for _, files in own.values() for f in files})
     done = set()
     for name, (base, files) in own.items():
         if all(today.get(f.path) == f.new for f in files):
             done.add(name)
-        elif base is not None:
-            held = git.versions_between(root, base, main, [f.path for f in files])
+        elif base is not None and base != main_sha:  # main moved on since the branch left
+            held = git.versions_between(root, base, main_sha, [f.path for f in files])
             if all((f.path, f.new) in held or today.get(f.path) == f.new for f in files):
                 done.add(name)
     return done
