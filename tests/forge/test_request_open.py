@@ -216,3 +216,16 @@ def test_unpushed_local_requests_still_block_with_a_token(gh_hub: Hub, github: F
     assert "already touches IP 10.0.0.5: branch request/add/web05" in result.stderr
     # Listing the open requests for a refusal needs no reviews.
     assert github.per_request_calls() == []
+
+
+def test_ip_next_skips_what_the_hosts_open_requests_claim(gh_hub: Hub, github: FakeHost) -> None:
+    """A fork's request has no branch on the remote: only the host knows it is open."""
+    new = "inventory/servers/web/web08.yaml"
+    text = "component: nginx\nip: 10.0.0.2\ndc: dc4\nenvironment: production\nstate: planned\n"
+    gh_hub.request(3, "web08", {new: text}, fork=True, branch="patch-1")
+    without = gitinv("-C", str(gh_hub.path), "ip", "next", "dc4", env={})
+    assert without.returncode == 0, without.stderr
+    assert without.stdout == "10.0.0.2\n"
+    with_token = gitinv("-C", str(gh_hub.path), "ip", "next", "dc4", env=github.env())
+    assert with_token.returncode == 0, with_token.stderr
+    assert with_token.stdout == "10.0.0.3\n"
