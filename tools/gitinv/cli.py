@@ -721,8 +721,9 @@ def ip_next(obj: Context, target: str, count: int, fmt: str) -> None:
 
     Free: not the network's network or broadcast address (IPv4) or its
     subnet-router anycast address (IPv6, the all-zero host), not used by a server
-    on the main branch, not claimed by an open request (a branch not merged yet:
-    the remote's, fetched first, and local request/* branches). IPv4 prefixes
+    on the main branch, not claimed by an open request (with a code-host token,
+    the requests it lists as open; without one, the remote's branches not merged
+    yet, fetched first; and local request/* branches not pushed). IPv4 prefixes
     come before IPv6 ones. Exits 1 when fewer than --count are free.
 
     \b
