@@ -52,12 +52,13 @@ def _open_branches(hub: Path, count: int, pulls: bool = False) -> list[tuple[str
     main = git.resolve_commit(hub, "main")
     for i, path in enumerate(rng.sample(servers, count)):
         text = git.read_blob(hub, main, path) or b""
-        lines = [
-            line if not line.startswith(b"state:") else b"state: maintenance"
-            for line in text.splitlines()
-        ]
-        if b"state: maintenance" not in lines:
-            lines.append(b"description: pending change")
+        # Every branch changes its server: one already in maintenance goes back to active.
+        state = (
+            b"state: active"
+            if b"state: maintenance" in text.splitlines()
+            else b"state: maintenance"
+        )
+        lines = [state if line.startswith(b"state:") else line for line in text.splitlines()]
         sha = git.write_commit(hub, main, {path: b"\n".join(lines) + b"\n"}, f"Edit {path}\n")
         git.create_branch(hub, f"patch-{i}", sha)
         if pulls:
