@@ -180,9 +180,23 @@ def test_merged_and_closed_branches_never_block(gh_hub: Hub, github: FakeHost) -
 
 def test_without_a_token_a_merged_branch_does_not_block(gh_hub: Hub) -> None:
     left_behind(gh_hub)
+    web02 = "inventory/servers/web/web02.yaml"
+    gh_hub.request(
+        3,
+        "web02 active",
+        {web02: gh_hub.text(web02).replace("state: planned", "state: active")},
+        branch="request/update/web02",
+        state="merged",
+        merged=1,
+    )
+    gh_hub.merge("request/update/web02")  # a merge commit: the branch is an ancestor
     result = gitinv("-C", str(gh_hub.path), *UPDATE, "--push", env={})
     assert result.returncode == 0, result.stderr
     assert "created branch request/update/web01-2" in result.stdout
+    again = ["request", "update", "web02", "--set", "state=offline", "--comment", "Off"]
+    result = gitinv("-C", str(gh_hub.path), *again, env={})
+    assert result.returncode == 0, result.stderr
+    assert "created branch request/update/web02-2" in result.stdout
     # The closed one does: git alone cannot tell a rejected branch from one in review.
     result = gitinv("-C", str(gh_hub.path), "request", "delete", "db01", "--comment", "x", env={})
     assert result.returncode == 1
