@@ -19,7 +19,7 @@ from gitinv.commands import pending
 from gitinv.commands.serve import _Handler
 from gitinv.errors import GitinvError
 from gitinv.site.build import build
-from tests.forge.conftest import TOKEN
+from tests.forge.conftest import JOB_TOKEN, TOKEN
 from tests.forge.fakehost import FakeHost
 from tests.forge.hub import DB01, WEB01, Hub, server
 from tests.site.sitefixtures import tree_digest
@@ -155,6 +155,28 @@ def test_a_failing_host_leaves_the_previous_site(
         with pytest.raises(GitinvError, match="GitHub refused the token in GITINV_TOKEN"):
             build(hub.path, None, out)
     assert tree_digest(out) == before
+
+
+def test_gitlabs_job_token_refused_builds_without_requests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every GitLab job has CI_JOB_TOKEN; where GitLab refuses it the merge requests, the
+    pages job still publishes (an explicit token refused stops the build, as above)."""
+    for gitlab in FakeHost("gitlab", TOKEN, job_token=JOB_TOKEN).serve():
+        hub = Hub(tmp_path, gitlab)
+        hub.request(1, "web01 off", {WEB01: hub.text(WEB01).replace("active", "offline")})
+        gitlab.fail(r"/merge_requests$", 403, body={"message": "403 Forbidden"})
+        out = tmp_path / "public"
+        build_with(hub, out, {"GITINV_API_URL": gitlab.api, "CI_JOB_TOKEN": JOB_TOKEN})
+        assert not (out / "api/v1/requests.json").exists()
+        err = capsys.readouterr().err
+        assert (
+            "GitLab refused GET" in err and "set GITINV_TOKEN to a token with the read_api" in err
+        )
+        assert JOB_TOKEN not in err
+        # The job token allowed: the page lists them.
+        build_with(hub, out, {"GITINV_API_URL": gitlab.api, "CI_JOB_TOKEN": JOB_TOKEN})
+        assert [r["number"] for r in load(out, "requests.json")["requests"]] == [1]
 
 
 # --- in the browser ------------------------------------------------------------------

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import forge, inventory, remote, requests_host
+from gitinv.errors import GitinvError
+from gitinv.forge.config import TOKEN_ENV
 
 
 def document(
@@ -25,7 +27,8 @@ def document(
     """The requests document, or None without a token (or without a remote to fetch
     the requests' refs from, as in a demo copy). A host or fetch failure is an error
     (the build stops and the previous site stays): a token was given, so a site
-    without its requests would hide that something is wrong."""
+    without its requests would hide that something is wrong. GitLab's CI_JOB_TOKEN
+    is the exception: every job has one whether wanted or not."""
     host = forge.try_connect(root)
     if host is None:
         return None
@@ -38,9 +41,21 @@ def document(
         )
         return None
     progress(f"reading the open {host.noun}s from {host.name}")
+    implicit = host.where.token is not None and host.where.token.job
     with host:
-        found = requests_host.collect(
-            root, host, name, state="open", main_sha=commit, main_inventory=main_inventory
-        )
+        try:
+            found = requests_host.collect(
+                root, host, name, state="open", main_sha=commit, main_inventory=main_inventory
+            )
+        except GitinvError as exc:
+            if not implicit:
+                raise
+            # GitLab gives every job CI_JOB_TOKEN, chosen by nobody; where GitLab does not
+            # let it list merge requests, the site is published without them.
+            sys.stderr.write(
+                f"gitinv: {exc.message}\ngitinv: the site is built without the open merge "
+                f"requests: set {TOKEN_ENV} to a token with the read_api scope to show them\n"
+            )
+            return None
     requests_host.say_left_out(found)
     return requests_host.as_dict(found)
