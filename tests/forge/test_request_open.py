@@ -55,7 +55,7 @@ def test_open_creates_exactly_one_pull_request(gh_hub: Hub, github: FakeHost) ->
     assert call.body["head"] == "request/update/web01" and call.body["base"] == "main"  # type: ignore[attr-defined]
     body = call.body["body"]  # type: ignore[attr-defined]
     assert body.startswith("Kernel upgrade\n\nReview asked of @acme/web-leads.")
-    assert "| ✏️ | state | active | **maintenance** |" in body
+    assert "| ✏️ | ` state ` | ` active ` | **` maintenance `** |" in body
     assert github.labels_added == {1: ["gitinv"]}
     assert "opened pull request #1: https://github.com/acme/inventory/pull/1" in result.stdout
     assert "refs/heads/request/update/web01" in heads(gh_hub.bare)
