@@ -22,10 +22,8 @@ from gitinv.site.build import build
 from tests.forge.conftest import JOB_TOKEN, TOKEN
 from tests.forge.fakehost import FakeHost
 from tests.forge.hub import DB01, WEB01, Hub, server
+from tests.site.browserfixtures import ORIGINS
 from tests.site.sitefixtures import tree_digest
-from tests.site.test_site_browser import ORIGINS, browser, page
-
-__all__ = ["browser", "page"]
 
 XSS = "<img src=x onerror=alert(1)>"
 
