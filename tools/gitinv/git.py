@@ -582,7 +582,7 @@ def fetch_refs(root: Path, remote: str, refspecs: list[str]) -> list[str]:
         if not gone:
             # A remote URL may carry credentials (a CI checkout's): never shown.
             said = re.sub(r"://[^/@\s]+@", "://", err) or f"exit status {status}"
-            raise GitinvError(f"git fetch from {remote} failed: {said}")
+            raise GitError("fetch", f"from {remote}: {said}")
         missing += sorted(gone)
         specs = [s for s in specs if s.lstrip("+").split(":", 1)[0] not in gone]
     return missing
