@@ -36,6 +36,9 @@ def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     config = home / "gitconfig"
     config.write_text("[init]\n\tdefaultBranch = main\n")
     saved = dict(os.environ)
+    # A code-host token in the caller's environment would send tests to a real host.
+    for name in ("GITINV_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", "GITINV_API_URL"):
+        os.environ.pop(name, None)
     os.environ.update(
         {
             "HOME": str(home),

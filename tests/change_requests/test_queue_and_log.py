@@ -42,10 +42,12 @@ def test_pending_clean_queue(hub: Hub, capsys: pytest.CaptureFixture[str]) -> No
     capsys.readouterr()
     assert pending.run(repo=hub.moderator.path, fmt="json") == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["ok"] is True
-    assert [r["branch"] for r in doc["results"]] == ["request/delete/db01", "request/update/web01"]
-    assert all(r["valid"] for r in doc["results"])
-    assert doc["results"][1]["changes"][0]["changes"] == {"state": ["active", "offline"]}
+    assert doc["ok"] is True and doc["source"] == "branches"
+    assert [r["branch"] for r in doc["requests"]] == ["request/delete/db01", "request/update/web01"]
+    assert all(r["valid"] and r["number"] is None for r in doc["requests"])
+    assert doc["requests"][1]["servers"][0]["changes"] == {"state": ["active", "offline"]}
+    assert doc["requests"][1]["title"] == "Update server web01: state"
+    assert doc["requests"][1]["author"] == "Rita Requester"
 
 
 def test_pending_two_clashing_branches(hub: Hub, capsys: pytest.CaptureFixture[str]) -> None:
@@ -127,13 +129,13 @@ def test_pending_invalid_and_conflicting_with_main(
     hub.merge("request/update/db01")
     capsys.readouterr()
     assert pending.run(repo=hub.moderator.path, fmt="json") == 1
-    doc = {r["branch"]: r for r in json.loads(capsys.readouterr().out)["results"]}
-    assert [e["code"] for e in doc["bad-ip"]["errors"]] == ["duplicate-ip", "duplicate-ip"]
-    assert {e["file"] for e in doc["bad-ip"]["errors"]} == {
+    doc = {r["branch"]: r for r in json.loads(capsys.readouterr().out)["requests"]}
+    assert [e["code"] for e in doc["bad-ip"]["findings"]] == ["duplicate-ip", "duplicate-ip"]
+    assert {e["file"] for e in doc["bad-ip"]["findings"]} == {
         "inventory/servers/platform/web01.yaml",
         "inventory/servers/platform/web02.yaml",
     }
-    assert [e["code"] for e in doc["bad-catalog"]["errors"]] == ["unknown-ref"]
+    assert [e["code"] for e in doc["bad-catalog"]["findings"]] == ["unknown-ref"]
     assert doc["stale-db01"]["merges_cleanly"] is False
     assert doc["stale-db01"]["valid"] is False
 

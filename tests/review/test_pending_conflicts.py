@@ -34,5 +34,8 @@ def test_a_conflicting_branch_names_its_files(inv_repo: GitRepo, tmp_path: Path)
     ) in result.stdout
 
     doc = json.loads(gitinv("-C", str(inv_repo.path), "pending", "--format", "json").stdout)
-    (branch,) = doc["results"]
+    assert doc["source"] == "branches"
+    (branch,) = doc["requests"]
+    assert branch["number"] is None and branch["branch"] == "web01-offline"
     assert branch["merges_cleanly"] is False and branch["conflicted_files"] == [SERVER]
+    assert branch["valid"] is False

@@ -270,6 +270,13 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
 @click.option(
     "--push", is_flag=True, help="Push the branch and print the URL that opens the pull request."
 )
+@click.option(
+    "--open",
+    "open_request",
+    is_flag=True,
+    help="Push the branch and open the pull/merge request through the code host's API "
+    "(needs a token that may write).",
+)
 @pass_ctx
 def request(
     obj: Context,
@@ -280,19 +287,24 @@ def request(
     comment: str,
     reviewer: str | None,
     push: bool,
+    open_request: bool,
 ) -> None:
     """Open a change request: a branch request/ACTION/NAME with one commit.
 
     The branch starts from the up-to-date main branch (fetched first when there is
     a remote); your working tree, index and current branch are not touched. The
     change is refused, and no branch is left behind, when the resulting inventory
-    is invalid or an open request already touches the same server, name or IP.
-    `revert COMMIT` or `revert #PR` undoes a change merged earlier.
+    is invalid or an open request already touches the same server, name or IP
+    (with a token, the code host says which requests are open). `revert COMMIT` or
+    `revert #PR` undoes a change merged earlier. --open pushes the branch and opens
+    the request, titled from the action (`Update web01: state`), with the reason
+    and the comparison table as its description and the label `gitinv`.
 
     \b
     Example:
       gitinv request update web-fra1-01 --set state=maintenance \\
           --comment "Kernel upgrade" --reviewer @acme/web-leads --push
+      GITINV_TOKEN=... gitinv request delete web-fra1-02 --comment "Retired" --open
       gitinv request add web-fra1-09 --group web --set component=storefront \\
           --set ip=10.10.2.19 --set dc=fra1 --set environment=production \\
           --set state=planned --set tags=frontend,gdpr --comment "Sale capacity"
@@ -310,6 +322,7 @@ def request(
             comment=comment,
             reviewer=reviewer,
             push=push,
+            open_request=open_request,
         )
     )
 
@@ -319,6 +332,13 @@ def request(
     "--remote", "remote_name", metavar="NAME", help="The code host's remote (default: origin)."
 )
 @click.option(
+    "--state",
+    type=click.Choice(["open", "all"]),
+    default="open",
+    show_default=True,
+    help="all: also the requests closed unmerged in the last 30 days (needs a token).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "markdown", "json"]),
@@ -326,21 +346,37 @@ def request(
     show_default=True,
 )
 @pass_ctx
-def pending(obj: Context, remote_name: str | None, fmt: str) -> None:
-    """The approval queue: every branch on the remote not merged into main.
+def pending(obj: Context, remote_name: str | None, state: str, fmt: str) -> None:
+    """The approval queue: every open request that changes the inventory.
 
-    For each: what it changes, whether it is valid merged onto today's main, and
-    its conflicts with other branches (the same server, new name or IP). Exits 1
-    when any branch conflicts or would make the inventory invalid.
+    With a code-host token (GITINV_TOKEN, else GITHUB_TOKEN or GITLAB_TOKEN): the
+    pull/merge requests the host lists, with number, title, author, age, status
+    (pending, on-hold, changes-requested, approved, rejected) and URL; what each
+    changes is read from git (refs/pull/N/head or refs/merge-requests/N/head, forks
+    included). Without one: the remote's branches not merged into main (a branch
+    whose changes main already has, as after a squash merge, is left out).
+
+    For each: the servers it adds, updates, deletes or moves, whether it is valid
+    merged onto today's main, and its clashes with the others (the same server, new
+    name or IP). Exits 1 when an open request clashes, conflicts with main or would
+    make the inventory invalid.
 
     \b
     Example:
       gitinv pending
+      GITINV_TOKEN=... gitinv pending --state all --format json
       gitinv pending --format markdown
     """
     from gitinv.commands import pending as command
 
-    _exit(command.run(repo=obj.repo, remote_name=remote_name, fmt=fmt))
+    _exit(
+        command.run(
+            repo=obj.repo,
+            remote_name=remote_name,
+            fmt=fmt,
+            state="all" if state == "all" else "open",
+        )
+    )
 
 
 @cli.command()
@@ -685,8 +721,9 @@ def ip_next(obj: Context, target: str, count: int, fmt: str) -> None:
 
     Free: not the network's network or broadcast address (IPv4) or its
     subnet-router anycast address (IPv6, the all-zero host), not used by a server
-    on the main branch, not claimed by an open request (a branch not merged yet:
-    the remote's, fetched first, and local request/* branches). IPv4 prefixes
+    on the main branch, not claimed by an open request (with a code-host token,
+    the requests it lists as open; without one, the remote's branches not merged
+    yet, fetched first; and local request/* branches not pushed). IPv4 prefixes
     come before IPv6 ones. Exits 1 when fewer than --count are free.
 
     \b

@@ -12,6 +12,7 @@ the user's working tree, index and current branch are never touched.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -501,3 +502,116 @@ def toplevel(path: Path) -> Path | None:
         return Path(top).resolve() if top else None
     finally:
         repo.close()
+
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of the empty tree
+
+
+def trees_of(root: Path, revs: list[str]) -> list[str]:
+    """The tree ids of many revisions (commit ids or ref names) through one `git rev-parse`."""
+    if not revs:
+        return []
+    if any(r.startswith("-") for r in revs):
+        raise GitinvError(f"not a revision: {next(r for r in revs if r.startswith('-'))}")
+    return _text(root, "rev-parse", *(f"{r}^{{tree}}" for r in revs)).split()
+
+
+def blob_ids(root: Path, commit: str, paths: Iterable[str]) -> dict[str, str]:
+    """Path → blob id at `commit` for those of `paths` that exist there, in one `ls-tree`."""
+    wanted = sorted(set(paths))
+    if not wanted:
+        return {}
+    out = _run(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *wanted)[1]
+    found: dict[str, str] = {}
+    for record in out.split(b"\0"):
+        if record:
+            meta, _, name = record.partition(b"\t")
+            found[name.decode("utf-8", "surrogateescape")] = meta.split()[2].decode()
+    return found
+
+
+def versions_between(
+    root: Path, since: str, until: str, paths: Iterable[str]
+) -> set[tuple[str, str | None]]:
+    """Every (path, blob id) that a commit in `since..until` gave one of `paths` (None: the
+    commit deleted it), merged side branches included, through one `git log`."""
+    wanted = sorted(set(paths))
+    if not wanted:
+        return set()
+    out = _run(
+        root,
+        "log",
+        "--format=",
+        "--raw",
+        "-z",
+        "--no-renames",
+        "--no-abbrev",
+        f"{since}..{until}",
+        "--",
+        *wanted,
+    )[1]
+    files: list[FileChange] = []
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        j = parse_raw(tokens, i, files)
+        i = j if j > i else i + 1
+    return {(f.path, f.new) for f in files}
+
+
+def fetch_refs(root: Path, remote: str, refspecs: list[str]) -> list[str]:
+    """One `git fetch` of `refspecs` (SRC:DST) from `remote`; returns the sources the remote
+    does not have. When some are missing, git fetches nothing: they are dropped and the
+    rest fetched once more."""
+    missing: list[str] = []
+    specs = list(refspecs)
+    while specs:
+        status, _, err = _run(
+            root,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            remote,
+            *specs,
+            ok=(0, 1, 128),
+        )
+        if status == 0:
+            return missing
+        gone = set(re.findall(r"couldn't find remote ref (\S+)", err))
+        if not gone:
+            # A remote URL may carry credentials (a CI checkout's): never shown.
+            said = re.sub(r"://[^/@\s]+@", "://", err) or f"exit status {status}"
+            raise GitError("fetch", f"from {remote}: {said}")
+        missing += sorted(gone)
+        specs = [s for s in specs if s.lstrip("+").split(":", 1)[0] not in gone]
+    return missing
+
+
+def delete_refs(root: Path, refs: Iterable[str]) -> None:
+    """Delete refs (gitinv's own bookkeeping refs, never a branch) in one `update-ref`."""
+    lines = "".join(f"delete {ref}\n" for ref in refs)
+    if lines:
+        _run(root, "update-ref", "--stdin", stdin=lines.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class CommitFacts:
+    subject: str
+    author: str
+    date: str  # author date, strict ISO 8601
+
+
+def commit_facts(root: Path, shas: Iterable[str]) -> dict[str, CommitFacts]:
+    """Subject, author name and author date of many commits, in one `git log --no-walk`."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    out = _run(root, "log", "--no-walk=unsorted", "--format=%H%x00%an%x00%aI%x00%s", *wanted, "--")[
+        1
+    ]
+    facts = {}
+    for line in out.decode("utf-8", "replace").splitlines():
+        sha, author, date, subject = [*line.split("\0", 3), "", "", ""][:4]
+        facts[sha] = CommitFacts(subject, author, date)
+    return facts

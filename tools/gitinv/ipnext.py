@@ -20,12 +20,12 @@ import fcntl
 import ipaddress
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitinv import checks, git, inventory, queue, remote
+from gitinv import checks, forge, git, inventory, remote, requests_host
 from gitinv.checks import IPKey
 from gitinv.errors import GitinvError
 
@@ -109,12 +109,15 @@ def _address(version: int, value: int) -> ipaddress.IPv4Address | ipaddress.IPv6
 def claimed_by_open_requests(root: Path, main: Main) -> dict[IPKey, str]:
     """Every address an open request's servers have, and the request's branch.
 
-    Open requests are, for now, what `gitinv pending` reads without a code host:
-    the remote's branches not merged into main, and local `request/*` branches not
-    pushed yet. This is the one place that says so."""
-    refs = queue.open_refs(root, main.ref, main.remote, local_requests=True)
+    Open requests are what `gitinv request` refuses to clash with: given a code-host
+    token, the requests the host lists as open (a fork's too, read from their refs)
+    and local `request/*` branches not pushed yet; without one, the remote's branches
+    not merged into main and those local branches. This is the one place that says so."""
+    host = forge.try_connect(root)
+    with host if host is not None else nullcontext():
+        branches, _ = requests_host.open_branches(root, main.ref, main.sha, main.remote, host)
     claims: dict[IPKey, str] = {}
-    for branch in queue.branch_changes(root, main.sha, refs):
+    for branch in branches:
         for change in branch.diff.changes:
             ip = (change.new or {}).get("ip") if change.kind == "server" else None
             if isinstance(ip, str):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitinv import checks, git, inventory
+from gitinv import checks, git, inventory, merged
 from gitinv.changes import Change, Unreadable, at_commit, classify, compare, parse
 from gitinv.diff import InventoryDiff
 from gitinv.loader import MAX_BYTES
@@ -110,7 +110,8 @@ def open_refs(
     root: Path, main_ref: str, remote: str | None, local_requests: bool
 ) -> dict[str, tuple[str, str]]:
     """Branch name → (ref, commit) of every branch not merged into main: the remote's
-    branches, and (for `request`) local `request/*` branches not pushed yet."""
+    branches, and (for `request`) local `request/*` branches not pushed yet. A branch
+    whose changes main already has (squash-merged, rebased, left behind) is not open."""
     found: dict[str, tuple[str, str]] = {}
     main_name = main_ref.rsplit("/", 1)[-1]
     if local_requests:
@@ -123,7 +124,8 @@ def open_refs(
             name = ref[len(prefix) :]
             if name not in (main_name, "HEAD"):
                 found[name] = (ref, sha)
-    return dict(sorted(found.items()))
+    done = merged.already_in_main(root, main_ref, {name: sha for name, (_, sha) in found.items()})
+    return {name: found[name] for name in sorted(found) if name not in done}
 
 
 def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) -> list[OpenBranch]:
@@ -238,10 +240,24 @@ def scan(
 ) -> Queue:
     main_sha = git.resolve_commit(root, main_ref)
     refs = open_refs(root, main_ref, remote, local_requests=remote is None)
+    return examine(root, main_sha, refs, validate=validate, progress=progress)
+
+
+def examine(
+    root: Path,
+    main_sha: str,
+    refs: dict[str, tuple[str, str]],
+    *,
+    validate: bool = True,
+    progress: bool = False,
+    main_inventory: inventory.Inventory | None = None,
+) -> Queue:
+    """The queue of `refs` (name → (ref, commit)) against `main_sha`; `main_inventory`,
+    when the caller has main loaded already, is not read again."""
     branches = branch_changes(root, main_sha, refs)
     main_findings: list[Finding] = []
     if validate and branches:
-        main_inv = inventory.load(root, rev=main_sha, progress=progress)
+        main_inv = main_inventory or inventory.load(root, rev=main_sha, progress=progress)
         main_findings = main_inv.findings
         index = MainIndex(main_inv)
         for b in branches:

@@ -4,7 +4,11 @@ A branch `request/<action>/<name>` from the up-to-date main branch with one
 commit, built in a temporary index: the user's working tree, index and current
 branch are never touched (a branch checked out in a worktree is never moved). The
 change is refused, leaving no branch behind, when the resulting inventory is
-invalid or an open request already touches the same server, name or IP.
+invalid or an open request already touches the same server, name or IP: with a
+token, the requests the code host lists as open (`requests_host`), else the
+branches not merged into main. A branch name left on the remote by a merged or
+closed request is never overwritten: the next free `-2`, `-3`... is used.
+`--open` opens the request through the host's API.
 
 Requests in one repository run one at a time (`session`): each checks the open
 requests, then creates its branch, and the next one sees it.
@@ -14,16 +18,29 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gitinv import git, handles, inventory, ipnext, lock, models, queue, remote, report
+from gitinv import (
+    forge,
+    git,
+    handles,
+    inventory,
+    ipnext,
+    lock,
+    models,
+    queue,
+    remote,
+    report,
+    requests_host,
+)
 from gitinv.diff import diff_commits
 from gitinv.diffformat import render_text
 from gitinv.edit import parse_sets, render_server, set_fields
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
+from gitinv.forge.base import Host
 from gitinv.history import pull_request_number
 
 ACTIONS = ("add", "update", "delete", "move", "revert")
@@ -48,8 +65,10 @@ def run(
     comment: str = "",
     reviewer: str | None = None,
     push: bool = False,
+    open_request: bool = False,
 ) -> int:
     check_options(comment, reviewer, forge_config.kind(repo))
+    push = push or open_request
     with session(repo):
         start = Start.of(repo, push)
         main = ipnext.Main(start.main_ref, start.base, start.origin)
@@ -58,7 +77,15 @@ def run(
                 plan = _revert(repo, start.base, start.main_ref, target)
             else:
                 plan = _server_plan(repo, start.base, action, target, group, updates)
-            return submit(repo, start, plan, comment=comment, reviewer=reviewer, push=push)
+            return submit(
+                repo,
+                start,
+                plan,
+                comment=comment,
+                reviewer=reviewer,
+                push=push,
+                open_request=open_request,
+            )
 
 
 WAIT_SECONDS = 60.0
@@ -134,28 +161,56 @@ class Start:
 
 
 def submit(
-    repo: Path, start: Start, plan: Plan, *, comment: str, reviewer: str | None, push: bool
+    repo: Path,
+    start: Start,
+    plan: Plan,
+    *,
+    comment: str,
+    reviewer: str | None,
+    push: bool,
+    open_request: bool = False,
 ) -> int:
-    """Commit `plan` on its branch from `start`, unless it is refused; push it if asked."""
+    """Commit `plan` on its branch from `start`, unless it is refused; push it if asked,
+    and open its request through the code host's API with `open_request`."""
+    # With a token the code host says which requests are open; --open needs one that writes.
+    host = forge.connect(repo, write=True) if open_request else forge.try_connect(repo)
+    with host if host is not None else nullcontext():
+        return _submit(
+            repo,
+            start,
+            plan,
+            host,
+            comment=comment,
+            reviewer=reviewer,
+            push=push,
+            open_request=open_request,
+        )
+
+
+def _submit(
+    repo: Path,
+    start: Start,
+    plan: Plan,
+    host: Host | None,
+    *,
+    comment: str,
+    reviewer: str | None,
+    push: bool,
+    open_request: bool,
+) -> int:
     main, origin, main_ref, base = start.main, start.origin, start.main_ref, start.base
+    others, host_branches = requests_host.open_branches(repo, main_ref, base, origin, host)
+    chosen = requests_host.free_branch(
+        repo, origin, main_ref, base, plan.branch, host_branches if host else None
+    )
+    if isinstance(chosen, str):
+        return _refuse(chosen)
+    plan, stale = replace(plan, branch=chosen.name), chosen.replace
     if f"refs/heads/{plan.branch}" in git.checked_out(repo):
         return _refuse(
             f"branch {plan.branch} is checked out here; switch to another branch "
             f"(`git switch {main}`) and run the request again: it never moves your branch"
         )
-    if origin and git.ref_exists(repo, f"refs/remotes/{origin}/{plan.branch}"):
-        return _refuse(
-            f"branch {plan.branch} is already on {origin}: an earlier request is "
-            "still open; update or close its pull request first"
-        )
-    stale = None
-    if git.ref_exists(repo, f"refs/heads/{plan.branch}"):
-        stale = git.resolve_commit(repo, f"refs/heads/{plan.branch}")
-        if git.unmerged_count(repo, base, stale):
-            return _refuse(
-                f"local branch {plan.branch} holds an earlier request not merged "
-                f"yet; push it, or delete it with `git branch -D {plan.branch}`"
-            )
     message = f"{plan.subject}\n\n{plan.note}{comment.strip()}\n"
     if reviewer:
         message += f"\nRequested-reviewer: {reviewer}\n"
@@ -164,7 +219,6 @@ def submit(
     if not change.changes:
         return _refuse("the request changes nothing in the inventory")
     mine = queue.claims(change.changes)
-    others = queue.branch_changes(repo, base, queue.open_refs(repo, main_ref, origin, True))
     for other in others:
         clash = sorted(set(mine) & set(queue.claims(other.diff.changes)))
         if clash:
@@ -189,6 +243,17 @@ def submit(
                 "run the same command again once the push can go through",
                 exc.exit_code,
             ) from None
+    opened = None
+    if open_request and host is not None and origin:
+        opened = requests_host.open_request(
+            host,
+            origin=origin,
+            repository=remote.repository_url(repo, origin),
+            main=main,
+            branch=plan.branch,
+            title_text=requests_host.title(plan.branch, change, plan.subject),
+            body_text=requests_host.body(comment, reviewer, change, host.comment_limit),
+        )
     try:
         git.create_branch(repo, plan.branch, commit, replace=stale)
     except git.GitError:
@@ -201,8 +266,15 @@ def submit(
         f"created branch {plan.branch} from {main_ref.split('/', 2)[-1]} "
         f"({base[:10]}), commit {commit[:10]}\n"
     )
+    if chosen.passed_over:
+        sys.stdout.write(
+            f"({', '.join(chosen.passed_over)} on {origin} is left from an earlier request, "
+            "merged or closed: a new name keeps it as it is)\n"
+        )
     sys.stdout.write(render_text(change))
-    if push:
+    if opened is not None and host is not None:
+        sys.stdout.write(f"opened {host.noun} {host.sign}{opened.number}: {opened.url}\n")
+    elif push:
         assert origin is not None
         url = remote.repository_url(repo, origin)
         if url:

@@ -172,14 +172,21 @@ class Host(ABC):
 
     @abstractmethod
     def requests(
-        self, state: State = "open", *, days: int = REJECTED_DAYS, now: datetime | None = None
+        self,
+        state: State = "open",
+        *,
+        days: int = REJECTED_DAYS,
+        now: datetime | None = None,
+        statuses: bool = True,
     ) -> list[Request]:
         """Open requests with their statuses; with `state="all"` also those closed
         without merging in the last `days` days (`rejected`). Merged ones are left out.
 
         One listing call per page of 100; then, for each open request that is not on
         hold, one call for its reviews (GitHub) or approvals (GitLab): the only data
-        the listing lacks. What a request changes comes from git (`ref`), not the API."""
+        the listing lacks. What a request changes comes from git (`ref`), not the API.
+        `statuses=False` skips those calls: a request then shows `pending` unless it is
+        on hold (for a caller that needs only which requests are open)."""
 
     @abstractmethod
     def create_request(

@@ -96,9 +96,14 @@ class GitHub(Host):
         self.repo = self.where.project
 
     def requests(
-        self, state: State = "open", *, days: int = REJECTED_DAYS, now: datetime | None = None
+        self,
+        state: State = "open",
+        *,
+        days: int = REJECTED_DAYS,
+        now: datetime | None = None,
+        statuses: bool = True,
     ) -> list[Request]:
-        found = [self._request(pull) for pull in self._pulls({"state": "open"})]
+        found = [self._request(pull, fresh=not statuses) for pull in self._pulls({"state": "open"})]
         if state == "all":
             since = cutoff(days, now)
             recent = {"state": "closed", "sort": "updated", "direction": "desc"}

@@ -98,9 +98,17 @@ class GitLab(Host):
         return f"merge request !{iid} in {self.where.label}"
 
     def requests(
-        self, state: State = "open", *, days: int = REJECTED_DAYS, now: datetime | None = None
+        self,
+        state: State = "open",
+        *,
+        days: int = REJECTED_DAYS,
+        now: datetime | None = None,
+        statuses: bool = True,
     ) -> list[Request]:
-        found = [self._request(mr) for mr in self._merge_requests({"state": "opened"})]
+        found = [
+            self._request(mr, fresh=not statuses)
+            for mr in self._merge_requests({"state": "opened"})
+        ]
         if state == "all":
             since = cutoff(days, now)
             recent = {

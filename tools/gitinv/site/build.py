@@ -26,7 +26,7 @@ from gitinv.exports import ansible, prometheus, tables
 from gitinv.report import Finding
 from gitinv.source import GitRevision
 
-from . import api, forks, gitdata, openapi, output, pages
+from . import api, forks, gitdata, openapi, output, pages, requests
 
 API_DIR = "api/v1"
 EXPORTS = {"ansible.json", "servers.csv", "prometheus.json"}
@@ -103,8 +103,10 @@ def build(
         if not inventory.ok:
             return Built(commit=commit, findings=list(inventory.findings))
         built = Built(commit=commit, servers=len(inventory.servers))
+        # With a token, the open requests, checked against this commit's inventory.
+        pending = requests.document(root, commit.id, inventory, progress)
         progress(f"writing {out}")
-        reading = _Reading(root, commit, inventory, source, log)
+        reading = _Reading(root, commit, inventory, source, log, pending)
         output.write_site(out, lambda tmp: _write(reading, tmp, built))
     return built
 
@@ -116,6 +118,7 @@ class _Reading:
     inventory: inventory_mod.Inventory
     source: GitRevision
     log: gitlog.SpooledLog
+    requests: dict[str, Any] | None = None
 
     def history(self) -> history.History:
         # Most server files have not changed since they were added: the history takes
@@ -132,6 +135,7 @@ class _Reading:
             "forge": gitdata.forge(self.root, settings),
             "branch": settings.get("branch") or "main",
             "server_count": len(self.inventory.servers),
+            "requests": self.requests is not None,
         }
 
 
@@ -161,6 +165,8 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         (tmp / folder).mkdir(parents=True)
     inventory = reading.inventory
     here = _Folder(tmp)
+    if reading.requests is not None:
+        here.put(f"{API_DIR}/requests.json", api.dumps(reading.requests))
     with forks.Parts(parallel=len(inventory.servers) >= PARALLEL_FROM) as parts:
         # What needs only the inventory is written while the history is read.
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
@@ -194,7 +200,8 @@ def _inventory_files(
     folder.put(f"{API_DIR}/servers.csv", tables.servers_csv(inventory).encode())
     port = prometheus.configured_port(inventory)
     folder.put(f"{API_DIR}/prometheus.json", api.dumps(prometheus.target_groups(inventory, port)))
-    doc = openapi.document(context["commit"], context["commit_date"], EXPORTS)
+    extra = EXPORTS | ({"requests.json"} if context["requests"] else set())
+    doc = openapi.document(context["commit"], context["commit_date"], extra)
     folder.put(f"{API_DIR}/openapi.json", api.dumps(doc))
     for path, data in pages.render(inventory.root, context):
         folder.put(path, data)

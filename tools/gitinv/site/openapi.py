@@ -161,6 +161,113 @@ def _change_schemas() -> dict[str, Any]:
     }
 
 
+def _closed(props: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "required": sorted(props),
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+def _nullable_of(kind: str, description: str) -> dict[str, Any]:
+    return {"anyOf": [{"type": kind}, {"type": "null"}], "description": description}
+
+
+STATUSES = ["pending", "on-hold", "changes-requested", "approved", "rejected"]
+
+
+def request_schemas() -> dict[str, Any]:
+    """requests.json: the open requests, as `gitinv pending --format json` gives them."""
+    changes = {
+        "type": "object",
+        "description": "Each changed field as [old, new]; null where absent",
+        "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+    }
+    server = _closed(
+        {
+            "name": _string("Server name"),
+            "group": _nullable_of("string", "Its group after the change (before, if deleted)"),
+            "old_group": _nullable_of("string", "Its group before a move"),
+            "action": {"type": "string", "enum": ACTIONS},
+            "changes": changes,
+        },
+        "A server a request adds, updates, deletes or moves",
+    )
+    catalog = _closed(
+        {
+            "kind": _string('The catalog ("components", ...) or "settings"'),
+            "name": _string("The entry's name"),
+            "action": {"type": "string", "enum": ["added", "updated", "deleted"]},
+            "changes": changes,
+        },
+        "A catalog entry a request changes",
+    )
+    finding = _closed(
+        {
+            "file": _string("File, relative to the repository"),
+            "line": {"type": "integer", "minimum": 1},
+            "column": {"type": "integer", "minimum": 1},
+            "code": _string("Stable problem code (as `gitinv validate` gives it)"),
+            "message": _string("What is wrong and what to do"),
+        },
+        "A problem merging the request onto main would bring",
+    )
+    clash = _closed(
+        {
+            "number": _nullable_of("integer", "The other request's number"),
+            "branch": _string("The other request's branch"),
+            "reason": _string('What both claim, e.g. "both change server web01"'),
+        },
+        "Another open request touching the same server, or claiming the same name or IP",
+    )
+    request = _closed(
+        {
+            "number": _nullable_of("integer", "Pull request #N or merge request !N"),
+            "title": _string("The request's title: its reason"),
+            "author": _string("Who opened it"),
+            "status": {"type": "string", "enum": STATUSES},
+            "url": _nullable_of("string", "The request on the code host"),
+            "branch": _string("Its head branch (in the fork, for a fork's request)"),
+            "fork": {"type": "boolean", "description": "Whether it comes from a fork"},
+            "created": _string("When it was opened (ISO 8601, as the host gives it)"),
+            "commit": _string("Its head commit"),
+            "servers": {"type": "array", "items": _ref("RequestServer")},
+            "catalogs": {"type": "array", "items": _ref("RequestCatalogChange")},
+            "valid": {
+                "type": "boolean",
+                "description": "Whether merging it onto main keeps the inventory valid",
+            },
+            "merges_cleanly": {"type": "boolean", "description": "No git conflict with main"},
+            "conflicted_files": {"type": "array", "items": {"type": "string"}},
+            "findings": {"type": "array", "items": _ref("RequestFinding")},
+            "clashes": {"type": "array", "items": _ref("RequestClash")},
+        },
+        "One open pull/merge request that changes the inventory",
+    )
+    document = _closed(
+        {
+            "source": {"type": "string", "enum": ["github", "gitlab", "branches"]},
+            "main": _string("The commit the requests were checked against (this build's)"),
+            "ok": {
+                "type": "boolean",
+                "description": "No open request is invalid, conflicts with main or clashes",
+            },
+            "requests": {"type": "array", "items": _ref("PendingRequest")},
+        },
+        "The open requests, by number",
+    )
+    return {
+        "PendingRequest": request,
+        "RequestCatalogChange": catalog,
+        "RequestClash": clash,
+        "RequestFinding": finding,
+        "RequestServer": server,
+        "RequestsDocument": document,
+    }
+
+
 def schemas() -> dict[str, Any]:
     defs = model_schemas()
     out = {**defs, **_change_schemas()}
@@ -326,6 +433,18 @@ def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
             "Every server as one CSV row, with a header row.",
             {"text/csv": {"schema": {"type": "string"}}},
         )
+    components = schemas()
+    if "requests.json" in extra_files:
+        paths["/requests.json"] = _get(
+            "listRequests",
+            "Open requests",
+            "The pull/merge requests open on the code host when the site was built that "
+            "change the inventory: status, reason, author, the servers each touches, "
+            "whether each is valid on main, and clashes between them. Written only when "
+            "the build had a code-host token.",
+            _json(_ref("RequestsDocument")),
+        )
+        components = dict(sorted({**components, **request_schemas()}.items()))
     paths["/openapi.json"] = _get(
         "getOpenApi",
         "This description",
@@ -345,5 +464,5 @@ def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
         },
         "servers": [{"url": ".", "description": "This site's api/v1/ folder"}],
         "paths": paths,
-        "components": {"schemas": schemas()},
+        "components": {"schemas": components},
     }

@@ -22,6 +22,7 @@ OVERRIDE = "site"  # the repository's folder that overrides the shipped files
 PAGES = {
     "index.html": "Servers",
     "server.html": "Server",
+    "requests.html": "Requests",
     "audit.html": "Audit log",
     "catalogs.html": "Catalogs",
     "api.html": "API",

@@ -2,6 +2,7 @@
 import {
   NAME_RE, codeHostLinks, commitUrl, el, getJson, link, pullUrl, shortDate,
 } from "./common.js";
+import { openRequests, requestNotice } from "./requestdata.js";
 
 const FIELD_LABELS = [
   ["group", "Group"], ["component", "Component"], ["ip", "IP address"], ["dc", "Datacenter"],
@@ -130,6 +131,17 @@ function lastFields(server) {
   return el("section", { class: "card" }, el("h2", {}, "Last known fields"), dl);
 }
 
+/** A notice under the title when an open request touches this server (or adds it). */
+async function showOpenRequests(name) {
+  try {
+    const data = await openRequests();
+    const notice = data && requestNotice(data.requests, name);
+    if (notice) document.getElementById("server-name").after(notice);
+  } catch {
+    // requests.json is an extra: the server's own page stands without it.
+  }
+}
+
 async function main() {
   const article = document.getElementById("server");
   const status = document.getElementById("status");
@@ -147,6 +159,7 @@ async function main() {
     if (server.deleted) {
       document.title = `${name} (deleted) · Server inventory`;
       article.append(deletedNotice(server), actions(server), lastFields(server), history(server));
+      await showOpenRequests(name);
       article.setAttribute("aria-busy", "false");
       return;
     }
@@ -157,6 +170,7 @@ async function main() {
   } catch (error) {
     fail(status, error.status === 404 ? `No server named "${name}" on the main branch.` : `Could not load the server (${error.message}).`);
   }
+  await showOpenRequests(name);
   article.setAttribute("aria-busy", "false");
 }
 
