@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import socket
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -160,12 +159,19 @@ def _each(
 
 def unique(records: list[ServerRecord]) -> list[Finding]:
     """Names unique across groups, IPs unique after normalisation: each file involved reported."""
-    by_name: dict[str, list[ServerRecord]] = defaultdict(list)
-    by_ip: dict[IPKey, list[ServerRecord]] = defaultdict(list)
+    # One pass keeps the first owner of each name and IP; only a clash makes a list.
+    first_name: dict[str, ServerRecord] = {}
+    first_ip: dict[IPKey, ServerRecord] = {}
+    by_name: dict[str, list[ServerRecord]] = {}
+    by_ip: dict[IPKey, list[ServerRecord]] = {}
     for r in records:
-        by_name[r.name].append(r)
+        other = first_name.setdefault(r.name, r)
+        if other is not r:
+            by_name.setdefault(r.name, [other]).append(r)
         if r.ip_key is not None:
-            by_ip[r.ip_key].append(r)
+            other = first_ip.setdefault(r.ip_key, r)
+            if other is not r:
+                by_ip.setdefault(r.ip_key, [other]).append(r)
     out: list[Finding] = []
     for name, owners in by_name.items():
         out.extend(

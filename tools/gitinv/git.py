@@ -18,11 +18,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import git
+from typing import TYPE_CHECKING, Any
 
 from gitinv.errors import GitinvError
+
+if TYPE_CHECKING:
+    import git
 
 ZERO = "0" * 40
 
@@ -66,6 +67,10 @@ class Signature:
 
 
 def open_repo(root: Path) -> git.Repo:
+    # Imported here: GitPython is a fifth of gitinv's start-up, and a validate that finds
+    # everything in its cache calls no git command through it.
+    import git
+
     try:
         return git.Repo(root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -179,6 +184,24 @@ def try_rev_parse(root: Path, rev: str) -> str | None:
 def ref_exists(root: Path, ref: str) -> bool:
     status, _, _ = _run(root, "show-ref", "--verify", "--quiet", ref, ok=(0, 1))
     return status == 0
+
+
+def git_dir(root: Path) -> Path | None:
+    """The git directory of the repository holding `root` (a linked worktree's own one),
+    or None outside a repository. A plain `git` process: a validate that finds everything
+    in its cache should not pay for loading GitPython."""
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    found = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(found) if proc.returncode == 0 and found else None
 
 
 def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]:

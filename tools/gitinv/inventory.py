@@ -13,12 +13,13 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from gitinv import checks, models
+from gitinv import cache, checks, models
 from gitinv.forge import config as forge_config
-from gitinv.loader import LoadError, Pos, decode, fast_load, load_bytes, load_text
+from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate_fields
 from gitinv.source import (
@@ -34,6 +35,7 @@ from gitinv.source import (
 SERVERS_DIR = f"{INVENTORY}/servers"
 CATALOG_FILES = {f"{INVENTORY}/{stem}.yaml": stem for stem in models.CATALOGS}
 SETTINGS_FILE = f"{INVENTORY}/settings.yaml"
+FIELDS_FILE = f"{INVENTORY}/fields.yaml"
 PARALLEL_FROM = 3000  # below this, forking costs more than it saves
 CHUNK = 2000
 
@@ -142,21 +144,31 @@ def read_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Findi
 
 
 def load(
-    root: Path, rev: str | None = None, *, progress: bool = False, source: Source | None = None
+    root: Path,
+    rev: str | None = None,
+    *,
+    progress: bool = False,
+    source: Source | None = None,
+    cache: bool = False,
 ) -> Inventory:
-    """The inventory at ``rev`` (default: the working tree), or read from ``source``."""
+    """The inventory at ``rev`` (default: the working tree), or read from ``source``.
+
+    ``cache``: reuse the results of server files checked before, and keep this run's
+    (the working tree and revisions only; see cache.py)."""
     # Loading makes millions of small objects and no cycles: the cyclic collector
     # would only walk them again and again (a quarter of the time at 100,000 servers).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(root, rev, progress, source)
+        return _load(root, rev, progress, source, cache)
     finally:
         if collecting:
             gc.enable()
 
 
-def _load(root: Path, rev: str | None, progress: bool, source: Source | None) -> Inventory:
+def _load(
+    root: Path, rev: str | None, progress: bool, source: Source | None, use_cache: bool
+) -> Inventory:
     if source is None:
         source = GitRevision(root, rev) if rev is not None else WorkTree(root)
     commit = source.commit if isinstance(source, GitRevision) else None
@@ -195,14 +207,16 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
     context = {"forge": forge_config.forge_of(settings, source.root)}
     catalogs, broken = _load_catalogs(source, texts, findings, context)
     rules = checks.Rules(catalogs, broken)
-    records = _load_servers(source, server_files, rules, findings, progress)
+    session = _session(root, source, listing, broken) if use_cache else None
+    records = _load_servers(source, server_files, rules, findings, progress, session)
     findings.extend(checks.unique(records))
-    servers = {r.name: r for r in sorted(records, key=lambda r: r.path) if r.fields}
+    records.sort(key=attrgetter("path"))
+    servers = {r.name: r for r in records if r.fields}
     return Inventory(
         root=root,
         rev=rev,
         commit=commit,
-        servers=dict(sorted(servers.items())),
+        servers={name: servers[name] for name in sorted(servers)},
         catalogs=catalogs,
         settings=settings,
         findings=sorted(set(findings)),
@@ -324,6 +338,31 @@ def _load_settings(
     return valid
 
 
+def _session(
+    root: Path, source: Source, listing: list[SourceFile], broken: set[str]
+) -> cache.Session | None:
+    """The cache for this load, under the key of its rules: the catalogs and fields.yaml
+    as they are (their blob ids), which of them could not be read, and gitinv's code."""
+    if not isinstance(source, WorkTree | GitRevision):
+        return None  # an overlay of files not written yet, say
+    store = cache.Store.open(root)
+    if store is None:
+        return None
+    rules_files = (*CATALOG_FILES, FIELDS_FILE)
+    kinds = {f.path: f.kind for f in listing if f.path in rules_files}
+    parts = [("broken", ",".join(sorted(broken)))]
+    for path in rules_files:
+        kind = kinds.get(path, "absent")
+        if kind != "file":
+            parts.append((path, kind))
+        elif isinstance(source, GitRevision):
+            parts.append((path, source.blob_id(path)))
+        else:
+            data = _read(source, path)
+            parts.append((path, "unreadable" if isinstance(data, Finding) else cache.blob_id(data)))
+    return store.session(cache.rules_key(parts))
+
+
 def _read(source: Source, path: str) -> bytes | Finding:
     try:
         return source.read(path)
@@ -331,39 +370,69 @@ def _read(source: Source, path: str) -> bytes | Finding:
         return unreadable(path, exc)
 
 
-# Forked workers see the parent's memory: the source and any blobs read in batch.
-_WORK: tuple[Source, dict[str, bytes] | None, checks.Rules] | None = None
+# Forked workers see the parent's memory: the source, any blobs read in batch, the cache.
+_WORK: tuple[Source, dict[str, bytes] | None, checks.Rules, cache.Session | None] | None = None
 
 
 # What a worker sends back for one file: its path, its field values in SERVER_FIELDS
 # order (None where absent) or None when invalid, the ip's position and key, and its
 # findings. Plain tuples pickle several times faster than records with dicts.
 Packed = tuple[str, tuple[Any, ...] | None, Pos, "checks.IPKey | None", list[Finding]]
+# For the cache, the bytes a result came from: their blob id and (working tree) their stat.
+Seen = tuple[str, "cache.Stat | None"] | None
+# A worker's answer for one path: the result (None: the cache has it for these bytes).
+Done = tuple[str, Packed | None, Seen]
 
 
-def _parse_chunk(paths: list[str]) -> list[Packed]:
+def _parse_chunk(paths: list[str]) -> list[Done]:
     assert _WORK is not None
-    source, blobs, rules = _WORK
-    out: list[Packed] = []
+    source, blobs, rules, session = _WORK
+    out: list[Done] = []
     for path in paths:
-        data = blobs[path] if blobs is not None else _read(source, path)
-        if isinstance(data, Finding):
-            out.append((path, None, (1, 1), None, [data]))
-            continue
-        record, findings = read_server(path, data)
-        if record is None:
-            out.append((path, None, (1, 1), None, findings))
-            continue
-        checked = findings + rules.check_server(record)
-        # Invalid on its own: not a server of the inventory, but its address still
-        # takes part in the unique-IP check.
-        values = None if findings else tuple(record.fields.get(k) for k in models.SERVER_FIELDS)
-        out.append((path, values, record.pos("ip"), record.ip_key, checked))
+        seen: Seen = None
+        if blobs is not None:
+            data: bytes | Finding = blobs[path]
+            if session is not None and isinstance(source, GitRevision):
+                seen = (source.blob_id(path), None)
+        elif session is not None and isinstance(source, WorkTree):
+            try:
+                data, st = source.read_stat(path)
+            except OSError as exc:
+                data = unreadable(path, exc)
+            else:
+                # Past the limit only a part was read: not the file's blob id.
+                if len(data) <= MAX_BYTES:
+                    seen = (cache.blob_id(data), cache.stat_of(st))
+                    if session.row(path, seen[0]) is not None:  # touched, not changed
+                        out.append((path, None, seen))
+                        continue
+        else:
+            data = _read(source, path)
+        out.append((path, _check(path, data, rules), seen))
     return out
+
+
+def _check(path: str, data: bytes | Finding, rules: checks.Rules) -> Packed:
+    """One server file's own result: parsed, validated, its references checked."""
+    if isinstance(data, Finding):
+        return (path, None, (1, 1), None, [data])
+    record, findings = read_server(path, data)
+    if record is None:
+        return (path, None, (1, 1), None, findings)
+    checked = findings + rules.check_server(record)
+    # Invalid on its own: not a server of the inventory, but its address still
+    # takes part in the unique-IP check.
+    values = None if findings else tuple(record.fields.get(k) for k in models.SERVER_FIELDS)
+    return (path, values, record.pos("ip"), record.ip_key, checked)
 
 
 def _unpack(item: Packed) -> ServerRecord | None:
     path, values, ip_pos, key, findings = item
+    parts = path.split("/")
+    if values is not None and len(parts) == 4:
+        # A valid server: parse_server has already checked its path.
+        fields = {k: v for k, v in zip(models.SERVER_FIELDS, values, strict=True) if v is not None}
+        return ServerRecord(parts[3][: -len(".yaml")], parts[2], path, fields, {"ip": ip_pos}, key)
     where = split_server_path(path)
     if isinstance(where, str):
         return None
@@ -388,46 +457,104 @@ def _load_servers(
     rules: checks.Rules,
     findings: list[Finding],
     progress: bool,
+    session: cache.Session | None = None,
 ) -> list[ServerRecord]:
     global _WORK
     paths = sorted(f.path for f in files)
-    _WORK = (source, source.read_many(paths), rules)
-    workers = min(os.cpu_count() or 1, 8)
     records: list[ServerRecord] = []
+    todo = paths
+    if session is not None:
+        todo = _from_cache(source, paths, session, records, findings)
+    _WORK = (source, source.read_many(todo), rules, session)
+    workers = min(os.cpu_count() or 1, 8)
     done = 0
     try:
         if (
-            len(paths) >= PARALLEL_FROM
+            len(todo) >= PARALLEL_FROM
             and workers > 1
             and "fork" in multiprocessing.get_all_start_methods()
         ):
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results: Iterator[list[Packed]] = pool.imap(_parse_chunk, _chunks(paths))
+                results: Iterator[list[Done]] = pool.imap(_parse_chunk, _chunks(todo))
                 for chunk in results:
-                    done = _collect(chunk, records, findings, done, len(paths), progress)
+                    done = _collect(chunk, records, findings, done, len(todo), progress, session)
         else:
-            for part in _chunks(paths):
-                done = _collect(_parse_chunk(part), records, findings, done, len(paths), progress)
+            for part in _chunks(todo):
+                done = _collect(
+                    _parse_chunk(part), records, findings, done, len(todo), progress, session
+                )
     finally:
         _WORK = None
-        if progress and len(paths) >= CHUNK:
+        if progress and len(todo) >= CHUNK:
             sys.stderr.write("\n")
+    if session is not None:
+        session.save(paths)
     return records
 
 
+def _from_cache(
+    source: Source,
+    paths: list[str],
+    session: cache.Session,
+    records: list[ServerRecord],
+    findings: list[Finding],
+) -> list[str]:
+    """Take the results the cache still holds for these files; return the paths to read:
+    a revision's files are known by their blob ids, the working tree's by their stat."""
+    if isinstance(source, GitRevision):
+        rows, todo = session.by_blobs(paths, [source.blob_id(p) for p in paths])
+    else:
+        assert isinstance(source, WorkTree)
+        rows, todo = session.by_stats(paths, cache.stat_columns(source.stats(paths)))
+    for row in rows:
+        if row[4]:
+            findings.extend(row[4])
+        record = _from_row(row)
+        if record is not None:
+            records.append(record)
+    return todo
+
+
+def _from_row(row: cache.Row) -> ServerRecord | None:
+    """The record a kept row holds: the same _unpack made of the file's result."""
+    path, fields, ip_pos, key, _ = row
+    parts = path.split("/")
+    if fields is None or len(parts) != 4:
+        return None
+    name, group = parts[3][: -len(".yaml")], parts[2]
+    if not fields:
+        return ServerRecord(name, group, path, {}, {})
+    return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
+
+
 def _collect(
-    chunk: list[Packed],
+    chunk: list[Done],
     records: list[ServerRecord],
     findings: list[Finding],
     done: int,
     total: int,
     progress: bool,
+    session: cache.Session | None,
 ) -> int:
-    for item in chunk:
-        findings.extend(item[4])
-        record = _unpack(item)
+    for path, item, seen in chunk:
+        if item is None:  # the cache's row for the same bytes
+            assert session is not None and seen is not None
+            row = session.row(path, seen[0])
+            assert row is not None
+            _, fields, ip_pos, key, found = row
+            record = _from_row(row)
+        else:
+            found = item[4]
+            record = _unpack(item)
+            if record is None:
+                fields, ip_pos, key = None, (1, 1), None
+            else:
+                fields, ip_pos, key = record.fields, record.pos("ip"), record.ip_key
+        findings.extend(found)
         if record is not None:
             records.append(record)
+        if session is not None and seen is not None:
+            session.keep(path, seen[0], seen[1], fields, ip_pos, key, found)
     done += len(chunk)
     if progress and total >= CHUNK:
         sys.stderr.write(f"\rchecked {done:,}/{total:,} server files")

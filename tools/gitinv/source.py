@@ -72,6 +72,23 @@ class WorkTree:
     def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
         return None
 
+    def read_stat(self, path: str) -> tuple[bytes, os.stat_result]:
+        """`read`, with the file's stat taken before its bytes are read (see cache.py)."""
+        with open(self.root / path, "rb") as f:
+            st = os.fstat(f.fileno())
+            return f.read(MAX_BYTES + 1), st
+
+    def stats(self, paths: list[str]) -> list[os.stat_result | None]:
+        """Each file's stat, without following a symbolic link; None when it is gone."""
+        top = str(self.root)
+        out: list[os.stat_result | None] = []
+        for path in paths:
+            try:
+                out.append(os.lstat(f"{top}/{path}"))
+            except OSError:
+                out.append(None)
+        return out
+
 
 def unreadable(path: str, exc: OSError) -> Finding:
     """A file the working tree has but gitinv may not read (permissions, a race)."""

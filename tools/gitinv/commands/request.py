@@ -173,7 +173,7 @@ def submit(
                 f"an open request already touches {what}: branch {other.name}; "
                 "wait until it is merged or closed, or change that request instead"
             )
-    result = inventory.load(repo, rev=commit, progress=sys.stderr.isatty())
+    result = inventory.load(repo, rev=commit, progress=sys.stderr.isatty(), cache=True)
     if result.findings:
         sys.stdout.write(report.render(result.findings, "text", servers=len(result.servers)))
         return _refuse("the change would make the inventory invalid (see above); nothing created")
