@@ -36,6 +36,7 @@ def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     config = home / "gitconfig"
     config.write_text("[init]\n\tdefaultBranch = main\n")
     saved = dict(os.environ)
+    os.environ.pop("GITINV_CACHE_DIR", None)  # each test repository keeps its own cache
     os.environ.update(
         {
             "HOME": str(home),

@@ -1,0 +1,429 @@
+"""The cache of per-file results: the findings are always those of a run without it."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import gitinv
+from gitinv import cache, inventory
+from gitinv.commands import validate
+from tests.conftest import CASES, GitRepo
+
+SERVERS = "inventory/servers"
+WEB01 = f"{SERVERS}/web/web01.yaml"
+
+# Files opened by this process while `opened()` is active (an audit hook cannot be
+# removed, so it stays installed and records only when asked).
+_OPENED: list[str] | None = None
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], str | Path):
+        path = str(args[0])
+        if f"/{SERVERS}/" in path:
+            _OPENED.append(path[path.index(SERVERS) :])
+
+
+sys.addaudithook(_audit)
+
+
+@contextmanager
+def opened() -> Iterator[list[str]]:
+    global _OPENED
+    _OPENED = []
+    try:
+        yield _OPENED
+    finally:
+        _OPENED = None
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> GitRepo:
+    git_repo.copy_inventory(CASES / "base")
+    git_repo.commit("Initial inventory")
+    return git_repo
+
+
+def cache_files(repo: GitRepo) -> list[Path]:
+    return sorted((repo.path / ".git" / "gitinv").glob("validate-*.json"))
+
+
+def outcome(root: Path, rev: str | None = None, *, use_cache: bool) -> dict[str, Any]:
+    """Everything a load gives that the cache could change: findings and records."""
+    inv = inventory.load(root, rev, cache=use_cache)
+    return {
+        "findings": inv.findings,
+        "servers": {
+            name: (r.as_row(), r.path, r.positions, r.ip_key) for name, r in inv.servers.items()
+        },
+    }
+
+
+def same_as_cold(root: Path, rev: str | None = None) -> dict[str, Any]:
+    """A run with the cache (twice: filling it, then reading it) gives what one without does."""
+    cold = outcome(root, rev, use_cache=False)
+    assert outcome(root, rev, use_cache=True) == cold
+    assert outcome(root, rev, use_cache=True) == cold
+    return cold
+
+
+def test_default_place_and_no_cache(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert validate.run(repo=repo.path, rev=None, fmt="json", cache=False) == 0
+    assert not (repo.path / ".git" / "gitinv").exists()
+    cold = capsys.readouterr().out
+    for _ in range(2):
+        assert validate.run(repo=repo.path, rev=None, fmt="json") == 0
+        assert capsys.readouterr().out == cold
+    assert json.loads(cold) == {"ok": True, "servers": 4, "errors": []}
+    assert len(cache_files(repo)) == 1
+    doc = json.loads(cache_files(repo)[0].read_bytes())
+    assert doc["format"] == cache.FORMAT
+    assert doc["paths"] == sorted(
+        f"{SERVERS}/{p}"
+        for p in ("data/db01.yaml", "data/db02.yaml", "web/web01.yaml", "web/web02.yaml")
+    )
+
+
+def test_no_cache_option(repo: GitRepo) -> None:
+    from click.testing import CliRunner
+
+    from gitinv.cli import cli
+
+    result = CliRunner().invoke(cli, ["-C", str(repo.path), "validate", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert not (repo.path / ".git" / "gitinv").exists()
+    result = CliRunner().invoke(cli, ["-C", str(repo.path), "validate"])
+    assert result.exit_code == 0 and len(cache_files(repo)) == 1
+
+
+def test_environment_names_the_folder(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITINV_CACHE_DIR", str(tmp_path / "elsewhere"))
+    same_as_cold(repo.path)
+    assert len(list((tmp_path / "elsewhere").glob("validate-*.json"))) == 1
+    assert not (repo.path / ".git" / "gitinv").exists()
+
+
+def test_outside_a_repository_there_is_no_cache(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    (root / "inventory").mkdir(parents=True)
+    for f in (CASES / "base" / "inventory").rglob("*.yaml"):
+        target = root / f.relative_to(CASES / "base")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f.read_bytes())
+    same_as_cold(root)
+    assert sorted(p.name for p in root.iterdir()) == ["inventory"]
+
+
+def test_linked_worktree_keeps_its_own(repo: GitRepo, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    repo.git("worktree", "add", "-q", str(other), "-b", "other")
+    same_as_cold(other)
+    own = repo.path / ".git" / "worktrees" / "other" / "gitinv"
+    assert len(list(own.glob("validate-*.json"))) == 1
+    assert not (repo.path / ".git" / "gitinv").exists()
+
+
+def test_edits_renames_deletions_and_catalogs(repo: GitRepo) -> None:
+    same_as_cold(repo.path)
+    web01 = (repo.path / WEB01).read_text()
+    # An edit that breaks a file, and one that makes a duplicate IP.
+    repo.write(WEB01, web01.replace("ip: 10.0.0.1", "ip: 10.0.0.300"))
+    assert [f.code for f in same_as_cold(repo.path)["findings"]] == ["bad-value"]
+    repo.write(WEB01, web01.replace("ip: 10.0.0.1", "ip: 10.0.1.1"))
+    assert [f.code for f in same_as_cold(repo.path)["findings"]] == ["duplicate-ip"] * 2
+    repo.write(WEB01, web01)
+    # The same bytes under another path: another group (unknown), then a known one.
+    (repo.path / f"{SERVERS}/ops").mkdir()
+    os.rename(repo.path / WEB01, repo.path / f"{SERVERS}/ops/web01.yaml")
+    found = same_as_cold(repo.path)["findings"]
+    assert [(f.file, f.code) for f in found] == [(f"{SERVERS}/ops/web01.yaml", "unknown-ref")]
+    os.rename(repo.path / f"{SERVERS}/ops/web01.yaml", repo.path / f"{SERVERS}/data/web01.yaml")
+    assert same_as_cold(repo.path)["servers"]["web01"][0]["group"] == "data"
+    # The same bytes under a second name: a duplicate IP; then gone again.
+    repo.write(f"{SERVERS}/web/web03.yaml", web01)
+    assert len(same_as_cold(repo.path)["findings"]) == 2
+    repo.remove(f"{SERVERS}/web/web03.yaml")
+    repo.remove(f"{SERVERS}/data/web01.yaml")
+    assert sorted(same_as_cold(repo.path)["servers"]) == ["db01", "db02", "web02"]
+    # A catalog change changes the results of files that did not change.
+    tags = (repo.path / "inventory/tags.yaml").read_text()
+    repo.write("inventory/tags.yaml", "frontend:\n  description: Receives customer traffic\n")
+    found = same_as_cold(repo.path)["findings"]
+    assert [f.code for f in found] == ["unknown-ref", "unknown-ref"]
+    assert len(cache_files(repo)) == 2
+    repo.write("inventory/tags.yaml", tags)
+    assert same_as_cold(repo.path)["findings"] == []
+    repo.write("inventory/datacenters.yaml", "dc4: {}\ndc6: {}\n")
+    assert same_as_cold(repo.path)["findings"] == []
+    repo.write("inventory/types.yaml", "vm: [\n")
+    assert [f.code for f in same_as_cold(repo.path)["findings"]] == ["yaml-syntax"]
+    repo.remove("inventory/types.yaml")
+    assert [f.code for f in same_as_cold(repo.path)["findings"]] == ["bad-file"]
+    assert len(cache_files(repo)) == cache.KEEP
+
+
+def test_fields_file_is_part_of_the_key(repo: GitRepo) -> None:
+    same_as_cold(repo.path)
+    repo.write("inventory/fields.yaml", "owner:\n  type: string\n")
+    same_as_cold(repo.path)
+    assert len(cache_files(repo)) == 2
+
+
+def test_code_changes_the_key(repo: GitRepo) -> None:
+    parts = [("inventory/tags.yaml", "x")]
+    key = cache.rules_key(parts)
+    assert cache.rules_key(parts) == key
+    assert cache.rules_key([("inventory/tags.yaml", "y")]) != key
+    assert gitinv.__version__ in cache.code_version()
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_randomized_edits(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
+    if parallel:
+        monkeypatch.setattr(inventory, "PARALLEL_FROM", 1)
+        monkeypatch.setattr(inventory, "CHUNK", 2)
+    rng = random.Random(7 if parallel else 3)
+    texts = [p.read_text() for p in sorted((repo.path / SERVERS).rglob("*.yaml"))]
+    values = [
+        ("ip: ", ["10.0.0.1", "10.0.0.9", "2001:db8::2", "2001:DB8:0:0:0:0:0:2", "10", "x"]),
+        ("state: ", ["active", "offline", "no", '"no"']),
+        ("component: ", ["nginx", "postgres", "nosuch"]),
+        ("dc: ", ["dc4", "dc6", "dc9"]),
+    ]
+    groups = ["web", "data", "ops"]
+    for step in range(30):
+        files = sorted((repo.path / SERVERS).rglob("*.yaml"))
+        op = rng.choice(["edit", "edit", "move", "add", "delete", "touch", "catalog", "commit"])
+        target = rng.choice(files) if files else None
+        if op == "edit" and target is not None:
+            lines = target.read_text().splitlines(keepends=True)
+            prefix, choices = rng.choice(values)
+            lines = [
+                f"{prefix}{rng.choice(choices)}\n" if line.startswith(prefix) else line
+                for line in lines
+            ]
+            if rng.random() < 0.2:
+                lines.append("extra: field\n")
+            target.write_text("".join(lines))
+        elif op == "move" and target is not None:
+            folder = repo.path / SERVERS / rng.choice(groups)
+            folder.mkdir(exist_ok=True)
+            name = target.name if rng.random() < 0.5 else f"srv{rng.randrange(4)}.yaml"
+            os.replace(target, folder / name)
+        elif op == "add":
+            folder = repo.path / SERVERS / rng.choice(groups)
+            folder.mkdir(exist_ok=True)
+            (folder / f"new{step}.yaml").write_text(rng.choice(texts))
+        elif op == "delete" and target is not None:
+            target.unlink()
+        elif op == "touch" and target is not None:
+            target.write_bytes(target.read_bytes())
+        elif op == "catalog":
+            components = "nginx: {}\npostgres: {}\n"
+            if rng.random() < 0.5:
+                components = "nginx: {}\n"
+            repo.write("inventory/components.yaml", components)
+        elif op == "commit":
+            repo.commit(f"step {step}")
+            same_as_cold(repo.path, "HEAD")
+        same_as_cold(repo.path)
+
+
+def test_unchanged_files_are_not_read_again(repo: GitRepo) -> None:
+    """Working-tree files are known unchanged from their stat once RACY_NS old."""
+    with opened() as first:
+        same_as_cold(repo.path)
+    assert len(first) == 4 * 3  # the cold run, then two reading every file: all recent
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)
+    outcome(repo.path, use_cache=True)  # reads all once more, and trusts their stat now
+    with opened() as later:
+        assert outcome(repo.path, use_cache=True)["findings"] == []
+    assert later == []
+    # An edit of the same size with the old modification time back is still seen:
+    # the change time moved.
+    path = repo.path / WEB01
+    before = path.stat()
+    path.write_text(path.read_text().replace("state: active", "state: 12345x"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    with opened() as edited:
+        found = same_as_cold(repo.path)["findings"]
+    assert [f.code for f in found] == ["bad-value"]
+    # The cold run reads all; the warm ones only the edited file (the second time to
+    # hash it: its stat is too recent to trust).
+    assert edited == [*first[:4], WEB01, WEB01]
+
+
+def forge(repo: GitRepo, rev: str, path: str) -> None:
+    """Replace the object of `path` at `rev` with other bytes of its size (git does not
+    check an object's hash when it reads it), so a run that reads it finds a problem."""
+    sha = repo.git("rev-parse", f"{rev}:{path}")
+    loose = repo.path / ".git" / "objects" / sha[:2] / sha[2:]
+    size = len(zlib.decompress(loose.read_bytes()).split(b"\0", 1)[1])
+    loose.chmod(0o644)
+    loose.write_bytes(zlib.compress(b"blob %d\0" % size + b"-" * (size - 1) + b"\n"))
+    assert outcome(repo.path, rev, use_cache=False)["findings"] != []
+
+
+def test_revision_blobs_come_from_the_tree(repo: GitRepo) -> None:
+    """A revision run with every result kept reads no server blob."""
+    same_as_cold(repo.path, "HEAD")
+    forge(repo, "HEAD", WEB01)
+    assert outcome(repo.path, "HEAD", use_cache=True)["findings"] == []
+
+
+def test_working_tree_and_revision_share_results(repo: GitRepo) -> None:
+    repo.write(WEB01, (repo.path / WEB01).read_text().replace("10.0.0.1", "10.0.0.2"))
+    repo.commit("Renumber web01")
+    outcome(repo.path, use_cache=True)  # the working tree holds the committed bytes
+    forge(repo, "HEAD", WEB01)
+    assert outcome(repo.path, "HEAD", use_cache=True)["servers"]["web01"][0]["ip"] == "10.0.0.2"
+
+
+def _the_file(repo: GitRepo) -> Path:
+    outcome(repo.path, use_cache=True)
+    [path] = cache_files(repo)
+    return path
+
+
+def _damage(good: bytes) -> dict[str, bytes]:
+    doc = json.loads(good)
+    cases: dict[str, bytes] = {
+        "garbage": b"\x00\xffnot json",
+        "truncated": good[: len(good) // 2],
+        "empty": b"",
+        "a list": b"[]",
+    }
+    changes: dict[str, Any] = {
+        "other format": {"format": "gitinv-validate-cache/0"},
+        "other key": {"key": "0" * 64},
+        "paths not text": {"paths": [1, 2, 3, 4]},
+        "fields not mappings": {"fields": ["x"] * 4},
+        "short fields": {"fields": doc["fields"][:2]},
+        "bad base64": {"stats": "not base64!"},
+        "short ips": {"ips": doc["ips"][:8]},
+        "findings not lists": {"findings": {"0": "x"}},
+        "finding of wrong types": {"findings": {"0": [["f", "1", 1, "c", "m"]]}},
+        "finding past the end": {"findings": {"9": []}},
+        "missing column": {"blobs": None},
+    }
+    for name, change in changes.items():
+        cases[name] = json.dumps({**doc, **change}).encode()
+    del doc["stats"]
+    cases["no stats"] = json.dumps(doc).encode()
+    return cases
+
+
+def test_damaged_cache_is_ignored_and_rewritten(repo: GitRepo) -> None:
+    repo.write(WEB01, "component: nginx\nip: 10\n")
+    path = _the_file(repo)
+    good = path.read_bytes()
+    cold = outcome(repo.path, use_cache=False)
+    for name, data in _damage(good).items():
+        path.write_bytes(data)
+        assert outcome(repo.path, use_cache=True) == cold, name
+        assert json.loads(path.read_bytes())["format"] == cache.FORMAT, name
+        assert outcome(repo.path, use_cache=True) == cold, name
+
+
+def test_results_json_cannot_hold_are_not_kept(repo: GitRepo) -> None:
+    """A value JSON would give back as something else (a date, say) is read again."""
+    import datetime
+
+    same_as_cold(repo.path)
+    session = cache.Store(repo.path / ".git" / "gitinv").session("k" * 64)
+    blob = "0" * 40
+    session.keep("a", blob, None, {"when": datetime.date(2024, 1, 2)}, (1, 1), None, [])
+    session.keep("b", blob, None, {"ip": "10.0.0.1"}, (2, 5), (4, 1), [])
+    session.save(["a", "b"])
+    again = cache.Store(repo.path / ".git" / "gitinv").session("k" * 64)
+    assert again.row("a", blob) is None
+    assert again.row("b", blob) == ("b", {"ip": "10.0.0.1"}, (2, 5), (4, 1), [])
+
+
+def test_unusable_folder_means_no_cache(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("GITINV_CACHE_DIR", str(blocker / "cache"))
+    same_as_cold(repo.path)
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("GITINV_CACHE_DIR", str(folder))
+    same_as_cold(repo.path)
+    [path] = folder.glob("validate-*.json")
+    path.unlink()
+    path.mkdir()  # neither read nor replaced
+    same_as_cold(repo.path)
+    assert [p.name for p in folder.iterdir()] == [path.name]
+
+
+def test_concurrent_runs(repo: GitRepo) -> None:
+    for i in range(30):
+        repo.write(f"{SERVERS}/web/extra{i:02d}.yaml", f"component: nginx\nip: 10.0.7.{i}\n")
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gitinv", "-C", str(repo.path), "validate", "--format", "json"],
+            stdout=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate()[0] for p in runs]
+    assert [p.returncode for p in runs] == [1] * 4
+    assert len(set(outputs)) == 1
+    assert len(json.loads(outputs[0])["errors"]) == 30 * 3  # dc, environment, state
+    [path] = cache_files(repo)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
+    assert json.loads(path.read_bytes())["format"] == cache.FORMAT
+    same_as_cold(repo.path)
+
+
+def test_pending_and_request_fill_it_for_main(repo: GitRepo, tmp_path: Path) -> None:
+    from gitinv.commands import request
+
+    hub = tmp_path / "hub.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(hub))
+    repo.git("remote", "add", "origin", str(hub))
+    repo.git("fetch", "-q", "origin")
+    code = request.run(
+        repo=repo.path, action="update", target="web01", sets=("state=offline",), comment="Retire"
+    )
+    assert code == 0
+    assert len(cache_files(repo)) == 1
+    forge(repo, "origin/main", f"{SERVERS}/data/db01.yaml")
+    # Validating the request's commit kept the results of main's files it shares.
+    assert outcome(repo.path, "origin/main", use_cache=True)["findings"] == []
+
+
+def test_pending_fills_it_for_main(
+    repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gitinv.commands import pending
+
+    hub = tmp_path / "hub.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(hub))
+    repo.git("remote", "add", "origin", str(hub))
+    repo.git("checkout", "-q", "-b", "patch-1")
+    repo.write(WEB01, (repo.path / WEB01).read_text().replace("active", "offline"))
+    repo.commit("Retire web01")
+    repo.git("push", "-q", "origin", "patch-1")
+    repo.git("checkout", "-q", "main")
+    assert pending.run(repo=repo.path, remote_name="origin", fmt="json") == 0
+    assert json.loads(capsys.readouterr().out)["results"][0]["valid"] is True
+    assert len(cache_files(repo)) == 1
+    forge(repo, "origin/main", f"{SERVERS}/data/db01.yaml")
+    assert outcome(repo.path, "origin/main", use_cache=True)["findings"] == []
