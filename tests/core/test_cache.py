@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import zlib
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 import gitinv
 from gitinv import cache, inventory
 from gitinv.commands import validate
+from gitinv.report import Finding
 from tests.conftest import CASES, GitRepo
 
 SERVERS = "inventory/servers"
@@ -57,7 +59,7 @@ def repo(git_repo: GitRepo) -> GitRepo:
 
 
 def cache_files(repo: GitRepo) -> list[Path]:
-    return sorted((repo.path / ".git" / "gitinv").glob("validate-*.json"))
+    return sorted((repo.path / ".git" / "gitinv").glob("validate-*.cache"))
 
 
 def outcome(root: Path, rev: str | None = None, *, use_cache: bool) -> dict[str, Any]:
@@ -71,10 +73,22 @@ def outcome(root: Path, rev: str | None = None, *, use_cache: bool) -> dict[str,
     }
 
 
+def checked(root: Path, rev: str | None = None) -> tuple[list[Finding], int]:
+    result = inventory.check(root, rev)
+    return result.findings, result.servers
+
+
+def cold_check(cold: dict[str, Any]) -> tuple[list[Finding], int]:
+    return cold["findings"], len(cold["servers"])
+
+
 def same_as_cold(root: Path, rev: str | None = None) -> dict[str, Any]:
-    """A run with the cache (twice: filling it, then reading it) gives what one without does."""
+    """Runs with the cache (filling it, then reading it; with records and without) give
+    what one without it does."""
     cold = outcome(root, rev, use_cache=False)
+    assert checked(root, rev) == cold_check(cold)
     assert outcome(root, rev, use_cache=True) == cold
+    assert checked(root, rev) == cold_check(cold)
     assert outcome(root, rev, use_cache=True) == cold
     return cold
 
@@ -88,7 +102,7 @@ def test_default_place_and_no_cache(repo: GitRepo, capsys: pytest.CaptureFixture
         assert capsys.readouterr().out == cold
     assert json.loads(cold) == {"ok": True, "servers": 4, "errors": []}
     assert len(cache_files(repo)) == 1
-    doc = json.loads(cache_files(repo)[0].read_bytes())
+    doc = header(cache_files(repo)[0])
     assert doc["format"] == cache.FORMAT
     assert doc["paths"] == sorted(
         f"{SERVERS}/{p}"
@@ -113,7 +127,7 @@ def test_environment_names_the_folder(
 ) -> None:
     monkeypatch.setenv("GITINV_CACHE_DIR", str(tmp_path / "elsewhere"))
     same_as_cold(repo.path)
-    assert len(list((tmp_path / "elsewhere").glob("validate-*.json"))) == 1
+    assert len(list((tmp_path / "elsewhere").glob("validate-*.cache"))) == 1
     assert not (repo.path / ".git" / "gitinv").exists()
 
 
@@ -133,7 +147,7 @@ def test_linked_worktree_keeps_its_own(repo: GitRepo, tmp_path: Path) -> None:
     repo.git("worktree", "add", "-q", str(other), "-b", "other")
     same_as_cold(other)
     own = repo.path / ".git" / "worktrees" / "other" / "gitinv"
-    assert len(list(own.glob("validate-*.json"))) == 1
+    assert len(list(own.glob("validate-*.cache"))) == 1
     assert not (repo.path / ".git" / "gitinv").exists()
 
 
@@ -244,16 +258,16 @@ def test_randomized_edits(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, parall
 
 
 def test_unchanged_files_are_not_read_again(repo: GitRepo) -> None:
-    """Working-tree files are known unchanged from their stat once RACY_NS old."""
+    """Working-tree files are known unchanged from their stat."""
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # old enough for their stat to be trusted
     with opened() as first:
-        same_as_cold(repo.path)
-    assert len(first) == 4 * 3  # the cold run, then two reading every file: all recent
-    time.sleep(cache.RACY_NS / 1e9 + 0.1)
-    outcome(repo.path, use_cache=True)  # reads all once more, and trusts their stat now
+        assert checked(repo.path) == ([], 4)
+    assert len(first) == 4
     with opened() as later:
+        assert checked(repo.path) == ([], 4)
         assert outcome(repo.path, use_cache=True)["findings"] == []
     assert later == []
-    # An edit of the same size with the old modification time back is still seen:
+    # An edit of the same size with the old modification time put back is still seen:
     # the change time moved.
     path = repo.path / WEB01
     before = path.stat()
@@ -261,11 +275,27 @@ def test_unchanged_files_are_not_read_again(repo: GitRepo) -> None:
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size
     with opened() as edited:
-        found = same_as_cold(repo.path)["findings"]
-    assert [f.code for f in found] == ["bad-value"]
-    # The cold run reads all; the warm ones only the edited file (the second time to
-    # hash it: its stat is too recent to trust).
-    assert edited == [*first[:4], WEB01, WEB01]
+        found, servers = checked(repo.path)
+    assert [f.code for f in found] == ["bad-value"] and servers == 3
+    assert edited == [WEB01]
+    same_as_cold(repo.path)
+
+
+def test_a_recent_stat_is_not_trusted(tmp_path: Path) -> None:
+    """A file changed within RACY_NS of a run is read again by the next one: a change in
+    the same tick of a coarse clock could leave its times as they were."""
+    blob, now = "1" * 40, time.time_ns()
+    old = now - cache.RACY_NS - 10**9
+    session = cache.Store(tmp_path).session("k" * 64)
+    session.keep("a", blob, (9, now, now, 1), {"ip": "10.0.0.1"}, (2, 5), (4, 1), [])
+    session.keep("b", blob, (9, old, old, 2), {"ip": "10.0.0.2"}, (2, 5), (4, 2), [])
+    session.keep("c", blob, (9, old, now, 3), {"ip": "10.0.0.3"}, (2, 5), (4, 3), [])
+    session.save(["a", "b", "c"])
+    again = cache.Store(tmp_path).session("k" * 64)
+    stats = array("q", [9, now, now, 1, 9, old, old, 2, 9, old, now, 3])
+    hits, todo = again.by_stats(["a", "b", "c"], stats)
+    assert hits.paths() == ["b"] and todo == ["a", "c"]
+    assert [again.row(p, blob) is not None for p in "abc"] == [True] * 3
 
 
 def forge(repo: GitRepo, rev: str, path: str) -> None:
@@ -300,43 +330,61 @@ def _the_file(repo: GitRepo) -> Path:
     return path
 
 
+def header(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_bytes().split(b"\n")[0])
+    return doc
+
+
+ROW_BYTES = 20 + 8 * 4 + 8 * 5 + 1  # blob id, stat, ip position and key, kind
+
+
 def _damage(good: bytes) -> dict[str, bytes]:
-    doc = json.loads(good)
+    first, rest = good.split(b"\n", 1)
+    doc = json.loads(first)
+    n = len(doc["paths"])
+    numbers, lines = rest[: ROW_BYTES * n], rest[ROW_BYTES * n :].split(b"\n")[:-1]
+    kinds = numbers[-n:]
     cases: dict[str, bytes] = {
         "garbage": b"\x00\xffnot json",
         "truncated": good[: len(good) // 2],
+        "last line cut": good[:-2],
         "empty": b"",
-        "a list": b"[]",
+        "a list": b"[]\n",
+        "a line missing": b"\n".join([first, numbers + b"\n".join(lines[1:]) + b"\n"]),
+        "a line too many": good + b"{}\n",
+        "unknown kind": b"\n".join([first, numbers[:-n] + b"\x07" * n + b"\n".join(lines)]),
     }
+    assert set(kinds) <= {0, 1, 2}
     changes: dict[str, Any] = {
         "other format": {"format": "gitinv-validate-cache/0"},
         "other key": {"key": "0" * 64},
         "paths not text": {"paths": [1, 2, 3, 4]},
-        "fields not mappings": {"fields": ["x"] * 4},
-        "short fields": {"fields": doc["fields"][:2]},
-        "bad base64": {"stats": "not base64!"},
-        "short ips": {"ips": doc["ips"][:8]},
+        "a path too many": {"paths": [*doc["paths"], "inventory/servers/x/y.yaml"]},
         "findings not lists": {"findings": {"0": "x"}},
         "finding of wrong types": {"findings": {"0": [["f", "1", 1, "c", "m"]]}},
         "finding past the end": {"findings": {"9": []}},
-        "missing column": {"blobs": None},
+        "missing paths": {"paths": None},
     }
     for name, change in changes.items():
-        cases[name] = json.dumps({**doc, **change}).encode()
-    del doc["stats"]
-    cases["no stats"] = json.dumps(doc).encode()
+        cases[name] = b"\n".join([json.dumps({**doc, **change}).encode(), rest])
+    for name, line in {"not json": b"{", "not a mapping": b"5", "no fields": b"{}"}.items():
+        # web02 is valid, so its line must hold its fields
+        damaged = [*lines[:3], line, *lines[4:]]
+        cases[f"line {name}"] = b"\n".join([first, numbers + b"\n".join(damaged) + b"\n"])
     return cases
 
 
 def test_damaged_cache_is_ignored_and_rewritten(repo: GitRepo) -> None:
     repo.write(WEB01, "component: nginx\nip: 10\n")
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # stats kept, so each rewrite is the same bytes
     path = _the_file(repo)
     good = path.read_bytes()
     cold = outcome(repo.path, use_cache=False)
     for name, data in _damage(good).items():
         path.write_bytes(data)
+        assert checked(repo.path) == cold_check(cold), name
         assert outcome(repo.path, use_cache=True) == cold, name
-        assert json.loads(path.read_bytes())["format"] == cache.FORMAT, name
+        assert path.read_bytes() == good, name
         assert outcome(repo.path, use_cache=True) == cold, name
 
 
@@ -365,7 +413,7 @@ def test_unusable_folder_means_no_cache(
     folder = tmp_path / "cache"
     monkeypatch.setenv("GITINV_CACHE_DIR", str(folder))
     same_as_cold(repo.path)
-    [path] = folder.glob("validate-*.json")
+    [path] = folder.glob("validate-*.cache")
     path.unlink()
     path.mkdir()  # neither read nor replaced
     same_as_cold(repo.path)
@@ -388,7 +436,7 @@ def test_concurrent_runs(repo: GitRepo) -> None:
     assert len(json.loads(outputs[0])["errors"]) == 30 * 3  # dc, environment, state
     [path] = cache_files(repo)
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
-    assert json.loads(path.read_bytes())["format"] == cache.FORMAT
+    assert header(path)["format"] == cache.FORMAT
     same_as_cold(repo.path)
 
 
@@ -427,3 +475,21 @@ def test_pending_fills_it_for_main(
     assert len(cache_files(repo)) == 1
     forge(repo, "origin/main", f"{SERVERS}/data/db01.yaml")
     assert outcome(repo.path, "origin/main", use_cache=True)["findings"] == []
+
+
+def test_a_few_changes_leave_the_file_as_it_is(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rewriting the whole file costs more than reading a few changed files again."""
+    monkeypatch.setattr(cache, "REWRITE_FROM", 3)  # rewrite once 2 of the 4 rows changed
+    same_as_cold(repo.path)
+    [path] = cache_files(repo)
+    kept = path.read_bytes()
+    text = (repo.path / WEB01).read_text()
+    repo.write(WEB01, text.replace("state: active", "state: offline"))
+    assert same_as_cold(repo.path)["servers"]["web01"][0]["state"] == "offline"
+    assert path.read_bytes() == kept
+    repo.remove(f"{SERVERS}/web/web02.yaml")
+    assert sorted(same_as_cold(repo.path)["servers"]) == ["db01", "db02", "web01"]
+    assert path.read_bytes() != kept
+    assert len(header(path)["paths"]) == 3

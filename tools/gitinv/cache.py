@@ -18,16 +18,18 @@ never see half of one; anything unexpected in it (another format or key, a trunc
 corrupt file, wrong types) makes it ignored and rewritten. Nowhere to keep it (no git
 directory, a folder that cannot be written) means no cache, never an error.
 
-The file is JSON: the paths and the records' fields as lists, the numbers (blob ids,
-stats, the ip's position and key) as base64 of packed arrays, which load in a fraction of
-the time a list of numbers takes.
+The file is a line of JSON (the format, the key, the paths, the findings), the numbers
+(blob ids, stats, what each file is, its ip's position and key) as packed arrays of a
+known size, then a line of JSON a file with its fields. A check decodes the first line
+only; the fields are decoded when records are asked for, and copied as they are.
 
 Public API::
 
     store = Store.open(root)          # $GITINV_CACHE_DIR, else <git dir>/gitinv; or None
     session = store.session(key)      # what is kept under `key` (nothing if unusable)
-    rows, todo = session.by_blobs(paths, blob_ids)   # kept Rows, and the paths to read
-    rows, todo = session.by_stats(paths, stat_columns(stats))   # working-tree files
+    hits, todo = session.by_blobs(paths, blob_ids)   # kept results, and paths to read
+    hits, todo = session.by_stats(paths, stats)      # working-tree files (see WorkTree.stats)
+    hits.findings() / hits.names() / hits.ip_keys() / hits.valid() / hits.rows(fields=...)
     session.row(path, blob)           # the kept Row for these bytes, or None
     session.keep(path, blob, stat, fields, pos, key, findings)
     session.save(paths)               # every server file of this run, sorted
@@ -36,7 +38,6 @@ Public API::
 
 from __future__ import annotations
 
-import binascii
 import contextlib
 import hashlib
 import os
@@ -54,10 +55,11 @@ from gitinv import __version__, git
 from gitinv.report import Finding
 
 ENV = "GITINV_CACHE_DIR"
-FORMAT = "gitinv-validate-cache/1"
+FORMAT = "gitinv-validate-cache/2"
 PREFIX = "validate-"
 KEEP = 4  # files kept, one a key: the working tree and main may differ in catalogs
 RACY_NS = 2 * 10**9  # FAT's 2 s timestamps are the coarsest in common use
+REWRITE_FROM = 1000  # the file is rewritten once a thousandth of its rows changed
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 Pos = tuple[int, int]
@@ -66,11 +68,12 @@ IPKey = tuple[int, int]
 # valid; None: not a server file at all), the ip's position and key, its findings.
 Row = tuple[str, "dict[str, Any] | None", Pos, "IPKey | None", list[Finding]]
 
-_STAT = 4  # numbers a row in the stats column: see Stat (0s: not known)
-_IP = 5  # in the ips column: line, column, version (0: no key), high and low 64 bits
+STAT = 4  # numbers a file in a stats column: see Stat; 0s: not known, -1s: no such file
+_IP = 5  # numbers a row in the ips column: line, column, version (0: no key), high, low
 _SHA = 20  # bytes of a blob id
-_MISSING = (-1, -1, -1, -1)  # a file that could not be stat'ed: equal to nothing kept
 _LOW = 2**64 - 1
+# What a row is (the kinds column): no record, a record without fields, a valid server.
+NONE, INVALID, VALID = 0, 1, 2
 
 
 def blob_id(data: bytes) -> str:
@@ -82,14 +85,6 @@ def blob_id(data: bytes) -> str:
 
 def stat_of(st: os.stat_result) -> Stat:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
-
-
-def stat_columns(stats: Iterable[os.stat_result | None]) -> array[int]:
-    """4 numbers a file (see Stat), as `Session.by_stats` takes them."""
-    out: list[int] = []
-    for st in stats:
-        out += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if st else _MISSING
-    return array("q", out)
 
 
 _code: str | None = None
@@ -141,7 +136,7 @@ class Store:
         return cls(found / "gitinv") if found is not None else None
 
     def path(self, key: str) -> Path:
-        return self.folder / f"{PREFIX}{key[:24]}.json"
+        return self.folder / f"{PREFIX}{key[:24]}.cache"
 
     def session(self, key: str) -> Session:
         return Session(self, key, _read(self.path(key), key))
@@ -166,18 +161,18 @@ class Store:
 
     def _prune(self) -> None:
         try:
-            found = [(p.stat().st_mtime_ns, p) for p in self.folder.glob(f"{PREFIX}*.json")]
+            found = [(p.stat().st_mtime_ns, p) for p in self.folder.glob(f"{PREFIX}*.cache")]
             for _, old in sorted(found, reverse=True)[KEEP:]:
                 old.unlink()
         except OSError:
             pass
 
 
-def _dumps(doc: dict[str, Any]) -> bytes:
-    """JSON of the document; a value JSON would not give back as it was (a date, say)
-    raises TypeError instead of being written as something else."""
+def _dumps(value: object) -> bytes:
+    """JSON of `value`; one JSON would not give back as it was (a date, say) raises
+    TypeError instead of being written as something else."""
     return orjson.dumps(
-        doc,
+        value,
         default=_refuse,
         option=orjson.OPT_PASSTHROUGH_DATETIME
         | orjson.OPT_PASSTHROUGH_SUBCLASS
@@ -189,16 +184,9 @@ def _refuse(value: object) -> None:
     raise TypeError(f"not kept in the cache: {type(value).__name__}")
 
 
-def _pack(numbers: array[int] | bytearray) -> str:
-    return binascii.b2a_base64(numbers, newline=False).decode("ascii")
-
-
-def _unpack(text: object, kind: str) -> array[int]:
-    if type(text) is not str:
-        raise TypeError("not a packed column")
-    out = array(kind)
-    out.frombytes(binascii.a2b_base64(text, strict_mode=True))
-    return out
+# What a run found for one file: blob id, stat (None: not to be trusted), fields, the
+# ip's position and key, findings.
+_Kept = tuple[str, "Stat | None", "dict[str, Any] | None", Pos, "IPKey | None", list[Finding]]
 
 
 class _Columns:
@@ -207,26 +195,50 @@ class _Columns:
     def __init__(self) -> None:
         self.paths: list[str] = []
         self.blobs = bytearray()  # _SHA bytes a row
-        self.stats: array[int] = array("q")  # _STAT numbers a row
+        self.stats: array[int] = array("q")  # STAT numbers a row
         self.ips: array[int] = array("Q")  # _IP numbers a row
-        self.fields: list[dict[str, Any] | None] = []
+        self.kinds = bytearray()  # NONE, INVALID or VALID
         self.findings: dict[int, list[Finding]] = {}  # by row, only where there are any
+        # The fields as JSON, a line a row: split from the file's bytes when first used.
+        self._lines: list[bytes] | None = []
+        self.raw, self.lines_at = b"", 0
+
+    @property
+    def lines(self) -> list[bytes]:
+        if self._lines is None or self.raw:
+            self._lines = self.raw[self.lines_at :].split(b"\n")[:-1]
+            self.raw = b""
+        return self._lines
 
     def append(self, path: str, kept: _Kept) -> None:
+        """A row from a run's result; TypeError (nothing added) for one JSON cannot hold."""
+        line = _dumps(kept[2])
         self.paths.append(path)
-        self.blobs += b"\0" * _SHA
-        self.stats.extend((0,) * _STAT)
+        self.blobs += bytes(_SHA)
+        self.stats.extend((0,) * STAT)
         self.ips.extend((0,) * _IP)
-        self.fields.append(None)
-        self.set(len(self.paths) - 1, kept)
+        self.kinds.append(NONE)
+        self.lines.append(line)
+        self._set(len(self.paths) - 1, kept, line)
 
     def set(self, i: int, kept: _Kept) -> None:
+        """Row `i` from a run's result; one JSON cannot hold makes the row match nothing."""
+        try:
+            line = _dumps(kept[2])
+        except TypeError:
+            self.blobs[_SHA * i : _SHA * (i + 1)] = bytes(_SHA)
+            self.stats[STAT * i : STAT * (i + 1)] = array("q", (0,) * STAT)
+            return
+        self._set(i, kept, line)
+
+    def _set(self, i: int, kept: _Kept, line: bytes) -> None:
         blob, stat, fields, pos, key, found = kept
-        self.blobs[_SHA * i : _SHA * (i + 1)] = bytes.fromhex(blob)
-        self.stats[_STAT * i : _STAT * (i + 1)] = array("q", stat or (0,) * _STAT)
         version, number = key or (0, 0)
         self.ips[_IP * i : _IP * (i + 1)] = array("Q", (*pos, version, number >> 64, number & _LOW))
-        self.fields[i] = fields
+        self.blobs[_SHA * i : _SHA * (i + 1)] = bytes.fromhex(blob)
+        self.stats[STAT * i : STAT * (i + 1)] = array("q", stat or (0,) * STAT)
+        self.kinds[i] = NONE if fields is None else VALID if fields else INVALID
+        self.lines[i] = line
         if found:
             self.findings[i] = found
         else:
@@ -237,101 +249,105 @@ class _Columns:
             self.findings[len(self.paths)] = other.findings[i]
         self.paths.append(other.paths[i])
         self.blobs += other.blobs[_SHA * i : _SHA * (i + 1)]
-        self.stats += other.stats[_STAT * i : _STAT * (i + 1)]
+        self.stats += other.stats[STAT * i : STAT * (i + 1)]
         self.ips += other.ips[_IP * i : _IP * (i + 1)]
-        self.fields.append(other.fields[i])
+        self.kinds.append(other.kinds[i])
+        self.lines.append(other.lines[i])
 
     def blob(self, i: int) -> str:
         return self.blobs[_SHA * i : _SHA * (i + 1)].hex()
 
     def stat(self, i: int) -> Stat | None:
-        size, mtime, ctime, inode = self.stats[_STAT * i : _STAT * (i + 1)]
+        size, mtime, ctime, inode = self.stats[STAT * i : STAT * (i + 1)]
         return (size, mtime, ctime, inode) if mtime or ctime or inode else None
 
-    def rows(self, rows: list[int]) -> list[Row]:
-        if len(rows) == len(self.paths):  # every row, in order: column by column
-            n = self.ips.tolist()
-            got: list[Row] = [
-                (path, fields, (line, column), (version, high << 64 | low) if version else None, [])
-                for path, fields, line, column, version, high, low in zip(
-                    self.paths,
-                    self.fields,
-                    n[0::5],
-                    n[1::5],
-                    n[2::5],
-                    n[3::5],
-                    n[4::5],
-                    strict=True,
-                )
-            ]
-            for i, found in self.findings.items():
-                got[i][4].extend(found)
-            return got
-        return [self.row(i) for i in rows]
+    def fields(self, i: int) -> dict[str, Any] | None:
+        """The fields of row `i`; ValueError when its line is not what its kind says."""
+        kind = self.kinds[i]
+        if kind == NONE:
+            return None
+        fields = orjson.loads(self.lines[i])
+        if type(fields) is not dict or bool(fields) != (kind == VALID):
+            raise ValueError(f"cache: row {i} does not hold a server's fields")
+        return fields
 
     def row(self, i: int) -> Row:
         line, column, version, high, low = self.ips[_IP * i : _IP * (i + 1)]
         return (
             self.paths[i],
-            self.fields[i],
+            self.fields(i),
             (line, column),
             (version, high << 64 | low) if version else None,
             list(self.findings.get(i, ())),
         )
 
-    def document(self, key: str) -> dict[str, Any]:
-        return {
+    def encode(self, key: str) -> bytes:
+        header = {
             "format": FORMAT,
             "key": key,
             "paths": self.paths,
-            "blobs": _pack(self.blobs),
-            "stats": _pack(self.stats),
-            "ips": _pack(self.ips),
-            "fields": self.fields,
             "findings": {
                 str(i): [[f.file, f.line, f.column, f.code, f.message] for f in found]
                 for i, found in self.findings.items()
             },
         }
+        return b"".join(
+            [
+                orjson.dumps(header),
+                b"\n",
+                self.blobs,
+                self.stats.tobytes(),
+                self.ips.tobytes(),
+                self.kinds,
+                b"\n".join(self.lines),
+                b"\n" if self.lines else b"",
+            ]
+        )
 
 
 def _read(path: Path, key: str) -> _Columns:
     """The columns kept in `path`, or none when the file is missing or not to be trusted."""
     try:
-        doc = orjson.loads(path.read_bytes())
-        if type(doc) is dict and doc.get("format") == FORMAT and doc.get("key") == key:
-            columns = _parse(doc)
-            if columns is not None:
-                return columns
+        columns = _parse(path.read_bytes(), key)
     except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return _Columns()
+        columns = None
+    return columns if columns is not None else _Columns()
 
 
-def _parse(doc: dict[str, Any]) -> _Columns | None:
-    """The columns, when their types and sizes are as written: a damaged file must not
-    reach a record or a report."""
+def _parse(data: bytes, key: str) -> _Columns | None:
+    """The columns, when the file is whole and its types and sizes are as written: a
+    damaged file must not reach a record or a report. (Its fields are checked line by
+    line when they are decoded.)"""
+    end = data.index(b"\n")
+    header = orjson.loads(memoryview(data)[:end])
+    if type(header) is not dict or header.get("format") != FORMAT or header.get("key") != key:
+        return None
     c = _Columns()
-    c.paths, c.fields = doc["paths"], doc["fields"]
-    c.blobs = bytearray(_unpack(doc["blobs"], "B").tobytes())
-    c.stats = _unpack(doc["stats"], "q")
-    c.ips = _unpack(doc["ips"], "Q")
-    findings = doc["findings"]
+    c.paths, findings = header["paths"], header["findings"]
+    if type(c.paths) is not list or type(findings) is not dict:
+        return None
     n = len(c.paths)
+    at = end + 1
+    sizes = (_SHA * n, 8 * STAT * n, 8 * _IP * n, n)
+    if len(data) < at + sum(sizes):
+        return None
+    view = memoryview(data)
+    c.blobs = bytearray(view[at : at + sizes[0]])
+    at += sizes[0]
+    c.stats.frombytes(view[at : at + sizes[1]])
+    at += sizes[1]
+    c.ips.frombytes(view[at : at + sizes[2]])
+    at += sizes[2]
+    c.kinds = bytearray(view[at : at + sizes[3]])
+    at += sizes[3]
     if not (
-        type(c.paths) is list
-        and type(c.fields) is list
-        and type(findings) is dict
-        and len(c.fields) == n
-        and len(c.blobs) == _SHA * n
-        and len(c.stats) == _STAT * n
-        and len(c.ips) == _IP * n
+        (not n or set(map(type, c.paths)) == {str})
+        and not c.kinds.translate(None, bytes((NONE, INVALID, VALID)))
+        and data.count(b"\n", at) == n
+        and (not n or data.endswith(b"\n"))
     ):
         return None
-    if n and not (
-        set(map(type, c.paths)) == {str} and set(map(type, c.fields)) <= {dict, type(None)}
-    ):
-        return None
+    c.raw, c.lines_at, c._lines = data, at, None
     for index, found in findings.items():
         if not (index.isdigit() and int(index) < n and type(found) is list):
             return None
@@ -344,9 +360,74 @@ def _parse(doc: dict[str, Any]) -> _Columns | None:
     return c
 
 
-# What a run found for one file: blob id, stat (None: not to be trusted), fields, the
-# ip's position and key, findings.
-_Kept = tuple[str, "Stat | None", "dict[str, Any] | None", Pos, "IPKey | None", list[Finding]]
+class Hits:
+    """The kept results of the files found unchanged (rows of the cache, in path order),
+    column by column: a check needs their names, IP keys and findings, not their records."""
+
+    def __init__(self, columns: _Columns, rows: list[int]) -> None:
+        self.columns = columns
+        self.rows_ = rows
+        self.all = len(rows) == len(columns.paths)  # every row, in order: whole columns
+
+    def __len__(self) -> int:
+        return len(self.rows_)
+
+    def _ips(self) -> list[int]:
+        c = self.columns
+        if self.all:
+            return c.ips.tolist()
+        return [n for i in self.rows_ for n in c.ips[_IP * i : _IP * (i + 1)]]
+
+    def paths(self) -> list[str]:
+        c = self.columns
+        return c.paths if self.all else [c.paths[i] for i in self.rows_]
+
+    def kinds(self) -> bytes:
+        c = self.columns
+        return bytes(c.kinds) if self.all else bytes(c.kinds[i] for i in self.rows_)
+
+    def names(self) -> list[str]:
+        """The server names (file stems) of the rows; those of no record too."""
+        return [p[p.rindex("/") + 1 : -5] for p in self.paths()]
+
+    def ip_keys(self) -> list[IPKey | None]:
+        n = self._ips()
+        return [
+            (version, high << 64 | low) if version else None
+            for version, high, low in zip(n[2::5], n[3::5], n[4::5], strict=True)
+        ]
+
+    def findings(self) -> list[Finding]:
+        found = self.columns.findings
+        if self.all:
+            return [f for i in sorted(found) for f in found[i]]
+        return [f for i in self.rows_ if i in found for f in found[i]]
+
+    def rows(self, only: set[int] | None = None, *, fields: bool = True) -> list[Row]:
+        """The rows (those at the positions in `only`), their fields decoded, or {} when
+        only the rules across files look at them. ValueError: a line is damaged."""
+        c = self.columns
+        n = self._ips()
+        paths = self.paths()
+        kinds = self.kinds()
+        wanted = range(len(paths)) if only is None else sorted(only)
+        out: list[Row] = []
+        for at in wanted:
+            i = at if self.all else self.rows_[at]
+            j = _IP * at
+            version = n[j + 2]
+            kind = kinds[at]
+            kept = c.fields(i) if fields or kind == NONE else {}
+            out.append(
+                (
+                    paths[at],
+                    kept,
+                    (n[j], n[j + 1]),
+                    (version, n[j + 3] << 64 | n[j + 4]) if version else None,
+                    list(c.findings.get(i, ())),
+                )
+            )
+        return out
 
 
 class Session:
@@ -360,6 +441,11 @@ class Session:
         self._index: dict[str, int] | None = None
         self.kept: dict[str, _Kept] = {}
 
+    def forget(self) -> None:
+        """Use nothing kept (part of it turned out damaged); the next save writes all."""
+        self.old = _Columns()
+        self._index = None
+
     def _find(self, path: str) -> int | None:
         if self._index is None:
             self._index = {p: i for i, p in enumerate(self.old.paths)}
@@ -370,10 +456,14 @@ class Session:
         i = self._find(path)
         if i is None or self.old.blob(i) != blob:
             return None
-        return self.old.row(i)
+        try:
+            return self.old.row(i)
+        except ValueError:
+            return None
 
-    def by_blobs(self, paths: list[str], blobs: list[str]) -> tuple[list[Row], list[str]]:
-        """The kept rows for these paths (sorted) at these blob ids, and the paths without."""
+    def by_blobs(self, paths: list[str], blobs: list[str]) -> tuple[Hits, list[str]]:
+        """The kept results for these paths (sorted) at these blob ids, and the paths
+        without one."""
         old = self.old
         if paths == old.paths:  # the same files as last time: compared block by block
             same = _equal_rows(bytes.fromhex("".join(blobs)), old.blobs, _SHA)
@@ -385,31 +475,28 @@ class Session:
                     same.append(i)
         return self._split(paths, same)
 
-    def by_stats(self, paths: list[str], stats: array[int]) -> tuple[list[Row], list[str]]:
-        """The same, for working-tree files known unchanged from their stat: `stats` holds
-        4 numbers a path (see stat_columns)."""
+    def by_stats(self, paths: list[str], stats: array[int]) -> tuple[Hits, list[str]]:
+        """The same, for working-tree files known unchanged from their stat: `stats`
+        holds STAT numbers a path."""
         old = self.old
         if paths == old.paths:
-            same = _equal_rows(stats, old.stats, _STAT)
+            same = _equal_rows(stats, old.stats, STAT)
         else:
             same = []
             for at, path in enumerate(paths):
                 i = self._find(path)
                 if (
                     i is not None
-                    and stats[_STAT * at : _STAT * (at + 1)]
-                    == old.stats[_STAT * i : _STAT * (i + 1)]
+                    and stats[STAT * at : STAT * (at + 1)] == old.stats[STAT * i : STAT * (i + 1)]
                 ):
                     same.append(i)
         return self._split(paths, same)
 
-    def _split(self, paths: list[str], rows: list[int]) -> tuple[list[Row], list[str]]:
-        """`rows` of the old columns (in path order), and the paths not among them."""
-        old = self.old
+    def _split(self, paths: list[str], rows: list[int]) -> tuple[Hits, list[str]]:
         if len(rows) == len(paths):
-            return old.rows(rows), []
-        found = {old.paths[i] for i in rows}
-        return old.rows(rows), [p for p in paths if p not in found]
+            return Hits(self.old, rows), []
+        found = {self.old.paths[i] for i in rows}
+        return Hits(self.old, rows), [p for p in paths if p not in found]
 
     def keep(
         self,
@@ -429,11 +516,16 @@ class Session:
 
     def save(self, paths: list[str]) -> None:
         """Write the results for this run's files (`paths`, sorted): those kept from before
-        and those this run found. Nothing is written when nothing changed."""
+        and those this run found. A result JSON cannot hold as it is (a date, say) is left
+        out: that file is read again.
+
+        Rewriting the file costs about as much as checking a thousandth of its files
+        again: while fewer than that changed since it was written, it is left as it is
+        and the next run reads those few files again."""
         old = self.old
         if paths == old.paths:
             changed = [p for p in self.kept if self._changed(p)]
-            if not changed:
+            if len(changed) * REWRITE_FROM < len(paths) or not changed:
                 return
             new = old  # updated in place: this run reads nothing more from it
             for path in changed:
@@ -441,22 +533,32 @@ class Session:
                 assert i is not None
                 new.set(i, self.kept[path])
         else:
+            if old.paths:
+                added = sum(1 for p in paths if self._find(p) is None)
+                removed = len(old.paths) - (len(paths) - added)
+                changed = [p for p in self.kept if self._changed(p)]
+                if (len(changed) + added + removed) * REWRITE_FROM < len(paths):
+                    return
             new = _Columns()
             for path in paths:
                 if path in self.kept:
-                    new.append(path, self.kept[path])
+                    with contextlib.suppress(TypeError):
+                        new.append(path, self.kept[path])
                 elif (i := self._find(path)) is not None:
                     new.copy(old, i)  # unchanged, or not read (an unreadable file, say)
-        try:
-            data = _dumps(new.document(self.key))
-        except TypeError:
-            data = _dumps(_keepable(new).document(self.key))
-        self.store.write(self.key, data)
+        self.store.write(self.key, new.encode(self.key))
 
     def _changed(self, path: str) -> bool:
-        blob, stat, *_ = self.kept[path]
+        """Whether the row for `path` must be written: new bytes, a new stat, or a line
+        of fields that is not what this run found (a damaged one)."""
+        blob, stat, fields, *_ = self.kept[path]
         i = self._find(path)
-        return i is None or self.old.blob(i) != blob or self.old.stat(i) != stat
+        if i is None or self.old.blob(i) != blob or self.old.stat(i) != stat:
+            return True
+        try:
+            return self.old.lines[i] != _dumps(fields)
+        except TypeError:
+            return True
 
 
 def _equal_rows(a: Any, b: Any, width: int, block: int = 512) -> list[int]:
@@ -472,16 +574,4 @@ def _equal_rows(a: Any, b: Any, width: int, block: int = 512) -> list[int]:
         for j in range(start, min(start + size, len(a)), width):
             if a[j : j + width] == b[j : j + width]:
                 out.append(j // width)
-    return out
-
-
-def _keepable(c: _Columns) -> _Columns:
-    """The rows whose fields JSON gives back as they are (the rest is read again)."""
-    out = _Columns()
-    for i, fields in enumerate(c.fields):
-        try:
-            _dumps(fields)  # type: ignore[arg-type]
-        except TypeError:
-            continue
-        out.copy(c, i)
     return out

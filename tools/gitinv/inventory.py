@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import cache, checks, models
+from gitinv.cache import VALID
 from gitinv.forge import config as forge_config
 from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
@@ -160,15 +161,109 @@ def load(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(root, rev, progress, source, cache)
+        read = _read_all(root, rev, progress, source, cache, records=True)
+        if isinstance(read, Inventory):
+            return read
+        records = read.records
+        read.findings.extend(checks.unique(records))
+        records.sort(key=attrgetter("path"))
+        servers = {r.name: r for r in records if r.fields}
+        return Inventory(
+            root=root,
+            rev=rev,
+            commit=read.commit,
+            servers={name: servers[name] for name in sorted(servers)},
+            catalogs=read.catalogs,
+            settings=read.settings,
+            findings=sorted(set(read.findings)),
+            server_files=read.server_files,
+            broken=frozenset(read.broken),
+        )
     finally:
         if collecting:
             gc.enable()
 
 
-def _load(
-    root: Path, rev: str | None, progress: bool, source: Source | None, use_cache: bool
-) -> Inventory:
+@dataclass(slots=True)
+class Checked:
+    """What a check reports: every finding, and how many valid servers there are."""
+
+    findings: list[Finding]
+    servers: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def check(
+    root: Path, rev: str | None = None, *, progress: bool = False, cache: bool = True
+) -> Checked:
+    """The findings and the number of servers `load` gives, without making the records
+    of the files the cache still holds (``cache``, see cache.py): the rules across files
+    run over their names and IPs, and only the servers that clash become records."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        read = _read_all(root, rev, progress, None, cache, records=False)
+        if isinstance(read, Inventory):
+            return Checked(read.findings, 0)
+        records, hits = read.records, read.hits
+        names = [r.name for r in records]
+        keys = [r.ip_key for r in records]
+        valid = [r.name for r in records if r.fields]
+        if hits is not None:
+            kinds = hits.kinds()
+            hit_names, hit_keys = hits.names(), hits.ip_keys()
+            names += [n for n, kind in zip(hit_names, kinds, strict=True) if kind]
+            keys += hit_keys
+            valid += [n for n, kind in zip(hit_names, kinds, strict=True) if kind == VALID]
+        dup_names, dup_keys = checks.clashes(names, keys)
+        if dup_names or dup_keys:
+            involved = [r for r in records if r.name in dup_names or r.ip_key in dup_keys]
+            if hits is not None:
+                at = {
+                    i
+                    for i, (name, key, kind) in enumerate(
+                        zip(hit_names, hit_keys, kinds, strict=True)
+                    )
+                    if kind and (name in dup_names or key in dup_keys)
+                }
+                involved += [_claim(row) for row in hits.rows(at, fields=False)]
+            read.findings.extend(checks.unique(involved))
+        return Checked(sorted(set(read.findings)), len(set(valid)))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@dataclass(slots=True)
+class _Read:
+    """What loading finds before the rules across files: the records of the server
+    files read, the results the cache still holds (when not made into records), and
+    the rest of the inventory."""
+
+    commit: str | None
+    records: list[ServerRecord]
+    hits: cache.Hits | None
+    catalogs: dict[str, dict[str, dict[str, Any]]]
+    settings: dict[str, Any]
+    findings: list[Finding]
+    server_files: int
+    broken: set[str]
+
+
+def _read_all(
+    root: Path,
+    rev: str | None,
+    progress: bool,
+    source: Source | None,
+    use_cache: bool,
+    *,
+    records: bool,
+) -> _Read | Inventory:
+    """Everything read and checked file by file; an Inventory when there is nothing more
+    to check (inventory/ itself is a symbolic link)."""
     if source is None:
         source = GitRevision(root, rev) if rev is not None else WorkTree(root)
     commit = source.commit if isinstance(source, GitRevision) else None
@@ -208,21 +303,8 @@ def _load(
     catalogs, broken = _load_catalogs(source, texts, findings, context)
     rules = checks.Rules(catalogs, broken)
     session = _session(root, source, listing, broken) if use_cache else None
-    records = _load_servers(source, server_files, rules, findings, progress, session)
-    findings.extend(checks.unique(records))
-    records.sort(key=attrgetter("path"))
-    servers = {r.name: r for r in records if r.fields}
-    return Inventory(
-        root=root,
-        rev=rev,
-        commit=commit,
-        servers={name: servers[name] for name in sorted(servers)},
-        catalogs=catalogs,
-        settings=settings,
-        findings=sorted(set(findings)),
-        server_files=len(server_files),
-        broken=frozenset(broken),
-    )
+    found, hits = _load_servers(source, server_files, rules, findings, progress, session, records)
+    return _Read(commit, found, hits, catalogs, settings, findings, len(server_files), broken)
 
 
 def _load_catalogs(
@@ -458,13 +540,26 @@ def _load_servers(
     findings: list[Finding],
     progress: bool,
     session: cache.Session | None = None,
-) -> list[ServerRecord]:
+    records_of_hits: bool = True,
+) -> tuple[list[ServerRecord], cache.Hits | None]:
+    """The records of the server files; with a cache, the results it still holds, made
+    into records too when asked."""
     global _WORK
     paths = sorted(f.path for f in files)
     records: list[ServerRecord] = []
-    todo = paths
+    todo, hits = paths, None
     if session is not None:
-        todo = _from_cache(source, paths, session, records, findings)
+        hits, todo = _from_cache(source, paths, session)
+        if hits is not None and records_of_hits:
+            try:
+                records = [r for r in map(_from_row, hits.rows()) if r is not None]
+            except ValueError:  # a damaged line of fields: read every file again
+                session.forget()
+                hits, todo = None, paths
+        if hits is not None:
+            findings.extend(hits.findings())
+            if records_of_hits:
+                hits = None
     _WORK = (source, source.read_many(todo), rules, session)
     workers = min(os.cpu_count() or 1, 8)
     done = 0
@@ -489,30 +584,20 @@ def _load_servers(
             sys.stderr.write("\n")
     if session is not None:
         session.save(paths)
-    return records
+    return records, hits
 
 
 def _from_cache(
-    source: Source,
-    paths: list[str],
-    session: cache.Session,
-    records: list[ServerRecord],
-    findings: list[Finding],
-) -> list[str]:
-    """Take the results the cache still holds for these files; return the paths to read:
-    a revision's files are known by their blob ids, the working tree's by their stat."""
+    source: Source, paths: list[str], session: cache.Session
+) -> tuple[cache.Hits | None, list[str]]:
+    """The results the cache still holds for these files, and the paths to read: a
+    revision's files are known by their blob ids, the working tree's by their stat."""
     if isinstance(source, GitRevision):
-        rows, todo = session.by_blobs(paths, [source.blob_id(p) for p in paths])
+        hits, todo = session.by_blobs(paths, [source.blob_id(p) for p in paths])
     else:
         assert isinstance(source, WorkTree)
-        rows, todo = session.by_stats(paths, cache.stat_columns(source.stats(paths)))
-    for row in rows:
-        if row[4]:
-            findings.extend(row[4])
-        record = _from_row(row)
-        if record is not None:
-            records.append(record)
-    return todo
+        hits, todo = session.by_stats(paths, source.stats(paths))
+    return (hits if len(hits) else None), todo
 
 
 def _from_row(row: cache.Row) -> ServerRecord | None:
@@ -525,6 +610,13 @@ def _from_row(row: cache.Row) -> ServerRecord | None:
     if not fields:
         return ServerRecord(name, group, path, {}, {})
     return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
+
+
+def _claim(row: cache.Row) -> ServerRecord:
+    """A kept row as the rules across files see it: name, path, ip key and position."""
+    path, _, ip_pos, key, _ = row
+    parts = path.split("/")
+    return ServerRecord(parts[-1][: -len(".yaml")], parts[-2], path, {}, {"ip": ip_pos}, key)
 
 
 def _collect(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -78,16 +80,34 @@ class WorkTree:
             st = os.fstat(f.fileno())
             return f.read(MAX_BYTES + 1), st
 
-    def stats(self, paths: list[str]) -> list[os.stat_result | None]:
-        """Each file's stat, without following a symbolic link; None when it is gone."""
-        top = str(self.root)
-        out: list[os.stat_result | None] = []
-        for path in paths:
-            try:
-                out.append(os.lstat(f"{top}/{path}"))
-            except OSError:
-                out.append(None)
-        return out
+    def stats(self, paths: list[str]) -> array[int]:
+        """Size, modification and change times (ns) and inode of each file, not following
+        a symbolic link: 4 numbers a path, -1s for one that is gone. Two threads: an
+        lstat is mostly the system call, which runs without the interpreter lock."""
+        half = len(paths) // 2
+        second: list[int] = []
+        helper = threading.Thread(
+            target=lambda: second.extend(_stat_numbers(str(self.root), paths[half:]))
+        )
+        helper.start()
+        first = _stat_numbers(str(self.root), paths[:half])
+        helper.join()
+        return array("q", first + second)
+
+
+_GONE = (-1, -1, -1, -1)
+
+
+def _stat_numbers(top: str, paths: list[str]) -> list[int]:
+    out: list[int] = []
+    for path in paths:
+        try:
+            st = os.lstat(f"{top}/{path}")
+        except OSError:
+            out += _GONE
+        else:
+            out += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return out
 
 
 def unreadable(path: str, exc: OSError) -> Finding:

@@ -25,8 +25,8 @@ def run(*, repo: Path, rev: str | None, fmt: str, cache: bool = True) -> int:
 
 def _run(repo: Path, rev: str | None, fmt: str, cache: bool) -> int:
     progress = fmt != "json" and sys.stderr.isatty()
-    inv = inventory.load(repo, rev, progress=progress, cache=cache)
-    sys.stdout.write(render(inv.findings, fmt, servers=len(inv.servers)))
+    result = inventory.check(repo, rev, progress=progress, cache=cache)
+    sys.stdout.write(render(result.findings, fmt, servers=result.servers))
     if fmt == "gitlab":  # the report is a file for GitLab; the job's log says it too
-        sys.stderr.write(render(inv.findings, "text", servers=len(inv.servers)))
-    return 0 if inv.ok else 1
+        sys.stderr.write(render(result.findings, "text", servers=result.servers))
+    return 0 if result.ok else 1
