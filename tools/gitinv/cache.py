@@ -72,6 +72,7 @@ STAT = 4  # numbers a file in a stats column: see Stat; 0s: not known, -1s: no s
 _IP = 5  # numbers a row in the ips column: line, column, version (0: no key), high, low
 _SHA = 20  # bytes of a blob id
 _LOW = 2**64 - 1
+_UNKNOWN = (0,) * STAT
 # What a row is (the kinds column): no record, a record without fields, a valid server.
 NONE, INVALID, VALID = 0, 1, 2
 
@@ -184,6 +185,56 @@ def _refuse(value: object) -> None:
     raise TypeError(f"not kept in the cache: {type(value).__name__}")
 
 
+def _line(fields: dict[str, Any] | None) -> bytes:
+    # A copy of exactly its size: orjson's own output holds a 4 KiB block each.
+    return bytes(memoryview(_dumps(fields)))
+
+
+class _Builder:
+    """New columns, row by row, in plain lists (turned into packed arrays once)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.blobs: list[str] = []
+        self.stats: list[int] = []
+        self.ips: list[int] = []
+        self.kinds = bytearray()
+        self.lines: list[bytes] = []
+        self.findings: dict[int, list[Finding]] = {}
+
+    def add(self, path: str, kept: _Kept) -> None:
+        """A row from a run's result; TypeError (nothing added) for one JSON cannot hold."""
+        blob, stat, fields, pos, key, found = kept
+        self.lines.append(_line(fields))
+        if found:
+            self.findings[len(self.paths)] = found
+        self.paths.append(path)
+        self.blobs.append(blob)
+        self.stats += stat or _UNKNOWN
+        version, number = key or (0, 0)
+        self.ips += (pos[0], pos[1], version, number >> 64, number & _LOW)
+        self.kinds.append(NONE if fields is None else VALID if fields else INVALID)
+
+    def copy(self, other: _Columns, i: int) -> None:
+        if i in other.findings:
+            self.findings[len(self.paths)] = other.findings[i]
+        self.paths.append(other.paths[i])
+        self.blobs.append(other.blob(i))
+        self.stats += other.stats[STAT * i : STAT * (i + 1)]
+        self.ips += other.ips[_IP * i : _IP * (i + 1)]
+        self.kinds.append(other.kinds[i])
+        self.lines.append(other.lines[i])
+
+    def columns(self) -> _Columns:
+        c = _Columns()
+        c.paths, c.kinds, c.findings = self.paths, self.kinds, self.findings
+        c.blobs = bytearray.fromhex("".join(self.blobs))
+        c.stats = array("q", self.stats)
+        c.ips = array("Q", self.ips)
+        c.lines.extend(self.lines)
+        return c
+
+
 # What a run found for one file: blob id, stat (None: not to be trusted), fields, the
 # ip's position and key, findings.
 _Kept = tuple[str, "Stat | None", "dict[str, Any] | None", Pos, "IPKey | None", list[Finding]]
@@ -210,21 +261,10 @@ class _Columns:
             self.raw = b""
         return self._lines
 
-    def append(self, path: str, kept: _Kept) -> None:
-        """A row from a run's result; TypeError (nothing added) for one JSON cannot hold."""
-        line = _dumps(kept[2])
-        self.paths.append(path)
-        self.blobs += bytes(_SHA)
-        self.stats.extend((0,) * STAT)
-        self.ips.extend((0,) * _IP)
-        self.kinds.append(NONE)
-        self.lines.append(line)
-        self._set(len(self.paths) - 1, kept, line)
-
     def set(self, i: int, kept: _Kept) -> None:
         """Row `i` from a run's result; one JSON cannot hold makes the row match nothing."""
         try:
-            line = _dumps(kept[2])
+            line = _line(kept[2])
         except TypeError:
             self.blobs[_SHA * i : _SHA * (i + 1)] = bytes(_SHA)
             self.stats[STAT * i : STAT * (i + 1)] = array("q", (0,) * STAT)
@@ -243,16 +283,6 @@ class _Columns:
             self.findings[i] = found
         else:
             self.findings.pop(i, None)
-
-    def copy(self, other: _Columns, i: int) -> None:
-        if i in other.findings:
-            self.findings[len(self.paths)] = other.findings[i]
-        self.paths.append(other.paths[i])
-        self.blobs += other.blobs[_SHA * i : _SHA * (i + 1)]
-        self.stats += other.stats[STAT * i : STAT * (i + 1)]
-        self.ips += other.ips[_IP * i : _IP * (i + 1)]
-        self.kinds.append(other.kinds[i])
-        self.lines.append(other.lines[i])
 
     def blob(self, i: int) -> str:
         return self.blobs[_SHA * i : _SHA * (i + 1)].hex()
@@ -539,13 +569,14 @@ class Session:
                 changed = [p for p in self.kept if self._changed(p)]
                 if (len(changed) + added + removed) * REWRITE_FROM < len(paths):
                     return
-            new = _Columns()
+            rows = _Builder()
             for path in paths:
                 if path in self.kept:
                     with contextlib.suppress(TypeError):
-                        new.append(path, self.kept[path])
+                        rows.add(path, self.kept[path])
                 elif (i := self._find(path)) is not None:
-                    new.copy(old, i)  # unchanged, or not read (an unreadable file, say)
+                    rows.copy(old, i)  # unchanged, or not read (an unreadable file, say)
+            new = rows.columns()
         self.store.write(self.key, new.encode(self.key))
 
     def _changed(self, path: str) -> bool:

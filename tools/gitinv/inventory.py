@@ -592,6 +592,8 @@ def _from_cache(
 ) -> tuple[cache.Hits | None, list[str]]:
     """The results the cache still holds for these files, and the paths to read: a
     revision's files are known by their blob ids, the working tree's by their stat."""
+    if not session.old.paths:
+        return None, paths  # nothing kept (a first run): no stat to compare
     if isinstance(source, GitRevision):
         hits, todo = session.by_blobs(paths, [source.blob_id(p) for p in paths])
     else:
