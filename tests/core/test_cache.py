@@ -34,7 +34,7 @@ _OPENED: list[str] | None = None
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     if _OPENED is not None and event == "open" and isinstance(args[0], str | Path):
         path = str(args[0])
-        if f"/{SERVERS}/" in path:
+        if f"/{SERVERS}/" in path and path.endswith(".yaml"):  # files, not their folders
             _OPENED.append(path[path.index(SERVERS) :])
 
 
