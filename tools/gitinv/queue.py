@@ -207,7 +207,7 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
         commit = git.commit_for_tree(
             root, b.merged_tree, [main_sha], "gitinv pending: merged result"
         )
-        found = inventory.load(root, rev=commit, cache=True).findings
+        found = inventory.check(root, commit).findings
         known = set(index.inv.findings)
         return [f for f in found if f not in known]
     gone = {f.path for f in files}
