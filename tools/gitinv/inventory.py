@@ -423,14 +423,15 @@ def _load_settings(
 def _session(
     root: Path, source: Source, listing: list[SourceFile], broken: set[str]
 ) -> cache.Session | None:
-    """The cache for this load, under the key of its rules: the catalogs and fields.yaml
-    as they are (their blob ids), which of them could not be read, and gitinv's code."""
+    """The cache for this load, under the key of its rules: the catalogs, fields.yaml and
+    settings.yaml (the host it names decides which handles a catalog accepts) as they
+    are (their blob ids), which catalogs could not be read, and gitinv's code."""
     if not isinstance(source, WorkTree | GitRevision):
         return None  # an overlay of files not written yet, say
     store = cache.Store.open(root)
     if store is None:
         return None
-    rules_files = (*CATALOG_FILES, FIELDS_FILE)
+    rules_files = (*CATALOG_FILES, FIELDS_FILE, SETTINGS_FILE)
     kinds = {f.path: f.kind for f in listing if f.path in rules_files}
     parts = [("broken", ",".join(sorted(broken)))]
     for path in rules_files:
