@@ -192,47 +192,56 @@ def _line(fields: dict[str, Any] | None) -> bytes:
 
 
 class _Builder:
-    """New columns, row by row, in plain lists (turned into packed arrays once)."""
+    """New columns in path order, from this run's results and rows kept before, in
+    plain lists turned into packed arrays once."""
 
     def __init__(self) -> None:
         self.paths: list[str] = []
-        self.blobs: list[str] = []
-        self.stats: list[int] = []
-        self.ips: list[int] = []
-        self.kinds = bytearray()
-        self.lines: list[bytes] = []
-        self.findings: dict[int, list[Finding]] = {}
+        self.rows: list[_Kept | tuple[_Columns, int]] = []
 
     def add(self, path: str, kept: _Kept) -> None:
-        """A row from a run's result; TypeError (nothing added) for one JSON cannot hold."""
-        blob, stat, fields, pos, key, found = kept
-        self.lines.append(_line(fields))
-        if found:
-            self.findings[len(self.paths)] = found
         self.paths.append(path)
-        self.blobs.append(blob)
-        self.stats += stat or _UNKNOWN
-        version, number = key or (0, 0)
-        self.ips += (pos[0], pos[1], version, number >> 64, number & _LOW)
-        self.kinds.append(NONE if fields is None else VALID if fields else INVALID)
+        self.rows.append(kept)
 
     def copy(self, other: _Columns, i: int) -> None:
-        if i in other.findings:
-            self.findings[len(self.paths)] = other.findings[i]
         self.paths.append(other.paths[i])
-        self.blobs.append(other.blob(i))
-        self.stats += other.stats[STAT * i : STAT * (i + 1)]
-        self.ips += other.ips[_IP * i : _IP * (i + 1)]
-        self.kinds.append(other.kinds[i])
-        self.lines.append(other.lines[i])
+        self.rows.append((other, i))
 
     def columns(self) -> _Columns:
+        """The columns; a result JSON cannot hold as it is (a date, say) is left out."""
         c = _Columns()
-        c.paths, c.kinds, c.findings = self.paths, self.kinds, self.findings
-        c.blobs = bytearray.fromhex("".join(self.blobs))
-        c.stats = array("q", self.stats)
-        c.ips = array("Q", self.ips)
-        c.lines.extend(self.lines)
+        blobs: list[str] = []
+        stats: list[int] = []
+        ips: list[int] = []
+        lines = bytearray()  # one buffer: orjson's output holds a 4 KiB block each
+        for path, row in zip(self.paths, self.rows, strict=True):
+            if len(row) == 2:  # a row kept before, as it was
+                other, i = row
+                lines += other.lines[i]
+                kind, found = other.kinds[i], other.findings.get(i)
+                blobs.append(other.blob(i))
+                stats += other.stats[STAT * i : STAT * (i + 1)]
+                ips += other.ips[_IP * i : _IP * (i + 1)]
+            else:
+                blob, stat, fields, pos, key, found = row
+                try:
+                    lines += _dumps(fields)
+                except TypeError:
+                    continue
+                kind = NONE if fields is None else VALID if fields else INVALID
+                blobs.append(blob)
+                stats += stat or _UNKNOWN
+                version, number = key or (0, 0)
+                ips += (pos[0], pos[1], version, number >> 64, number & _LOW)
+            lines += b"\n"
+            if found:
+                c.findings[len(c.paths)] = found
+            c.paths.append(path)
+            c.kinds.append(kind)
+        c.blobs = bytearray.fromhex("".join(blobs))
+        c.stats = array("q", stats)
+        c.ips = array("Q", ips)
+        c.raw, c.lines_at, c._lines = bytes(lines), 0, None
         return c
 
 
@@ -253,7 +262,8 @@ class _Columns:
         self.findings: dict[int, list[Finding]] = {}  # by row, only where there are any
         # The fields as JSON, a line a row: split from the file's bytes when first used.
         self._lines: list[bytes] | None = []
-        self.raw: mmap.mmap | None = None
+        # Or, until they are first used: the file (mapped) or new bytes holding them.
+        self.raw: mmap.mmap | bytes | None = None
         self.lines_at = 0
 
     @property
@@ -318,6 +328,13 @@ class _Columns:
             list(self.findings.get(i, ())),
         )
 
+    def _section(self) -> list[bytes]:
+        """The lines of fields as the file holds them."""
+        if self._lines is None:
+            assert self.raw is not None
+            return [self.raw[self.lines_at :]]
+        return [b"\n".join(self._lines), b"\n" if self._lines else b""]
+
     def encode(self, key: str) -> bytes:
         header = {
             "format": FORMAT,
@@ -336,8 +353,7 @@ class _Columns:
                 self.stats.tobytes(),
                 self.ips.tobytes(),
                 self.kinds,
-                b"\n".join(self.lines),
-                b"\n" if self.lines else b"",
+                *self._section(),
             ]
         )
 
@@ -550,11 +566,17 @@ class Session:
         key: IPKey | None,
         findings: list[Finding],
     ) -> None:
-        """This run's result for `path` (a stat, if any, taken before its bytes were read)."""
-        recent = self.started - RACY_NS
-        if stat is not None and (stat[1] >= recent or stat[2] >= recent):
-            stat = None
+        """This run's result for `path` (a stat, if any, taken before its bytes were read;
+        one too recent to trust is dropped when the rows are written)."""
         self.kept[path] = (blob, stat, fields, pos, key, findings)
+
+    def _trusted(self) -> None:
+        """Drop the stats taken within RACY_NS of this run's start: the next run reads
+        those files again."""
+        recent = self.started - RACY_NS
+        for path, (blob, stat, *rest) in self.kept.items():
+            if stat is not None and (stat[1] >= recent or stat[2] >= recent):
+                self.kept[path] = (blob, None, *rest)  # type: ignore[assignment]
 
     def save(self, paths: list[str]) -> None:
         """Write the results for this run's files (`paths`, sorted): those kept from before
@@ -564,6 +586,7 @@ class Session:
         Rewriting the file costs about as much as checking a thousandth of its files
         again: while fewer than that changed since it was written, it is left as it is
         and the next run reads those few files again."""
+        self._trusted()
         try:
             new = self._rows(paths)
         except ValueError:  # the kept file's lines turned out damaged: this run's rows only
@@ -593,8 +616,7 @@ class Session:
         rows = _Builder()
         for path in paths:
             if path in self.kept:
-                with contextlib.suppress(TypeError):
-                    rows.add(path, self.kept[path])
+                rows.add(path, self.kept[path])
             elif (i := self._find(path)) is not None:
                 rows.copy(old, i)  # unchanged, or not read (an unreadable file, say)
         return rows.columns()

@@ -639,13 +639,11 @@ def _collect(
             _, fields, ip_pos, key, found = row
             record = _from_row(row)
         else:
-            found = item[4]
+            _, _, ip_pos, key, found = item
             record = _unpack(item)
-            if record is None:
-                fields, ip_pos, key = None, (1, 1), None
-            else:
-                fields, ip_pos, key = record.fields, record.pos("ip"), record.ip_key
-        findings.extend(found)
+            fields = record.fields if record is not None else None
+        if found:
+            findings.extend(found)
         if record is not None:
             records.append(record)
         if session is not None and seen is not None:
