@@ -21,6 +21,7 @@ import gitinv
 from gitinv import cache, inventory
 from gitinv.commands import validate
 from gitinv.report import Finding
+from gitinv.source import WorkTree
 from tests.conftest import CASES, GitRepo
 
 SERVERS = "inventory/servers"
@@ -493,3 +494,75 @@ def test_a_few_changes_leave_the_file_as_it_is(
     assert sorted(same_as_cold(repo.path)["servers"]) == ["db01", "db02", "web01"]
     assert path.read_bytes() != kept
     assert len(header(path)["paths"]) == 3
+
+
+# Commands this process started while `spawned()` is active.
+_SPAWNED: list[list[str]] | None = None
+
+
+def _audit_spawn(event: str, args: tuple[Any, ...]) -> None:
+    if _SPAWNED is not None and event == "subprocess.Popen":
+        _SPAWNED.append([str(a) for a in args[1]])
+
+
+sys.addaudithook(_audit_spawn)
+
+
+@contextmanager
+def spawned() -> Iterator[list[list[str]]]:
+    global _SPAWNED
+    _SPAWNED = []
+    try:
+        yield _SPAWNED
+    finally:
+        _SPAWNED = None
+
+
+def _stat_children(commands: list[list[str]]) -> int:
+    return sum(1 for c in commands if c[1:3] == ["-m", "gitinv.stats"])
+
+
+def test_prefetch_takes_the_stats_the_cache_lists(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "PREFETCH_FROM", 0)
+    same_as_cold(repo.path)
+    [path] = cache_files(repo)
+    session = cache.Store(path.parent).session(header(path)["key"])
+    prefetch = cache.Prefetch.start(repo.path)
+    assert prefetch is not None
+    paths = session.old.paths
+    assert prefetch.stats(session.old) == WorkTree(repo.path).stats(paths)
+    prefetch.close()
+    # The file was rewritten since this session read it: the child's stats are not used.
+    repo.write(WEB01, (repo.path / WEB01).read_text() + "\n")
+    same_as_cold(repo.path)
+    prefetch = cache.Prefetch.start(repo.path)
+    assert prefetch is not None
+    assert prefetch.stats(session.old) is None
+    prefetch.close()
+
+
+def test_validate_starts_the_prefetch_and_gives_the_same_report(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(cache, "PREFETCH_FROM", 0)
+    repo.write(f"{SERVERS}/web/web03.yaml", (repo.path / WEB01).read_text())  # duplicate IP
+    assert validate.run(repo=repo.path, rev=None, fmt="json", cache=False) == 1
+    cold = capsys.readouterr().out
+    with spawned() as first:
+        assert validate.run(repo=repo.path, rev=None, fmt="json") == 1
+    assert _stat_children(first) == 0  # nothing to take the stats of yet
+    for _ in range(2):
+        with spawned() as later:
+            assert validate.run(repo=repo.path, rev=None, fmt="json") == 1
+        assert _stat_children(later) == 1
+    assert capsys.readouterr().out == cold * 3
+    # A damaged newest file: the child fails, and the stats are taken here.
+    folder = repo.path / ".git" / "gitinv"
+    (folder / "validate-zzzz.cache").write_bytes(b"not a cache\n")
+    assert validate.run(repo=repo.path, rev=None, fmt="json") == 1
+    assert capsys.readouterr().out == cold
+    with spawned() as commands:
+        assert validate.run(repo=repo.path, rev="HEAD", fmt="json") == 0
+    assert _stat_children(commands) == 0  # a revision has no working-tree stats

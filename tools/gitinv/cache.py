@@ -42,18 +42,20 @@ import contextlib
 import hashlib
 import mmap
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from gitinv import __version__, git
 from gitinv.report import Finding
+from gitinv.stats import identity
 
 ENV = "GITINV_CACHE_DIR"
 FORMAT = "gitinv-validate-cache/2"
@@ -61,6 +63,7 @@ PREFIX = "validate-"
 KEEP = 4  # files kept, one a key: the working tree and main may differ in catalogs
 RACY_NS = 2 * 10**9  # FAT's 2 s timestamps are the coarsest in common use
 REWRITE_FROM = 1000  # the file is rewritten once a thousandth of its rows changed
+PREFETCH_FROM = 4 << 20  # bytes of cache file (about 12,000 servers) worth a Prefetch child
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 Pos = tuple[int, int]
@@ -74,6 +77,7 @@ _IP = 5  # numbers a row in the ips column: line, column, version (0: no key), h
 _SHA = 20  # bytes of a blob id
 _LOW = 2**64 - 1
 _UNKNOWN = (0,) * STAT
+_T = TypeVar("_T")
 # What a row is (the kinds column): no record, a record without fields, a valid server.
 NONE, INVALID, VALID = 0, 1, 2
 
@@ -265,6 +269,7 @@ class _Columns:
         # Or, until they are first used: the file (mapped) or new bytes holding them.
         self.raw: mmap.mmap | bytes | None = None
         self.lines_at = 0
+        self.identity: tuple[int, int, int] | None = None  # of the file read, if any
 
     @property
     def lines(self) -> list[bytes]:
@@ -365,11 +370,15 @@ def _read(path: Path, key: str) -> _Columns:
     of it. The mapping holds the file as it was even when another run replaces it."""
     try:
         with open(path, "rb") as f:
+            which = identity(os.fstat(f.fileno()))
             data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         columns = _parse(data, key)
     except (OSError, ValueError, KeyError, TypeError):
         columns = None
-    return columns if columns is not None else _Columns()
+    if columns is None:
+        return _Columns()
+    columns.identity = which
+    return columns
 
 
 def _parse(data: mmap.mmap, key: str) -> _Columns | None:
@@ -420,68 +429,74 @@ def _parse(data: mmap.mmap, key: str) -> _Columns | None:
 
 class Hits:
     """The kept results of the files found unchanged (rows of the cache, in path order),
-    column by column: a check needs their names, IP keys and findings, not their records."""
+    column by column: a check needs their names, IP keys and findings, not their records.
 
-    def __init__(self, columns: _Columns, rows: list[int]) -> None:
+    Usually every row but a few (`skip`, the files that changed), taken from whole
+    columns; else the `rows` given."""
+
+    def __init__(self, columns: _Columns, rows: list[int] | None, skip: list[int]) -> None:
         self.columns = columns
         self.rows_ = rows
-        self.all = len(rows) == len(columns.paths)  # every row, in order: whole columns
+        self.skip = skip  # sorted; only with rows None
 
     def __len__(self) -> int:
+        if self.rows_ is None:
+            return len(self.columns.paths) - len(self.skip)
         return len(self.rows_)
 
-    def _ips(self) -> list[int]:
-        c = self.columns
-        if self.all:
-            return c.ips.tolist()
-        return [n for i in self.rows_ for n in c.ips[_IP * i : _IP * (i + 1)]]
+    def _pick(self, full: list[_T]) -> list[_T]:
+        """Of a value a row, those of the rows held."""
+        if self.rows_ is not None:
+            return [full[i] for i in self.rows_]
+        if not self.skip:
+            return full
+        out = list(full)
+        for i in reversed(self.skip):
+            del out[i]
+        return out
 
     def paths(self) -> list[str]:
-        c = self.columns
-        return c.paths if self.all else [c.paths[i] for i in self.rows_]
+        return self._pick(self.columns.paths)
 
-    def kinds(self) -> bytes:
-        c = self.columns
-        return bytes(c.kinds) if self.all else bytes(c.kinds[i] for i in self.rows_)
+    def kinds(self) -> list[int]:
+        return self._pick(list(self.columns.kinds))
 
     def names(self) -> list[str]:
         """The server names (file stems) of the rows; those of no record too."""
         return [p[p.rindex("/") + 1 : -5] for p in self.paths()]
 
     def ip_keys(self) -> list[IPKey | None]:
-        n = self._ips()
-        return [
-            (version, high << 64 | low) if version else None
-            for version, high, low in zip(n[2::5], n[3::5], n[4::5], strict=True)
-        ]
+        n = self.columns.ips.tolist()
+        return self._pick(
+            [
+                (version, high << 64 | low) if version else None
+                for version, high, low in zip(n[2::5], n[3::5], n[4::5], strict=True)
+            ]
+        )
 
     def findings(self) -> list[Finding]:
         found = self.columns.findings
-        if self.all:
-            return [f for i in sorted(found) for f in found[i]]
+        if self.rows_ is None:
+            skipped = set(self.skip)
+            return [f for i in sorted(found) if i not in skipped for f in found[i]]
         return [f for i in self.rows_ if i in found for f in found[i]]
 
     def rows(self, only: set[int] | None = None, *, fields: bool = True) -> list[Row]:
         """The rows (those at the positions in `only`), their fields decoded, or {} when
         only the rules across files look at them. ValueError: a line is damaged."""
         c = self.columns
-        n = self._ips()
-        paths = self.paths()
-        kinds = self.kinds()
-        wanted = range(len(paths)) if only is None else sorted(only)
+        order = self._pick(list(range(len(c.paths))))
+        wanted = order if only is None else [order[at] for at in sorted(only)]
         out: list[Row] = []
-        for at in wanted:
-            i = at if self.all else self.rows_[at]
-            j = _IP * at
-            version = n[j + 2]
-            kind = kinds[at]
-            kept = c.fields(i) if fields or kind == NONE else {}
+        for i in wanted:
+            line, column, version, high, low = c.ips[_IP * i : _IP * (i + 1)]
+            kind = c.kinds[i]
             out.append(
                 (
-                    paths[at],
-                    kept,
-                    (n[j], n[j + 1]),
-                    (version, n[j + 3] << 64 | n[j + 4]) if version else None,
+                    c.paths[i],
+                    c.fields(i) if fields or kind == NONE else {},
+                    (line, column),
+                    (version, high << 64 | low) if version else None,
                     list(c.findings.get(i, ())),
                 )
             )
@@ -524,13 +539,14 @@ class Session:
         without one."""
         old = self.old
         if paths == old.paths:  # the same files as last time: compared block by block
-            same = _equal_rows(bytes.fromhex("".join(blobs)), old.blobs, _SHA)
-        else:
-            same = []
-            for path, blob in zip(paths, blobs, strict=True):
-                i = self._find(path)
-                if i is not None and old.blob(i) == blob:
-                    same.append(i)
+            return self._all_but(
+                paths, _differing_rows(bytes.fromhex("".join(blobs)), old.blobs, _SHA)
+            )
+        same = []
+        for path, blob in zip(paths, blobs, strict=True):
+            i = self._find(path)
+            if i is not None and old.blob(i) == blob:
+                same.append(i)
         return self._split(paths, same)
 
     def by_stats(self, paths: list[str], stats: array[int]) -> tuple[Hits, list[str]]:
@@ -538,23 +554,23 @@ class Session:
         holds STAT numbers a path."""
         old = self.old
         if paths == old.paths:
-            same = _equal_rows(stats, old.stats, STAT)
-        else:
-            same = []
-            for at, path in enumerate(paths):
-                i = self._find(path)
-                if (
-                    i is not None
-                    and stats[STAT * at : STAT * (at + 1)] == old.stats[STAT * i : STAT * (i + 1)]
-                ):
-                    same.append(i)
+            return self._all_but(paths, _differing_rows(stats, old.stats, STAT))
+        same = []
+        for at, path in enumerate(paths):
+            i = self._find(path)
+            if (
+                i is not None
+                and stats[STAT * at : STAT * (at + 1)] == old.stats[STAT * i : STAT * (i + 1)]
+            ):
+                same.append(i)
         return self._split(paths, same)
 
+    def _all_but(self, paths: list[str], differ: list[int]) -> tuple[Hits, list[str]]:
+        return Hits(self.old, None, differ), [paths[i] for i in differ]
+
     def _split(self, paths: list[str], rows: list[int]) -> tuple[Hits, list[str]]:
-        if len(rows) == len(paths):
-            return Hits(self.old, rows), []
         found = {self.old.paths[i] for i in rows}
-        return Hits(self.old, rows), [p for p in paths if p not in found]
+        return Hits(self.old, rows, []), [p for p in paths if p not in found]
 
     def keep(
         self,
@@ -634,17 +650,85 @@ class Session:
             return True
 
 
-def _equal_rows(a: Any, b: Any, width: int, block: int = 512) -> list[int]:
-    """The rows (`width` items each) where two equally long sequences agree: whole
+def _differing_rows(a: Any, b: Any, width: int, block: int = 512) -> list[int]:
+    """The rows (`width` items each) where two equally long sequences differ: whole
     blocks are compared at once, row by row only inside a block that differs."""
     out: list[int] = []
     size = width * block
     for start in range(0, len(a), size):
-        first = start // width
         if a[start : start + size] == b[start : start + size]:
-            out.extend(range(first, first + len(a[start : start + size]) // width))
             continue
         for j in range(start, min(start + size, len(a)), width):
-            if a[j : j + width] == b[j : j + width]:
+            if a[j : j + width] != b[j : j + width]:
                 out.append(j // width)
     return out
+
+
+class Prefetch:
+    """The stats of the files the newest cache file lists, taken by a child process
+    while this one goes on importing gitinv and listing the inventory: after pydantic's
+    start-up and the listing, these are a warm run's biggest costs; side by side on two
+    cores they overlap. The child reads nothing but the cache file's first line."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+
+    @classmethod
+    def start(cls, root: Path) -> Prefetch | None:
+        """A child taking the stats, or None where it would not pay (no cache, or one of
+        fewer than some ten thousand files) or cannot start."""
+        store = Store.open(root)
+        if store is None:
+            return None
+        try:
+            found = [(p.stat(), p) for p in store.folder.glob(f"{PREFIX}*.cache")]
+            if not found:
+                return None
+            st, newest = max(found, key=lambda pair: pair[0].st_mtime_ns)
+            if st.st_size < PREFETCH_FROM:
+                return None
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "gitinv.stats", str(root), str(newest)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except (OSError, ValueError):
+            return None
+        return cls(proc)
+
+    def stats(self, columns: _Columns) -> array[int] | None:
+        """The stats of `columns`' paths (in their order), when the child read the very
+        file they come from; else None."""
+        try:
+            out = self._finish()
+            end = out.index(b"\n")
+            header = orjson.loads(out[:end])
+            numbers = array("q")
+            numbers.frombytes(out[end + 1 :])
+        except (OSError, ValueError, TypeError):
+            return None
+        if (
+            type(header) is not dict
+            or columns.identity is None
+            or header.get("identity") != list(columns.identity)
+            or len(numbers) != STAT * len(columns.paths)
+        ):
+            return None
+        return numbers
+
+    def _finish(self) -> bytes:
+        assert self.proc.stdout is not None
+        with self.proc.stdout:
+            out = self.proc.stdout.read()
+        if self.proc.wait() != 0:
+            raise OSError("the stat child failed")
+        return out
+
+    def close(self) -> None:
+        """Stop the child if nobody asked for its result."""
+        if self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import cache, checks, models
-from gitinv.cache import VALID
+from gitinv.cache import VALID, Prefetch
 from gitinv.forge import config as forge_config
 from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
@@ -197,15 +197,21 @@ class Checked:
 
 
 def check(
-    root: Path, rev: str | None = None, *, progress: bool = False, cache: bool = True
+    root: Path,
+    rev: str | None = None,
+    *,
+    progress: bool = False,
+    cache: bool = True,
+    prefetch: Prefetch | None = None,
 ) -> Checked:
     """The findings and the number of servers `load` gives, without making the records
     of the files the cache still holds (``cache``, see cache.py): the rules across files
-    run over their names and IPs, and only the servers that clash become records."""
+    run over their names and IPs, and only the servers that clash become records.
+    ``prefetch``: the working tree's stats, taken meanwhile (see cache.Prefetch)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        read = _read_all(root, rev, progress, None, cache, records=False)
+        read = _read_all(root, rev, progress, None, cache, records=False, prefetch=prefetch)
         if isinstance(read, Inventory):
             return Checked(read.findings, 0)
         records, hits = read.records, read.hits
@@ -261,6 +267,7 @@ def _read_all(
     use_cache: bool,
     *,
     records: bool,
+    prefetch: Prefetch | None = None,
 ) -> _Read | Inventory:
     """Everything read and checked file by file; an Inventory when there is nothing more
     to check (inventory/ itself is a symbolic link)."""
@@ -303,7 +310,9 @@ def _read_all(
     catalogs, broken = _load_catalogs(source, texts, findings, context)
     rules = checks.Rules(catalogs, broken)
     session = _session(root, source, listing, broken) if use_cache else None
-    found, hits = _load_servers(source, server_files, rules, findings, progress, session, records)
+    found, hits = _load_servers(
+        source, server_files, rules, findings, progress, session, records, prefetch
+    )
     return _Read(commit, found, hits, catalogs, settings, findings, len(server_files), broken)
 
 
@@ -542,6 +551,7 @@ def _load_servers(
     progress: bool,
     session: cache.Session | None = None,
     records_of_hits: bool = True,
+    prefetch: Prefetch | None = None,
 ) -> tuple[list[ServerRecord], cache.Hits | None]:
     """The records of the server files; with a cache, the results it still holds, made
     into records too when asked."""
@@ -550,7 +560,7 @@ def _load_servers(
     records: list[ServerRecord] = []
     todo, hits = paths, None
     if session is not None:
-        hits, todo = _from_cache(source, paths, session)
+        hits, todo = _from_cache(source, paths, session, prefetch)
         if hits is not None and records_of_hits:
             try:
                 records = [r for r in map(_from_row, hits.rows()) if r is not None]
@@ -589,7 +599,7 @@ def _load_servers(
 
 
 def _from_cache(
-    source: Source, paths: list[str], session: cache.Session
+    source: Source, paths: list[str], session: cache.Session, prefetch: Prefetch | None
 ) -> tuple[cache.Hits | None, list[str]]:
     """The results the cache still holds for these files, and the paths to read: a
     revision's files are known by their blob ids, the working tree's by their stat."""
@@ -599,7 +609,10 @@ def _from_cache(
         hits, todo = session.by_blobs(paths, [source.blob_id(p) for p in paths])
     else:
         assert isinstance(source, WorkTree)
-        hits, todo = session.by_stats(paths, source.stats(paths))
+        stats = None
+        if prefetch is not None and paths == session.old.paths:
+            stats = prefetch.stats(session.old)
+        hits, todo = session.by_stats(paths, stats if stats is not None else source.stats(paths))
     return (hits if len(hits) else None), todo
 
 

@@ -11,6 +11,7 @@ from typing import NamedTuple, Protocol
 from gitinv import git
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
+from gitinv.stats import stat_numbers
 
 INVENTORY = "inventory"
 
@@ -86,40 +87,12 @@ class WorkTree:
         half = len(paths) // 2
         second: list[int] = []
         helper = threading.Thread(
-            target=lambda: second.extend(_stat_numbers(str(self.root), paths[half:]))
+            target=lambda: second.extend(stat_numbers(str(self.root), paths[half:]))
         )
         helper.start()
-        first = _stat_numbers(str(self.root), paths[:half])
+        first = stat_numbers(str(self.root), paths[:half])
         helper.join()
         return array("q", first + second)
-
-
-_GONE = (-1, -1, -1, -1)
-
-
-def _stat_numbers(top: str, paths: list[str]) -> list[int]:
-    """`WorkTree.stats` of sorted paths: each folder is opened once and its files are
-    looked up by name in it, a sixth less work for the kernel than whole paths."""
-    out: list[int] = []
-    folder, fd = "", -1
-    try:
-        for path in paths:
-            parent, _, name = path.rpartition("/")
-            try:
-                if parent != folder:
-                    if fd >= 0:
-                        os.close(fd)
-                    folder, fd = parent, -1
-                    fd = os.open(f"{top}/{parent}", os.O_RDONLY | os.O_DIRECTORY)
-                st = os.lstat(name, dir_fd=fd) if fd >= 0 else os.lstat(f"{top}/{path}")
-            except OSError:
-                out += _GONE
-            else:
-                out += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-    return out
 
 
 def unreadable(path: str, exc: OSError) -> Finding:
