@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import gitinv
-from gitinv import cache, inventory
+from gitinv import cache, cache_file, inventory
 from gitinv.commands import validate
 from gitinv.report import Finding
 from gitinv.source import WorkTree
@@ -104,7 +104,7 @@ def test_default_place_and_no_cache(repo: GitRepo, capsys: pytest.CaptureFixture
     assert json.loads(cold) == {"ok": True, "servers": 4, "errors": []}
     assert len(cache_files(repo)) == 1
     doc = header(cache_files(repo)[0])
-    assert doc["format"] == cache.FORMAT
+    assert doc["format"] == cache_file.FORMAT
     assert doc["paths"] == sorted(
         f"{SERVERS}/{p}"
         for p in ("data/db01.yaml", "data/db02.yaml", "web/web01.yaml", "web/web02.yaml")
@@ -437,7 +437,7 @@ def test_concurrent_runs(repo: GitRepo) -> None:
     assert len(json.loads(outputs[0])["errors"]) == 30 * 3  # dc, environment, state
     [path] = cache_files(repo)
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left
-    assert header(path)["format"] == cache.FORMAT
+    assert header(path)["format"] == cache_file.FORMAT
     same_as_cold(repo.path)
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import cache, checks, models
-from gitinv.cache import VALID, Prefetch
+from gitinv.cache import Prefetch
+from gitinv.cache_file import VALID, Hits, Row, Stat
 from gitinv.forge import config as forge_config
 from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
@@ -251,7 +252,7 @@ class _Read:
 
     commit: str | None
     records: list[ServerRecord]
-    hits: cache.Hits | None
+    hits: Hits | None
     catalogs: dict[str, dict[str, dict[str, Any]]]
     settings: dict[str, Any]
     findings: list[Finding]
@@ -471,7 +472,7 @@ _WORK: tuple[Source, dict[str, bytes] | None, checks.Rules, cache.Session | None
 # findings. Plain tuples pickle several times faster than records with dicts.
 Packed = tuple[str, tuple[Any, ...] | None, Pos, "checks.IPKey | None", list[Finding]]
 # For the cache, the bytes a result came from: their blob id and (working tree) their stat.
-Seen = tuple[str, "cache.Stat | None"] | None
+Seen = tuple[str, "Stat | None"] | None
 # A worker's answer for one path: the result (None: the cache has it for these bytes).
 Done = tuple[str, Packed | None, Seen]
 
@@ -552,7 +553,7 @@ def _load_servers(
     session: cache.Session | None = None,
     records_of_hits: bool = True,
     prefetch: Prefetch | None = None,
-) -> tuple[list[ServerRecord], cache.Hits | None]:
+) -> tuple[list[ServerRecord], Hits | None]:
     """The records of the server files; with a cache, the results it still holds, made
     into records too when asked."""
     global _WORK
@@ -600,7 +601,7 @@ def _load_servers(
 
 def _from_cache(
     source: Source, paths: list[str], session: cache.Session, prefetch: Prefetch | None
-) -> tuple[cache.Hits | None, list[str]]:
+) -> tuple[Hits | None, list[str]]:
     """The results the cache still holds for these files, and the paths to read: a
     revision's files are known by their blob ids, the working tree's by their stat."""
     if not session.old.paths:
@@ -616,7 +617,7 @@ def _from_cache(
     return (hits if len(hits) else None), todo
 
 
-def _from_row(row: cache.Row) -> ServerRecord | None:
+def _from_row(row: Row) -> ServerRecord | None:
     """The record a kept row holds: the same _unpack made of the file's result."""
     path, fields, ip_pos, key, _ = row
     parts = path.split("/")
@@ -628,7 +629,7 @@ def _from_row(row: cache.Row) -> ServerRecord | None:
     return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
 
 
-def _claim(row: cache.Row) -> ServerRecord:
+def _claim(row: Row) -> ServerRecord:
     """A kept row as the rules across files see it: name, path, ip key and position."""
     path, _, ip_pos, key, _ = row
     parts = path.split("/")
