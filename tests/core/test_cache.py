@@ -160,6 +160,10 @@ def test_edits_renames_deletions_and_catalogs(repo: GitRepo) -> None:
     assert [f.code for f in same_as_cold(repo.path)["findings"]] == ["bad-value"]
     repo.write(WEB01, web01.replace("ip: 10.0.0.1", "ip: 10.0.1.1"))
     assert [f.code for f in same_as_cold(repo.path)["findings"]] == ["duplicate-ip"] * 2
+    # Invalid on its own, its address still clashes.
+    repo.write(WEB01, web01.replace("ip: 10.0.0.1", "ip: 10.0.1.1").replace("active", "no"))
+    found = same_as_cold(repo.path)["findings"]
+    assert sorted(f.code for f in found) == ["bad-type", "duplicate-ip", "duplicate-ip"]
     repo.write(WEB01, web01)
     # The same bytes under another path: another group (unknown), then a known one.
     (repo.path / f"{SERVERS}/ops").mkdir()

@@ -624,8 +624,6 @@ def _from_row(row: Row) -> ServerRecord | None:
     if fields is None or len(parts) != 4:
         return None
     name, group = parts[3][: -len(".yaml")], parts[2]
-    if not fields:
-        return ServerRecord(name, group, path, {}, {})
     return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
 
 
