@@ -570,3 +570,65 @@ def test_validate_starts_the_prefetch_and_gives_the_same_report(
     with spawned() as commands:
         assert validate.run(repo=repo.path, rev="HEAD", fmt="json") == 0
     assert _stat_children(commands) == 0  # a revision has no working-tree stats
+
+
+def test_a_row_json_cannot_hold_any_more_matches_nothing(tmp_path: Path) -> None:
+    """Kept before; this run's result for the same bytes JSON cannot hold (a date, say):
+    the row is left matching nothing, so the file is read again."""
+    import datetime
+
+    blob = "2" * 40
+    first = cache.Store(tmp_path).session("k" * 64)
+    for name in "ab":
+        first.keep(name, blob, None, {"ip": name}, (2, 5), (4, 1), [])
+    first.save(["a", "b"])
+    second = cache.Store(tmp_path).session("k" * 64)
+    assert second.row("a", blob) is not None
+    second.keep("a", blob, None, {"when": datetime.date(2024, 1, 2)}, (2, 5), (4, 1), [])
+    second.save(["a", "b"])
+    third = cache.Store(tmp_path).session("k" * 64)
+    assert third.row("a", blob) is None
+    assert third.row("b", blob) == ("b", {"ip": "b"}, (2, 5), (4, 1), [])
+
+
+def test_damaged_lines_found_while_saving(repo: GitRepo) -> None:
+    """A check never reads the lines of fields; a save that must change one finds them
+    damaged, and writes this run's rows alone."""
+    path = _the_file(repo)
+    first, rest = path.read_bytes().split(b"\n", 1)
+    n = len(json.loads(first)["paths"])
+    numbers, lines = rest[: ROW_BYTES * n], rest[ROW_BYTES * n :]
+    path.write_bytes(first + b"\n" + numbers + lines.split(b"\n", 1)[1])  # a line missing
+    repo.write(WEB01, (repo.path / WEB01).read_text().replace("active", "offline"))
+    cold = outcome(repo.path, use_cache=False)
+    assert checked(repo.path) == cold_check(cold)
+    assert outcome(repo.path, use_cache=True) == cold
+    assert len(header(path)["paths"]) == n
+
+
+def test_a_damaged_line_is_no_row(tmp_path: Path) -> None:
+    blob = "3" * 40
+    first = cache.Store(tmp_path).session("k" * 64)
+    first.keep("a", blob, None, {"ip": "a"}, (2, 5), (4, 1), [])
+    first.save(["a"])
+    [path] = tmp_path.glob("validate-*.cache")
+    path.write_bytes(path.read_bytes().replace(b'{"ip":"a"}', b'["ip","a"]'))
+    assert cache.Store(tmp_path).session("k" * 64).row("a", blob) is None
+
+
+def test_stats_of_files_gone(repo: GitRepo) -> None:
+    tree = WorkTree(repo.path)
+    numbers = tree.stats([WEB01, f"{SERVERS}/web/gone.yaml", f"{SERVERS}/nowhere/x.yaml"])
+    assert list(numbers[4:]) == [-1] * 8
+    assert numbers[0] == (repo.path / WEB01).stat().st_size
+
+
+def test_a_prefetch_nobody_asks_is_stopped(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "PREFETCH_FROM", 0)
+    same_as_cold(repo.path)
+    prefetch = cache.Prefetch.start(repo.path)
+    assert prefetch is not None
+    prefetch.close()
+    assert prefetch.proc.returncode is not None
+    monkeypatch.setattr(cache.sys, "executable", str(repo.path / "no-such-python"))
+    assert cache.Prefetch.start(repo.path) is None
