@@ -30,7 +30,7 @@ def run(ctx: Any) -> None:
         validate: list[float] = []
         command: list[float] = []
         for _ in range(ROUNDS):
-            validate.append(ctx.time(ctx.gitinv("validate")))
+            validate.append(ctx.time(ctx.gitinv("validate", "--no-cache")))
             command.append(ctx.time(ctx.gitinv(*args)))
         print(
             f"   {name}: {' '.join(f'{s:.1f}' for s in command)}s; "

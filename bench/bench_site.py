@@ -180,8 +180,8 @@ def _gzip_size(path: Path) -> int:
 def _build(ctx: Any, repo: Path, out: Path, label: str, target: float | None) -> float:
     """One build against a cold validate run just before it (the machine's load drifts
     over a long bench; two runs side by side see about the same)."""
-    ctx.time([GITINV, "-C", str(repo), "validate"])  # the files back in the page cache
-    validate = ctx.time([GITINV, "-C", str(repo), "validate"])
+    ctx.time([GITINV, "-C", str(repo), "validate", "--no-cache"])  # files back in page cache
+    validate = ctx.time([GITINV, "-C", str(repo), "validate", "--no-cache"])
     seconds = ctx.time([GITINV, "-C", str(repo), "build", "--out", str(out)])
     ctx.report(f"site: build seconds ({label}; validate {validate:.2f} s)", seconds, unit=" s")
     ctx.report(f"site: build / cold validate ({label})", seconds / validate, target)

@@ -39,6 +39,7 @@ def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # A code-host token in the caller's environment would send tests to a real host.
     for name in ("GITINV_TOKEN", "GITHUB_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", "GITINV_API_URL"):
         os.environ.pop(name, None)
+    os.environ.pop("GITINV_CACHE_DIR", None)  # each test repository keeps its own cache
     os.environ.update(
         {
             "HOME": str(home),

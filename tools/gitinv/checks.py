@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import socket
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -158,13 +158,30 @@ def _each(
     ]
 
 
+def clashes(names: list[str], keys: Iterable[IPKey | None]) -> tuple[set[str], set[IPKey]]:
+    """The names and the IP keys held more than once (counted at C speed: most
+    inventories have none)."""
+    dup_names: set[str] = set()
+    if len(set(names)) != len(names):
+        dup_names = {n for n, count in Counter(names).items() if count > 1}
+    present = [k for k in keys if k is not None]
+    dup_keys: set[IPKey] = set()
+    if len(set(present)) != len(present):
+        dup_keys = {k for k, count in Counter(present).items() if count > 1}
+    return dup_names, dup_keys
+
+
 def unique(records: list[ServerRecord]) -> list[Finding]:
     """Names unique across groups, IPs unique after normalisation: each file involved reported."""
+    dup_names, dup_keys = clashes([r.name for r in records], [r.ip_key for r in records])
+    if not dup_names and not dup_keys:
+        return []
     by_name: dict[str, list[ServerRecord]] = defaultdict(list)
     by_ip: dict[IPKey, list[ServerRecord]] = defaultdict(list)
     for r in records:
-        by_name[r.name].append(r)
-        if r.ip_key is not None:
+        if r.name in dup_names:
+            by_name[r.name].append(r)
+        if r.ip_key in dup_keys:
             by_ip[r.ip_key].append(r)
     out: list[Finding] = []
     for name, owners in by_name.items():

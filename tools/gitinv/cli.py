@@ -79,12 +79,20 @@ def cli(ctx: click.Context, path: Path | None) -> None:
     "--rev", metavar="REV", help="Check this git revision (read from git objects, no checkout)."
 )
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read and check every file, neither using nor updating the cache of results "
+    "($GITINV_CACHE_DIR, else .git/gitinv/).",
+)
 @pass_ctx
-def validate(obj: Context, rev: str | None, fmt: str) -> None:
+def validate(obj: Context, rev: str | None, fmt: str, no_cache: bool) -> None:
     """Check every inventory file: schema, references, unique names and IPs.
 
     Prints every problem as FILE:LINE:COL: CODE: MESSAGE; exits 1 when there is any.
     `gitlab` prints a GitLab Code Quality report (the problems also go to stderr).
+    Server files unchanged since an earlier run are not read again: their results
+    come from the cache, and the rules across files run over every server.
 
     \b
     Example:
@@ -94,7 +102,7 @@ def validate(obj: Context, rev: str | None, fmt: str) -> None:
     """
     from gitinv.commands import validate as command
 
-    _exit(command.run(repo=obj.repo, rev=rev, fmt=fmt))
+    _exit(command.run(repo=obj.repo, rev=rev, fmt=fmt, cache=not no_cache))
 
 
 @cli.command()

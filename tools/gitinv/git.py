@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import git
-
 from gitinv.errors import GitinvError
 
 ZERO = "0" * 40
@@ -66,7 +64,12 @@ class Signature:
     email: str
 
 
-def open_repo(root: Path) -> git.Repo:
+def open_repo(root: Path) -> Any:
+    # GitPython is imported where it is used, never at the top: it is a fifth of
+    # gitinv's start-up, and a validate that finds everything in its cache calls no git
+    # command through it. (A use of `git.` outside such a function fails `make lint`.)
+    import git
+
     try:
         return git.Repo(root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -180,6 +183,24 @@ def try_rev_parse(root: Path, rev: str) -> str | None:
 def ref_exists(root: Path, ref: str) -> bool:
     status, _, _ = _run(root, "show-ref", "--verify", "--quiet", ref, ok=(0, 1))
     return status == 0
+
+
+def git_dir(root: Path) -> Path | None:
+    """The git directory of the repository holding `root` (a linked worktree's own one),
+    or None outside a repository. A plain `git` process: a validate that finds everything
+    in its cache should not pay for loading GitPython."""
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--absolute-git-dir"],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    found = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(found) if proc.returncode == 0 and found else None
 
 
 def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]:
@@ -447,6 +468,8 @@ def commit_for_tree(root: Path, tree: str, parents: list[str], message: str) -> 
 
 def init(root: Path, branch: str = "main") -> None:
     """A new, empty repository at `root` whose first branch is `branch`."""
+    import git  # see open_repo
+
     try:
         root.mkdir(parents=True, exist_ok=True)
         git.Repo.init(root, initial_branch=branch).close()
@@ -493,6 +516,8 @@ def push(root: Path, remote: str, branch: str, commit: str | None = None) -> Non
 
 def toplevel(path: Path) -> Path | None:
     """The top folder of the git work tree holding `path`, or None when there is none."""
+    import git  # see open_repo
+
     try:
         repo = git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):

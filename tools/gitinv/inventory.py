@@ -13,12 +13,15 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from gitinv import checks, models
+from gitinv import cache, checks, models
+from gitinv.cache import Prefetch
+from gitinv.cache_file import VALID, Hits, Row, Stat
 from gitinv.forge import config as forge_config
-from gitinv.loader import LoadError, Pos, decode, fast_load, load_bytes, load_text
+from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate_fields
 from gitinv.source import (
@@ -34,6 +37,7 @@ from gitinv.source import (
 SERVERS_DIR = f"{INVENTORY}/servers"
 CATALOG_FILES = {f"{INVENTORY}/{stem}.yaml": stem for stem in models.CATALOGS}
 SETTINGS_FILE = f"{INVENTORY}/settings.yaml"
+FIELDS_FILE = f"{INVENTORY}/fields.yaml"
 PARALLEL_FROM = 3000  # below this, forking costs more than it saves
 CHUNK = 2000
 
@@ -142,21 +146,132 @@ def read_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Findi
 
 
 def load(
-    root: Path, rev: str | None = None, *, progress: bool = False, source: Source | None = None
+    root: Path,
+    rev: str | None = None,
+    *,
+    progress: bool = False,
+    source: Source | None = None,
+    cache: bool = False,
 ) -> Inventory:
-    """The inventory at ``rev`` (default: the working tree), or read from ``source``."""
+    """The inventory at ``rev`` (default: the working tree), or read from ``source``.
+
+    ``cache``: reuse the results of server files checked before, and keep this run's
+    (the working tree and revisions only; see cache.py)."""
     # Loading makes millions of small objects and no cycles: the cyclic collector
     # would only walk them again and again (a quarter of the time at 100,000 servers).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(root, rev, progress, source)
+        read = _read_all(root, rev, progress, source, cache, records=True)
+        if isinstance(read, Inventory):
+            return read
+        records = read.records
+        read.findings.extend(checks.unique(records))
+        records.sort(key=attrgetter("path"))
+        servers = {r.name: r for r in records if r.fields}
+        return Inventory(
+            root=root,
+            rev=rev,
+            commit=read.commit,
+            servers={name: servers[name] for name in sorted(servers)},
+            catalogs=read.catalogs,
+            settings=read.settings,
+            findings=sorted(set(read.findings)),
+            server_files=read.server_files,
+            broken=frozenset(read.broken),
+        )
     finally:
         if collecting:
             gc.enable()
 
 
-def _load(root: Path, rev: str | None, progress: bool, source: Source | None) -> Inventory:
+@dataclass(slots=True)
+class Checked:
+    """What a check reports: every finding, and how many valid servers there are."""
+
+    findings: list[Finding]
+    servers: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def check(
+    root: Path,
+    rev: str | None = None,
+    *,
+    progress: bool = False,
+    cache: bool = True,
+    prefetch: Prefetch | None = None,
+) -> Checked:
+    """The findings and the number of servers `load` gives, without making the records
+    of the files the cache still holds (``cache``, see cache.py): the rules across files
+    run over their names and IPs, and only the servers that clash become records.
+    ``prefetch``: the working tree's stats, taken meanwhile (see cache.Prefetch)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        read = _read_all(root, rev, progress, None, cache, records=False, prefetch=prefetch)
+        if isinstance(read, Inventory):
+            return Checked(read.findings, 0)
+        records, hits = read.records, read.hits
+        names = [r.name for r in records]
+        keys = [r.ip_key for r in records]
+        valid = [r.name for r in records if r.fields]
+        if hits is not None:
+            kinds = hits.kinds()
+            hit_names, hit_keys = hits.names(), hits.ip_keys()
+            names += [n for n, kind in zip(hit_names, kinds, strict=True) if kind]
+            keys += hit_keys
+            valid += [n for n, kind in zip(hit_names, kinds, strict=True) if kind == VALID]
+        dup_names, dup_keys = checks.clashes(names, keys)
+        if dup_names or dup_keys:
+            involved = [r for r in records if r.name in dup_names or r.ip_key in dup_keys]
+            if hits is not None:
+                at = {
+                    i
+                    for i, (name, key, kind) in enumerate(
+                        zip(hit_names, hit_keys, kinds, strict=True)
+                    )
+                    if kind and (name in dup_names or key in dup_keys)
+                }
+                involved += [_claim(row) for row in hits.rows(at, fields=False)]
+            read.findings.extend(checks.unique(involved))
+        return Checked(sorted(set(read.findings)), len(set(valid)))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@dataclass(slots=True)
+class _Read:
+    """What loading finds before the rules across files: the records of the server
+    files read, the results the cache still holds (when not made into records), and
+    the rest of the inventory."""
+
+    commit: str | None
+    records: list[ServerRecord]
+    hits: Hits | None
+    catalogs: dict[str, dict[str, dict[str, Any]]]
+    settings: dict[str, Any]
+    findings: list[Finding]
+    server_files: int
+    broken: set[str]
+
+
+def _read_all(
+    root: Path,
+    rev: str | None,
+    progress: bool,
+    source: Source | None,
+    use_cache: bool,
+    *,
+    records: bool,
+    prefetch: Prefetch | None = None,
+) -> _Read | Inventory:
+    """Everything read and checked file by file; an Inventory when there is nothing more
+    to check (inventory/ itself is a symbolic link)."""
     if source is None:
         source = GitRevision(root, rev) if rev is not None else WorkTree(root)
     commit = source.commit if isinstance(source, GitRevision) else None
@@ -195,20 +310,11 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
     context = {"forge": forge_config.forge_of(settings, source.root)}
     catalogs, broken = _load_catalogs(source, texts, findings, context)
     rules = checks.Rules(catalogs, broken)
-    records = _load_servers(source, server_files, rules, findings, progress)
-    findings.extend(checks.unique(records))
-    servers = {r.name: r for r in sorted(records, key=lambda r: r.path) if r.fields}
-    return Inventory(
-        root=root,
-        rev=rev,
-        commit=commit,
-        servers=dict(sorted(servers.items())),
-        catalogs=catalogs,
-        settings=settings,
-        findings=sorted(set(findings)),
-        server_files=len(server_files),
-        broken=frozenset(broken),
+    session = _session(root, source, listing, broken) if use_cache else None
+    found, hits = _load_servers(
+        source, server_files, rules, findings, progress, session, records, prefetch
     )
+    return _Read(commit, found, hits, catalogs, settings, findings, len(server_files), broken)
 
 
 def _load_catalogs(
@@ -324,6 +430,32 @@ def _load_settings(
     return valid
 
 
+def _session(
+    root: Path, source: Source, listing: list[SourceFile], broken: set[str]
+) -> cache.Session | None:
+    """The cache for this load, under the key of its rules: the catalogs, fields.yaml and
+    settings.yaml (the host it names decides which handles a catalog accepts) as they
+    are (their blob ids), which catalogs could not be read, and gitinv's code."""
+    if not isinstance(source, WorkTree | GitRevision):
+        return None  # an overlay of files not written yet, say
+    store = cache.Store.open(root)
+    if store is None:
+        return None
+    rules_files = (*CATALOG_FILES, FIELDS_FILE, SETTINGS_FILE)
+    kinds = {f.path: f.kind for f in listing if f.path in rules_files}
+    parts = [("broken", ",".join(sorted(broken)))]
+    for path in rules_files:
+        kind = kinds.get(path, "absent")
+        if kind != "file":
+            parts.append((path, kind))
+        elif isinstance(source, GitRevision):
+            parts.append((path, source.blob_id(path)))
+        else:
+            data = _read(source, path)
+            parts.append((path, "unreadable" if isinstance(data, Finding) else cache.blob_id(data)))
+    return store.session(cache.rules_key(parts))
+
+
 def _read(source: Source, path: str) -> bytes | Finding:
     try:
         return source.read(path)
@@ -331,39 +463,69 @@ def _read(source: Source, path: str) -> bytes | Finding:
         return unreadable(path, exc)
 
 
-# Forked workers see the parent's memory: the source and any blobs read in batch.
-_WORK: tuple[Source, dict[str, bytes] | None, checks.Rules] | None = None
+# Forked workers see the parent's memory: the source, any blobs read in batch, the cache.
+_WORK: tuple[Source, dict[str, bytes] | None, checks.Rules, cache.Session | None] | None = None
 
 
 # What a worker sends back for one file: its path, its field values in SERVER_FIELDS
 # order (None where absent) or None when invalid, the ip's position and key, and its
 # findings. Plain tuples pickle several times faster than records with dicts.
 Packed = tuple[str, tuple[Any, ...] | None, Pos, "checks.IPKey | None", list[Finding]]
+# For the cache, the bytes a result came from: their blob id and (working tree) their stat.
+Seen = tuple[str, "Stat | None"] | None
+# A worker's answer for one path: the result (None: the cache has it for these bytes).
+Done = tuple[str, Packed | None, Seen]
 
 
-def _parse_chunk(paths: list[str]) -> list[Packed]:
+def _parse_chunk(paths: list[str]) -> list[Done]:
     assert _WORK is not None
-    source, blobs, rules = _WORK
-    out: list[Packed] = []
+    source, blobs, rules, session = _WORK
+    out: list[Done] = []
     for path in paths:
-        data = blobs[path] if blobs is not None else _read(source, path)
-        if isinstance(data, Finding):
-            out.append((path, None, (1, 1), None, [data]))
-            continue
-        record, findings = read_server(path, data)
-        if record is None:
-            out.append((path, None, (1, 1), None, findings))
-            continue
-        checked = findings + rules.check_server(record)
-        # Invalid on its own: not a server of the inventory, but its address still
-        # takes part in the unique-IP check.
-        values = None if findings else tuple(record.fields.get(k) for k in models.SERVER_FIELDS)
-        out.append((path, values, record.pos("ip"), record.ip_key, checked))
+        seen: Seen = None
+        if blobs is not None:
+            data: bytes | Finding = blobs[path]
+            if session is not None and isinstance(source, GitRevision):
+                seen = (source.blob_id(path), None)
+        elif session is not None and isinstance(source, WorkTree):
+            try:
+                data, st = source.read_stat(path)
+            except OSError as exc:
+                data = unreadable(path, exc)
+            else:
+                # Past the limit only a part was read: not the file's blob id.
+                if len(data) <= MAX_BYTES:
+                    seen = (cache.blob_id(data), cache.stat_of(st))
+                    if session.row(path, seen[0]) is not None:  # touched, not changed
+                        out.append((path, None, seen))
+                        continue
+        else:
+            data = _read(source, path)
+        out.append((path, _check(path, data, rules), seen))
     return out
+
+
+def _check(path: str, data: bytes | Finding, rules: checks.Rules) -> Packed:
+    """One server file's own result: parsed, validated, its references checked."""
+    if isinstance(data, Finding):
+        return (path, None, (1, 1), None, [data])
+    record, findings = read_server(path, data)
+    if record is None:
+        return (path, None, (1, 1), None, findings)
+    checked = findings + rules.check_server(record)
+    # Invalid on its own: not a server of the inventory, but its address still
+    # takes part in the unique-IP check.
+    values = None if findings else tuple(record.fields.get(k) for k in models.SERVER_FIELDS)
+    return (path, values, record.pos("ip"), record.ip_key, checked)
 
 
 def _unpack(item: Packed) -> ServerRecord | None:
     path, values, ip_pos, key, findings = item
+    parts = path.split("/")
+    if values is not None and len(parts) == 4:
+        # A valid server: parse_server has already checked its path.
+        fields = {k: v for k, v in zip(models.SERVER_FIELDS, values, strict=True) if v is not None}
+        return ServerRecord(parts[3][: -len(".yaml")], parts[2], path, fields, {"ip": ip_pos}, key)
     where = split_server_path(path)
     if isinstance(where, str):
         return None
@@ -388,46 +550,116 @@ def _load_servers(
     rules: checks.Rules,
     findings: list[Finding],
     progress: bool,
-) -> list[ServerRecord]:
+    session: cache.Session | None = None,
+    records_of_hits: bool = True,
+    prefetch: Prefetch | None = None,
+) -> tuple[list[ServerRecord], Hits | None]:
+    """The records of the server files; with a cache, the results it still holds, made
+    into records too when asked."""
     global _WORK
     paths = sorted(f.path for f in files)
-    _WORK = (source, source.read_many(paths), rules)
-    workers = min(os.cpu_count() or 1, 8)
     records: list[ServerRecord] = []
+    todo, hits = paths, None
+    if session is not None:
+        hits, todo = _from_cache(source, paths, session, prefetch)
+        if hits is not None and records_of_hits:
+            try:
+                records = [r for r in map(_from_row, hits.rows()) if r is not None]
+            except ValueError:  # a damaged line of fields: read every file again
+                session.forget()
+                hits, todo = None, paths
+        if hits is not None:
+            findings.extend(hits.findings())
+            if records_of_hits:
+                hits = None
+    _WORK = (source, source.read_many(todo), rules, session)
+    workers = min(os.cpu_count() or 1, 8)
     done = 0
     try:
         if (
-            len(paths) >= PARALLEL_FROM
+            len(todo) >= PARALLEL_FROM
             and workers > 1
             and "fork" in multiprocessing.get_all_start_methods()
         ):
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results: Iterator[list[Packed]] = pool.imap(_parse_chunk, _chunks(paths))
+                results: Iterator[list[Done]] = pool.imap(_parse_chunk, _chunks(todo))
                 for chunk in results:
-                    done = _collect(chunk, records, findings, done, len(paths), progress)
+                    done = _collect(chunk, records, findings, done, len(todo), progress, session)
         else:
-            for part in _chunks(paths):
-                done = _collect(_parse_chunk(part), records, findings, done, len(paths), progress)
+            for part in _chunks(todo):
+                done = _collect(
+                    _parse_chunk(part), records, findings, done, len(todo), progress, session
+                )
     finally:
         _WORK = None
-        if progress and len(paths) >= CHUNK:
+        if progress and len(todo) >= CHUNK:
             sys.stderr.write("\n")
-    return records
+    if session is not None:
+        session.save(paths)
+    return records, hits
+
+
+def _from_cache(
+    source: Source, paths: list[str], session: cache.Session, prefetch: Prefetch | None
+) -> tuple[Hits | None, list[str]]:
+    """The results the cache still holds for these files, and the paths to read: a
+    revision's files are known by their blob ids, the working tree's by their stat."""
+    if not session.old.paths:
+        return None, paths  # nothing kept (a first run): no stat to compare
+    if isinstance(source, GitRevision):
+        hits, todo = session.by_blobs(paths, [source.blob_id(p) for p in paths])
+    else:
+        assert isinstance(source, WorkTree)
+        stats = None
+        if prefetch is not None and paths == session.old.paths:
+            stats = prefetch.stats(session.old)
+        hits, todo = session.by_stats(paths, stats if stats is not None else source.stats(paths))
+    return (hits if len(hits) else None), todo
+
+
+def _from_row(row: Row) -> ServerRecord | None:
+    """The record a kept row holds: the same _unpack made of the file's result."""
+    path, fields, ip_pos, key, _ = row
+    parts = path.split("/")
+    if fields is None or len(parts) != 4:
+        return None
+    name, group = parts[3][: -len(".yaml")], parts[2]
+    return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
+
+
+def _claim(row: Row) -> ServerRecord:
+    """A kept row as the rules across files see it: name, path, ip key and position."""
+    path, _, ip_pos, key, _ = row
+    parts = path.split("/")
+    return ServerRecord(parts[-1][: -len(".yaml")], parts[-2], path, {}, {"ip": ip_pos}, key)
 
 
 def _collect(
-    chunk: list[Packed],
+    chunk: list[Done],
     records: list[ServerRecord],
     findings: list[Finding],
     done: int,
     total: int,
     progress: bool,
+    session: cache.Session | None,
 ) -> int:
-    for item in chunk:
-        findings.extend(item[4])
-        record = _unpack(item)
+    for path, item, seen in chunk:
+        if item is None:  # the cache's row for the same bytes
+            assert session is not None and seen is not None
+            row = session.row(path, seen[0])
+            assert row is not None
+            _, fields, ip_pos, key, found = row
+            record = _from_row(row)
+        else:
+            _, _, ip_pos, key, found = item
+            record = _unpack(item)
+            fields = record.fields if record is not None else None
+        if found:
+            findings.extend(found)
         if record is not None:
             records.append(record)
+        if session is not None and seen is not None:
+            session.keep(path, seen[0], seen[1], fields, ip_pos, key, found)
     done += len(chunk)
     if progress and total >= CHUNK:
         sys.stderr.write(f"\rchecked {done:,}/{total:,} server files")

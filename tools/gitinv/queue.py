@@ -209,7 +209,7 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
         commit = git.commit_for_tree(
             root, b.merged_tree, [main_sha], "gitinv pending: merged result"
         )
-        found = inventory.load(root, rev=commit).findings
+        found = inventory.check(root, commit).findings
         known = set(index.inv.findings)
         return [f for f in found if f not in known]
     gone = {f.path for f in files}
@@ -257,7 +257,7 @@ def examine(
     branches = branch_changes(root, main_sha, refs)
     main_findings: list[Finding] = []
     if validate and branches:
-        main_inv = main_inventory or inventory.load(root, rev=main_sha, progress=progress)
+        main_inv = main_inventory or inventory.load(root, rev=main_sha, progress=progress, cache=True)
         main_findings = main_inv.findings
         index = MainIndex(main_inv)
         for b in branches:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
+from array import array
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gitinv import git
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
+from gitinv.stats import stat_numbers
 
 INVENTORY = "inventory"
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
+class SourceFile(NamedTuple):
+    """One entry of a listing (a named tuple: a listing holds one per file, and a
+    tuple is made in a fraction of a frozen dataclass's time)."""
+
     path: str  # posix, relative to the repository root
     kind: str  # "file", "symlink", "folder" (named like a file), "unreadable" or "other"
     size: int  # -1: not known before reading
@@ -72,6 +76,24 @@ class WorkTree:
     def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
         return None
 
+    def read_stat(self, path: str) -> tuple[bytes, os.stat_result]:
+        """`read`, with the file's stat taken before its bytes are read (see cache.py)."""
+        return read_with_stat(self.root / path)
+
+    def stats(self, paths: list[str]) -> array[int]:
+        """Size, modification and change times (ns) and inode of each file, not following
+        a symbolic link: 4 numbers a path, -1s for one that is gone. Two threads: an
+        lstat is mostly the system call, which runs without the interpreter lock."""
+        half = len(paths) // 2
+        second: list[int] = []
+        helper = threading.Thread(
+            target=lambda: second.extend(stat_numbers(str(self.root), paths[half:]))
+        )
+        helper.start()
+        first = stat_numbers(str(self.root), paths[:half])
+        helper.join()
+        return array("q", first + second)
+
 
 def unreadable(path: str, exc: OSError) -> Finding:
     """A file the working tree has but gitinv may not read (permissions, a race)."""
@@ -127,8 +149,27 @@ def file_problem(f: SourceFile) -> Finding | None:
 
 def read_limited(path: Path) -> bytes:
     """At most one byte past the size limit: enough to know a file is too large."""
-    with open(path, "rb") as f:
-        return f.read(MAX_BYTES + 1)
+    return read_with_stat(path)[0]
+
+
+def read_with_stat(path: Path) -> tuple[bytes, os.stat_result]:
+    """`read_limited`, and the file's stat taken before its bytes are read. Plain file
+    descriptor calls take half the time of a file object, 100,000 times a run; the
+    size from the stat saves the read that would only find the end of the file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        st = os.fstat(fd)
+        want = MAX_BYTES + 1
+        data = os.read(fd, want)
+        if len(data) < min(st.st_size, want):  # a short read, or the file grew
+            parts, got = [data], len(data)
+            while got < want and (more := os.read(fd, want - got)):
+                parts.append(more)
+                got += len(more)
+            data = b"".join(parts)
+        return data, st
+    finally:
+        os.close(fd)
 
 
 class GitRevision:

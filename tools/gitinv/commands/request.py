@@ -227,9 +227,9 @@ def _submit(
                 f"an open request already touches {what}: branch {other.name}; "
                 "wait until it is merged or closed, or change that request instead"
             )
-    result = inventory.load(repo, rev=commit, progress=sys.stderr.isatty())
+    result = inventory.check(repo, commit, progress=sys.stderr.isatty())
     if result.findings:
-        sys.stdout.write(report.render(result.findings, "text", servers=len(result.servers)))
+        sys.stdout.write(report.render(result.findings, "text", servers=result.servers))
         return _refuse("the change would make the inventory invalid (see above); nothing created")
     if push:
         # Pushed before the local branch exists, so a refused push leaves no branch behind.
