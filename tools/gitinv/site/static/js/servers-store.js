@@ -176,12 +176,14 @@ export class RowReader {
   }
 }
 
-/** Which distinct values of a column contain `term` (lowercase), or null if none does. */
+/** Which distinct values of a column contain `term` (lowercase), or null if none does;
+ * and how many. */
 function termHits(column, term) {
   const text = column.lower ?? column.text;
   const off = column.lowOff ?? column.off;
   const k = off.length - 1;
   let hits = null;
+  let count = 0;
   let value = 0;
   let at = text.indexOf(term);
   while (at >= 0) {
@@ -189,13 +191,14 @@ function termHits(column, term) {
     if (at + term.length <= off[value + 1]) {
       hits ??= new Uint8Array(k);
       hits[value] = 1;
+      count++;
       if (++value >= k) break;
       at = text.indexOf(term, off[value]);
     } else {
       at = text.indexOf(term, at + 1); // it ran into the next value: not a match
     }
   }
-  return hits;
+  return [hits, count];
 }
 
 /** ag-grid's text filter on one value, with the custom lookups of `options`. */
@@ -312,10 +315,15 @@ export class Store {
     const tests = [];
     for (const term of terms) {
       const any = [];
+      let everyRow = false;
       for (const id of SEARCHED) {
-        const hits = id === "tags" && term.includes(",") ? this.#tagHits(term) : termHits(this.columns[id], term);
-        if (hits) any.push([this.columns[id].codes, hits]);
+        const column = this.columns[id];
+        const [hits, count] = id === "tags" && term.includes(",") ? this.#tagHits(term) : termHits(column, term);
+        everyRow = count > 0 && count === column.off.length - 1; // in every value: every row
+        if (everyRow) break;
+        if (hits) any.push([column.codes, hits]);
       }
+      if (everyRow) continue;
       if (!any.length) return new Uint32Array(0);
       tests.push(any);
     }
@@ -332,19 +340,22 @@ export class Store {
     const column = this.columns.tags;
     const k = column.off.length - 1;
     const hits = new Uint8Array(k);
-    let any = false;
+    let count = 0;
     for (let code = 0; code < k; code++) {
       const tags = (this.valueOf("tags", code) || "").toLowerCase().split(", ");
-      if (tags.some((t) => t.includes(term))) hits[code] = any = 1;
+      if (tags.some((t) => t.includes(term))) {
+        hits[code] = 1;
+        count++;
+      }
     }
-    return any ? hits : null;
+    return [count ? hits : null, count];
   }
 
   #filterHits(id, model, options) {
     const column = this.columns[id];
     const k = column.off.length - 1;
     if ((model.type === "contains" || model.type === "notContains") && id !== "changed" && model.filter) {
-      const found = termHits(column, String(model.filter).toLowerCase()) || new Uint8Array(k);
+      const found = termHits(column, String(model.filter).toLowerCase())[0] || new Uint8Array(k);
       if (model.type === "contains") return found;
       return found.map((hit, code) => (code === column.nullCode || !hit ? 1 : 0)); // no value: passes
     }
@@ -378,9 +389,11 @@ export class Store {
 
   #inOrder(pass) {
     if (pass === null) {
-      const all = new Uint32Array(this.n);
-      for (let i = 0; i < all.length; i++) all[i] = i;
-      return all;
+      if (!this.all) {
+        this.all = new Uint32Array(this.n);
+        for (let i = 0; i < this.n; i++) this.all[i] = i;
+      }
+      return this.all; // never changed by its users
     }
     let count = 0;
     for (let i = 0; i < pass.length; i++) count += pass[i];
@@ -418,7 +431,7 @@ export class Store {
       codes: this.columns[s.colId].codes, rank: this.rank(s.colId), desc: s.sort === "desc" }));
     if (!keys.length) return rows;
     if (keys.length > 1) {
-      return rows.sort((a, b) => {
+      return rows.slice().sort((a, b) => {
         for (const { codes, rank, desc } of keys) {
           const d = rank[codes[a]] - rank[codes[b]];
           if (d) return desc ? -d : d;

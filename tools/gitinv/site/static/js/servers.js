@@ -265,6 +265,7 @@ function main() {
     rowModelType: "infinite",
     cacheBlockSize: BLOCK,
     maxBlocksInCache: 5, // a search reloads every block kept: only those around the screen
+    rowBuffer: 3,
     getRowId: (p) => p.data.name,
     animateRows: false,
     onRowClicked: (e) => {
