@@ -9,9 +9,9 @@ import argparse
 import importlib
 import os
 import pkgutil
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,23 +27,40 @@ class Context:
     repo: Path
     servers: int
     commits: int
+    browser_runs: int = 3
+    cached: bool = False  # this validate keeps a cache: a cold run needs --no-cache
     validate_seconds: float = 0.0
+    last_peak_mib: float = 0.0
     failures: list[str] = field(default_factory=list)
+    peaks: dict[str, float] = field(default_factory=dict)
 
     def time(self, cmd: Sequence[str | Path], *, cwd: Path | None = None) -> float:
-        """Run a command once (output discarded); wall seconds. A failure stops the bench."""
+        """Run a command once (output discarded); wall seconds. A failure stops the bench.
+
+        The command's peak memory is kept in `last_peak_mib`: the largest resident set of
+        the process or of any child it waited for (forked workers included), from wait4."""
         start = time.perf_counter()
-        proc = subprocess.run(
-            [str(c) for c in cmd],
-            cwd=cwd or self.repo,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        elapsed = time.perf_counter() - start
-        if proc.returncode not in (0, 1):
-            sys.exit(f"bench: {' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr}")
+        with tempfile.TemporaryFile("w+") as errors:
+            proc = subprocess.Popen(
+                [str(c) for c in cmd],
+                cwd=cwd or self.repo,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            elapsed = time.perf_counter() - start
+            if proc.returncode not in (0, 1):
+                errors.seek(0)
+                command = " ".join(map(str, cmd))
+                sys.exit(f"bench: {command} failed ({proc.returncode}):\n{errors.read()}")
+        self.last_peak_mib = usage.ru_maxrss / 1024  # KiB on Linux
         return elapsed
+
+    def peak(self, name: str, mib: float | None = None) -> None:
+        """Keep the peak memory of `name` (the last command's unless given) for the summary."""
+        value = self.last_peak_mib if mib is None else mib
+        self.peaks[name] = max(self.peaks.get(name, 0.0), value)
 
     def report(self, name: str, value: float, target: float | None = None, unit: str = "x") -> None:
         """One line; a ratio over its target is marked and counted."""
@@ -57,6 +74,10 @@ class Context:
 
     def gitinv(self, *args: str) -> list[str]:
         return [str(BIN / "gitinv"), "-C", str(self.repo), *args]
+
+    def cold_validate(self) -> list[str]:
+        """validate reading every file, whether or not this version keeps a cache."""
+        return self.gitinv("validate", *(["--no-cache"] if self.cached else []))
 
 
 def _floor_seconds(repo: Path) -> float:
@@ -74,17 +95,42 @@ def _floor_seconds(repo: Path) -> float:
     return time.perf_counter() - start
 
 
+def _keeps_cache(ctx: Context) -> bool:
+    """Whether this gitinv's validate keeps a cache of results (and so takes --no-cache)."""
+    done = subprocess.run(ctx.gitinv("validate", "--help"), capture_output=True, text=True)
+    return "--no-cache" in done.stdout
+
+
 def core(ctx: Context) -> None:
-    print(f"== validate: {ctx.servers:,} servers", flush=True)
-    ctx.time(ctx.gitinv("validate"))  # warm the file cache for both sides alike
+    print(f"== validate: {ctx.servers:,} servers, {ctx.commits:,} commits", flush=True)
+    ctx.cached = _keeps_cache(ctx)
+    ctx.time(ctx.cold_validate())  # warm the file cache for both sides alike
     floor = _floor_seconds(ctx.repo)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    ctx.validate_seconds = ctx.time(ctx.gitinv("validate"))
-    peak_mib = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    ctx.validate_seconds = ctx.time(ctx.cold_validate())
+    ctx.peak("validate, cold")
     print(f"   parse floor {floor:.2f}s, cold validate {ctx.validate_seconds:.2f}s", flush=True)
     ctx.report("validate / parse floor (CSafeLoader read+parse)", ctx.validate_seconds / floor, 1.5)
-    ctx.report("validate peak memory (MiB)", peak_mib, 1024, unit=" MiB")
+    ctx.report("validate peak memory (MiB)", ctx.last_peak_mib, 1024, unit=" MiB")
+    if ctx.cached:
+        _warm(ctx, floor)
+    else:
+        print("   warm validate: this validate keeps no cache", flush=True)
     _peer(ctx)
+
+
+def _warm(ctx: Context, floor: float) -> None:
+    """validate with its cache filled, after one server file changed in the working tree."""
+    ctx.time(ctx.gitinv("validate"))  # fills the cache
+    path = min((ctx.repo / "inventory" / "servers").rglob("*.yaml"))
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original + b"# edited by the bench\n")
+        warm = ctx.time(ctx.gitinv("validate"))
+    finally:
+        path.write_bytes(original)
+    ctx.peak("validate, warm (one file changed)")
+    print(f"   warm validate after one changed file {warm:.2f}s", flush=True)
+    ctx.report("warm validate, one file changed / parse floor", warm / floor, 0.1)
 
 
 def _peer(ctx: Context, subset: int = 300) -> None:
@@ -107,14 +153,29 @@ def _peer(ctx: Context, subset: int = 300) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--servers", type=int, default=100_000)
-    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument(
+        "--commits", type=int, help="commits of history (default: one for every five servers)"
+    )
     parser.add_argument("--only", help="run only bench_<NAME> (and the core)")
+    parser.add_argument(
+        "--browser-runs", type=int, default=3, help="page loads measured (medians reported)"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=os.environ.get("GITINV_BENCH_DATA") or ROOT / ".bench",
+        help="where generated inventories are kept and reused ($GITINV_BENCH_DATA)",
+    )
     args = parser.parse_args()
-    where = ROOT / ".bench" / f"inv-{args.servers}-{args.commits}"
+    commits = args.servers // 5 if args.commits is None else args.commits
+    where = args.data / f"inv-{args.servers}-{commits}"
     print(f"generating {where} (reused on later runs)...", flush=True)
-    repo = generate(where, args.servers, args.commits)
-    ctx = Context(repo=repo, servers=args.servers, commits=args.commits)
+    start = time.perf_counter()
+    repo = generate(where, args.servers, commits)
+    ctx = Context(repo=repo, servers=args.servers, commits=commits, browser_runs=args.browser_runs)
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    bench_start = time.perf_counter()
+    print(f"   {bench_start - start:.0f} s", flush=True)
     core(ctx)
     import bench
 
@@ -122,6 +183,10 @@ def main() -> None:
         if info.name.startswith("bench_") and (not args.only or info.name == f"bench_{args.only}"):
             print(f"== {info.name.removeprefix('bench_')}", flush=True)
             importlib.import_module(f"bench.{info.name}").run(ctx)
+    print("== peak memory: the largest process of each command (forked workers included)")
+    for name, mib in ctx.peaks.items():
+        print(f"{name:<58} {mib:10.0f} MiB")
+    print(f"bench time, generation aside: {(time.perf_counter() - bench_start) / 60:.1f} min")
     print("targets missed: " + (", ".join(ctx.failures) if ctx.failures else "none"))
 
 

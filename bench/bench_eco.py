@@ -30,8 +30,9 @@ def run(ctx: Any) -> None:
         validate: list[float] = []
         command: list[float] = []
         for _ in range(ROUNDS):
-            validate.append(ctx.time(ctx.gitinv("validate")))
+            validate.append(ctx.time(ctx.cold_validate()))
             command.append(ctx.time(ctx.gitinv(*args)))
+            ctx.peak(name)
         print(
             f"   {name}: {' '.join(f'{s:.1f}' for s in command)}s; "
             f"validate {' '.join(f'{s:.1f}' for s in validate)}s",
