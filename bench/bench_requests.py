@@ -6,8 +6,8 @@
 - pending: 50 open branches on a remote (a local bare clone), `gitinv pending`
   vs one cold `gitinv validate`. Target: under 2x.
 
-Each command runs three times and the fastest run counts, so that a busy machine
-disturbs the ratio less.
+Each command runs `ctx.rounds` times and the fastest run counts, so that a busy
+machine disturbs the ratio less.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from typing import Any
 from gitinv import git
 
 BRANCHES = 50
-RUNS = 3
 
 
 def _best(ctx: Any, cmd: list[str], name: str | None = None) -> float:
     best = float("inf")
-    for _ in range(RUNS):
+    for _ in range(ctx.rounds):
         best = min(best, ctx.time(cmd))
         if name:
             ctx.peak(name)
