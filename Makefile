@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 SERVERS ?= 100000
-# COMMITS: by default one commit of history for every five servers (20,000 at 100,000)
+# COMMITS: by default one commit of history for every five servers, at most 20,000
 
 .PHONY: demo test bench lint clean
 
