@@ -21,10 +21,9 @@ import pytest
 
 from gitinv.commands.serve import _Handler
 from gitinv.exports import COLUMNS
+from tests.site.browserfixtures import ORIGINS
 from tests.site.sitefixtures import CATALOGS, Repo, server
-from tests.site.test_site_browser import ORIGINS, browser, names_in_order, page
-
-__all__ = ["browser", "page"]  # fixtures shared with the other browser tests
+from tests.site.test_site_browser import names_in_order
 
 SERVERS = 300
 STATES = ["active", "planned", "maintenance", "offline", "decommissioned"]
