@@ -192,7 +192,7 @@ def browser_metrics(ctx: Any, out: Path) -> None:
 
     def figure(label: str, key: str, target: float | None = None, unit: str = " s") -> None:
         values = sorted(r[key] for r in runs)
-        spread = f"{values[0]:.2f}-{values[-1]:.2f}" if len(values) > 1 else "one run"
+        spread = f"{values[0]:.3g}-{values[-1]:.3g}" if len(values) > 1 else "one run"
         ctx.report(f"site: {label} (median; {spread})", statistics.median(values), target, unit)
 
     figure("first rows painted after navigation", "first", 1.0)
