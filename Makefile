@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 SERVERS ?= 100000
-COMMITS ?= 20000
+# COMMITS: by default one commit of history for every five servers, at most 20,000
 
 .PHONY: demo test bench lint clean
 
@@ -31,7 +31,7 @@ lint: $(VENV)/.test-extras
 	$(BIN)/mypy
 
 bench: $(VENV)/.test-extras
-	$(BIN)/python -m bench --servers $(SERVERS) --commits $(COMMITS)
+	$(BIN)/python -m bench --servers $(SERVERS) $(if $(COMMITS),--commits $(COMMITS))
 
 clean:
 	rm -rf $(VENV) _site .bench

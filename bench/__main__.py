@@ -9,7 +9,6 @@ import argparse
 import importlib
 import os
 import pkgutil
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,8 +27,12 @@ class Context:
     repo: Path
     servers: int
     commits: int
+    browser_runs: int = 3
+    rounds: int = 3  # runs of each command compared best against best
     validate_seconds: float = 0.0
+    last_peak_mib: float = 0.0
     failures: list[str] = field(default_factory=list)
+    peaks: dict[str, float] = field(default_factory=dict)
 
     def time(
         self,
@@ -38,20 +41,33 @@ class Context:
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
     ) -> float:
-        """Run a command once (output discarded); wall seconds. A failure stops the bench."""
+        """Run a command once (output discarded); wall seconds. A failure stops the bench.
+
+        The command's peak memory is kept in `last_peak_mib`: the largest resident set of
+        the process or of any child it waited for (forked workers included), from wait4."""
         start = time.perf_counter()
-        proc = subprocess.run(
-            [str(c) for c in cmd],
-            cwd=cwd or self.repo,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **env} if env else None,
-        )
-        elapsed = time.perf_counter() - start
-        if proc.returncode not in (0, 1):
-            sys.exit(f"bench: {' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr}")
+        with tempfile.TemporaryFile("w+") as errors:
+            proc = subprocess.Popen(
+                [str(c) for c in cmd],
+                cwd=cwd or self.repo,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                env={**os.environ, **env} if env else None,
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            elapsed = time.perf_counter() - start
+            if proc.returncode not in (0, 1):
+                errors.seek(0)
+                command = " ".join(map(str, cmd))
+                sys.exit(f"bench: {command} failed ({proc.returncode}):\n{errors.read()}")
+        self.last_peak_mib = usage.ru_maxrss / 1024  # KiB on Linux
         return elapsed
+
+    def peak(self, name: str, mib: float | None = None) -> None:
+        """Keep the peak memory of `name` (the last command's unless given) for the summary."""
+        value = self.last_peak_mib if mib is None else mib
+        self.peaks[name] = max(self.peaks.get(name, 0.0), value)
 
     def report(self, name: str, value: float, target: float | None = None, unit: str = "x") -> None:
         """One line; a ratio over its target is marked and counted."""
@@ -65,6 +81,10 @@ class Context:
 
     def gitinv(self, *args: str) -> list[str]:
         return [str(BIN / "gitinv"), "-C", str(self.repo), *args]
+
+    def cold_validate(self) -> list[str]:
+        """validate reading every file, its cache left alone."""
+        return self.gitinv("validate", "--no-cache")
 
 
 def _floor_seconds(repo: Path) -> float:
@@ -83,15 +103,15 @@ def _floor_seconds(repo: Path) -> float:
 
 
 def core(ctx: Context) -> None:
-    print(f"== validate: {ctx.servers:,} servers", flush=True)
-    ctx.time(ctx.gitinv("validate", "--no-cache"))  # warm the file cache for both sides alike
+    print(f"== validate: {ctx.servers:,} servers, {ctx.commits:,} commits", flush=True)
+    ctx.time(ctx.cold_validate())  # warm the file cache for both sides alike
     floor = _floor_seconds(ctx.repo)
     with tempfile.TemporaryDirectory(prefix="gitinv-bench-cache-") as folder:
         # Cold: an empty cache, which this run fills (what a first run costs).
         env = {"GITINV_CACHE_DIR": folder}
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         ctx.validate_seconds = ctx.time(ctx.gitinv("validate"), env=env)
-        peak_mib = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        ctx.peak("validate, cold")
+        cold_peak = ctx.last_peak_mib
         warm = _warm_after_one_change(ctx, env)
     print(
         f"   parse floor {floor:.2f}s, cold validate {ctx.validate_seconds:.2f}s, "
@@ -100,7 +120,7 @@ def core(ctx: Context) -> None:
     )
     ctx.report("validate / parse floor (CSafeLoader read+parse)", ctx.validate_seconds / floor, 1.0)
     ctx.report("warm validate, one file changed / parse floor", warm / floor, 0.1)
-    ctx.report("validate peak memory (MiB)", peak_mib, 1024, unit=" MiB")
+    ctx.report("validate peak memory (MiB)", cold_peak, 1024, unit=" MiB")
     _peer(ctx)
 
 
@@ -111,8 +131,12 @@ def _warm_after_one_change(ctx: Context, env: dict[str, str]) -> float:
     text = path.read_bytes()
     path.write_bytes(text + b"# changed\n")
     try:
-        # Best of three: each run reads the one file again (too few changed to rewrite).
-        return min(ctx.time(ctx.gitinv("validate"), env=env) for _ in range(3))
+        # Best of the rounds: each run reads the one file again (too few changed to rewrite).
+        best = float("inf")
+        for _ in range(ctx.rounds):
+            best = min(best, ctx.time(ctx.gitinv("validate"), env=env))
+            ctx.peak("validate, warm (one file changed)")
+        return best
     finally:
         path.write_bytes(text)
 
@@ -137,14 +161,46 @@ def _peer(ctx: Context, subset: int = 300) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--servers", type=int, default=100_000)
-    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument(
+        "--commits",
+        type=int,
+        help="commits of history (default: one for every five servers, at most 20,000)",
+    )
     parser.add_argument("--only", help="run only bench_<NAME> (and the core)")
+    parser.add_argument(
+        "--browser-runs", type=int, default=3, help="page loads measured (medians reported)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="runs of each command, the best counting (default 3; 2 above 100,000 servers)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=os.environ.get("GITINV_BENCH_DATA") or ROOT / ".bench",
+        help="where generated inventories are kept and reused ($GITINV_BENCH_DATA)",
+    )
     args = parser.parse_args()
-    where = ROOT / ".bench" / f"inv-{args.servers}-{args.commits}"
+    # History costs grow with commits times the size of a group's folder (each commit's
+    # diff reads it): past 100,000 servers the history stays at 20,000 commits, so that
+    # a larger run measures the servers' growth and fits in half an hour.
+    commits = min(args.servers // 5, 20_000) if args.commits is None else args.commits
+    where = args.data / f"inv-{args.servers}-{commits}"
     print(f"generating {where} (reused on later runs)...", flush=True)
-    repo = generate(where, args.servers, args.commits)
-    ctx = Context(repo=repo, servers=args.servers, commits=args.commits)
+    start = time.perf_counter()
+    repo = generate(where, args.servers, commits)
+    rounds = args.rounds or (3 if args.servers <= 100_000 else 2)
+    ctx = Context(
+        repo=repo,
+        servers=args.servers,
+        commits=commits,
+        browser_runs=args.browser_runs,
+        rounds=rounds,
+    )
     os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    bench_start = time.perf_counter()
+    print(f"   {bench_start - start:.0f} s", flush=True)
     core(ctx)
     import bench
 
@@ -152,6 +208,10 @@ def main() -> None:
         if info.name.startswith("bench_") and (not args.only or info.name == f"bench_{args.only}"):
             print(f"== {info.name.removeprefix('bench_')}", flush=True)
             importlib.import_module(f"bench.{info.name}").run(ctx)
+    print("== peak memory: the largest process of each command (forked workers included)")
+    for name, mib in ctx.peaks.items():
+        print(f"{name:<58} {mib:10.0f} MiB")
+    print(f"bench time, generation aside: {(time.perf_counter() - bench_start) / 60:.1f} min")
     print("targets missed: " + (", ".join(ctx.failures) if ctx.failures else "none"))
 
 

@@ -1,7 +1,7 @@
 """query and export against validate on the same inventory.
 
 The machine is shared and one run can take twice as long as the next, so each
-command runs ROUNDS times, alternating with validate, and the best of each is
+command runs `ctx.rounds` times, alternating with validate, and the best of each is
 compared ("best/best"); the ratio to the core's single cold validate is
 reported too, with the best run of the command.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUNDS = 3
 CASES = [
     (
         "query state=active tags__in=tag01,tag02 (table)",
@@ -29,9 +28,10 @@ def run(ctx: Any) -> None:
     for name, args, target in CASES:
         validate: list[float] = []
         command: list[float] = []
-        for _ in range(ROUNDS):
-            validate.append(ctx.time(ctx.gitinv("validate", "--no-cache")))
+        for _ in range(ctx.rounds):
+            validate.append(ctx.time(ctx.cold_validate()))
             command.append(ctx.time(ctx.gitinv(*args)))
+            ctx.peak(name)
         print(
             f"   {name}: {' '.join(f'{s:.1f}' for s in command)}s; "
             f"validate {' '.join(f'{s:.1f}' for s in validate)}s",

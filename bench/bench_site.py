@@ -5,24 +5,33 @@ validate it is compared with reads files from the page cache and the shared
 machine's disk takes anything from 2 to 40 s to create the same 100,000 files;
 and onto the disk, for what the disk adds there.
 
-In Chromium, against `gitinv serve`: time from navigation to the first rows,
-the latency of a search keystroke, and that scrolling to the last row fetches
-servers.json once. Standalone: `python bench/bench_site.py REPO`.
+In Chromium, the built site served as `gitinv serve` serves it, over several page
+loads (medians and ranges): the time from navigation to the first rows and to every
+row, each edit of the search and of a column filter until its rows are painted, the
+page's JS heap once loaded, and that servers.json is fetched once from load to the
+last row. Standalone: `python -m bench.bench_site REPO`.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
+import http.server
 import os
 import shutil
-import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 CHROMIUM = os.environ.get("GITINV_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -37,39 +46,41 @@ ARGS = [
 MB = 1_000_000
 GITINV = str(Path(sys.executable).parent / "gitinv")
 
-# In-page: type `text` into the search box one key at a time; per key, the ms until the
-# row count shown has changed and a frame was painted.
-# In-page: with "srv0" already searched, type "99991" and delete it again, one key at a
-# time; each key narrows or widens the rows shown. Per key, the ms from the input event
-# until the count shown has changed and the next frame is painted.
 FIRST_ROWS_JS = """(() => {
   const mark = performance.getEntriesByName('servers:first-rows-painted')[0]
     || performance.getEntriesByName('servers:all-rows-painted')[0];
   return mark ? mark.startTime : performance.now();
 })()"""
 
-KEYSTROKES_JS = """async () => {
-  const input = document.getElementById('search');
-  const count = document.getElementById('count');
+# In-page: one edit sets a value in the search box or in a column's filter and dispatches
+# `input`, as a key does; its time runs from there until the page has marked the frame
+# that paints the rows of that edit (servers:view-shown), and one more frame is painted.
+EDIT_JS = """async ([selector, value]) => {
+  const box = document.querySelector(selector);
   const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-  const key = async (value) => {
-    const before = count.textContent;
-    const t0 = performance.now();
-    input.value = value;
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-    while (count.textContent === before && performance.now() - t0 < 5000) await frame();
-    await frame();
-    return performance.now() - t0;
-  };
-  await key('srv0');
+  const t0 = performance.now();
+  box.value = value;
+  box.dispatchEvent(new Event('input', { bubbles: true }));
+  const shown = () => performance.getEntriesByName('servers:view-shown')
+    .some((m) => m.startTime >= t0);
+  while (!shown() && performance.now() - t0 < 10000) await frame();
   await frame();
-  const times = [];
-  for (const value of ['srv09', 'srv099', 'srv0999', 'srv09999', 'srv099991',
-                       'srv09999', 'srv0999', 'srv099', 'srv09', 'srv0']) {
-    times.push(await key(value));
-  }
-  return { times, shown: count.textContent };
+  return performance.now() - t0;
 }"""
+SEARCH = "#search"
+STATE_FILTER = ".ag-floating-filter[col-id='state'] input"
+
+
+def _edits(name: str) -> dict[str, list[tuple[str, str]]]:
+    """A whole server name typed into the search a key at a time, cleared a key at a time,
+    then the state column's filter typed and cleared."""
+    typed = [name[:i] for i in range(1, len(name) + 1)]
+    return {
+        "typing": [(SEARCH, t) for t in typed],
+        "clearing": [(SEARCH, t) for t in [*typed[-2::-1], ""]],
+        "filtering": [(STATE_FILTER, v) for v in ["m", "ma", "mai", "main", "", "active", ""]],
+    }
+
 
 SCROLL_JS = """async () => {
   const viewport = document.querySelector('.ag-body-vertical-scroll-viewport')
@@ -85,36 +96,81 @@ SCROLL_JS = """async () => {
   return -1;
 }"""
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+MARK_JS = "(name) => performance.getEntriesByName(name)[0]?.startTime ?? null"
 
 
 def _tree_size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
-def _serve(repo: Path, out: Path, port: int) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [GITINV, "-C", str(repo), "serve", "--port", str(port), "--out", str(out), "--no-watch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+@contextmanager
+def _serving(out: Path) -> Iterator[str]:
+    """The built site over HTTP on 127.0.0.1, as `gitinv serve` serves it."""
+    from gitinv.commands.serve import _Handler
+
+    handler = functools.partial(_Handler, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _thread_time(cdp: Any) -> float:
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return float(next(m["value"] for m in metrics if m["name"] == "ThreadTime"))
+
+
+def _one_load(browser: Any, origin: str, name: str) -> dict[str, Any]:
+    """One page load and its figures: times in seconds, heap in MB."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "servers.json" in r.url else None)
+    cdp = page.context.new_cdp_session(page)
+    page.goto(f"{origin}/index.html", wait_until="commit")
+    page.wait_for_function(
+        "performance.getEntriesByName('servers:all-rows-painted').length", timeout=300_000
     )
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 900
-    for line in proc.stdout:
-        if line.startswith("Serving http://"):
-            return proc
-        if time.monotonic() > deadline:
-            break
-    proc.terminate()
-    raise RuntimeError("gitinv serve did not start")
+    # The page marks the frames that paint the first rows and every row; the time this
+    # script sees them can be later, while the page is busy.
+    figures: dict[str, Any] = {
+        "first": page.evaluate(FIRST_ROWS_JS) / 1000,
+        "all": page.evaluate(MARK_JS, "servers:all-rows-painted") / 1000,
+    }
+    # Once the worker that read servers.json has ended, only the page's heap is left.
+    deadline = time.monotonic() + 60
+    while page.workers and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    figures["workers"] = len(page.workers)
+    page.wait_for_timeout(500)
+    figures["heap"] = cdp.send("Runtime.getHeapUsage")["usedSize"] / MB
+    cdp.send("HeapProfiler.collectGarbage")
+    figures["heap_gc"] = cdp.send("Runtime.getHeapUsage")["usedSize"] / MB
+    # Each edit's wall time, and the page's main-thread CPU time for it (Chrome's
+    # ThreadTime), which the shared machine's other work does not stretch.
+    cdp.send("Performance.enable")
+    figures["edits"], figures["cpu"] = [], []
+    for kind, edits in _edits(name).items():
+        walls, cpus = [], []
+        for selector, value in edits:
+            before = _thread_time(cdp)
+            walls.append(page.evaluate(EDIT_JS, [selector, value]) / 1000)
+            cpus.append(_thread_time(cdp) - before)
+        figures[kind], figures[f"{kind}_cpu"] = max(walls), max(cpus)
+        figures["edits"] += walls
+        figures["cpu"] += cpus
+    figures["shown"] = page.locator("#count").text_content()
+    figures["last"] = page.evaluate(SCROLL_JS)
+    figures["fetches"] = len(fetched)
+    page.close()
+    return figures
 
 
-def browser_metrics(ctx: Any, repo: Path, out: Path) -> None:
+def browser_metrics(ctx: Any, out: Path) -> None:
+    """The table in Chromium, over `ctx.browser_runs` page loads: medians and ranges."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -123,43 +179,44 @@ def browser_metrics(ctx: Any, repo: Path, out: Path) -> None:
     if not Path(CHROMIUM).exists():
         print(f"   browser metrics skipped: no {CHROMIUM}", flush=True)
         return
-    port = _free_port()
-    server = _serve(repo, out, port)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            fetched: list[str] = []
-            page.on("request", lambda r: fetched.append(r.url) if "servers.json" in r.url else None)
-            page.goto(f"http://127.0.0.1:{port}/index.html", wait_until="commit")
-            page.wait_for_selector(".ag-row .ag-cell[col-id='name']", timeout=60_000)
-            # The page marks the frame that paints the first rows; the time this script
-            # sees them can be later, while the page is busy parsing the rest.
-            first_rows = page.evaluate(FIRST_ROWS_JS) / 1000
-            ctx.report("site: first rows visible after navigation", first_rows, 1.5, unit=" s")
-            page.wait_for_function(
-                "performance.getEntriesByName('servers:all-rows-painted').length", timeout=60_000
-            )
-            all_rows = page.evaluate(
-                "performance.getEntriesByName('servers:all-rows-painted')[0].startTime"
-            )
-            ctx.report(
-                "site: every row loaded, sortable and searchable", all_rows / 1000, unit=" s"
-            )
-            page.wait_for_timeout(500)
-            result = page.evaluate(KEYSTROKES_JS)
-            worst = max(result["times"]) / 1000
-            ctx.report("site: search keystroke to repaint, worst of 10", worst, 0.15, unit=" s")
-            page.fill("#search", "")
-            page.dispatch_event("#search", "input")
-            page.wait_for_timeout(300)
-            last = page.evaluate(SCROLL_JS)
-            ctx.report("site: last row index reached by scrolling", last, unit="")
-            ctx.report("site: servers.json fetches, load to last row", len(fetched), 1, unit="")
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    rows = orjson.loads((out / "api/v1/servers.json").read_bytes())["results"]
+    name = rows[len(rows) // 2]["name"]  # typed in full, a key at a time
+    del rows
+    runs = []
+    with _serving(out) as origin, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for _ in range(max(1, ctx.browser_runs)):
+            runs.append(_one_load(browser, origin, name))
+        browser.close()
+    print(f"   {len(runs)} page loads; typed {name!r}, then the state column's filter", flush=True)
+
+    def figure(label: str, key: str, target: float | None = None, unit: str = " s") -> None:
+        values = sorted(r[key] for r in runs)
+        spread = f"{values[0]:.3g}-{values[-1]:.3g}" if len(values) > 1 else "one run"
+        ctx.report(f"site: {label} (median; {spread})", statistics.median(values), target, unit)
+
+    figure("first rows painted after navigation", "first", 1.0)
+    figure("every row loaded, sortable and searchable", "all")
+    figure("worst edit: typing a name in the search", "typing")
+    figure("worst edit: clearing it again", "clearing")
+    figure("worst edit: a column filter", "filtering")
+    for r in runs:
+        r["worst"] = max(r["typing"], r["clearing"], r["filtering"])
+        r["median_edit"] = statistics.median(r["edits"])
+        r["worst_cpu"] = max(r["cpu"])
+        r["median_cpu"] = statistics.median(r["cpu"])
+    figure("worst search edit of all", "worst", 0.1)
+    figure("median search edit", "median_edit")
+    figure("main-thread CPU of the worst edit", "worst_cpu")
+    figure("main-thread CPU of the median edit", "median_cpu")
+    figure("JS heap after load", "heap", 300, " MB")
+    figure("JS heap after load, garbage collected", "heap_gc", None, " MB")
+    ctx.peak("dashboard JS heap after load (Chromium)", max(r["heap"] for r in runs) / 1.048576)
+    ctx.report("site: workers left after load", max(r["workers"] for r in runs), 0, unit="")
+    ctx.report("site: last row index reached by scrolling", runs[0]["last"], unit="")
+    ctx.report(
+        "site: servers.json fetches, load to last row", max(r["fetches"] for r in runs), 1, unit=""
+    )
 
 
 def _memory_folder() -> Path | None:
@@ -180,9 +237,10 @@ def _gzip_size(path: Path) -> int:
 def _build(ctx: Any, repo: Path, out: Path, label: str, target: float | None) -> float:
     """One build against a cold validate run just before it (the machine's load drifts
     over a long bench; two runs side by side see about the same)."""
-    ctx.time([GITINV, "-C", str(repo), "validate", "--no-cache"])  # files back in page cache
-    validate = ctx.time([GITINV, "-C", str(repo), "validate", "--no-cache"])
+    ctx.time(ctx.cold_validate())  # the files back in the page cache
+    validate = ctx.time(ctx.cold_validate())
     seconds = ctx.time([GITINV, "-C", str(repo), "build", "--out", str(out)])
+    ctx.peak("build")
     ctx.report(f"site: build seconds ({label}; validate {validate:.2f} s)", seconds, unit=" s")
     ctx.report(f"site: build / cold validate ({label})", seconds / validate, target)
     return seconds
@@ -201,24 +259,48 @@ def run(ctx: Any) -> None:
             shutil.rmtree(fast / "_site")
         out = work / "_site"
         _build(ctx, repo, out, "output on disk", None if memory else 3.0)
-        ctx.report("site: total size (bytes of all files)", _tree_size(out) / MB, 400, unit=" MB")
+        size = _tree_size(out) / MB
+        ctx.report("site: total size (bytes of all files)", size, unit=" MB")
+        ctx.report("site: total size per 100,000 servers", size * 100_000 / ctx.servers, 400, " MB")
         servers = out / "api/v1/servers.json"
-        ctx.report("site: servers.json size", servers.stat().st_size / MB, 25, unit=" MB")
-        ctx.report("site: servers.json gzip-compressed", _gzip_size(servers) / MB, unit=" MB")
-        browser_metrics(ctx, repo, out)
+        # The 25 MB raw target is withdrawn: servers.json keeps the record shape of the
+        # contract, and what a browser downloads from GitHub Pages is the compressed file.
+        ctx.report(
+            "site: servers.json size (no target: gzip is what counts)",
+            servers.stat().st_size / MB,
+            unit=" MB",
+        )
+        packed = _gzip_size(servers) / MB
+        ctx.report("site: servers.json gzip-compressed", packed, unit=" MB")
+        ctx.report(
+            "site: servers.json gzip per 100,000 servers",
+            packed * 100_000 / ctx.servers,
+            4,
+            unit=" MB",
+        )
+        browser_metrics(ctx, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(fast, ignore_errors=True)
 
 
 class _Standalone:
-    def __init__(self, repo: Path) -> None:
+    def __init__(self, repo: Path, servers: int) -> None:
         self.repo = repo
+        self.servers = servers
+        self.browser_runs = 3
+        self.last_peak_mib = 0.0
 
     def time(self, cmd: list[str]) -> float:
         start = time.perf_counter()
         subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
         return time.perf_counter() - start
+
+    def peak(self, name: str, mib: float | None = None) -> None:
+        pass
+
+    def cold_validate(self) -> list[str]:
+        return [GITINV, "-C", str(self.repo), "validate", "--no-cache"]
 
     def report(self, name: str, value: float, target: float | None = None, unit: str = "x") -> None:
         suffix = f" (target <= {target:g}{unit})" if target is not None else ""
@@ -227,7 +309,19 @@ class _Standalone:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("repo", type=Path)
+    parser.add_argument("repo", type=Path, nargs="?", help="build and measure this repository")
+    parser.add_argument("--site", type=Path, help="only the dashboard, of this built site")
+    parser.add_argument("--browser-runs", type=int, default=3)
     args = parser.parse_args()
-    run(_Standalone(args.repo))
+    if args.site:
+        listing = orjson.loads((args.site / "api/v1/servers.json").read_bytes())
+        ctx = _Standalone(Path(), listing["count"])
+        ctx.browser_runs = args.browser_runs
+        browser_metrics(ctx, args.site)
+    elif args.repo:
+        ctx = _Standalone(args.repo, len(list((args.repo / "inventory/servers").rglob("*.yaml"))))
+        ctx.browser_runs = args.browser_runs
+        run(ctx)
+    else:
+        parser.error("give a repository or --site")
     sys.exit(0)

@@ -1,20 +1,18 @@
 // The servers table: search, per-column lookups, sort, column choice, CSV, charts.
+//
+// servers.json is read by a worker into columns (servers-store.js); the grid holds only the
+// rows on screen and asks for the others as it scrolls (ag-grid's infinite row model), and
+// the search, the column filters and the sort run over the columns.
 import {
   API, LOOKUP_OPTIONS, LOOKUP_TO_FILTER, csvSafe, el, gridTheme, serverHref,
-  shortDate,
 } from "./common.js";
+import { RowReader, STATE_ORDER, Store, StoreBuilder } from "./servers-store.js";
 
 const FIELDS = ["name", "group", "component", "ip", "dc", "environment", "type", "state", "tags",
   "description"];
 const CHARTS = ["state", "dc", "environment"];
-const STATE_ORDER = ["planned", "active", "maintenance", "offline", "decommissioned"];
-
-function ipKey(ip) {
-  // IPv4 sorts numerically, before IPv6 (which sorts as text).
-  const parts = String(ip ?? "").split(".");
-  if (parts.length === 4) return "4" + parts.map((p) => p.padStart(3, "0")).join(".");
-  return "6" + String(ip ?? "").toLowerCase();
-}
+const BLOCK = 100;
+const FIRST_ROWS = 200;
 
 function nameCell(params) {
   if (!params.value) return "";
@@ -31,29 +29,27 @@ function stateCell(params) {
   return params.value ? el("span", { class: `badge state-${params.value}` }, params.value) : "";
 }
 
+// Filters apply as they are typed: they take a few milliseconds even at 300,000 rows.
 const textFilter = {
   filter: "agTextColumnFilter",
   floatingFilter: true,
-  filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1 },
+  filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1, debounceMs: 0 },
 };
 
 const COLUMNS = [
   { field: "name", headerName: "Name", pinned: "left", minWidth: 170, cellRenderer: nameCell },
   { field: "group", headerName: "Group", width: 120 },
   { field: "component", headerName: "Component", width: 140 },
-  { field: "ip", headerName: "IP", width: 150, comparator: (a, b) => ipKey(a).localeCompare(ipKey(b)),
-    cellRenderer: titledCell },
+  { field: "ip", headerName: "IP", width: 150, cellRenderer: titledCell },
   { field: "dc", headerName: "Datacenter", width: 125 },
   { field: "environment", headerName: "Environment", width: 135 },
   { field: "type", headerName: "Type", width: 110 },
-  { field: "state", headerName: "State", width: 150, cellRenderer: stateCell,
-    comparator: (a, b) => STATE_ORDER.indexOf(a) - STATE_ORDER.indexOf(b) },
-  { field: "tags", headerName: "Tags", width: 170, valueGetter: (p) => (p.data.tags || []).join(", ") },
+  { field: "state", headerName: "State", width: 150, cellRenderer: stateCell },
+  { field: "tags", headerName: "Tags", width: 170 },
   { field: "description", headerName: "Description", flex: 1, minWidth: 200, cellRenderer: titledCell },
-  { colId: "changed", headerName: "Last change", width: 130, valueGetter: (p) => shortDate(p.data.changed?.date) },
-  { colId: "author", headerName: "Changed by", width: 150, hide: true, valueGetter: (p) => p.data.changed?.author ?? "" },
-  { colId: "pull_request", headerName: "Pull request", width: 120, hide: true,
-    valueGetter: (p) => (p.data.changed?.pull_request ? `#${p.data.changed.pull_request}` : "") },
+  { field: "changed", headerName: "Last change", width: 130 },
+  { field: "author", headerName: "Changed by", width: 150, hide: true },
+  { field: "pull_request", headerName: "Pull request", width: 120, hide: true },
 ].map((col) => ({ ...textFilter, ...col }));
 
 /** Filters from the address: ?q=text&dc=fra1&state__in=active,planned&name__iregex=^web */
@@ -71,7 +67,14 @@ function filtersFromUrl() {
 const FILTER_TO_LOOKUP = { equals: "", contains: "icontains", in: "in", iregex: "iregex",
   startsWith: "istartswith" };
 
+// A moment after the last edit: history.replaceState costs a few milliseconds an edit.
+let urlTimer = 0;
 function filtersToUrl(api, quick) {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => writeUrl(api, quick), 150);
+}
+
+function writeUrl(api, quick) {
   const params = new URLSearchParams();
   if (quick) params.set("q", quick);
   for (const [field, f] of Object.entries(api.getFilterModel())) {
@@ -82,72 +85,84 @@ function filtersToUrl(api, quick) {
   window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
 }
 
-// The search box: every term must appear in the row's text. The text of each row is
-// built once (lowercase, all fields), so a keystroke is one substring test per row.
-const SEARCH_TEXT = Symbol("search text");
-const SEARCHED = ["name", "group", "component", "ip", "dc", "environment", "type", "state",
-  "description"];
-
-function searchText(row) {
-  let text = row[SEARCH_TEXT];
-  if (text === undefined) {
-    const parts = SEARCHED.map((f) => row[f] ?? "");
-    parts.push((row.tags || []).join(" "), row.changed?.date ?? "", row.changed?.author ?? "");
-    text = row[SEARCH_TEXT] = parts.join("\n").toLowerCase();
-  }
-  return text;
-}
-
 function searchTerms(value) {
   return value.toLowerCase().split(/\s+/).filter(Boolean);
 }
 
-// servers.json is sorted by name and its keys are sorted, so every row starts with
-// `{"changed":`; a `"` inside a string is always escaped, so `},{"changed":` only ever
-// joins two rows. That lets the first rows show while the rest is still arriving.
-const ROW_JOIN = '},{"changed":';
-const FIRST_ROWS = 200;
-
-function firstRows(text) {
-  const start = text.indexOf('"results":[');
-  if (start < 0) return null;
-  const from = start + '"results":['.length;
-  let end = from;
-  for (let n = 0; n < FIRST_ROWS; n++) {
-    const next = text.indexOf(ROW_JOIN, end + 1);
-    if (next < 0) return null;
-    end = next + 1;
-  }
-  try {
-    return JSON.parse(`[${text.slice(from, end)}]`);
-  } catch {
-    return null;
-  }
+// Lets the page run its other tasks and paint: reads of a body that has already arrived
+// follow each other without a break otherwise.
+function nextTask() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
 }
 
-/** servers.json, fetched once; `onFirstRows` gets the first rows as soon as they arrive. */
-async function loadServers(onFirstRows) {
-  const response = await fetch(`${API}servers.json`);
-  if (!response.ok) throw new Error(`servers.json: ${response.status} ${response.statusText}`);
-  if (!response.body) return response.json();
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  const parts = [];
-  let head = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const text = decoder.decode(value, { stream: true });
-    parts.push(text);
-    if (head !== null) {
-      head += text;
-      const rows = firstRows(head);
-      if (rows) onFirstRows(rows);
-      if (rows || head.length > 4_000_000) head = null;
+/** Fetches servers.json once. Its first rows are read here, to show at once (`{first}`, a
+ * Store's data); all of it goes to a worker, which posts the messages of servers-worker.js.
+ * A failure before every row is in is `{error}`; after, it only ends the worker's sorting.
+ * The worker starts once the first rows are painted: on a busy machine it would take the
+ * time they need otherwise. */
+function loadServers(onMessage) {
+  let worker = null;
+  let all = false;
+  const waiting = []; // chunks and the end, until the worker starts
+  const send = (message) => (worker ? worker.postMessage(message, message.chunk ? [message.chunk.buffer] : []) : waiting.push(message));
+  const fail = (message) => {
+    worker?.terminate();
+    onMessage(all ? { ranked: true } : { error: message });
+  };
+  const start = () => {
+    if (worker) return;
+    worker = new Worker(new URL("./servers-worker.js", import.meta.url), { type: "module" });
+    worker.onmessage = ({ data }) => {
+      if (data.ranked || data.error) worker.terminate(); // the last message: its memory goes with it
+      all ||= Boolean(data.all);
+      if (data.error) fail(data.error);
+      else onMessage(data);
+    };
+    worker.onerror = (event) => fail(event.message || "the worker failed");
+    waiting.splice(0).forEach(send);
+  };
+  (async () => {
+    const response = await fetch(`${API}servers.json`);
+    if (!response.ok) throw new Error(`servers.json: ${response.status} ${response.statusText}`);
+    const reader = response.body.getReader();
+    let head = { decoder: new TextDecoder(), rows: new RowReader(), first: [], length: 0 };
+    let busy = performance.now();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (performance.now() - busy > 10) {
+        await nextTask();
+        busy = performance.now();
+      }
+      if (head) {
+        try {
+          const text = head.decoder.decode(value, { stream: true });
+          head.length += text.length;
+          head.first.push(...head.rows.push(text).slice(0, FIRST_ROWS - head.first.length));
+        } catch {
+          head = null; // the worker finds out what is wrong with it
+        }
+        if (head?.first.length >= FIRST_ROWS) {
+          const first = new StoreBuilder();
+          first.add(head.first);
+          onMessage({ first: first.finish().data });
+          requestAnimationFrame(() => setTimeout(start, 0)); // once they are painted
+          busy = 0; // and let the grid draw them now
+          head = null;
+        } else if (head === null || head.length > 4_000_000) {
+          head = null;
+          start(); // no first rows to show before the others
+        }
+      }
+      send({ chunk: value });
     }
-  }
-  parts.push(decoder.decode());
-  return JSON.parse(parts.join(""));
+    send({ end: true });
+    start();
+  })().catch((error) => fail(error.message));
 }
 
 function makeChart(field) {
@@ -166,16 +181,13 @@ function makeChart(field) {
   });
 }
 
-function updateCharts(api, charts) {
-  const counts = Object.fromEntries(CHARTS.map((f) => [f, new Map()]));
-  api.forEachNodeAfterFilter((node) => {
-    for (const f of CHARTS) counts[f].set(node.data[f], (counts[f].get(node.data[f]) || 0) + 1);
-  });
+function updateCharts(store, view, charts) {
   for (const f of CHARTS) {
-    let labels = [...counts[f].keys()];
-    labels = f === "state" ? STATE_ORDER.filter((s) => counts[f].has(s)) : labels.sort();
+    const counts = store.counts(f, view);
+    let labels = [...counts.keys()];
+    labels = f === "state" ? STATE_ORDER.filter((s) => counts.has(s)) : labels.sort();
     charts[f].data.labels = labels;
-    charts[f].data.datasets[0].data = labels.map((l) => counts[f].get(l));
+    charts[f].data.datasets[0].data = labels.map((l) => counts.get(l));
     charts[f].update("none");
   }
 }
@@ -189,45 +201,103 @@ function columnMenu(api) {
   }
 }
 
-async function main() {
+/** The rows the filters leave, in the order shown, in the export's columns and cells
+ * (`gitinv export csv`) whatever the table shows, so `gitinv import csv` reads the file
+ * back: tags joined by ",", formulas quoted; every value in quotes, as ag-grid writes. */
+function downloadCsv(store, view) {
+  const quote = (value) => `"${csvSafe(value).replaceAll('"', '""')}"`;
+  const lines = [FIELDS.map(quote).join(",")];
+  for (let j = 0; j < view.length; j++) {
+    const row = store.row(view[j]);
+    row.tags = row.tags ? row.tags.split(", ").join(",") : "";
+    lines.push(FIELDS.map((f) => quote(row[f])).join(","));
+  }
+  const url = URL.createObjectURL(new Blob(["\uFEFF", lines.join("\r\n")], { type: "text/csv" }));
+  const link = el("a", { href: url, download: "servers.csv", style: "display:none" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+function main() {
   const count = document.getElementById("count");
   const search = document.getElementById("search");
   const initial = filtersFromUrl();
   search.value = initial.quick;
   let terms = searchTerms(initial.quick);
+  let store = null;
   let total = 0;
+  let view = new Uint32Array(0);
+  let viewKey = null;
   let chartTimer = 0;
+  let marks = []; // performance marks for the frame that shows the next rows handed over
+  let ranking = new Set(); // columns the worker is still sorting
+  const waiting = []; // requests for rows sorted by one of them
+  // servers.json first: its download and the worker's start overlap setting up the grid.
+  const early = [];
+  let receive = (message) => early.push(message);
+  loadServers((message) => receive(message));
   const charts = typeof Chart === "undefined" ? null : Object.fromEntries(CHARTS.map((f) => [f, makeChart(f)]));
+
+  // The rows matching the search and the column filters, in the sort's order; worked out
+  // again only when one of them changed.
+  const currentView = (filterModel, sortModel) => {
+    const key = JSON.stringify([terms, filterModel, sortModel]);
+    if (store && key !== viewKey) {
+      viewKey = key;
+      view = store.view(terms, filterModel, sortModel, LOOKUP_OPTIONS);
+      if (total) count.textContent = `${view.length.toLocaleString("en")} of ${total.toLocaleString("en")} servers`;
+      if (charts) {
+        clearTimeout(chartTimer);
+        const [shownStore, shownView] = [store, view];
+        chartTimer = setTimeout(() => updateCharts(shownStore, shownView, charts), 200);
+      }
+      marks.push(["servers:view-shown", { search: search.value }]);
+    }
+    return view;
+  };
+
   const api = agGrid.createGrid(document.getElementById("grid"), {
     theme: gridTheme(),
     columnDefs: COLUMNS,
     defaultColDef: { sortable: true, resizable: true },
+    rowModelType: "infinite",
+    cacheBlockSize: BLOCK,
+    maxBlocksInCache: 5, // a search reloads every block kept: only those around the screen
+    rowBuffer: 3,
     getRowId: (p) => p.data.name,
-    isExternalFilterPresent: () => terms.length > 0,
-    doesExternalFilterPass: (node) => {
-      const text = searchText(node.data);
-      return terms.every((term) => text.includes(term));
-    },
     animateRows: false,
-    rowData: null,
     onRowClicked: (e) => {
-      if (e.event?.target?.closest?.("a")) return;
+      if (!e.data || e.event?.target?.closest?.("a")) return;
       window.location.href = serverHref(e.data.name);
-    },
-    onModelUpdated: () => {
-      const shown = api ? api.getDisplayedRowCount() : 0;
-      if (total) count.textContent = `${shown.toLocaleString("en")} of ${total.toLocaleString("en")} servers`;
-      if (charts && total) {
-        clearTimeout(chartTimer);
-        chartTimer = setTimeout(() => updateCharts(api, charts), 200);
-      }
     },
     onFilterChanged: () => filtersToUrl(api, search.value),
   });
+  const datasource = {
+    getRows: (params) => {
+      if (params.sortModel.some((s) => ranking.has(s.colId))) {
+        waiting.push(() => datasource.getRows(params));
+        return;
+      }
+      const rows = currentView(params.filterModel, params.sortModel);
+      const out = [];
+      for (let j = params.startRow; j < Math.min(params.endRow, rows.length); j++) out.push(store.row(rows[j]));
+      params.successCallback(out, rows.length);
+      if (marks.length) {
+        // For measurements: the frame that paints these rows.
+        const due = marks;
+        marks = [];
+        requestAnimationFrame(() => due.forEach(([name, detail]) => performance.mark(name, { detail })));
+      }
+    },
+  };
   columnMenu(api);
   search.addEventListener("input", () => {
     terms = searchTerms(search.value);
-    api.onFilterChanged();
+    filtersToUrl(api, search.value);
+    // Reload the rows in place (no blank frame), with the new search.
+    if (store) api.refreshInfiniteCache();
   });
   document.getElementById("clear").addEventListener("click", () => {
     search.value = "";
@@ -235,34 +305,50 @@ async function main() {
     api.setFilterModel(null);
     api.onFilterChanged();
   });
-  // The export's columns and cells (`gitinv export csv`), whatever the table shows, so
-  // `gitinv import csv` reads the file back: tags joined by ",", formulas quoted.
-  document.getElementById("download").addEventListener("click", () => api.exportDataAsCsv({
-    fileName: "servers.csv",
-    columnKeys: FIELDS,
-    processHeaderCallback: (p) => p.column.getColId(),
-    processCellCallback: (p) => csvSafe(p.column.getColId() === "tags" ? (p.node.data.tags || []).join(",") : p.value),
-  }));
-  try {
-    api.setFilterModel(initial.model);
-    const data = await loadServers((rows) => {
-      api.setGridOption("rowData", rows);
-      requestAnimationFrame(() => performance.mark("servers:first-rows-painted"));
+  document.getElementById("download").addEventListener("click", () => {
+    if (store) downloadCsv(store, currentView(api.getFilterModel(), sortModelOf(api)));
+  });
+  api.setFilterModel(initial.model);
+  receive = (message) => {
+    if (message.error) {
+      count.textContent = `Could not load servers.json (${message.error})`;
+      count.classList.add("error");
+      store = Store.empty(COLUMNS.map((c) => c.field));
+      api.setGridOption("datasource", datasource);
+      return;
+    }
+    if (message.rank || message.ranked) {
+      if (message.rank) store.ranks[message.rank[0]] ??= message.rank[1];
+      if (message.rank) ranking.delete(message.rank[0]);
+      else ranking.clear();
+      waiting.splice(0).forEach((retry) => retry());
+      return;
+    }
+    if (message.first) {
+      store = new Store(message.first);
       count.textContent = "Loading every server…";
-    });
-    total = data.count;
-    api.setGridOption("rowData", data.results);
-    requestAnimationFrame(() => performance.mark("servers:all-rows-painted"));
-    // Build the search text while the user reads the first rows, not on the first key.
-    setTimeout(() => data.results.forEach(searchText), 50);
-  } catch (error) {
-    count.textContent = `Could not load servers.json (${error.message})`;
-    count.classList.add("error");
-    api.setGridOption("rowData", []);
-  }
+      marks.push(["servers:first-rows-painted"]);
+      api.setGridOption("datasource", datasource);
+      return;
+    }
+    const first = store === null;
+    store = new Store(message.all);
+    total = message.count ?? store.n;
+    ranking = new Set(message.ranking);
+    viewKey = null;
+    marks.push(["servers:all-rows-painted"]);
+    if (first) api.setGridOption("datasource", datasource);
+    else api.refreshInfiniteCache();
+  };
+  early.splice(0).forEach(receive);
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
     if (charts) for (const c of Object.values(charts)) c.update();
   });
+}
+
+function sortModelOf(api) {
+  return api.getColumnState().filter((c) => c.sort).sort((a, b) => (a.sortIndex ?? 0) - (b.sortIndex ?? 0))
+    .map((c) => ({ colId: c.colId, sort: c.sort }));
 }
 
 main();
