@@ -13,8 +13,8 @@ Public API::
     fields.names / .builtin / .declared / .columns / fields["cpu"] / "cpu" in fields
     field.kind / .required / .unique / .description / .lookups / .type_text()
     field.json_schema() / .cell(value) / .parse_cell(text) / .unique_key(value)
-    builtin, declared, findings = fields.split(doc)   # a server document's own keys
-    values, findings = fields.validate_server(doc)    # split + the Server model
+    declared, findings = fields.check_declared(doc)   # all but SERVER_MODEL's keys
+    values, findings = fields.validate_server(doc)    # both: the whole server
     fields.duplicates(servers, where)          # `unique` across all servers
     fields.server_schema() / fields.row(name, group, values)
 """
@@ -30,6 +30,8 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from pydantic import ConfigDict
 
 from gitinv import models, schemas
 from gitinv.errors import GitinvError
@@ -303,19 +305,23 @@ class FieldSet:
     def _checker(self) -> _Checker:
         return _Checker(self)
 
-    def split(self, doc: Document) -> tuple[dict[str, Any], dict[str, Any], list[Finding]]:
-        """A server document's built-in keys (for the Server model), its declared values
-        that pass their checks, and the problems of the rest: declared values, unknown
-        keys, required declared fields that are missing."""
-        return self._checker.split(doc)
+    def check_declared(self, doc: Document) -> tuple[dict[str, Any], list[Finding]]:
+        """The declared values of a server document (a mapping) that pass their checks
+        (as read: int, bool, str, list), and the problems of every key the Server model
+        does not check: declared values, required declared fields that are missing,
+        and unknown keys. The built-in keys are `SERVER_MODEL`'s."""
+        return self._checker.check(doc)
 
     def validate_server(self, doc: Document) -> tuple[dict[str, Any] | None, list[Finding]]:
-        """A server document (a mapping) against every field: its values when valid
-        (declared ones as read: int, bool, str, list), else None and the findings."""
-        builtin, declared, findings = self._checker.split(doc)
-        values, problems = validate(models.Server, builtin, doc)
+        """A server document (a mapping) against every field: its values when valid,
+        else None and every problem."""
+        checker = self._checker
+        values, problems = validate(SERVER_MODEL, doc.value, doc)
+        declared, findings = checker.check(doc)
         if values is None or findings:
             return None, problems + findings
+        if checker.leaves_alone:  # keys nothing checked are not handed on
+            values = {k: v for k, v in values.items() if k in checker.builtin}
         if declared:
             values = {**values, **declared}
         return values, []
@@ -358,6 +364,16 @@ class FieldSet:
 
 
 BUILTIN = FieldSet(_builtin_fields())
+
+
+class _ServerKeys(models.Server):
+    """The Server model, leaving the keys it does not know to the FieldSet."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+SERVER_MODEL: type[models.Server] = _ServerKeys
+_ABSENT = object()
 
 
 # A check of one declared value: the value as kept, or the problem (code, message, where:
@@ -542,63 +558,57 @@ _CHECKS: dict[str, Callable[[Field], Check]] = {
 
 
 class _Checker:
-    """A FieldSet's per-server checks, made once: a tight loop over a server's keys."""
+    """A FieldSet's per-server checks, made once: a tight loop over its declared fields."""
 
     def __init__(self, fields: FieldSet) -> None:
-        self.builtin = frozenset(f.name for f in fields.builtin)
         declared = [f for f in fields.declared if f.name not in fields.unchecked]
-        self.checks = {f.name: _CHECKS[f.kind](f) for f in declared}
-        self.required = tuple(f for f in declared if f.required)
-        self.ignored = fields.unchecked
+        self.checks = tuple((f, _CHECKS[f.kind](f)) for f in declared)
+        # Keys left alone: the model's, and those of declarations that are wrong (or,
+        # when fields.yaml cannot be read, any key at all).
+        self.builtin = frozenset(f.name for f in fields.builtin)
+        self.known = self.builtin | fields.unchecked | {f.name for f in declared}
         self.broken = fields.broken
+        self.leaves_alone = fields.broken or bool(fields.unchecked)
         self.present = fields.present
         self.names = fields.names
 
-    def split(self, doc: Document) -> tuple[dict[str, Any], dict[str, Any], list[Finding]]:
+    def check(self, doc: Document) -> tuple[dict[str, Any], list[Finding]]:
         value: dict[str, Any] = doc.value
-        checks = self.checks
-        if not checks and value.keys() <= self.builtin:
-            return value, {}, []  # the common case without fields.yaml
-        builtin: dict[str, Any] = {}
         declared: dict[str, Any] = {}
         findings: list[Finding] = []
-        for key, item in value.items():
-            if key in self.builtin:
-                builtin[key] = item
-                continue
-            check = checks.get(key)
-            if check is None:
-                if not (self.broken or key in self.ignored):
-                    findings.append(self._unknown(doc, key))
+        if not (self.broken or value.keys() <= self.known):
+            findings += [self._unknown(doc, key) for key in value if key not in self.known]
+        for f, check in self.checks:
+            item = value.get(f.name, _ABSENT)
+            if item is _ABSENT:
+                if f.required:
+                    findings.append(
+                        Finding(
+                            doc.path,
+                            1,
+                            1,
+                            "missing-field",
+                            f"missing required field `{f.name}`{_suffix(f)}; add it",
+                        )
+                    )
                 continue
             if item is None:
                 findings.append(
                     Finding(
                         doc.path,
-                        *doc.position((key,)),
+                        *doc.position((f.name,)),
                         "bad-type",
-                        f"`{key}` has no value; give it one or remove the line",
+                        f"`{f.name}` has no value; give it one or remove the line",
                     )
                 )
                 continue
             result = check(item)
             if type(result) is _Problem:
-                loc = (key,) if result.item is None else (key, result.item)
+                loc = (f.name,) if result.item is None else (f.name, result.item)
                 findings.append(Finding(doc.path, *doc.position(loc), result.code, result.message))
             else:
-                declared[key] = result
-        for f in self.required:
-            if f.name not in value:
-                findings.append(
-                    Finding(
-                        doc.path,
-                        1,
-                        1,
-                        "missing-field",
-                        f"missing required field `{f.name}`{_suffix(f)}; add it",
-                    )
-                )
-        return builtin, declared, findings
+                declared[f.name] = result
+        return declared, findings
 
     def _unknown(self, doc: Document, key: str) -> Finding:
         close = difflib.get_close_matches(key, self.names, n=1)

@@ -386,6 +386,7 @@ class FieldSpec(StrictModel):
         default=None,
         description="string: a regular expression the value must match (anywhere in it: "
         "anchor it with ^ and $).",
+        json_schema_extra={"format": "regex"},
     )
     max_length: Annotated[int, Field(ge=1), BeforeValidator(_whole_number)] | None = Field(
         default=None, description="string: at most this many characters."
