@@ -14,7 +14,8 @@ Public API::
     field.kind / .required / .unique / .description / .lookups / .type_text()
     field.json_schema() / .cell(value) / .parse_cell(text) / .unique_key(value)
     declared, findings = fields.check_declared(doc)   # all but SERVER_MODEL's keys
-    values, findings = fields.validate_server(doc)    # both: the whole server
+    values, findings = fields.read_server(doc)        # both: what passed, every problem
+    values, findings = fields.validate_server(doc)    # the values only when valid
     fields.duplicates(servers, where)          # `unique` across all servers
     fields.server_schema() / fields.row(name, group, values)
 """
@@ -37,7 +38,7 @@ from gitinv import models, schemas
 from gitinv.errors import GitinvError
 from gitinv.loader import Document, LoadError, Pos, Typed, load_bytes
 from gitinv.report import Finding
-from gitinv.schema_errors import describe, validate
+from gitinv.schema_errors import describe, validate, validate_fields
 from gitinv.source import INVENTORY, read_limited
 
 FIELDS_FILE = f"{INVENTORY}/fields.yaml"
@@ -312,19 +313,24 @@ class FieldSet:
         and unknown keys. The built-in keys are `SERVER_MODEL`'s."""
         return self._checker.check(doc)
 
-    def validate_server(self, doc: Document) -> tuple[dict[str, Any] | None, list[Finding]]:
-        """A server document (a mapping) against every field: its values when valid,
-        else None and every problem."""
+    def read_server(self, doc: Document) -> tuple[dict[str, Any], list[Finding]]:
+        """A server document (a mapping) against every field: every problem, and the
+        values that passed their own checks (declared ones as read: int, bool, str,
+        list), so the rules across files can check them in the same run."""
         checker = self._checker
-        values, problems = validate(SERVER_MODEL, doc.value, doc)
+        values, problems = validate_fields(SERVER_MODEL, doc.value, doc)
         declared, findings = checker.check(doc)
-        if values is None or findings:
-            return None, problems + findings
-        if checker.leaves_alone:  # keys nothing checked are not handed on
+        if problems or findings or checker.leaves_alone:
+            # Only what passed is handed on: not an unknown key, nor a key left alone.
             values = {k: v for k, v in values.items() if k in checker.builtin}
         if declared:
             values = {**values, **declared}
-        return values, []
+        return values, problems + findings
+
+    def validate_server(self, doc: Document) -> tuple[dict[str, Any] | None, list[Finding]]:
+        """`read_server`, but the values only when the server is valid on its own."""
+        values, findings = self.read_server(doc)
+        return (None, findings) if findings else (values, [])
 
     def duplicates(
         self,

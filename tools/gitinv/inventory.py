@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitinv import checks, models
+from gitinv import checks, fields, models
 from gitinv.forge import config as forge_config
 from gitinv.loader import LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
@@ -69,6 +69,8 @@ class Inventory:
     server_files: int = 0
     # Catalogs that could not be read at all: references into them are not checked.
     broken: frozenset[str] = frozenset()
+    # The servers' fields: built-in, and those inventory/fields.yaml declares.
+    fields: fields.FieldSet = fields.BUILTIN
 
     @property
     def ok(self) -> bool:
@@ -94,16 +96,21 @@ def split_server_path(path: str) -> tuple[str, str] | str:
     return group, name
 
 
-def parse_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Finding]]:
-    """One server file on its own: path, YAML and schema (no cross-file checks).
+def parse_server(
+    path: str, data: bytes, declared: fields.FieldSet = fields.BUILTIN
+) -> tuple[ServerRecord | None, list[Finding]]:
+    """One server file on its own: path, YAML and schema, the built-in fields and the
+    `declared` ones (no cross-file checks).
 
     The record when the file is valid on its own, else None; every problem either way.
     """
-    record, findings = read_server(path, data)
+    record, findings = read_server(path, data, declared)
     return (None if findings else record), findings
 
 
-def read_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Finding]]:
+def read_server(
+    path: str, data: bytes, declared: fields.FieldSet = fields.BUILTIN
+) -> tuple[ServerRecord | None, list[Finding]]:
     """Like `parse_server`, but the record comes back whenever the path names a server:
     its fields are those that passed their own checks, so the rules across files can
     report on them in the same run (an unknown component next to a bad state)."""
@@ -129,16 +136,16 @@ def read_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Findi
                 "a server file must be a mapping of fields (component: ..., ip: ...)",
             )
         ]
-    fields, problems = validate_fields(models.Server, doc.value, doc)
+    values, problems = declared.read_server(doc)
     findings.extend(problems)
     positions = {
         key if len(loc) == 1 else f"{key}.{loc[1]}": pos
         for loc, pos in doc.positions.items()
         if loc and isinstance(key := loc[0], str)
     }
-    ip = fields.get("ip")
+    ip = values.get("ip")
     ip_key = checks.ip_key(ip) if ip is not None else None
-    return ServerRecord(name, group, path, fields, positions, ip_key), findings
+    return ServerRecord(name, group, path, values, positions, ip_key), findings
 
 
 def load(
@@ -176,7 +183,7 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
             findings.append(problem)
         elif f.path.startswith(f"{SERVERS_DIR}/"):
             server_files.append(f)
-        elif f.path in CATALOG_FILES or f.path == SETTINGS_FILE:
+        elif f.path in CATALOG_FILES or f.path in (SETTINGS_FILE, fields.FIELDS_FILE):
             texts[f.path] = f
         else:
             findings.append(
@@ -185,8 +192,8 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
                     1,
                     1,
                     "bad-path",
-                    "unexpected file in inventory/: only the six catalogs, settings.yaml "
-                    "and servers/<group>/<name>.yaml belong here; move or remove it",
+                    "unexpected file in inventory/: only the six catalogs, settings.yaml, "
+                    "fields.yaml and servers/<group>/<name>.yaml belong here; move or remove it",
                 )
             )
     settings = _load_settings(source, texts, findings)
@@ -194,9 +201,11 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
     # `repository`, else origin); when nothing says which, either host's handle passes.
     context = {"forge": forge_config.forge_of(settings, source.root)}
     catalogs, broken = _load_catalogs(source, texts, findings, context)
+    declared = _load_fields(source, texts, listing, findings)
     rules = checks.Rules(catalogs, broken)
-    records = _load_servers(source, server_files, rules, findings, progress)
+    records = _load_servers(source, server_files, rules, findings, progress, declared)
     findings.extend(checks.unique(records))
+    findings.extend(_duplicates(source, declared, records))
     servers = {r.name: r for r in sorted(records, key=lambda r: r.path) if r.fields}
     return Inventory(
         root=root,
@@ -208,6 +217,7 @@ def _load(root: Path, rev: str | None, progress: bool, source: Source | None) ->
         findings=sorted(set(findings)),
         server_files=len(server_files),
         broken=frozenset(broken),
+        fields=declared,
     )
 
 
@@ -324,6 +334,39 @@ def _load_settings(
     return valid
 
 
+def _load_fields(
+    source: Source, texts: dict[str, SourceFile], listing: list[SourceFile], findings: list[Finding]
+) -> fields.FieldSet:
+    """fields.yaml's fields; one that cannot be read leaves the servers' other keys alone."""
+    if fields.FIELDS_FILE not in texts:
+        there = any(f.path == fields.FIELDS_FILE for f in listing)  # a link, a folder
+        return (
+            fields.FieldSet(fields.BUILTIN.fields, True, broken=True) if there else fields.BUILTIN
+        )
+    data = _read(source, fields.FIELDS_FILE)
+    if isinstance(data, Finding):
+        findings.append(data)
+        return fields.FieldSet(fields.BUILTIN.fields, True, broken=True)
+    declared, problems = fields.parse(data)
+    findings.extend(problems)
+    return declared
+
+
+def _duplicates(
+    source: Source, declared: fields.FieldSet, records: list[ServerRecord]
+) -> list[Finding]:
+    """The `unique` declared fields across servers; a value's position is read again
+    from its file, for the few files reported."""
+
+    def where(path: str, name: str) -> Pos:
+        try:
+            return load_bytes(path, source.read(path)).position((name,))
+        except (OSError, LoadError):
+            return (1, 1)
+
+    return declared.duplicates(((r.path, r.fields) for r in records if r.fields), where)
+
+
 def _read(source: Source, path: str) -> bytes | Finding:
     try:
         return source.read(path)
@@ -331,38 +374,38 @@ def _read(source: Source, path: str) -> bytes | Finding:
         return unreadable(path, exc)
 
 
-# Forked workers see the parent's memory: the source and any blobs read in batch.
-_WORK: tuple[Source, dict[str, bytes] | None, checks.Rules] | None = None
+# Forked workers see the parent's memory: the source, any blobs read in batch, the rules.
+_WORK: tuple[Source, dict[str, bytes] | None, checks.Rules, fields.FieldSet] | None = None
 
 
-# What a worker sends back for one file: its path, its field values in SERVER_FIELDS
-# order (None where absent) or None when invalid, the ip's position and key, and its
-# findings. Plain tuples pickle several times faster than records with dicts.
+# What a worker sends back for one file: its path, its field values in the order of the
+# FieldSet's names (None where absent) or None when invalid, the ip's position and key,
+# and its findings. Plain tuples pickle several times faster than records with dicts.
 Packed = tuple[str, tuple[Any, ...] | None, Pos, "checks.IPKey | None", list[Finding]]
 
 
 def _parse_chunk(paths: list[str]) -> list[Packed]:
     assert _WORK is not None
-    source, blobs, rules = _WORK
+    source, blobs, rules, declared = _WORK
     out: list[Packed] = []
     for path in paths:
         data = blobs[path] if blobs is not None else _read(source, path)
         if isinstance(data, Finding):
             out.append((path, None, (1, 1), None, [data]))
             continue
-        record, findings = read_server(path, data)
+        record, findings = read_server(path, data, declared)
         if record is None:
             out.append((path, None, (1, 1), None, findings))
             continue
         checked = findings + rules.check_server(record)
         # Invalid on its own: not a server of the inventory, but its address still
         # takes part in the unique-IP check.
-        values = None if findings else tuple(record.fields.get(k) for k in models.SERVER_FIELDS)
+        values = None if findings else tuple(record.fields.get(k) for k in declared.names)
         out.append((path, values, record.pos("ip"), record.ip_key, checked))
     return out
 
 
-def _unpack(item: Packed) -> ServerRecord | None:
+def _unpack(item: Packed, names: tuple[str, ...]) -> ServerRecord | None:
     path, values, ip_pos, key, findings = item
     where = split_server_path(path)
     if isinstance(where, str):
@@ -373,8 +416,8 @@ def _unpack(item: Packed) -> ServerRecord | None:
         if findings[0].code == "bad-path":
             return None
         return ServerRecord(name, group, path, {}, {"ip": ip_pos}, key)
-    fields = {k: v for k, v in zip(models.SERVER_FIELDS, values, strict=True) if v is not None}
-    return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
+    kept = {k: v for k, v in zip(names, values, strict=True) if v is not None}
+    return ServerRecord(name, group, path, kept, {"ip": ip_pos}, key)
 
 
 def _chunks(paths: list[str]) -> Iterator[list[str]]:
@@ -388,10 +431,11 @@ def _load_servers(
     rules: checks.Rules,
     findings: list[Finding],
     progress: bool,
+    declared: fields.FieldSet = fields.BUILTIN,
 ) -> list[ServerRecord]:
     global _WORK
     paths = sorted(f.path for f in files)
-    _WORK = (source, source.read_many(paths), rules)
+    _WORK = (source, source.read_many(paths), rules, declared)
     workers = min(os.cpu_count() or 1, 8)
     records: list[ServerRecord] = []
     done = 0
@@ -404,10 +448,12 @@ def _load_servers(
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 results: Iterator[list[Packed]] = pool.imap(_parse_chunk, _chunks(paths))
                 for chunk in results:
-                    done = _collect(chunk, records, findings, done, len(paths), progress)
+                    done = _collect(chunk, records, findings, done, len(paths), progress, declared)
         else:
             for part in _chunks(paths):
-                done = _collect(_parse_chunk(part), records, findings, done, len(paths), progress)
+                done = _collect(
+                    _parse_chunk(part), records, findings, done, len(paths), progress, declared
+                )
     finally:
         _WORK = None
         if progress and len(paths) >= CHUNK:
@@ -422,10 +468,11 @@ def _collect(
     done: int,
     total: int,
     progress: bool,
+    declared: fields.FieldSet,
 ) -> int:
     for item in chunk:
         findings.extend(item[4])
-        record = _unpack(item)
+        record = _unpack(item, declared.names)
         if record is not None:
             records.append(record)
     done += len(chunk)

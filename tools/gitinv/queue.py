@@ -217,7 +217,7 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
         if f.new is None:
             continue
         # An invalid file still has its references and its IP checked with the rest.
-        record, problems = inventory.read_server(f.path, b.blobs[f.new])
+        record, problems = inventory.read_server(f.path, b.blobs[f.new], index.inv.fields)
         findings.extend(problems)
         if record is None:
             continue
