@@ -26,7 +26,7 @@ import datetime
 import difflib
 import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,9 +177,11 @@ class Field:
             return _YAML12_BOOLEANS.get(text, text)
         return text
 
-    def unique_key(self, value: Any) -> Hashable:
-        """What two values must share to be the same value for `unique`."""
-        return tuple(value) if isinstance(value, list) else value
+    def unique_key(self, value: Hashable) -> Hashable:
+        """What two values must share to be the same value for `unique`: the value as
+        written and read (`R12` and `r12` differ). The types that may be unique are
+        scalars (models.NOT_UNIQUE)."""
+        return value
 
 
 # The server's path gives these two: lookups and columns have them, files do not.
@@ -343,18 +345,18 @@ class FieldSet:
         unique = [f for f in self.declared if f.unique]
         if not unique:
             return []
-        holders: dict[str, dict[Hashable, list[str]]] = {f.name: defaultdict(list) for f in unique}
-        for path, values in servers:
-            for f in unique:
-                value = values.get(f.name)
-                if value is not None:
-                    holders[f.name][f.unique_key(value)].append(path)
+        servers = list(servers)
         out: list[Finding] = []
         for f in unique:
-            for key, paths in holders[f.name].items():
-                if len(paths) < 2:
-                    continue
-                shown = self[f.name].cell(list(key) if isinstance(key, tuple) else key)
+            keys = [f.unique_key(values.get(f.name)) for _, values in servers]
+            counts = Counter(keys)  # at C speed: most inventories have no duplicate
+            shared = {key for key, count in counts.items() if count > 1 and key is not None}
+            holders: dict[Hashable, list[str]] = defaultdict(list)
+            for (path, _), key in zip(servers, keys, strict=True):
+                if key in shared:
+                    holders[key].append(path)
+            for key, paths in holders.items():
+                shown = f.cell(key)
                 for path in paths:
                     others = ", ".join(p for p in sorted(paths) if p != path)
                     out.append(
@@ -447,9 +449,14 @@ def _integer_check(f: Field) -> Check:
     name, low, high = f.name, f.minimum, f.maximum
 
     def check(value: Any) -> Any:
-        number = models.yaml_integer(value)
-        if number is None:
-            return _not_integer(name, value)
+        text = value.text if type(value) is Typed and value.kind == "a number" else ""
+        if text.isdigit() and (text[0] != "0" or len(text) == 1):
+            number = int(text)  # the usual form, without the regular expression
+        else:
+            found = models.yaml_integer(value)
+            if found is None:
+                return _not_integer(name, value)
+            number = found
         if low is not None and number < low:
             return _Problem("bad-value", f"`{name}` must be at least {low}, not {number}")
         if high is not None and number > high:
@@ -568,7 +575,8 @@ class _Checker:
 
     def __init__(self, fields: FieldSet) -> None:
         declared = [f for f in fields.declared if f.name not in fields.unchecked]
-        self.checks = tuple((f, _CHECKS[f.kind](f)) for f in declared)
+        self.checks = tuple((f.name, _CHECKS[f.kind](f)) for f in declared)
+        self.required = tuple(f for f in declared if f.required)
         # Keys left alone: the model's, and those of declarations that are wrong (or,
         # when fields.yaml cannot be read, any key at all).
         self.builtin = frozenset(f.name for f in fields.builtin)
@@ -584,36 +592,36 @@ class _Checker:
         findings: list[Finding] = []
         if not (self.broken or value.keys() <= self.known):
             findings += [self._unknown(doc, key) for key in value if key not in self.known]
-        for f, check in self.checks:
-            item = value.get(f.name, _ABSENT)
-            if item is _ABSENT:
-                if f.required:
-                    findings.append(
-                        Finding(
-                            doc.path,
-                            1,
-                            1,
-                            "missing-field",
-                            f"missing required field `{f.name}`{_suffix(f)}; add it",
-                        )
-                    )
-                continue
-            if item is None:
+        get = value.get
+        for name, check in self.checks:
+            item = get(name)
+            if item is not None:
+                result = check(item)
+                if type(result) is not _Problem:
+                    declared[name] = result
+                    continue
+                loc = (name,) if result.item is None else (name, result.item)
+                findings.append(Finding(doc.path, *doc.position(loc), result.code, result.message))
+            elif name in value:
                 findings.append(
                     Finding(
                         doc.path,
-                        *doc.position((f.name,)),
+                        *doc.position((name,)),
                         "bad-type",
-                        f"`{f.name}` has no value; give it one or remove the line",
+                        f"`{name}` has no value; give it one or remove the line",
                     )
                 )
-                continue
-            result = check(item)
-            if type(result) is _Problem:
-                loc = (f.name,) if result.item is None else (f.name, result.item)
-                findings.append(Finding(doc.path, *doc.position(loc), result.code, result.message))
-            else:
-                declared[f.name] = result
+        for f in self.required:
+            if f.name not in value:
+                findings.append(
+                    Finding(
+                        doc.path,
+                        1,
+                        1,
+                        "missing-field",
+                        f"missing required field `{f.name}`{_suffix(f)}; add it",
+                    )
+                )
         return declared, findings
 
     def _unknown(self, doc: Document, key: str) -> Finding:
