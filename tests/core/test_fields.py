@@ -440,3 +440,28 @@ def test_pending_checks_declared_fields_of_a_request(git_repo: Any) -> None:
         "request/add/web09": [],
         "request/add/web10": [("inventory/servers/web/web10.yaml", 6, "bad-type")],
     }
+
+
+def test_report_formats_with_the_declared_fields(git_repo: Any) -> None:
+    """`gitinv report` shows the canonical text of a server file by its fields.yaml."""
+    from gitinv import prreport
+
+    git_repo.copy_inventory(CASES / "base")
+    git_repo.write("inventory/fields.yaml", "os: {type: string}\ncpu: {type: integer}\n")
+    base = git_repo.commit("base inventory with declared fields")
+    git_repo.write("inventory/servers/web/web09.yaml", "cpu: 4\nos: debian12\n" + SERVER)
+    other = SERVER.replace("10.0.0.9", "10.0.0.10")
+    git_repo.write("inventory/servers/web/web10.yaml", other + "os: rhel9\ncpu: 2\n")
+    report = prreport.build(git_repo.path, base, None)
+    assert report.findings == []
+    (reformat,) = report.reformat
+    assert reformat.path == "inventory/servers/web/web09.yaml"
+    assert reformat.new == SERVER + "os: debian12\ncpu: 4\n"
+
+
+def test_canonical_form_never_drops_a_key_it_does_not_know() -> None:
+    from gitinv import canonical
+
+    doc = load_bytes("inventory/servers/web/web09.yaml", ("zz: 1\n" + SERVER).encode())
+    text = canonical.render(doc, "zz: 1\n" + SERVER)
+    assert text == SERVER + "zz: 1\n"

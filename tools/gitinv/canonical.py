@@ -116,9 +116,12 @@ def _value(value: Any) -> str:
 
 def _server_lines(value: dict[str, Any], order: Sequence[str]) -> list[Line]:
     out: list[Line] = []
-    for key in order:
-        if key not in value:
-            continue
+    # A key `order` does not name (a field of a fields.yaml that cannot be read) keeps
+    # its place after the others: a value is never dropped.
+    keys = [k for k in order if k in value]
+    if len(keys) != len(value):
+        keys += [k for k in value if k not in keys]
+    for key in keys:
         if isinstance(value[key], list):
             out.extend(_list_lines(key, value[key], (key,), "", sort=key == "tags"))
         else:

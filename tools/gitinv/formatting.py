@@ -1,7 +1,9 @@
 """Which inventory files are not in canonical form, and the text that would be.
 
-    text = canonical_text(path, data)   # str, or the findings that stop a safe rewrite
-    found = check(source)               # every file fmt handles, from any Source
+    text = canonical_text(path, data, fields)   # str, or the findings that stop a safe rewrite
+    found = check(source, None, fields)         # every file fmt handles, from any Source
+
+`fields`: the inventory's FieldSet (its fields.yaml), default the built-in fields.
 
 Shared by `fmt` (which writes the text) and `report` (which shows it as the fix).
 """
