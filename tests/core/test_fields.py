@@ -465,3 +465,72 @@ def test_canonical_form_never_drops_a_key_it_does_not_know() -> None:
     doc = load_bytes("inventory/servers/web/web09.yaml", ("zz: 1\n" + SERVER).encode())
     text = canonical.render(doc, "zz: 1\n" + SERVER)
     assert text == SERVER + "zz: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("declaration", "type_text", "schema"),
+    [
+        ("{type: boolean}", "`true` or `false`", {"type": "boolean"}),
+        ("{type: integer}", "integer", {"type": "integer"}),
+        ("{type: integer, max: 9}", "integer ≤ 9", {"type": "integer", "maximum": 9}),
+        (
+            "{type: string, pattern: '^a', max_length: 4}",
+            "string matching `^a` at most 4 characters",
+            {"type": "string", "pattern": "^a", "maxLength": 4},
+        ),
+        (
+            "{type: enum, values: [a, b], description: One.}",
+            "one of `a`, `b`",
+            {"description": "One.", "type": "string", "enum": ["a", "b"]},
+        ),
+        (
+            "{type: list, values: [a]}",
+            "list of `a`",
+            {"type": "array", "items": {"type": "string", "enum": ["a"]}, "uniqueItems": True},
+        ),
+        (
+            "{type: list}",
+            "list of strings",
+            {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+        ),
+    ],
+)
+def test_each_type_in_the_schema_and_the_table(
+    declaration: str, type_text: str, schema: dict[str, Any]
+) -> None:
+    field = declare(f"x: {declaration}\n")["x"]
+    assert field.type_text() == type_text
+    assert field.json_schema() == schema
+    assert declare(f"x: {declaration}\n").get("x") == field
+
+
+def test_builtin_fields_answer_with_the_model_schema() -> None:
+    from gitinv import models, schemas
+
+    model = schemas.model_schema(models.Server)["properties"]
+    assert {f.name: f.json_schema() for f in fields.BUILTIN} == model
+    assert fields.BUILTIN.server_schema() == schemas.model_schema(models.Server)
+    assert fields.BUILTIN.get("owner") is None and "ip" in fields.BUILTIN
+
+
+def test_check_declared_alone_leaves_the_model_its_keys() -> None:
+    doc = load_bytes("inventory/servers/web/web09.yaml", (SERVER + "state2: x\ncpu: 4\n").encode())
+    declared, problems = declare("cpu: {type: integer}\n").check_declared(doc)
+    assert declared == {"cpu": 4}
+    assert [(p.line, p.code) for p in problems] == [(6, "unknown-field")]
+
+
+def test_flags_in_fields_yaml_are_true_or_false() -> None:
+    found, problems = fields.parse(
+        b"a: {type: string, unique: on}\nb: {type: string, required: TRUE}\n"
+    )
+    assert [p.text() for p in problems] == [
+        "inventory/fields.yaml:1:27: bad-value: `unique`: write true or false, not `on`"
+    ]
+    assert found.get("b") is not None and found["b"].required
+
+
+def test_an_unreadable_fields_yaml_is_said_so(repo: Path) -> None:
+    (repo / "inventory/fields.yaml").mkdir()
+    with pytest.raises(GitinvError, match=r"fields\.yaml: cannot read it"):
+        fields.for_worktree(repo)
