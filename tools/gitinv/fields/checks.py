@@ -17,6 +17,7 @@ from gitinv.schema_errors import describe
 if TYPE_CHECKING:
     from gitinv.fields.fieldset import FieldSet
 
+_REMEMBER = 4096  # values a check keeps as known good, where values repeat
 _INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[.]|inf|nan", re.IGNORECASE)  # what YAML reads as a float, not an int
 
@@ -50,6 +51,7 @@ def _not_text(name: str, value: Any) -> _Problem:
 def _string_check(f: Field) -> Check:
     name, pattern, longest = f.name, f.pattern, f.max_length
     compiled = re.compile(pattern) if pattern is not None else None
+    good: set[str] = set()  # owners, sites and the like repeat: matched once
 
     def check(value: Any) -> Any:
         if type(value) is not str:
@@ -59,11 +61,14 @@ def _string_check(f: Field) -> Check:
                 "bad-value",
                 f"`{name}` is {len(value)} characters long; at most {longest} are allowed",
             )
-        if compiled is not None and compiled.search(value) is None:
-            return _Problem(
-                "bad-value",
-                f"`{name}`: `{value}` does not match the pattern `{pattern}`{_suffix(f)}",
-            )
+        if compiled is not None and value not in good:
+            if compiled.search(value) is None:
+                return _Problem(
+                    "bad-value",
+                    f"`{name}`: `{value}` does not match the pattern `{pattern}`{_suffix(f)}",
+                )
+            if len(good) < _REMEMBER:
+                good.add(value)
         return value
 
     return check
@@ -129,8 +134,10 @@ def _boolean_check(f: Field) -> Check:
 def _date_check(f: Field) -> Check:
     name = f.name
 
+    good: set[str] = set()  # dates repeat (an end of support is many servers')
+
     def check(value: Any) -> Any:
-        if isinstance(value, Typed) and value.kind == "a date":
+        if type(value) is Typed and value.kind == "a date":
             text = value.text
         elif type(value) is str:
             text = value
@@ -138,6 +145,8 @@ def _date_check(f: Field) -> Check:
             return _Problem(
                 "bad-type", f"`{name}` must be a date such as 2027-01-31, not {describe(value)}"
             )
+        if text in good:
+            return text
         try:
             if not DATE_RE.fullmatch(text):
                 raise ValueError(text)
@@ -147,6 +156,8 @@ def _date_check(f: Field) -> Check:
                 "bad-value",
                 f"`{name}`: `{text}` is not a date; write it as YYYY-MM-DD (2027-01-31)",
             )
+        if len(good) < _REMEMBER:
+            good.add(text)
         return text
 
     return check
