@@ -3,7 +3,9 @@
 Every YAML file of every case goes through check-jsonschema (the tool editors and CI
 jobs use) with the schema of its kind. A file validate finds a schema problem in
 (wrong type or value, unknown or missing key) must be rejected; every other file,
-those of the valid cases first, must be accepted.
+those of the valid cases first, must be accepted. A case with a fields.yaml checks its
+servers against the server schema `gitinv schema` writes for that fields.yaml (none
+when fields.yaml has problems: `gitinv schema` then writes nothing).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from gitinv import fields, schemas
 from gitinv.changes import CATALOG_NAMES
 from tests.conftest import CASES, ROOT, build_case
 
@@ -35,7 +38,7 @@ def _schema_of(rel: str) -> str | None:
     if rel.startswith("inventory/servers/"):
         return "server"
     stem = rel.removeprefix("inventory/").removesuffix(".yaml")
-    if "/" not in stem and (stem in CATALOG_NAMES or stem == "settings"):
+    if "/" not in stem and (stem in CATALOG_NAMES or stem in ("settings", "fields")):
         return stem
     return None
 
@@ -49,18 +52,38 @@ def _codes_by_file(case: Path) -> dict[str, set[str]]:
     return codes
 
 
+def _server_schema(root: Path, case: Path, tmp_path: Path) -> Path | None:
+    """The server schema for the case's fields.yaml; None when it has problems."""
+    declared = root / fields.FIELDS_FILE
+    if not declared.exists():
+        return ROOT / "schema" / "server.schema.json"
+    found, problems = fields.parse(declared.read_bytes())
+    if problems:
+        return None
+    path = tmp_path / "schemas" / f"{case.name}.server.schema.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(schemas.dumps(schemas.documents(found)["server.schema.json"]))
+    return path
+
+
 def test_schema_files_agree_with_validate(tmp_path: Path) -> None:
-    by_schema: dict[str, list[Path]] = defaultdict(list)
+    by_schema: dict[Path, list[Path]] = defaultdict(list)
     should_reject: dict[Path, bool] = {}
     for case in CASE_DIRS:
         root = build_case(case, tmp_path / case.parent.name / case.name)
         codes = _codes_by_file(case)
+        server_schema = _server_schema(root, case, tmp_path)
         for path in sorted((root / "inventory").rglob("*.yaml")):
             rel = path.relative_to(root).as_posix()
             schema = _schema_of(rel)
             if schema is None or codes[rel] & YAML_CODES:
                 continue
-            by_schema[schema].append(path)
+            if schema == "server":
+                if server_schema is None:
+                    continue
+                by_schema[server_schema].append(path)
+            else:
+                by_schema[ROOT / "schema" / f"{schema}.schema.json"].append(path)
             should_reject[path] = (
                 bool(codes[rel] & SCHEMA_CODES) and (case.name, rel) not in BEYOND_SCHEMA
             )
@@ -68,14 +91,7 @@ def test_schema_files_agree_with_validate(tmp_path: Path) -> None:
     tool = Path(sys.executable).parent / "check-jsonschema"
     for schema, paths in sorted(by_schema.items()):
         done = subprocess.run(
-            [
-                str(tool),
-                "-o",
-                "json",
-                "--schemafile",
-                str(ROOT / "schema" / f"{schema}.schema.json"),
-            ]
-            + [str(p) for p in paths],
+            [str(tool), "-o", "json", "--schemafile", str(schema)] + [str(p) for p in paths],
             capture_output=True,
             text=True,
             check=False,
@@ -99,5 +115,8 @@ def test_schema_files_agree_with_validate(tmp_path: Path) -> None:
         ("invalid/bad-value-cidr-not-cidr-form", "datacenters.yaml"),
         ("invalid/bad-value-duplicate-moderator", "groups.yaml"),
         ("invalid/bad-value-duplicate-prefix", "datacenters.yaml"),
+        ("valid/fields-declared", "servers/data/db03.yaml"),
+        ("invalid/fields-bad-values", "servers/web/web04.yaml"),
+        ("invalid/fields-yaml-bad-declarations", "fields.yaml"),
     ]:
         assert f"{case}/inventory/{rel}" in names

@@ -54,6 +54,7 @@ def test_github_repository_from_nothing(fresh: Path, capsys: pytest.CaptureFixtu
     assert settings == {"branch": "main", "admins": [ADMIN], "forge": "github"}
     assert "wrote .github/workflows/validate.yml" in out
     assert "Next steps:" in out and "git add -A" in out and "Code Owners" in out
+    assert "inventory/fields.yaml" in out  # optional, and said so
     _checks_pass(fresh)
     assert codeowners.run(repo=fresh, check=True) == 0
     assert f"* {ADMIN}" in (fresh / ".github/CODEOWNERS").read_text()

@@ -220,3 +220,19 @@ def test_forge_from_the_record_or_the_origin(
     )
     code, out, _ = update(started, capsys)
     assert code == 0 and "created .gitlab-ci.yml" in out
+
+
+def test_update_writes_the_schema_of_the_declared_fields(
+    started: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fields.yaml is optional: init writes none, --update keeps the schema to it."""
+    assert not (started / "inventory/fields.yaml").exists()
+    (started / "inventory/fields.yaml").write_text("rack: {type: string, unique: true}\n")
+    code, out, _ = update(started, capsys)
+    assert code == 0 and out == "updated schema/server.schema.json\n"
+    written = json.loads((started / "schema/server.schema.json").read_text())
+    assert written["properties"]["rack"] == {"type": "string"}
+    assert update(started, capsys) == (0, "up to date\n", "")
+    (started / "inventory/fields.yaml").write_text("rack: {type: strin}\n")
+    with pytest.raises(GitinvError, match=r"fields.yaml:1:14: bad-value"):
+        update(started, capsys)

@@ -1,8 +1,10 @@
 """The canonical text of an inventory file, keeping every comment.
 
-Canonical: keys in the models' order (catalog entries by name), block lists, sorted
+Canonical: keys in the models' order (catalog entries by name; a server's fields
+built-in first, then those fields.yaml declares, in its order), block lists, sorted
 tags, two-space indentation, double quotes only where a plain scalar would be read
-as something else. A comment moves with the key or list item it stands before or
+as something else. A declared integer, boolean or date that YAML reads as one is
+written as it was typed. A comment moves with the key or list item it stands before or
 beside; one that cannot be placed makes the rewrite refuse (`Unplaceable`).
 """
 
@@ -11,13 +13,14 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from gitinv import models
-from gitinv.loader import STR_TAG, Document, Loc
+from gitinv.loader import STR_TAG, Document, Loc, Typed
 
 _resolver = yaml.resolver.Resolver()
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
@@ -99,15 +102,30 @@ def _gap_comments(
         line, col = line + 1, 0
 
 
-def _server_lines(value: dict[str, Any]) -> list[Line]:
+def _value(value: Any) -> str:
+    """A scalar as written: text through `scalar`; what a declared integer, boolean or
+    date holds as YAML (`4`, `true`, `2027-01-31`) plain."""
+    if isinstance(value, Typed):
+        return value.text
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return scalar(value)
+
+
+def _server_lines(value: dict[str, Any], order: Sequence[str]) -> list[Line]:
     out: list[Line] = []
-    for key in models.SERVER_FIELDS:
-        if key not in value:
-            continue
-        if key == "tags":
-            out.extend(_list_lines(key, value[key], (key,), "", sort=True))
+    # A key `order` does not name (a field of a fields.yaml that cannot be read) keeps
+    # its place after the others: a value is never dropped.
+    keys = [k for k in order if k in value]
+    if len(keys) != len(value):
+        keys += [k for k in value if k not in keys]
+    for key in keys:
+        if isinstance(value[key], list):
+            out.extend(_list_lines(key, value[key], (key,), "", sort=key == "tags"))
         else:
-            out.append(Line(f"{key}: {scalar(value[key])}", (key,)))
+            out.append(Line(f"{key}: {_value(value[key])}", (key,)))
     return out
 
 
@@ -148,18 +166,21 @@ def _catalog_lines(value: dict[str, Any], model: type[models.StrictModel]) -> li
     return out
 
 
-def lines_for(path: str, value: dict[str, Any]) -> list[Line]:
+def lines_for(
+    path: str, value: dict[str, Any], order: Sequence[str] = models.SERVER_FIELDS
+) -> list[Line]:
+    """The canonical lines of a file; a server's keys in `order` (its FieldSet's names)."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
     if path.startswith("inventory/servers/"):
-        return _server_lines(value)
+        return _server_lines(value, order)
     if stem == "settings":
         return _mapping_lines(value, models.Settings, (), "")
     return _catalog_lines(value, models.CATALOGS[stem])
 
 
-def render(doc: Document, text: str) -> str:
-    """The canonical text of a loaded, schema-valid document."""
-    lines = lines_for(doc.path, doc.value)
+def render(doc: Document, text: str, order: Sequence[str] = models.SERVER_FIELDS) -> str:
+    """The canonical text of a loaded, schema-valid document (`order`: see lines_for)."""
+    lines = lines_for(doc.path, doc.value, order)
     footer = _place_comments(doc, text, lines)
     out: list[str] = []
     for line in lines:

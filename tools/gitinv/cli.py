@@ -141,6 +141,8 @@ def fmt(obj: Context, check: bool, fmt: str, files: tuple[Path, ...]) -> None:
 def schema(obj: Context, check: bool) -> None:
     """Write schema/*.schema.json from the pydantic models.
 
+    The server's schema includes the fields inventory/fields.yaml declares.
+
     \b
     Example:
       gitinv schema

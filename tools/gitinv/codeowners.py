@@ -33,7 +33,7 @@ GROUPS = "inventory/groups.yaml"
 ADMIN_SECTION = "Inventory admins"  # has a space: no group name can merge with it
 # What decides the rules a pull request is checked by: only admins may change it.
 ADMIN_PATHS = (
-    "/inventory/*.yaml",
+    "/inventory/*.yaml",  # the catalogs, settings.yaml and fields.yaml
     "/.github/",
     "/tools/",
     "/schema/",

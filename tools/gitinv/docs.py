@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-import typing
+from gitinv import fields
 
-from gitinv import models
+# Where the server's path holds each of its two path fields.
+PATH_FIELDS = ((fields.NAME, "the file stem"), (fields.GROUP, "the folder"))
 
-PATH_FIELDS = [
-    (
-        "(name)",
-        "the file stem",
-        "yes",
-        "A lowercase DNS name: labels of `a-z 0-9 -` (at most 63 characters) joined by dots, "
-        "at most 253 in all. Unique across all groups.",
-    ),
-    ("(group)", "the folder", "yes", "An entry of `groups.yaml`."),
-]
+DECLARED_NOTE = (
+    "Fields an inventory declares in `inventory/fields.yaml` come after these, in the "
+    "order they are declared (see [Adding your own fields](#adding-your-own-fields))."
+)
 
 
-def _type(field: str) -> str:
-    info = models.Server.model_fields[field]
-    origin = typing.get_origin(info.annotation)
-    if field == "state":
-        return "one of " + ", ".join(f"`{s}`" for s in models.STATES)
-    if field == "tags" or origin is list:
-        return "list of strings"
-    return "string"
-
-
-def field_table() -> str:
+def field_table(declared: fields.FieldSet = fields.BUILTIN) -> str:
+    """The README's table of a server's fields: the path's, the built-in ones, then
+    those `declared` in fields.yaml (the note on fields.yaml when there are none)."""
     rows = ["| field | type | required | rule |", "| --- | --- | --- | --- |"]
-    for name, kind, required, rule in PATH_FIELDS:
-        rows.append(f"| {name} | {kind} | {required} | {rule} |")
-    for name, info in models.Server.model_fields.items():
-        required = "yes" if info.is_required() else "no"
-        rows.append(f"| `{name}` | {_type(name)} | {required} | {info.description} |")
+    for field, where in PATH_FIELDS:
+        rows.append(f"| ({field.name}) | {where} | yes | {field.description} |")
+    for field in declared:
+        required = "yes" if field.required else "no"
+        rule = field.description or "Declared in fields.yaml."
+        if field.unique and not field.builtin:
+            rule = f"{rule} Unique across all servers."
+        rows.append(f"| `{field.name}` | {field.type_text()} | {required} | {rule} |")
+    if not declared.declared:
+        rows += ["", DECLARED_NOTE]
     return "\n".join(rows) + "\n"

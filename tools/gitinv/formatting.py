@@ -1,7 +1,9 @@
 """Which inventory files are not in canonical form, and the text that would be.
 
-    text = canonical_text(path, data)   # str, or the findings that stop a safe rewrite
-    found = check(source)               # every file fmt handles, from any Source
+    text = canonical_text(path, data, fields)   # str, or the findings that stop a safe rewrite
+    found = check(source, None, fields)         # every file fmt handles, from any Source
+
+`fields`: the inventory's FieldSet (its fields.yaml), default the built-in fields.
 
 Shared by `fmt` (which writes the text) and `report` (which shows it as the fix).
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gitinv import canonical, models
+from gitinv import canonical, fields, models
 from gitinv.inventory import CATALOG_FILES, SERVERS_DIR, SETTINGS_FILE
 from gitinv.loader import Document, LoadError, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
@@ -64,8 +66,11 @@ def inventory_paths(source: Source) -> list[str]:
     return sorted(f.path for f in source.files() if f.kind == "file" and is_formattable(f.path))
 
 
-def check(source: Source, paths: list[str] | None = None) -> Check:
-    """Compare each file (default: every one fmt handles) with its canonical text."""
+def check(
+    source: Source, paths: list[str] | None = None, declared: fields.FieldSet = fields.BUILTIN
+) -> Check:
+    """Compare each file (default: every one fmt handles) with its canonical text; a
+    server file against the built-in fields and those `declared` in fields.yaml."""
     if paths is None:
         paths = inventory_paths(source)
     blobs = source.read_many(paths)
@@ -76,7 +81,7 @@ def check(source: Source, paths: list[str] | None = None) -> Check:
         except OSError as exc:
             result.problems.append(unreadable(path, exc))
             continue
-        text = canonical_text(path, data)
+        text = canonical_text(path, data, declared)
         if isinstance(text, list):
             result.problems.extend(text)
         elif text.encode() != data:
@@ -85,7 +90,9 @@ def check(source: Source, paths: list[str] | None = None) -> Check:
     return result
 
 
-def canonical_text(path: str, data: bytes) -> str | list[Finding]:
+def canonical_text(
+    path: str, data: bytes, declared: fields.FieldSet = fields.BUILTIN
+) -> str | list[Finding]:
     """The canonical text, or why the file cannot be rewritten safely."""
     is_server = path.startswith(f"{SERVERS_DIR}/")
     try:
@@ -95,11 +102,11 @@ def canonical_text(path: str, data: bytes) -> str | list[Finding]:
         )
     except LoadError as exc:
         return exc.findings
-    problems = _schema_problems(path, doc)
+    problems = _schema_problems(path, doc, declared)
     if problems:
         return problems
     try:
-        result = canonical.render(doc, text)
+        result = canonical.render(doc, text, declared.names)
     except canonical.Unplaceable as exc:
         return [
             Finding(path, exc.line, 1, "not-canonical", f"cannot rewrite safely: {exc.message}")
@@ -123,13 +130,13 @@ def canonical_text(path: str, data: bytes) -> str | list[Finding]:
     return result
 
 
-def _schema_problems(path: str, doc: Document) -> list[Finding]:
+def _schema_problems(path: str, doc: Document, declared: fields.FieldSet) -> list[Finding]:
     if not isinstance(doc.value, dict):
         return [
             Finding(path, 1, 1, "bad-type", "top level must be a mapping; fix it before formatting")
         ]
     if path.startswith(f"{SERVERS_DIR}/"):
-        return validate(models.Server, doc.value, doc)[1]
+        return declared.validate_server(doc)[1]
     if path == SETTINGS_FILE:
         return validate(models.Settings, doc.value, doc)[1]
     stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")

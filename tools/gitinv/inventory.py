@@ -17,7 +17,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from gitinv import cache, checks, models
+from gitinv import cache, checks, fields, models
 from gitinv.cache import Prefetch
 from gitinv.cache_file import VALID, Hits, Row, Stat
 from gitinv.forge import config as forge_config
@@ -37,7 +37,6 @@ from gitinv.source import (
 SERVERS_DIR = f"{INVENTORY}/servers"
 CATALOG_FILES = {f"{INVENTORY}/{stem}.yaml": stem for stem in models.CATALOGS}
 SETTINGS_FILE = f"{INVENTORY}/settings.yaml"
-FIELDS_FILE = f"{INVENTORY}/fields.yaml"
 PARALLEL_FROM = 3000  # below this, forking costs more than it saves
 CHUNK = 2000
 
@@ -73,6 +72,8 @@ class Inventory:
     server_files: int = 0
     # Catalogs that could not be read at all: references into them are not checked.
     broken: frozenset[str] = frozenset()
+    # The servers' fields: built-in, and those inventory/fields.yaml declares.
+    fields: fields.FieldSet = fields.BUILTIN
 
     @property
     def ok(self) -> bool:
@@ -98,16 +99,21 @@ def split_server_path(path: str) -> tuple[str, str] | str:
     return group, name
 
 
-def parse_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Finding]]:
-    """One server file on its own: path, YAML and schema (no cross-file checks).
+def parse_server(
+    path: str, data: bytes, declared: fields.FieldSet = fields.BUILTIN
+) -> tuple[ServerRecord | None, list[Finding]]:
+    """One server file on its own: path, YAML and schema, the built-in fields and the
+    `declared` ones (no cross-file checks).
 
     The record when the file is valid on its own, else None; every problem either way.
     """
-    record, findings = read_server(path, data)
+    record, findings = read_server(path, data, declared)
     return (None if findings else record), findings
 
 
-def read_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Finding]]:
+def read_server(
+    path: str, data: bytes, declared: fields.FieldSet = fields.BUILTIN
+) -> tuple[ServerRecord | None, list[Finding]]:
     """Like `parse_server`, but the record comes back whenever the path names a server:
     its fields are those that passed their own checks, so the rules across files can
     report on them in the same run (an unknown component next to a bad state)."""
@@ -133,16 +139,16 @@ def read_server(path: str, data: bytes) -> tuple[ServerRecord | None, list[Findi
                 "a server file must be a mapping of fields (component: ..., ip: ...)",
             )
         ]
-    fields, problems = validate_fields(models.Server, doc.value, doc)
+    values, problems = declared.read_server(doc)
     findings.extend(problems)
     positions = {
         key if len(loc) == 1 else f"{key}.{loc[1]}": pos
         for loc, pos in doc.positions.items()
         if loc and isinstance(key := loc[0], str)
     }
-    ip = fields.get("ip")
+    ip = values.get("ip")
     ip_key = checks.ip_key(ip) if ip is not None else None
-    return ServerRecord(name, group, path, fields, positions, ip_key), findings
+    return ServerRecord(name, group, path, values, positions, ip_key), findings
 
 
 def load(
@@ -167,6 +173,7 @@ def load(
             return read
         records = read.records
         read.findings.extend(checks.unique(records))
+        read.findings.extend(_duplicates(read.source, read.declared, records))
         records.sort(key=attrgetter("path"))
         servers = {r.name: r for r in records if r.fields}
         return Inventory(
@@ -179,6 +186,7 @@ def load(
             findings=sorted(set(read.findings)),
             server_files=read.server_files,
             broken=frozenset(read.broken),
+            fields=read.declared,
         )
     finally:
         if collecting:
@@ -238,6 +246,8 @@ def check(
                 }
                 involved += [_claim(row) for row in hits.rows(at, fields=False)]
             read.findings.extend(checks.unique(involved))
+        # With `unique` declared fields the cache's results were made into records.
+        read.findings.extend(_duplicates(read.source, read.declared, records))
         return Checked(sorted(set(read.findings)), len(set(valid)))
     finally:
         if collecting:
@@ -250,6 +260,7 @@ class _Read:
     files read, the results the cache still holds (when not made into records), and
     the rest of the inventory."""
 
+    source: Source
     commit: str | None
     records: list[ServerRecord]
     hits: Hits | None
@@ -258,6 +269,7 @@ class _Read:
     findings: list[Finding]
     server_files: int
     broken: set[str]
+    declared: fields.FieldSet
 
 
 def _read_all(
@@ -291,7 +303,7 @@ def _read_all(
             findings.append(problem)
         elif f.path.startswith(f"{SERVERS_DIR}/"):
             server_files.append(f)
-        elif f.path in CATALOG_FILES or f.path == SETTINGS_FILE:
+        elif f.path in CATALOG_FILES or f.path in (SETTINGS_FILE, fields.FIELDS_FILE):
             texts[f.path] = f
         else:
             findings.append(
@@ -300,8 +312,8 @@ def _read_all(
                     1,
                     1,
                     "bad-path",
-                    "unexpected file in inventory/: only the six catalogs, settings.yaml "
-                    "and servers/<group>/<name>.yaml belong here; move or remove it",
+                    "unexpected file in inventory/: only the six catalogs, settings.yaml, "
+                    "fields.yaml and servers/<group>/<name>.yaml belong here; move or remove it",
                 )
             )
     settings = _load_settings(source, texts, findings)
@@ -309,12 +321,26 @@ def _read_all(
     # `repository`, else origin); when nothing says which, either host's handle passes.
     context = {"forge": forge_config.forge_of(settings, source.root)}
     catalogs, broken = _load_catalogs(source, texts, findings, context)
+    declared = _load_fields(source, texts, listing, findings)
     rules = checks.Rules(catalogs, broken)
     session = _session(root, source, listing, broken) if use_cache else None
+    # `unique` declared fields are compared across every server's values: records of all.
+    records = records or any(f.unique for f in declared.declared)
     found, hits = _load_servers(
-        source, server_files, rules, findings, progress, session, records, prefetch
+        source, server_files, rules, findings, progress, declared, session, records, prefetch
     )
-    return _Read(commit, found, hits, catalogs, settings, findings, len(server_files), broken)
+    return _Read(
+        source,
+        commit,
+        found,
+        hits,
+        catalogs,
+        settings,
+        findings,
+        len(server_files),
+        broken,
+        declared,
+    )
 
 
 def _load_catalogs(
@@ -441,7 +467,7 @@ def _session(
     store = cache.Store.open(root)
     if store is None:
         return None
-    rules_files = (*CATALOG_FILES, FIELDS_FILE, SETTINGS_FILE)
+    rules_files = (*CATALOG_FILES, fields.FIELDS_FILE, SETTINGS_FILE)
     kinds = {f.path: f.kind for f in listing if f.path in rules_files}
     parts = [("broken", ",".join(sorted(broken)))]
     for path in rules_files:
@@ -456,6 +482,39 @@ def _session(
     return store.session(cache.rules_key(parts))
 
 
+def _load_fields(
+    source: Source, texts: dict[str, SourceFile], listing: list[SourceFile], findings: list[Finding]
+) -> fields.FieldSet:
+    """fields.yaml's fields; one that cannot be read leaves the servers' other keys alone."""
+    if fields.FIELDS_FILE not in texts:
+        there = any(f.path == fields.FIELDS_FILE for f in listing)  # a link, a folder
+        return (
+            fields.FieldSet(fields.BUILTIN.fields, True, broken=True) if there else fields.BUILTIN
+        )
+    data = _read(source, fields.FIELDS_FILE)
+    if isinstance(data, Finding):
+        findings.append(data)
+        return fields.FieldSet(fields.BUILTIN.fields, True, broken=True)
+    declared, problems = fields.parse(data)
+    findings.extend(problems)
+    return declared
+
+
+def _duplicates(
+    source: Source, declared: fields.FieldSet, records: list[ServerRecord]
+) -> list[Finding]:
+    """The `unique` declared fields across servers; a value's position is read again
+    from its file, for the few files reported."""
+
+    def where(path: str, name: str) -> Pos:
+        try:
+            return load_bytes(path, source.read(path)).position((name,))
+        except (OSError, LoadError):
+            return (1, 1)
+
+    return declared.duplicates(((r.path, r.fields) for r in records if r.fields), where)
+
+
 def _read(source: Source, path: str) -> bytes | Finding:
     try:
         return source.read(path)
@@ -463,13 +522,17 @@ def _read(source: Source, path: str) -> bytes | Finding:
         return unreadable(path, exc)
 
 
-# Forked workers see the parent's memory: the source, any blobs read in batch, the cache.
-_WORK: tuple[Source, dict[str, bytes] | None, checks.Rules, cache.Session | None] | None = None
+# Forked workers see the parent's memory: the source, any blobs read in batch, the rules,
+# the fields, the cache.
+_WORK: (
+    tuple[Source, dict[str, bytes] | None, checks.Rules, fields.FieldSet, cache.Session | None]
+    | None
+) = None
 
 
-# What a worker sends back for one file: its path, its field values in SERVER_FIELDS
-# order (None where absent) or None when invalid, the ip's position and key, and its
-# findings. Plain tuples pickle several times faster than records with dicts.
+# What a worker sends back for one file: its path, its field values in the order of the
+# FieldSet's names (None where absent) or None when invalid, the ip's position and key,
+# and its findings. Plain tuples pickle several times faster than records with dicts.
 Packed = tuple[str, tuple[Any, ...] | None, Pos, "checks.IPKey | None", list[Finding]]
 # For the cache, the bytes a result came from: their blob id and (working tree) their stat.
 Seen = tuple[str, "Stat | None"] | None
@@ -479,7 +542,7 @@ Done = tuple[str, Packed | None, Seen]
 
 def _parse_chunk(paths: list[str]) -> list[Done]:
     assert _WORK is not None
-    source, blobs, rules, session = _WORK
+    source, blobs, rules, declared, session = _WORK
     out: list[Done] = []
     for path in paths:
         seen: Seen = None
@@ -501,31 +564,33 @@ def _parse_chunk(paths: list[str]) -> list[Done]:
                         continue
         else:
             data = _read(source, path)
-        out.append((path, _check(path, data, rules), seen))
+        out.append((path, _check(path, data, rules, declared), seen))
     return out
 
 
-def _check(path: str, data: bytes | Finding, rules: checks.Rules) -> Packed:
+def _check(
+    path: str, data: bytes | Finding, rules: checks.Rules, declared: fields.FieldSet
+) -> Packed:
     """One server file's own result: parsed, validated, its references checked."""
     if isinstance(data, Finding):
         return (path, None, (1, 1), None, [data])
-    record, findings = read_server(path, data)
+    record, findings = read_server(path, data, declared)
     if record is None:
         return (path, None, (1, 1), None, findings)
     checked = findings + rules.check_server(record)
     # Invalid on its own: not a server of the inventory, but its address still
     # takes part in the unique-IP check.
-    values = None if findings else tuple(record.fields.get(k) for k in models.SERVER_FIELDS)
+    values = None if findings else tuple(record.fields.get(k) for k in declared.names)
     return (path, values, record.pos("ip"), record.ip_key, checked)
 
 
-def _unpack(item: Packed) -> ServerRecord | None:
+def _unpack(item: Packed, names: tuple[str, ...]) -> ServerRecord | None:
     path, values, ip_pos, key, findings = item
     parts = path.split("/")
     if values is not None and len(parts) == 4:
         # A valid server: parse_server has already checked its path.
-        fields = {k: v for k, v in zip(models.SERVER_FIELDS, values, strict=True) if v is not None}
-        return ServerRecord(parts[3][: -len(".yaml")], parts[2], path, fields, {"ip": ip_pos}, key)
+        kept = {k: v for k, v in zip(names, values, strict=True) if v is not None}
+        return ServerRecord(parts[3][: -len(".yaml")], parts[2], path, kept, {"ip": ip_pos}, key)
     where = split_server_path(path)
     if isinstance(where, str):
         return None
@@ -535,8 +600,8 @@ def _unpack(item: Packed) -> ServerRecord | None:
         if findings[0].code == "bad-path":
             return None
         return ServerRecord(name, group, path, {}, {"ip": ip_pos}, key)
-    fields = {k: v for k, v in zip(models.SERVER_FIELDS, values, strict=True) if v is not None}
-    return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
+    kept = {k: v for k, v in zip(names, values, strict=True) if v is not None}
+    return ServerRecord(name, group, path, kept, {"ip": ip_pos}, key)
 
 
 def _chunks(paths: list[str]) -> Iterator[list[str]]:
@@ -550,6 +615,7 @@ def _load_servers(
     rules: checks.Rules,
     findings: list[Finding],
     progress: bool,
+    declared: fields.FieldSet = fields.BUILTIN,
     session: cache.Session | None = None,
     records_of_hits: bool = True,
     prefetch: Prefetch | None = None,
@@ -572,7 +638,7 @@ def _load_servers(
             findings.extend(hits.findings())
             if records_of_hits:
                 hits = None
-    _WORK = (source, source.read_many(todo), rules, session)
+    _WORK = (source, source.read_many(todo), rules, declared, session)
     workers = min(os.cpu_count() or 1, 8)
     done = 0
     try:
@@ -584,11 +650,20 @@ def _load_servers(
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 results: Iterator[list[Done]] = pool.imap(_parse_chunk, _chunks(todo))
                 for chunk in results:
-                    done = _collect(chunk, records, findings, done, len(todo), progress, session)
+                    done = _collect(
+                        chunk, records, findings, done, len(todo), progress, declared, session
+                    )
         else:
             for part in _chunks(todo):
                 done = _collect(
-                    _parse_chunk(part), records, findings, done, len(todo), progress, session
+                    _parse_chunk(part),
+                    records,
+                    findings,
+                    done,
+                    len(todo),
+                    progress,
+                    declared,
+                    session,
                 )
     finally:
         _WORK = None
@@ -619,12 +694,12 @@ def _from_cache(
 
 def _from_row(row: Row) -> ServerRecord | None:
     """The record a kept row holds: the same _unpack made of the file's result."""
-    path, fields, ip_pos, key, _ = row
+    path, values, ip_pos, key, _ = row
     parts = path.split("/")
-    if fields is None or len(parts) != 4:
+    if values is None or len(parts) != 4:
         return None
     name, group = parts[3][: -len(".yaml")], parts[2]
-    return ServerRecord(name, group, path, fields, {"ip": ip_pos}, key)
+    return ServerRecord(name, group, path, values, {"ip": ip_pos}, key)
 
 
 def _claim(row: Row) -> ServerRecord:
@@ -641,6 +716,7 @@ def _collect(
     done: int,
     total: int,
     progress: bool,
+    declared: fields.FieldSet,
     session: cache.Session | None,
 ) -> int:
     for path, item, seen in chunk:
@@ -648,18 +724,18 @@ def _collect(
             assert session is not None and seen is not None
             row = session.row(path, seen[0])
             assert row is not None
-            _, fields, ip_pos, key, found = row
+            _, values, ip_pos, key, found = row
             record = _from_row(row)
         else:
             _, _, ip_pos, key, found = item
-            record = _unpack(item)
-            fields = record.fields if record is not None else None
+            record = _unpack(item, declared.names)
+            values = record.fields if record is not None else None
         if found:
             findings.extend(found)
         if record is not None:
             records.append(record)
         if session is not None and seen is not None:
-            session.keep(path, seen[0], seen[1], fields, ip_pos, key, found)
+            session.keep(path, seen[0], seen[1], values, ip_pos, key, found)
     done += len(chunk)
     if progress and total >= CHUNK:
         sys.stderr.write(f"\rchecked {done:,}/{total:,} server files")

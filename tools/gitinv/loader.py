@@ -386,11 +386,12 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding], depth: in
 # A fast path for the common shape of a server file (`key: value` lines and two-space
 # block lists of plain ASCII scalars): the same Document libyaml would give, without
 # libyaml. Anything else, or anything doubtful, returns None and takes the full path.
+# Keys are lowercase names with digits and `_` (declared fields may have digits).
 _FAST_SCALAR = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?"
-_FAST_LINE = re.compile(rf"([a-z_]+):(?: (\[\]|{_FAST_SCALAR}))?")
+_FAST_LINE = re.compile(rf"([a-z_][a-z0-9_]*):(?: (\[\]|{_FAST_SCALAR}))?")
 _FAST_ITEM = re.compile(rf"  - ({_FAST_SCALAR})")
 # One line of either shape: (item, None, None) or (None, key, value or None).
-_FAST_ANY = re.compile(rf"  - ({_FAST_SCALAR})|([a-z_]+):(?: (\[\]|{_FAST_SCALAR}))?")
+_FAST_ANY = re.compile(rf"  - ({_FAST_SCALAR})|([a-z_][a-z0-9_]*):(?: (\[\]|{_FAST_SCALAR}))?")
 # Besides YAML's indicators: every control character (libyaml refuses them; the full
 # path reports where). A line starting `---` or `...` matches neither line shape.
 _FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\\\x00-\x09\x0b-\x1f\x7f]")

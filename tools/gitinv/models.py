@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     ValidationInfo,
     model_validator,
 )
@@ -312,3 +313,95 @@ REFERENCES: dict[str, str] = {
     "type": "types",
     "tags": "tags",
 }
+
+
+# inventory/fields.yaml: server fields an organisation declares (see gitinv.fields).
+FIELD_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Names a declared field may not take besides the built-in ones: the other keys of a
+# published server (its path's name and group, its last change, its history).
+RESERVED_FIELD_NAMES: tuple[str, ...] = ("name", "group", "changed", "history")
+FieldType = Literal["string", "integer", "boolean", "date", "enum", "list"]
+FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
+# What each type takes besides `required`, `unique` and `description`.
+FIELD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "string": ("pattern", "max_length"),
+    "integer": ("min", "max"),
+    "boolean": (),
+    "date": (),
+    "enum": ("values",),
+    "list": ("values",),
+}
+NOT_UNIQUE: tuple[str, ...] = ("boolean", "list")  # types `unique` means nothing for
+_INTEGER_TEXT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+def yaml_integer(value: Any) -> int | None:
+    """A whole number as YAML 1.1 and 1.2 both read it (`4`, `-3`), else None: `010`,
+    `0x1f`, `1_000` and `1:30` are numbers to one reader and not the same to another."""
+    if (
+        isinstance(value, Typed)
+        and value.kind == "a number"
+        and _INTEGER_TEXT.fullmatch(value.text)
+    ):
+        return int(value.text)
+    return None
+
+
+def _whole_number(value: Any) -> Any:
+    number = yaml_integer(value)
+    return value if number is None else number
+
+
+def _field_rules() -> list[JsonValue]:
+    """The JSON Schema form of FIELD_OPTIONS and NOT_UNIQUE: what each type refuses."""
+    options = {name for names in FIELD_OPTIONS.values() for name in names}
+    rules: list[JsonValue] = []
+    for kind, allowed in FIELD_OPTIONS.items():
+        then: dict[str, Any] = {"properties": {o: False for o in sorted(options - set(allowed))}}
+        if kind == "enum":
+            then["required"] = ["values"]
+        if kind in NOT_UNIQUE:
+            then["properties"]["unique"] = {"const": False}
+        rules.append({"if": {"properties": {"type": {"const": kind}}}, "then": then})
+    return rules
+
+
+class FieldSpec(StrictModel):
+    """An entry of fields.yaml: a server field of the organisation's own."""
+
+    model_config = ConfigDict(title="Field", json_schema_extra={"allOf": _field_rules()})
+
+    type: FieldType = Field(
+        description="string, integer, boolean, date (YYYY-MM-DD), enum (one of `values`) "
+        "or list (of strings; of `values` when given)."
+    )
+    required: bool = Field(default=False, description="Every server must have it.")
+    unique: bool = Field(
+        default=False,
+        description="No two servers may have the same value, across all groups "
+        "(not for boolean and list fields).",
+    )
+    description: str | None = Field(default=None, description="What the field holds.")
+    pattern: str | None = Field(
+        default=None,
+        description="string: a regular expression the value must match (anywhere in it: "
+        "anchor it with ^ and $).",
+        json_schema_extra={"format": "regex"},
+    )
+    max_length: Annotated[int, Field(ge=1), BeforeValidator(_whole_number)] | None = Field(
+        default=None, description="string: at most this many characters."
+    )
+    min: Annotated[int, BeforeValidator(_whole_number)] | None = Field(
+        default=None, description="integer: the smallest value allowed."
+    )
+    max: Annotated[int, BeforeValidator(_whole_number)] | None = Field(
+        default=None, description="integer: the largest value allowed."
+    )
+    values: Annotated[list[Annotated[str, Field(min_length=1)]], AfterValidator(_unique)] | None = (
+        Field(
+            default=None,
+            min_length=1,
+            description="enum: the values allowed (required); list: the items allowed.",
+            json_schema_extra={"uniqueItems": True},
+        )
+    )

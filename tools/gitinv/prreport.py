@@ -76,7 +76,7 @@ def build(
     d = inventory_diff(root, base, head, main)
     source: Source = WorkTree(root) if d.head is None else GitRevision(root, d.head)
     inv = inventory.load(root, source=source, progress=progress)
-    checked = formatting.check(source)
+    checked = formatting.check(source, declared=inv.fields)
     # A file that does not validate is listed with the problems; fmt refuses it for them.
     unformattable = [f for f in checked.problems if f.code == "not-canonical"]
     return Report(d, inv.findings, len(inv.servers), checked.reformat, unformattable)

@@ -219,7 +219,7 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
         if f.new is None:
             continue
         # An invalid file still has its references and its IP checked with the rest.
-        record, problems = inventory.read_server(f.path, b.blobs[f.new])
+        record, problems = inventory.read_server(f.path, b.blobs[f.new], index.inv.fields)
         findings.extend(problems)
         if record is None:
             continue
@@ -257,7 +257,9 @@ def examine(
     branches = branch_changes(root, main_sha, refs)
     main_findings: list[Finding] = []
     if validate and branches:
-        main_inv = main_inventory or inventory.load(root, rev=main_sha, progress=progress, cache=True)
+        main_inv = main_inventory or inventory.load(
+            root, rev=main_sha, progress=progress, cache=True
+        )
         main_findings = main_inv.findings
         index = MainIndex(main_inv)
         for b in branches:

@@ -25,6 +25,7 @@ CODES = (
     "unknown-ref",
     "duplicate-name",
     "duplicate-ip",
+    "duplicate-value",
     "ip-outside-dc",
     "not-canonical",
 )

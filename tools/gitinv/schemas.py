@@ -8,13 +8,16 @@ file with nothing in it (YAML's `null`) is accepted, as `validate` accepts it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from gitinv import models
+
+if TYPE_CHECKING:
+    from gitinv.fields import FieldSet
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_DIR = "schema"
@@ -68,15 +71,17 @@ def _document(name: str, title: str, description: str, body: dict[str, Any]) -> 
     }
 
 
-def documents() -> dict[str, dict[str, Any]]:
-    """File name (under schema/) -> JSON Schema document."""
+def documents(fields: FieldSet | None = None) -> dict[str, dict[str, Any]]:
+    """File name (under schema/) -> JSON Schema document. The server's schema holds the
+    fields an inventory declares in fields.yaml when given its `fields`."""
+    server = fields.server_schema() if fields is not None else model_schema(models.Server)
     docs = {
         "server.schema.json": _document(
             "server",
             "gitinv server",
             "A server file, inventory/servers/<group>/<name>.yaml: the file stem is the "
             "server's name and the folder its owning group.",
-            model_schema(models.Server),
+            server,
         ),
         "settings.schema.json": _document(
             "settings",
@@ -84,10 +89,23 @@ def documents() -> dict[str, dict[str, Any]]:
             "inventory/settings.yaml.",
             {**model_schema(models.Settings), "type": ["object", "null"]},
         ),
+        "fields.schema.json": _document(
+            "fields",
+            "gitinv fields",
+            "inventory/fields.yaml (optional): server fields of the organisation's own, "
+            "field name -> declaration; they follow the built-in fields.",
+            {
+                "type": ["object", "null"],  # an empty file declares nothing
+                "propertyNames": {
+                    "pattern": models.FIELD_NAME_PATTERN,
+                    "not": {"enum": [*models.Server.model_fields, *models.RESERVED_FIELD_NAMES]},
+                },
+                "additionalProperties": _entry(models.FieldSpec),
+            },
+        ),
     }
     for stem, model in models.CATALOGS.items():
-        entry = model_schema(model)
-        entry.pop("title", None)
+        entry = _entry(model)
         docs[f"{stem}.schema.json"] = _document(
             stem,
             f"gitinv {stem} catalog",
@@ -99,6 +117,12 @@ def documents() -> dict[str, dict[str, Any]]:
             },
         )
     return docs
+
+
+def _entry(model: type[BaseModel]) -> dict[str, Any]:
+    entry = model_schema(model)
+    entry.pop("title", None)
+    return entry
 
 
 def dumps(doc: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gitinv import formatting
+from gitinv import fields, formatting
 from gitinv.errors import GitinvError
 from gitinv.files import write_atomic
 from gitinv.printable import one_line
@@ -16,7 +16,8 @@ from gitinv.source import WorkTree
 def run(*, repo: Path, files: list[Path], check: bool, fmt: str = "text") -> int:
     """`fmt="github"` (with `check`) adds an annotation on each file's first line to change."""
     source = WorkTree(repo)
-    result = formatting.check(source, _select(repo, files) if files else None)
+    paths = _select(repo, files) if files else None
+    result = formatting.check(source, paths, fields.for_worktree(repo))
     findings = list(result.problems)
     changed: list[str] = []
     if check:

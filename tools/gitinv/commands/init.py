@@ -114,6 +114,8 @@ def _next_steps(root: Path, forge: str) -> None:
     steps = [
         f'Commit:  {cd}git add -A && git commit -m "Start the inventory"',
         *NEXT_STEPS[forge],
+        "Optional: declare fields of your own (owner, rack, end of life...) in "
+        "inventory/fields.yaml, then run `gitinv schema` (README: Adding your own fields)",
         "Add a server: inventory/servers/<group>/<name>.yaml (or `gitinv request add`), "
         "check it with `gitinv validate`, and open a pull request",
     ]

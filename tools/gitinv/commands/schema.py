@@ -1,10 +1,12 @@
-"""`gitinv schema`: write schema/*.schema.json from the pydantic models."""
+"""`gitinv schema`: write schema/*.schema.json from the pydantic models and the fields
+the inventory declares in fields.yaml."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from gitinv import fields
 from gitinv.errors import GitinvError
 from gitinv.files import write_file
 from gitinv.schemas import SCHEMA_DIR, documents, dumps
@@ -12,7 +14,7 @@ from gitinv.schemas import SCHEMA_DIR, documents, dumps
 
 def run(*, repo: Path, check: bool) -> int:
     folder = repo / SCHEMA_DIR
-    wanted = {name: dumps(doc) for name, doc in documents().items()}
+    wanted = {name: dumps(doc) for name, doc in documents(fields.for_worktree(repo)).items()}
     present = {p.name for p in folder.glob("*.schema.json")} if folder.is_dir() else set()
     stale = sorted(
         name

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitinv import __version__, remote
+from gitinv import __version__, fields, remote
 from gitinv.errors import GitinvError
 from gitinv.files import write_file
 from gitinv.forge import config as forge_config
@@ -153,7 +153,8 @@ def for_update(root: Path, *, requirement: str | None, force: bool) -> Plan:
     moved: set[str] = set()  # the requirements of the files rewritten, where they change
     wanted = templates.managed(forge, wanted_requirement)
     generated = {
-        **templates.schema_files(),
+        # fields.yaml is optional; when there is one, the server's schema holds its fields.
+        **templates.schema_files(fields.for_worktree(root)),
         templates.codeowners_path(forge): templates.codeowners_text(root),
     }
     old = record.files if record else {}

@@ -1,0 +1,289 @@
+"""The checks of declared values, made once a FieldSet: what each type accepts."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gitinv import models
+from gitinv.fields.field import BOOLEANS, DATE_RE, FIELDS_FILE, Field
+from gitinv.loader import Document, Typed
+from gitinv.report import Finding
+from gitinv.schema_errors import describe
+
+if TYPE_CHECKING:
+    from gitinv.fields.fieldset import FieldSet
+
+_REMEMBER = 4096  # values a check keeps as known good, where values repeat
+_INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[.]|inf|nan", re.IGNORECASE)  # what YAML reads as a float, not an int
+
+
+# A check of one declared value: the value as kept, or the problem (code, message, where:
+# None for the value itself, else the index of a list item).
+class _Problem:
+    __slots__ = ("code", "item", "message")
+
+    def __init__(self, code: str, message: str, item: int | None = None) -> None:
+        self.code, self.message, self.item = code, message, item
+
+
+Check = Callable[[Any], Any]
+
+
+def _suffix(f: Field) -> str:
+    return f" ({f.description.rstrip('.')})" if f.description else ""
+
+
+def _not_text(name: str, value: Any) -> _Problem:
+    if isinstance(value, Typed):
+        return _Problem(
+            "bad-type",
+            f"`{name}`: `{value.text}` is read by YAML as {value.kind}, not text; "
+            f'quote it ("{value.text}") if you mean the text',
+        )
+    return _Problem("bad-type", f"`{name}` must be text (a string), not {describe(value)}")
+
+
+def _string_check(f: Field) -> Check:
+    name, pattern, longest = f.name, f.pattern, f.max_length
+    compiled = re.compile(pattern) if pattern is not None else None
+    good: set[str] = set()  # owners, sites and the like repeat: matched once
+
+    def check(value: Any) -> Any:
+        if type(value) is not str:
+            return _not_text(name, value)
+        if longest is not None and len(value) > longest:
+            return _Problem(
+                "bad-value",
+                f"`{name}` is {len(value)} characters long; at most {longest} are allowed",
+            )
+        if compiled is not None and value not in good:
+            if compiled.search(value) is None:
+                return _Problem(
+                    "bad-value",
+                    f"`{name}`: `{value}` does not match the pattern `{pattern}`{_suffix(f)}",
+                )
+            if len(good) < _REMEMBER:
+                good.add(value)
+        return value
+
+    return check
+
+
+def _not_integer(name: str, value: Any) -> _Problem:
+    if isinstance(value, Typed) and value.kind == "a number" and not _FLOAT.search(value.text):
+        return _Problem(
+            "bad-value",
+            f"`{name}`: write `{value.text}` as a plain decimal number "
+            "(YAML readers disagree on what this form means)",
+        )
+    plain = ""
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
+        plain = f"; write {value} without quotes"
+    return _Problem("bad-type", f"`{name}` must be a whole number, not {describe(value)}{plain}")
+
+
+def _integer_check(f: Field) -> Check:
+    name, low, high = f.name, f.minimum, f.maximum
+
+    def check(value: Any) -> Any:
+        text = value.text if type(value) is Typed and value.kind == "a number" else ""
+        if text.isdigit() and (text[0] != "0" or len(text) == 1):
+            number = int(text)  # the usual form, without the regular expression
+        else:
+            found = models.yaml_integer(value)
+            if found is None:
+                return _not_integer(name, value)
+            number = found
+        if low is not None and number < low:
+            return _Problem("bad-value", f"`{name}` must be at least {low}, not {number}")
+        if high is not None and number > high:
+            return _Problem("bad-value", f"`{name}` must be at most {high}, not {number}")
+        return number
+
+    return check
+
+
+def _boolean_check(f: Field) -> Check:
+    name = f.name
+
+    def check(value: Any) -> Any:
+        if isinstance(value, Typed) and value.kind == "a boolean":
+            known = BOOLEANS.get(value.text)
+            if known is not None:
+                return known
+            return _Problem(
+                "bad-value",
+                f"`{name}`: write true or false, not `{value.text}` "
+                "(a boolean to some YAML readers and text to others)",
+            )
+        plain = (
+            f"; write {value} without quotes"
+            if isinstance(value, str) and value in BOOLEANS
+            else ""
+        )
+        return _Problem("bad-type", f"`{name}` must be true or false, not {describe(value)}{plain}")
+
+    return check
+
+
+def _date_check(f: Field) -> Check:
+    name = f.name
+
+    good: set[str] = set()  # dates repeat (an end of support is many servers')
+
+    def check(value: Any) -> Any:
+        if type(value) is Typed and value.kind == "a date":
+            text = value.text
+        elif type(value) is str:
+            text = value
+        else:
+            return _Problem(
+                "bad-type", f"`{name}` must be a date such as 2027-01-31, not {describe(value)}"
+            )
+        if text in good:
+            return text
+        try:
+            if not DATE_RE.fullmatch(text):
+                raise ValueError(text)
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            return _Problem(
+                "bad-value",
+                f"`{name}`: `{text}` is not a date; write it as YYYY-MM-DD (2027-01-31)",
+            )
+        if len(good) < _REMEMBER:
+            good.add(text)
+        return text
+
+    return check
+
+
+def _enum_check(f: Field) -> Check:
+    name, allowed = f.name, frozenset(f.values)
+    shown = ", ".join(f.values)
+
+    def check(value: Any) -> Any:
+        if type(value) is not str:
+            return _not_text(name, value)
+        if value not in allowed:
+            return _Problem("bad-value", f"`{name}`: `{value}` is not allowed; use one of {shown}")
+        return value
+
+    return check
+
+
+def _list_check(f: Field) -> Check:
+    name, allowed = f.name, frozenset(f.values)
+    shown = ", ".join(f.values)
+
+    def check(value: Any) -> Any:
+        if type(value) is not list:
+            return _Problem(
+                "bad-type",
+                f"`{name}` must be a list, not {describe(value)}; write each item on a line "
+                f"of its own under `{name}:` as `  - item`",
+            )
+        seen: set[str] = set()
+        for index, item in enumerate(value):
+            if type(item) is not str:
+                problem = _not_text(f"{name}.{index}", item)
+                problem.item = index
+                return problem
+            if allowed and item not in allowed:
+                return _Problem(
+                    "bad-value", f"`{name}`: `{item}` is not allowed; use one of {shown}", index
+                )
+            if item in seen:
+                return _Problem(
+                    "bad-value", f"`{item}` is listed twice; list each entry once", index
+                )
+            seen.add(item)
+        return value
+
+    return check
+
+
+_CHECKS: dict[str, Callable[[Field], Check]] = {
+    "string": _string_check,
+    "integer": _integer_check,
+    "boolean": _boolean_check,
+    "date": _date_check,
+    "enum": _enum_check,
+    "list": _list_check,
+}
+
+
+class Checker:
+    """A FieldSet's per-server checks, made once: a tight loop over its declared fields."""
+
+    def __init__(self, fields: FieldSet) -> None:
+        declared = [f for f in fields.declared if f.name not in fields.unchecked]
+        self.checks = tuple((f.name, _CHECKS[f.kind](f)) for f in declared)
+        self.required = tuple(f for f in declared if f.required)
+        # Keys left alone: the model's, and those of declarations that are wrong (or,
+        # when fields.yaml cannot be read, any key at all).
+        self.builtin = frozenset(f.name for f in fields.builtin)
+        self.known = self.builtin | fields.unchecked | {f.name for f in declared}
+        self.broken = fields.broken
+        self.leaves_alone = fields.broken or bool(fields.unchecked)
+        self.present = fields.present
+        self.names = fields.names
+
+    def check(self, doc: Document) -> tuple[dict[str, Any], list[Finding]]:
+        value: dict[str, Any] = doc.value
+        declared: dict[str, Any] = {}
+        findings: list[Finding] = []
+        if not (self.broken or value.keys() <= self.known):
+            findings += [self._unknown(doc, key) for key in value if key not in self.known]
+        get = value.get
+        for name, check in self.checks:
+            item = get(name)
+            if item is not None:
+                result = check(item)
+                if type(result) is not _Problem:
+                    declared[name] = result
+                    continue
+                loc = (name,) if result.item is None else (name, result.item)
+                findings.append(Finding(doc.path, *doc.position(loc), result.code, result.message))
+            elif name in value:
+                findings.append(
+                    Finding(
+                        doc.path,
+                        *doc.position((name,)),
+                        "bad-type",
+                        f"`{name}` has no value; give it one or remove the line",
+                    )
+                )
+        for f in self.required:
+            if f.name not in value:
+                findings.append(
+                    Finding(
+                        doc.path,
+                        1,
+                        1,
+                        "missing-field",
+                        f"missing required field `{f.name}`{_suffix(f)}; add it",
+                    )
+                )
+        return declared, findings
+
+    def _unknown(self, doc: Document, key: str) -> Finding:
+        close = difflib.get_close_matches(key, self.names, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        if self.present:
+            why = f"it is neither a built-in field nor declared in {FIELDS_FILE}"
+            fix = "declare it there or remove it from this file"
+        else:
+            why = "it is not a built-in field"
+            fix = f"remove it, or declare it in {FIELDS_FILE} (see the README)"
+        return Finding(
+            doc.path,
+            *doc.key_positions.get((key,), doc.position((key,))),
+            "unknown-field",
+            f"unknown field `{key}`: {why}; {hint}{fix}; fields: {', '.join(self.names)}",
+        )
