@@ -69,7 +69,8 @@ def outcome(root: Path, rev: str | None = None, *, use_cache: bool) -> dict[str,
     return {
         "findings": inv.findings,
         "servers": {
-            name: (r.as_row(), r.path, r.positions, r.ip_key) for name, r in inv.servers.items()
+            name: (r.as_row(), r.fields, r.path, r.positions, r.ip_key)
+            for name, r in inv.servers.items()
         },
     }
 
@@ -200,6 +201,33 @@ def test_fields_file_is_part_of_the_key(repo: GitRepo) -> None:
     repo.write("inventory/fields.yaml", "owner:\n  type: string\n")
     same_as_cold(repo.path)
     assert len(cache_files(repo)) == 2
+
+
+def test_declared_fields_through_the_cache(repo: GitRepo) -> None:
+    """Declared values come back from the cache as read (a date as its text), and a
+    `unique` field is compared across every server, those the cache holds included."""
+    repo.write(
+        "inventory/fields.yaml",
+        "rack: {type: string, unique: true}\neol: {type: date}\ncpu: {type: integer}\n",
+    )
+    for name, rack in (("db01", "r1"), ("db02", "r2")):
+        path = repo.path / SERVERS / "data" / f"{name}.yaml"
+        path.write_text(path.read_text() + f"rack: {rack}\neol: 2027-01-31\ncpu: 8\n")
+    repo.commit("Racks")
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # old enough for their stat to be trusted
+    for rev in (None, "HEAD"):
+        cold = same_as_cold(repo.path, rev)
+        assert cold["servers"]["db01"][1]["eol"] == "2027-01-31"
+        assert cold["findings"] == []
+    path = repo.path / SERVERS / "data" / "db02.yaml"
+    path.write_text(path.read_text().replace("rack: r2", "rack: r1"))
+    repo.commit("Same rack")
+    for rev in (None, "HEAD"):
+        cold = same_as_cold(repo.path, rev)
+        assert {(f.file, f.code) for f in cold["findings"]} == {
+            (f"{SERVERS}/data/db01.yaml", "duplicate-value"),
+            (f"{SERVERS}/data/db02.yaml", "duplicate-value"),
+        }
 
 
 def test_code_changes_the_key(repo: GitRepo) -> None:
@@ -476,7 +504,7 @@ def test_pending_fills_it_for_main(
     repo.git("push", "-q", "origin", "patch-1")
     repo.git("checkout", "-q", "main")
     assert pending.run(repo=repo.path, remote_name="origin", fmt="json") == 0
-    assert json.loads(capsys.readouterr().out)["results"][0]["valid"] is True
+    assert json.loads(capsys.readouterr().out)["requests"][0]["valid"] is True
     assert len(cache_files(repo)) == 1
     forge(repo, "origin/main", f"{SERVERS}/data/db01.yaml")
     assert outcome(repo.path, "origin/main", use_cache=True)["findings"] == []
