@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -105,7 +106,7 @@ def test_gitlab_jobs(written: dict[str, Path]) -> None:
     assert '$CI_PIPELINE_SOURCE == "merge_request_event"' in rules  # merged results, trains
     assert "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" in rules  # the code-quality baseline
     script = "\n".join(validate["script"])
-    assert "gitinv validate --format gitlab > gl-code-quality-report.json" in script
+    assert "gitinv validate --rev HEAD --format gitlab > gl-code-quality-report.json" in script
     assert validate["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
     assert validate["artifacts"]["when"] == "always"
     comment = doc["comment"]
@@ -115,6 +116,79 @@ def test_gitlab_jobs(written: dict[str, Path]) -> None:
     assert pages["artifacts"]["paths"] == ["public"]
     assert any("--out public" in line for line in pages["script"])
     assert doc["variables"]["GIT_DEPTH"] == "0"
+
+
+def _first_rule(job: dict[str, Any], env: dict[str, str]) -> dict[str, Any] | None:
+    """The rule GitLab applies for a pipeline with these variables: the first whose
+    `if` holds (the few forms these files use: `$A == "x"`, `$A == $B`, `$A`, `&&`)."""
+
+    def value(term: str) -> str:
+        term = term.strip()
+        return env.get(term[1:], "") if term.startswith("$") else term.strip('"')
+
+    def holds(clause: str) -> bool:
+        left, _, right = clause.partition("==")
+        return value(left) == value(right) if right else value(left) != ""
+
+    for rule in job["rules"]:
+        if all(holds(c) for c in rule["if"].split("&&")):
+            return dict(rule)
+    return None
+
+
+SCHEDULE = {"CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BRANCH": "main"}
+PUSH = {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_SHA": "c" * 40}
+MERGE_REQUEST = {"CI_PIPELINE_SOURCE": "merge_request_event"}
+MERGED_RESULTS = {**MERGE_REQUEST, "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": "t" * 40}
+
+
+@pytest.mark.parametrize("env", [SCHEDULE, PUSH, MERGE_REQUEST, MERGED_RESULTS])
+def test_gitlab_schedule_rebuilds_the_pages_alone(
+    written: dict[str, Path], env: dict[str, str]
+) -> None:
+    doc = yaml.safe_load((written["gitlab"] / ".gitlab-ci.yml").read_text())
+    env = {**env, "CI_DEFAULT_BRANCH": "main", "GITINV_TOKEN": "set"}
+    runs = {}
+    for job in ("validate", "comment", "pages"):
+        rule = _first_rule(doc[job], env)
+        runs[job] = rule is not None and rule.get("when") != "never"
+    expected = {
+        "schedule": {"validate": False, "comment": False, "pages": True},
+        "push": {"validate": True, "comment": False, "pages": True},
+        "merge_request_event": {"validate": True, "comment": True, "pages": False},
+    }
+    assert runs == expected[env["CI_PIPELINE_SOURCE"]]
+
+
+@pytest.mark.parametrize(
+    ("env", "commit", "policy"),
+    [
+        (PUSH, "$CI_COMMIT_SHA", "push"),
+        (MERGE_REQUEST, "$CI_MERGE_REQUEST_DIFF_BASE_SHA", "pull"),
+        (MERGED_RESULTS, "$CI_MERGE_REQUEST_TARGET_BRANCH_SHA", "pull"),
+    ],
+)
+def test_gitlab_validate_cache(
+    written: dict[str, Path], env: dict[str, str], commit: str, policy: str
+) -> None:
+    """The default branch writes its results under its commit; a merge request reads
+    those of its target (the merge base when GitLab gives no target commit)."""
+    doc = yaml.safe_load((written["gitlab"] / ".gitlab-ci.yml").read_text())
+    validate = doc["validate"]
+    rule = _first_rule(validate, {**env, "CI_DEFAULT_BRANCH": "main"})
+    assert rule is not None
+    assert rule["variables"] == {"GITINV_CACHE_COMMIT": commit, "GITINV_CACHE_POLICY": policy}
+    assert validate["variables"]["GITINV_CACHE_DIR"] == "$CI_PROJECT_DIR/.gitinv-cache"
+    cache = validate["cache"]
+    assert cache["key"] == "gitinv-validate-$GITINV_CACHE_COMMIT"
+    assert cache["fallback_keys"] == ["gitinv-validate-$CI_MERGE_REQUEST_DIFF_BASE_SHA"]
+    assert cache["paths"] == [".gitinv-cache/"]  # GITINV_CACHE_DIR, relative to the project
+    assert cache["policy"] == "$GITINV_CACHE_POLICY"
+    assert all(
+        "gitinv validate --rev HEAD" in line
+        for line in validate["script"]
+        if line.startswith("gitinv validate")
+    )
 
 
 def test_one_requirement_line_per_file(written: dict[str, Path]) -> None:
@@ -147,3 +221,52 @@ def test_pre_commit_config_is_valid_and_matches_the_shipped_hooks(
         {k: h.get(k) for k in keys} for h in shipped
     ]
     assert all(h["additional_dependencies"] == [templates.default_requirement()] for h in hooks)
+
+
+def test_publish_reads_the_requests_on_a_schedule(written: dict[str, Path]) -> None:
+    """The Requests page: the build job may read pull requests, and only `gitinv build`
+    gets the token; the workflow also runs every 30 minutes."""
+    doc = yaml.safe_load((written["github"] / ".github/workflows/publish.yml").read_text())
+    triggers = doc[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["schedule"] == [{"cron": "*/30 * * * *"}]
+    assert "push" in triggers and "workflow_dispatch" in triggers
+    build = doc["jobs"]["build"]
+    assert build["permissions"] == {"contents": "read", "pull-requests": "read"}
+    holders = [s["name"] for s in build["steps"] if "GITHUB_TOKEN" in s.get("env", {})]
+    assert holders == ["Build the site"]
+    [step] = [s for s in build["steps"] if s.get("name") == "Build the site"]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert doc["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_the_validation_cache_is_saved_by_main_and_read_by_pull_requests(
+    written: dict[str, Path],
+) -> None:
+    flows = written["github"] / ".github/workflows"
+    build = yaml.safe_load((flows / "publish.yml").read_text())["jobs"]["build"]["steps"]
+    names = [s.get("name") or s["uses"] for s in build]
+    look, fill, save = (
+        names.index("Look for this commit's validation cache"),
+        names.index("Fill the validation cache"),
+        names.index("Save the validation cache"),
+    )
+    assert names.index("Install gitinv") < look < fill < save < names.index("Build the site")
+    assert build[look]["uses"].startswith("actions/cache/restore@")
+    assert build[look]["with"]["lookup-only"] is True  # publishing never restores a cache
+    assert build[save]["uses"].startswith("actions/cache/save@")
+    assert build[look]["with"]["key"] == build[save]["with"]["key"]
+    assert build[save]["with"]["key"] == "gitinv-validate-${{ github.sha }}"
+    assert "gitinv validate --rev HEAD" in build[fill]["run"]
+    assert build[fill]["run"].endswith("|| true")  # its verdict is validate.yml's
+    steps = yaml.safe_load((flows / "validate.yml").read_text())["jobs"]["validate"]["steps"]
+    names = [s.get("name") or s["uses"] for s in steps]
+    restore = names.index("Restore the validation cache")
+    assert names.index("Find the base to compare with") < restore
+    assert restore < names.index("Validate the inventory")
+    assert steps[restore]["uses"].startswith("actions/cache/restore@")
+    assert steps[restore]["with"] == {
+        "path": ".git/gitinv",
+        "key": "gitinv-validate-${{ steps.base.outputs.sha }}",
+        "restore-keys": "gitinv-validate-",
+    }
+    assert not any("actions/cache/save@" in s.get("uses", "") for s in steps)
