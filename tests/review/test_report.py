@@ -6,6 +6,7 @@ import html.parser
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,9 @@ import pytest
 from cmarkgfm.cmark import Options
 
 from gitinv import prreport
+from gitinv.commands import validate
 from tests.conftest import CASES, GitRepo
+from tests.core.test_cache import forge
 from tests.review.conftest import gitinv
 
 WEB01 = "inventory/servers/web/web01.yaml"
@@ -355,3 +358,18 @@ def test_run_in_process(branch: GitRepo, capsys: pytest.CaptureFixture[str]) -> 
     edit(branch, WEB01, 'ip: "10.0.0.1"\n', "ip: 10.0.0.1\n")
     assert command.run(repo=branch.path, base="main", max_bytes=5000) == 0
     assert capsys.readouterr().out.startswith("## ✅ Inventory valid\n")
+
+
+def test_the_verdict_reads_head_through_the_validation_cache(inv_repo: GitRepo) -> None:
+    """In CI the cache restored for the base serves the report as it serves validate: a
+    file unchanged since `validate --rev` kept its result is not read again."""
+    base = inv_repo.git("rev-parse", "HEAD")
+    inv_repo.write(
+        DB01, (inv_repo.path / DB01).read_text().replace("state: active", "state: offline")
+    )
+    inv_repo.commit("Describe db01")
+    assert validate.run(repo=inv_repo.path, rev="HEAD", fmt="json") == 0
+    forge(inv_repo, "HEAD", WEB01)  # other bytes: a run that reads web01 finds a problem
+    assert prreport.build(inv_repo.path, base, "HEAD").findings == []
+    shutil.rmtree(inv_repo.path / ".git" / "gitinv")
+    assert {f.file for f in prreport.build(inv_repo.path, base, "HEAD").findings} == {WEB01}

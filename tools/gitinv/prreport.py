@@ -75,7 +75,8 @@ def build(
     """Compare BASE with HEAD (default: the working tree), and check HEAD whole."""
     d = inventory_diff(root, base, head, main)
     source: Source = WorkTree(root) if d.head is None else GitRevision(root, d.head)
-    inv = inventory.load(root, source=source, progress=progress)
+    # The cache serves HEAD as it serves validate (in CI, restored for the base commit).
+    inv = inventory.load(root, source=source, progress=progress, cache=True)
     checked = formatting.check(source, declared=inv.fields)
     # A file that does not validate is listed with the problems; fmt refuses it for them.
     unformattable = [f for f in checked.problems if f.code == "not-canonical"]
