@@ -34,7 +34,7 @@ from gitinv.forge.client import Client, Scopes, header_auth
 from gitinv.forge.config import Kind, Where
 
 SCOPES = Scopes(
-    read="the `read_api` scope (or CI_JOB_TOKEN in the project's own pipelines)",
+    read="the `read_api` scope (CI_JOB_TOKEN is given no merge-request API)",
     write="a project access token with the `api` scope and the Developer role "
     "(CI_JOB_TOKEN cannot write)",
 )
