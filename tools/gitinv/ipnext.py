@@ -156,7 +156,7 @@ def networks_of(inv: inventory.Inventory, target: str) -> list[Network]:
 
 def next_free(root: Path, target: str, count: int, main: Main) -> Allocation:
     """The `count` lowest free addresses of TARGET (a datacenter or a network)."""
-    inv = inventory.load(root, rev=main.sha, progress=sys.stderr.isatty())
+    inv = inventory.load(root, rev=main.sha, progress=sys.stderr.isatty(), cache=True)
     if inv.findings:
         raise GitinvError(
             f"the main branch ({main.ref}) is invalid: `gitinv validate --rev {main.sha[:12]}` "

@@ -115,7 +115,7 @@ def run(
         reverse=reverse,
         output=output,
     )
-    inv = inventory.load(repo, rev, progress=sys.stderr.isatty())
+    inv = inventory.load(repo, rev, progress=sys.stderr.isatty(), cache=True)
     # The inventory lives until exit: keep the collector from rescanning its
     # 100,000s of objects each time the rows below allocate (a third of the time).
     gc.freeze()

@@ -99,7 +99,7 @@ def build(
     progress(f"reading the inventory and the history of main at {commit.id[:12]}")
     with _gc_paused(), gitlog.SpooledLog(root, commit.id) as log:
         source = GitRevision(root, commit.id)
-        inventory = inventory_mod.load(root, commit.id, source=source)
+        inventory = inventory_mod.load(root, commit.id, source=source, cache=True)
         if not inventory.ok:
             return Built(commit=commit, findings=list(inventory.findings))
         built = Built(commit=commit, servers=len(inventory.servers))
