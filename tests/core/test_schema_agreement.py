@@ -16,8 +16,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from gitinv import fields, schemas
-from gitinv.changes import CATALOG_NAMES
+from gitinv import fields, models, schemas
 from tests.conftest import CASES, ROOT, build_case
 
 CASE_DIRS = sorted(p for kind in ("valid", "invalid") for p in (CASES / kind).iterdir())
@@ -38,7 +37,7 @@ def _schema_of(rel: str) -> str | None:
     if rel.startswith("inventory/servers/"):
         return "server"
     stem = rel.removeprefix("inventory/").removesuffix(".yaml")
-    if "/" not in stem and (stem in CATALOG_NAMES or stem in ("settings", "fields")):
+    if "/" not in stem and (stem in models.CATALOGS or stem in ("settings", "fields")):
         return stem
     return None
 

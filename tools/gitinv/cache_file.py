@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from gitinv.layout import names_of
 from gitinv.report import Finding
 from gitinv.stats import identity
 
@@ -335,7 +336,7 @@ class Hits:
 
     def names(self) -> list[str]:
         """The server names (file stems) of the rows; those of no record too."""
-        return [p[p.rindex("/") + 1 : -5] for p in self.paths()]
+        return names_of(self.paths())
 
     def ip_keys(self) -> list[IPKey | None]:
         n = self.columns.ips.tolist()

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from gitinv import models
+from gitinv.layout import SERVERS_DIR
 from gitinv.loader import STR_TAG, Document, Loc, Typed
 
 _resolver = yaml.resolver.Resolver()
@@ -171,7 +172,7 @@ def lines_for(
 ) -> list[Line]:
     """The canonical lines of a file; a server's keys in `order` (its FieldSet's names)."""
     stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
-    if path.startswith("inventory/servers/"):
+    if path.startswith(f"{SERVERS_DIR}/"):
         return _server_lines(value, order)
     if stem == "settings":
         return _mapping_lines(value, models.Settings, (), "")

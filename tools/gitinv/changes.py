@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from gitinv.git import FileChange
+from gitinv.layout import SETTINGS, classify
 from gitinv.loader import LoadError, Typed, load_bytes
 
 SERVER_FIELDS: tuple[str, ...] = (
@@ -32,15 +33,6 @@ SERVER_FIELDS: tuple[str, ...] = (
     "tags",
     "description",
 )
-CATALOG_NAMES: tuple[str, ...] = (
-    "components",
-    "datacenters",
-    "environments",
-    "types",
-    "tags",
-    "groups",
-)
-SETTINGS = "settings"
 # The `unreadable` of almost every change: one shared empty mapping, not one dict each.
 NOTHING_UNREADABLE: Mapping[str, str] = MappingProxyType({})
 
@@ -82,24 +74,6 @@ class Change:
         if self.unreadable:
             out["unreadable"] = dict(self.unreadable)
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class ServerPath:
-    group: str
-    name: str
-
-
-def classify(path: str) -> tuple[str, str | None, str | None] | None:
-    """("server", group, name), (catalog, None, None), ("settings", ...) or None."""
-    parts = path.split("/")
-    if len(parts) == 4 and parts[:2] == ["inventory", "servers"] and parts[3].endswith(".yaml"):
-        return "server", parts[2], parts[3][: -len(".yaml")]
-    if len(parts) == 2 and parts[0] == "inventory" and parts[1].endswith(".yaml"):
-        stem = parts[1][: -len(".yaml")]
-        if stem in CATALOG_NAMES or stem == SETTINGS:
-            return stem, None, None
-    return None
 
 
 class NotText(str):

@@ -21,7 +21,8 @@ from typing import Any
 from gitinv import handles
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
-from gitinv.inventory import SERVERS_DIR, SETTINGS_FILE, load
+from gitinv.inventory import load
+from gitinv.layout import SERVERS_DIR, SETTINGS_FILE, group_folder
 from gitinv.source import SourceFile, WorkTree
 
 PATHS: dict[forge_config.Kind, str] = {
@@ -111,7 +112,7 @@ def _github(admins: list[str], moderators: Moderators) -> str:
         "",
     ]
     for name, (mods, _) in moderators.items():
-        lines.append(f"/inventory/servers/{name}/ {' '.join(mods)}")
+        lines.append(f"/{group_folder(name)}/ {' '.join(mods)}")
     lines.append("")
     lines += [f"{path} {owners}" for path in ADMIN_PATHS]
     return "\n".join(lines) + "\n"
@@ -131,9 +132,9 @@ def _gitlab(admins: list[str], moderators: Moderators) -> str:
         f"[{ADMIN_SECTION}]",
         f"* {owners}",
     ]
-    lines += [f"!/inventory/servers/{name}/" for name in moderators]
+    lines += [f"!/{group_folder(name)}/" for name in moderators]
     lines += [f"{path} {owners}" for path in GITLAB_ADMIN_PATHS]
     for name, (mods, approvals) in moderators.items():
         count = f"[{approvals}]" if isinstance(approvals, int) else ""
-        lines += ["", f"[{name}]{count}", f"/inventory/servers/{name}/ {' '.join(mods)}"]
+        lines += ["", f"[{name}]{count}", f"/{group_folder(name)}/ {' '.join(mods)}"]
     return "\n".join(lines) + "\n"

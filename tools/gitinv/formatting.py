@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitinv import canonical, fields, models
-from gitinv.inventory import CATALOG_FILES, SERVERS_DIR, SETTINGS_FILE
+from gitinv.layout import CATALOG_FILES, SERVERS_DIR, SETTINGS_FILE
 from gitinv.loader import Document, LoadError, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate

@@ -21,6 +21,13 @@ from gitinv import cache, checks, fields, models
 from gitinv.cache import Prefetch
 from gitinv.cache_file import VALID, Hits, Row, Stat
 from gitinv.forge import config as forge_config
+from gitinv.layout import (
+    CATALOG_FILES,
+    SERVERS_DIR,
+    SETTINGS_FILE,
+    server_of,
+    split_server_path,
+)
 from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate_fields
@@ -34,9 +41,6 @@ from gitinv.source import (
     unreadable,
 )
 
-SERVERS_DIR = f"{INVENTORY}/servers"
-CATALOG_FILES = {f"{INVENTORY}/{stem}.yaml": stem for stem in models.CATALOGS}
-SETTINGS_FILE = f"{INVENTORY}/settings.yaml"
 PARALLEL_FROM = 3000  # below this, forking costs more than it saves
 CHUNK = 2000
 
@@ -78,25 +82,6 @@ class Inventory:
     @property
     def ok(self) -> bool:
         return not self.findings
-
-
-def split_server_path(path: str) -> tuple[str, str] | str:
-    """(group, name) of a well-placed server file, else what is wrong with its path."""
-    parts = path.split("/")
-    if len(parts) != 4:
-        return "a server file must be inventory/servers/<group>/<name>.yaml; move it there"
-    group, filename = parts[2], parts[3]
-    if not filename.endswith(".yaml"):
-        return "a server file must end in .yaml (not .yml or another ending); rename it"
-    name = filename[: -len(".yaml")]
-    if not models.is_server_name(name):
-        return (
-            f"`{name}` is not a valid server name: lowercase letters, digits and hyphens "
-            "in dot-separated labels of at most 63 characters; rename the file"
-        )
-    if not models.is_entry_name(group):
-        return f"folder `{group}` is not a valid group name; use a group from groups.yaml"
-    return group, name
 
 
 def parse_server(
@@ -586,11 +571,11 @@ def _check(
 
 def _unpack(item: Packed, names: tuple[str, ...]) -> ServerRecord | None:
     path, values, ip_pos, key, findings = item
-    parts = path.split("/")
-    if values is not None and len(parts) == 4:
+    shaped = server_of(path) if values is not None else None
+    if shaped is not None:
         # A valid server: parse_server has already checked its path.
         kept = {k: v for k, v in zip(names, values, strict=True) if v is not None}
-        return ServerRecord(parts[3][: -len(".yaml")], parts[2], path, kept, {"ip": ip_pos}, key)
+        return ServerRecord(shaped[1], shaped[0], path, kept, {"ip": ip_pos}, key)
     where = split_server_path(path)
     if isinstance(where, str):
         return None
@@ -695,18 +680,20 @@ def _from_cache(
 def _from_row(row: Row) -> ServerRecord | None:
     """The record a kept row holds: the same _unpack made of the file's result."""
     path, values, ip_pos, key, _ = row
-    parts = path.split("/")
-    if values is None or len(parts) != 4:
+    where = server_of(path) if values is not None else None
+    if where is None:
         return None
-    name, group = parts[3][: -len(".yaml")], parts[2]
+    group, name = where
     return ServerRecord(name, group, path, values, {"ip": ip_pos}, key)
 
 
 def _claim(row: Row) -> ServerRecord:
     """A kept row as the rules across files see it: name, path, ip key and position."""
     path, _, ip_pos, key, _ = row
-    parts = path.split("/")
-    return ServerRecord(parts[-1][: -len(".yaml")], parts[-2], path, {}, {"ip": ip_pos}, key)
+    where = server_of(path)
+    assert where is not None  # a row of a server: its path was checked when it was kept
+    group, name = where
+    return ServerRecord(name, group, path, {}, {"ip": ip_pos}, key)
 
 
 def _collect(

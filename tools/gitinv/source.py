@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from gitinv import git
+from gitinv.layout import INVENTORY as INVENTORY
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
 from gitinv.stats import stat_numbers
-
-INVENTORY = "inventory"
 
 
 class SourceFile(NamedTuple):

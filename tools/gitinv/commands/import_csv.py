@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitinv import checks, csvimport, inventory
+from gitinv import checks, csvimport, inventory, layout
 from gitinv.commands import request as request_cmd
 from gitinv.csvimport import NewServer, Problem
 from gitinv.errors import GitinvError
@@ -87,7 +87,7 @@ def check(
 
 def _field_problems(rules: checks.Rules, row: NewServer) -> list[Problem]:
     """The problems of a row's fields alone, read as the file it would become."""
-    path = f"{inventory.SERVERS_DIR}/held/{HELD_NAME}.yaml"
+    path = layout.server_path("held", HELD_NAME)
     record, findings = inventory.read_server(path, csvimport.server_yaml(path, row.fields).encode())
     if record is not None:
         findings += rules.check_fields(record)

@@ -28,6 +28,7 @@ from gitinv import (
     handles,
     inventory,
     ipnext,
+    layout,
     lock,
     models,
     queue,
@@ -44,7 +45,6 @@ from gitinv.forge.base import Host
 from gitinv.history import pull_request_number
 
 ACTIONS = ("add", "update", "delete", "move", "revert")
-SERVERS = "inventory/servers"
 
 
 @dataclass
@@ -291,12 +291,12 @@ def _refuse(message: str) -> int:
     return 1
 
 
-def _find(repo: Path, base: str, name: str) -> str | None:
-    """The path of server NAME at `base`, if any."""
-    suffix = f"/{name}.yaml"
-    for entry in git.ls_tree(repo, base, SERVERS):
-        if entry.path.endswith(suffix) and entry.path.count("/") == 3:
-            return entry.path
+def _find(repo: Path, base: str, name: str) -> tuple[str, str] | None:
+    """The path and group of server NAME at `base`, if any."""
+    for entry in git.ls_tree(repo, base, layout.SERVERS_DIR):
+        where = layout.server_of(entry.path)
+        if where is not None and where[1] == name:
+            return entry.path, where[0]
     return None
 
 
@@ -307,27 +307,27 @@ def _server_plan(
         raise GitinvError(f"`{name}` is not a server name: lowercase DNS labels joined by dots")
     if group is not None and not models.is_entry_name(group):
         raise GitinvError(f"--group `{group}` is not a group name (see inventory/groups.yaml)")
-    path = _find(repo, base, name)
+    found = _find(repo, base, name)
     branch = f"request/{action}/{name}"
     if action == "add":
         if not group:
             raise GitinvError("request add needs --group GROUP (the folder it goes in)")
-        if path:
+        if found:
             raise GitinvError(
-                f"server {name} already exists ({path}); use `request update`", exit_code=1
+                f"server {name} already exists ({found[0]}); use `request update`", exit_code=1
             )
         fields = {k: v for k, v in updates.items() if v is not None}
         return Plan(
             branch,
             f"Add server {name} to {group}",
-            {f"{SERVERS}/{group}/{name}.yaml": render_server(fields)},
+            {layout.server_path(group, name): render_server(fields)},
         )
-    if path is None:
+    if found is None:
         raise GitinvError(
             f"no server {name} on the main branch; `gitinv query name={name}` finds servers",
             exit_code=1,
         )
-    current = path.split("/")[2]
+    path, current = found
     old = git.read_blob(repo, base, path) or b""
     if action == "delete":
         if updates or group:
@@ -347,7 +347,7 @@ def _server_plan(
     return Plan(
         branch,
         f"Move server {name} from {current} to {group}",
-        {path: None, f"{SERVERS}/{group}/{name}.yaml": new},
+        {path: None, layout.server_path(group, name): new},
     )
 
 

@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from gitinv import models, schemas
+from gitinv.layout import FIELDS_FILE as FIELDS_FILE
 from gitinv.loader import Typed
-from gitinv.source import INVENTORY
-
-FIELDS_FILE = f"{INVENTORY}/fields.yaml"
 
 Kind = Literal["string", "integer", "boolean", "date", "enum", "list", "ref", "ip", "state"]
 TEXT_LOOKUPS: tuple[str, ...] = ("exact", "iexact", "icontains", "iregex", "in")

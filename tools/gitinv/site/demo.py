@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitinv import canonical
+from gitinv import canonical, layout
 from gitinv import git as gitops
 from gitinv.changes import parse
 
@@ -116,12 +116,12 @@ def _read(source: Path) -> _Story:
     }
     servers: dict[str, _Server] = {}
     for path, data in final.items():
-        parts = path.split("/")
-        if len(parts) == 4 and parts[1] == "servers" and parts[3].endswith(".yaml"):
+        where = layout.server_of(path)
+        if where is not None:
+            group, name = where
             fields = _mapping(data)
-            name = parts[3].removesuffix(".yaml")
             if fields is not None and name not in servers:
-                servers[name] = _Server(name, parts[2], path, fields)
+                servers[name] = _Server(name, group, path, fields)
     groups = sorted({s.group for s in servers.values()})
     by_group = [sorted(n for n, s in servers.items() if s.group == g) for g in groups]
     order = [
@@ -186,7 +186,7 @@ def _plan(story: _Story) -> list[_Change]:
         )
     if moved:
         before = next(x for x in story.groups if x != moved.group)
-        old_path = f"inventory/servers/{before}/{moved.name}.yaml"
+        old_path = layout.server_path(before, moved.name)
         g[moved.path], g[old_path] = None, story.final[moved.path]
         title = f"Hand {moved.name} over to the {moved.group} team"
         files: Files = {old_path: None, moved.path: story.final[moved.path]}
@@ -198,7 +198,7 @@ def _plan(story: _Story) -> list[_Change]:
     changes += _describe_entry(story, "datacenters", "location", "Record where {entry} is")
     if replaced:
         old = _old_name(replaced)
-        old_path = f"inventory/servers/{replaced.group}/{old}.yaml"
+        old_path = layout.server_path(replaced.group, old)
         g[replaced.path] = None
         g[old_path] = story.without(
             replaced, description="Out of warranty; a replacement is ordered"
@@ -403,7 +403,7 @@ def _commit(
 
 def _owner(story: _Story) -> str:
     """The code host's owner of the repository, for the merge commits' branch names."""
-    settings = _mapping(story.final.get("inventory/settings.yaml", b"")) or {}
+    settings = _mapping(story.final.get(layout.SETTINGS_FILE, b"")) or {}
     url = settings.get("repository")
     parts = url.rstrip("/").split("/") if isinstance(url, str) else []
     return parts[-2] if len(parts) >= 5 else "acme"

@@ -1,0 +1,85 @@
+"""Where each file of an inventory lives: the path layout, written once.
+
+Public API::
+
+    server_path(group, name) -> str        # inventory/servers/<group>/<name>.yaml
+    group_folder(group) -> str             # inventory/servers/<group>
+    server_of(path) -> (group, name) | None   # a path shaped like a server file's
+    split_server_path(path) -> (group, name) | str   # ... with valid names, else why not
+    names_of(paths) -> list[str]           # the server names of well-placed server paths
+    classify(path) -> ("server", group, name) | (catalog or "settings", None, None) | None
+    INVENTORY, SERVERS_DIR, SETTINGS_FILE, FIELDS_FILE, CATALOG_FILES
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gitinv import models
+
+INVENTORY = "inventory"
+SERVERS_DIR = f"{INVENTORY}/servers"
+SETTINGS_FILE = f"{INVENTORY}/settings.yaml"
+FIELDS_FILE = f"{INVENTORY}/fields.yaml"
+CATALOG_FILES = {f"{INVENTORY}/{stem}.yaml": stem for stem in models.CATALOGS}
+SETTINGS = "settings"
+_SUFFIX = ".yaml"
+
+
+def server_path(group: str, name: str) -> str:
+    return f"{SERVERS_DIR}/{group}/{name}{_SUFFIX}"
+
+
+def group_folder(group: str) -> str:
+    return f"{SERVERS_DIR}/{group}"
+
+
+def server_of(path: str) -> tuple[str, str] | None:
+    """(group, name) when `path` has the shape of a server file, names unchecked."""
+    parts = path.split("/")
+    if (
+        len(parts) == 4
+        and parts[0] == INVENTORY
+        and parts[1] == "servers"
+        and parts[3].endswith(_SUFFIX)
+    ):
+        return parts[2], parts[3][: -len(_SUFFIX)]
+    return None
+
+
+def split_server_path(path: str) -> tuple[str, str] | str:
+    """(group, name) of a well-placed server file, else what is wrong with its path."""
+    if path.count("/") != 3:
+        return "a server file must be inventory/servers/<group>/<name>.yaml; move it there"
+    if not path.endswith(_SUFFIX):
+        return "a server file must end in .yaml (not .yml or another ending); rename it"
+    where = server_of(path)
+    if where is None:
+        return "a server file must be inventory/servers/<group>/<name>.yaml; move it there"
+    group, name = where
+    if not models.is_server_name(name):
+        return (
+            f"`{name}` is not a valid server name: lowercase letters, digits and hyphens "
+            "in dot-separated labels of at most 63 characters; rename the file"
+        )
+    if not models.is_entry_name(group):
+        return f"folder `{group}` is not a valid group name; use a group from groups.yaml"
+    return group, name
+
+
+def names_of(paths: Iterable[str]) -> list[str]:
+    """The server names of paths `split_server_path` accepted (one pass, no checks: a
+    cache holds hundreds of thousands)."""
+    return [p[p.rindex("/") + 1 : -len(_SUFFIX)] for p in paths]
+
+
+def classify(path: str) -> tuple[str, str | None, str | None] | None:
+    """("server", group, name), (catalog, None, None), ("settings", ...) or None."""
+    where = server_of(path)
+    if where is not None:
+        return "server", where[0], where[1]
+    if path in CATALOG_FILES:
+        return CATALOG_FILES[path], None, None
+    if path == SETTINGS_FILE:
+        return SETTINGS, None, None
+    return None
