@@ -8,43 +8,19 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import socket
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from gitinv import ipkey
+from gitinv.ipkey import IPKey
 from gitinv.models import REFERENCES
 from gitinv.report import Finding
 
 if TYPE_CHECKING:
     from gitinv.inventory import ServerRecord
 
-IPKey = tuple[int, int]  # (version, integer): one address however it is written
 SHOW_ALL = 12  # a catalog this small is listed whole in an unknown-ref hint
-
-
-def ip_key(text: str) -> IPKey:
-    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the same as its IPv4 address.
-
-    `text` is an address the model has already accepted; inet_pton only computes it.
-    """
-    try:
-        if ":" not in text:
-            return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
-        value = int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
-        if value >> 32 == 0xFFFF:
-            return 4, value & 0xFFFFFFFF
-        return 6, value
-    except OSError:
-        pass
-    addr = ipaddress.ip_address(text)
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    return addr.version, int(addr)
-
-
-def _ip_text(key: IPKey) -> str:
-    return str(ipaddress.IPv4Address(key[1]) if key[0] == 4 else ipaddress.IPv6Address(key[1]))
 
 
 class Rules:
@@ -200,7 +176,7 @@ def unique(records: list[ServerRecord]) -> list[Finding]:
                 owners,
                 "duplicate-ip",
                 lambda o: o.pos("ip"),
-                f"IP {_ip_text(key)} is also used by",
+                f"IP {ipkey.address(key)} is also used by",
                 "each server needs its own address",
             )
         )

@@ -17,7 +17,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from gitinv import cache, checks, fields, models
+from gitinv import cache, checks, fields, ipkey, models
 from gitinv.cache import Prefetch
 from gitinv.cache_file import VALID, Hits, Row, Stat
 from gitinv.forge import config as forge_config
@@ -52,7 +52,7 @@ class ServerRecord:
     path: str
     fields: dict[str, Any]
     positions: dict[str, Pos] = field(default_factory=dict)
-    ip_key: checks.IPKey | None = None
+    ip_key: ipkey.IPKey | None = None
 
     def as_row(self) -> dict[str, Any]:
         row: dict[str, Any] = {"name": self.name, "group": self.group}
@@ -132,7 +132,7 @@ def read_server(
         if loc and isinstance(key := loc[0], str)
     }
     ip = values.get("ip")
-    ip_key = checks.ip_key(ip) if ip is not None else None
+    ip_key = ipkey.key(ip) if ip is not None else None
     return ServerRecord(name, group, path, values, positions, ip_key), findings
 
 
@@ -518,7 +518,7 @@ _WORK: (
 # What a worker sends back for one file: its path, its field values in the order of the
 # FieldSet's names (None where absent) or None when invalid, the ip's position and key,
 # and its findings. Plain tuples pickle several times faster than records with dicts.
-Packed = tuple[str, tuple[Any, ...] | None, Pos, "checks.IPKey | None", list[Finding]]
+Packed = tuple[str, tuple[Any, ...] | None, Pos, "ipkey.IPKey | None", list[Finding]]
 # For the cache, the bytes a result came from: their blob id and (working tree) their stat.
 Seen = tuple[str, "Stat | None"] | None
 # A worker's answer for one path: the result (None: the cache has it for these bytes).
@@ -571,8 +571,7 @@ def _check(
 
 def _unpack(item: Packed, names: tuple[str, ...]) -> ServerRecord | None:
     path, values, ip_pos, key, findings = item
-    shaped = server_of(path) if values is not None else None
-    if shaped is not None:
+    if values is not None and (shaped := server_of(path)) is not None:
         # A valid server: parse_server has already checked its path.
         kept = {k: v for k, v in zip(names, values, strict=True) if v is not None}
         return ServerRecord(shaped[1], shaped[0], path, kept, {"ip": ip_pos}, key)
@@ -680,8 +679,7 @@ def _from_cache(
 def _from_row(row: Row) -> ServerRecord | None:
     """The record a kept row holds: the same _unpack made of the file's result."""
     path, values, ip_pos, key, _ = row
-    where = server_of(path) if values is not None else None
-    if where is None:
+    if values is None or (where := server_of(path)) is None:
         return None
     group, name = where
     return ServerRecord(name, group, path, values, {"ip": ip_pos}, key)

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitinv import checks, forge, git, inventory, remote, requests_host
-from gitinv.checks import IPKey
+from gitinv import forge, git, inventory, ipkey, remote, requests_host
 from gitinv.errors import GitinvError
+from gitinv.ipkey import IPKey
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 LOCK = "gitinv/ip-next.lock"
@@ -93,17 +93,13 @@ def free(nets: Iterable[Network], taken: set[IPKey], count: int) -> list[str]:
         current = first
         for value in [*used, last + 1]:
             while current < value and len(found) < count:
-                found.append(str(_address(net.version, current)))
+                found.append(str(ipkey.address((net.version, current))))
                 picked.add((net.version, current))
                 current += 1
             if len(found) == count:
                 return found
             current = max(current, value + 1)
     return found
-
-
-def _address(version: int, value: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    return ipaddress.IPv4Address(value) if version == 4 else ipaddress.IPv6Address(value)
 
 
 def claimed_by_open_requests(root: Path, main: Main) -> dict[IPKey, str]:
@@ -120,11 +116,9 @@ def claimed_by_open_requests(root: Path, main: Main) -> dict[IPKey, str]:
     for branch in branches:
         for change in branch.diff.changes:
             ip = (change.new or {}).get("ip") if change.kind == "server" else None
-            if isinstance(ip, str):
-                try:
-                    claims.setdefault(checks.ip_key(ip), branch.name)
-                except ValueError:  # not an address: the request's own checks say so
-                    continue
+            key = ipkey.key_or_none(ip)
+            if key is not None:  # not an address: the request's own checks say so
+                claims.setdefault(key, branch.name)
     return claims
 
 

@@ -24,11 +24,11 @@ follow the same rules, so they are spelled out here and in the README
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from gitinv import ipkey
 from gitinv.errors import GitinvError
 
 FIELDS: tuple[str, ...] = (
@@ -65,13 +65,6 @@ class Lookup:
         return self.test("" if raw is None else str(raw))
 
 
-def _ip_key(text: str) -> str | None:
-    try:
-        return ipaddress.ip_address(text.strip()).compressed
-    except ValueError:
-        return None
-
-
 def _in_items(value: str) -> frozenset[str]:
     return frozenset(item.strip() for item in value.split(",") if item.strip())
 
@@ -98,13 +91,13 @@ def _make_test(op: str, value: str, text: str) -> Test:
 def _make_ip_test(op: str, value: str, fallback: Test) -> Test:
     """Address comparison for ``ip``: text rules when a side is not an address."""
     if op in ("exact", "iexact"):
-        wanted = _ip_key(value)
+        wanted = ipkey.key_or_none(value)
         if wanted is None:
             return fallback
-        return lambda v: v == value or _ip_key(v) == wanted
+        return lambda v: v == value or ipkey.key_or_none(v) == wanted
     if op == "in":
-        keys = {key for item in _in_items(value) if (key := _ip_key(item)) is not None}
-        return lambda v: fallback(v) or _ip_key(v) in keys
+        keys = {key for item in _in_items(value) if (key := ipkey.key_or_none(item)) is not None}
+        return lambda v: fallback(v) or ipkey.key_or_none(v) in keys
     return fallback
 
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitinv import checks, git, inventory, merged
-from gitinv.changes import Change, Unreadable, at_commit, classify, compare, parse
+from gitinv import checks, git, inventory, ipkey, merged
+from gitinv.changes import Change, Unreadable, at_commit, compare, parse
 from gitinv.diff import InventoryDiff
+from gitinv.layout import classify
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
 
@@ -68,12 +69,11 @@ class Queue:
 
 
 def _ip_key(value: object) -> str | None:
+    """What a request claims by its IP: the address, or the text when it is none."""
     if not isinstance(value, str):
         return None
-    try:
-        return repr(checks.ip_key(value))
-    except ValueError:
-        return value
+    key = ipkey.key_or_none(value)
+    return value if key is None else repr(key)
 
 
 def claims(changes: list[Change]) -> dict[str, str]:
@@ -182,7 +182,7 @@ class MainIndex:
         self.inv = inv
         self.by_name = inv.servers
         self.rules = checks.Rules(inv.catalogs, set(inv.broken))
-        self.by_ip: dict[checks.IPKey, list[inventory.ServerRecord]] = defaultdict(list)
+        self.by_ip: dict[ipkey.IPKey, list[inventory.ServerRecord]] = defaultdict(list)
         for record in inv.servers.values():
             if record.ip_key is not None:
                 self.by_ip[record.ip_key].append(record)
