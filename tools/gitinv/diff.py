@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitinv import git
+from gitinv import git, remote
 from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, parse
 from gitinv.errors import GitinvError
 from gitinv.loader import Typed
+from gitinv.settings import main_branch
 
 WORKTREE = "working tree"
 
@@ -85,20 +86,20 @@ def plain(value: Any) -> Any:
     return value
 
 
-def default_base(root: Path, main: str = "main") -> str:
+def default_base(root: Path, main: str | None = None) -> str:
     """The merge base of HEAD with the main branch (or its remote copy)."""
-    for candidate in (main, f"origin/{main}"):
-        target = git.try_rev_parse(root, candidate)
-        if target is None:
-            continue
-        head = git.try_rev_parse(root, "HEAD")
-        base = git.merge_base(root, head, target) if head else None
-        return base or target
-    raise GitinvError(f"no branch {main!r} to compare with; give BASE")
+    main = main or main_branch(root)
+    found = remote.main_rev(root, main)
+    if found is None:
+        raise GitinvError(f"no branch {main!r} to compare with; give BASE")
+    target = git.rev_parse(root, found)
+    head = git.try_rev_parse(root, "HEAD")
+    base = git.merge_base(root, head, target) if head else None
+    return base or target
 
 
 def inventory_diff(
-    root: Path, base: str | None = None, head: str | None = None, main: str = "main"
+    root: Path, base: str | None = None, head: str | None = None, main: str | None = None
 ) -> InventoryDiff:
     base_sha = git.rev_parse(root, base) if base else default_base(root, main)
     if head is None:

@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from gitinv import git
-from gitinv.changes import NotText, parse
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
-from gitinv.source import read_limited
-
-
-def settings(root: Path) -> dict[str, Any]:
-    """inventory/settings.yaml of the working tree as plain data: its text values (one
-    YAML reads as a number or boolean is left out: validate reports it)."""
-    path = root / "inventory" / "settings.yaml"
-    if path.is_file() and not path.is_symlink():
-        try:
-            found = parse(read_limited(path))
-        except OSError:
-            return {}  # validate says why; the defaults serve meanwhile
-        if isinstance(found, dict):
-            return {k: v for k, v in found.items() if not isinstance(v, NotText)}
-    return {}
-
-
-def main_branch(root: Path) -> str:
-    branch = settings(root).get("branch")
-    return branch if isinstance(branch, str) and branch else "main"
+from gitinv.settings import main_branch, read_settings
 
 
 def default_remote(root: Path) -> str | None:
@@ -56,7 +35,7 @@ def repository_url(root: Path, remote: str | None) -> str | None:
     """The code host URL: `repository:` in settings.yaml, else derived from the remote
     (https://HOST/PATH, without the user name or token a CI checkout puts in it) when
     it is on a known code host."""
-    found = settings(root)
+    found = read_settings(root)
     configured = found.get("repository")
     if isinstance(configured, str) and configured:
         return configured.rstrip("/")
@@ -83,6 +62,16 @@ def open_request_line(root: Path, repository: str, main: str, branch: str) -> st
     forge = forge_config.kind(root) or "github"
     noun = "merge request" if forge == "gitlab" else "pull request"
     return f"open the {noun}: {compare_url(repository, main, branch, forge)}\n"
+
+
+def main_rev(root: Path, main: str | None = None) -> str | None:
+    """The main branch as a revision: the local branch, else origin's copy; None when
+    neither is there. `main`: its name, when the caller has it already."""
+    main = main or main_branch(root)
+    for candidate in (main, f"origin/{main}"):
+        if git.try_rev_parse(root, candidate) is not None:
+            return candidate
+    return None
 
 
 def history_ref(root: Path) -> str:

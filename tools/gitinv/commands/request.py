@@ -43,6 +43,7 @@ from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
 from gitinv.forge.base import Host
 from gitinv.history import pull_request_number
+from gitinv.settings import main_branch
 
 ACTIONS = ("add", "update", "delete", "move", "revert")
 
@@ -150,7 +151,7 @@ class Start:
 
     @classmethod
     def of(cls, repo: Path, push: bool) -> Start:
-        main = remote.main_branch(repo)
+        main = main_branch(repo)
         origin = remote.default_remote(repo)
         if push and origin is None:
             raise GitinvError("--push needs a remote; add one with `git remote add origin URL`")

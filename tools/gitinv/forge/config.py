@@ -30,6 +30,8 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from gitinv.errors import GitinvError
+from gitinv.layout import SETTINGS_FILE
+from gitinv.settings import read_settings
 
 Kind = Literal["github", "gitlab"]
 KINDS: tuple[Kind, ...] = ("github", "gitlab")
@@ -52,7 +54,7 @@ JOB_TOKEN = "CI_JOB_TOKEN"
 CI_API_ENV: dict[Kind, str] = {"github": "GITHUB_API_URL", "gitlab": "CI_API_V4_URL"}
 # The variable naming the job's own repository in each host's CI.
 CI_REPOSITORY_ENV: dict[Kind, str] = {"github": "GITHUB_REPOSITORY", "gitlab": "CI_PROJECT_ID"}
-SETTINGS = "inventory/settings.yaml"
+SETTINGS = SETTINGS_FILE
 
 _OWNER_REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _SCP = re.compile(r"^(?:[^@/\s]+@)?(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
@@ -174,13 +176,6 @@ class Where:
     @property
     def name(self) -> str:
         return NAMES[self.kind]
-
-
-def read_settings(root: Path) -> dict[str, Any]:
-    """settings.yaml of the working tree as plain data ({} without one)."""
-    from gitinv.remote import settings
-
-    return settings(root)
 
 
 def origin_url(root: Path) -> str | None:

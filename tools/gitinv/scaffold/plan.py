@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitinv import __version__, fields, remote
+from gitinv import __version__, fields
 from gitinv.errors import GitinvError
 from gitinv.files import write_file
 from gitinv.forge import config as forge_config
 from gitinv.scaffold import manifest, templates
 from gitinv.scaffold.manifest import Record, digest
+from gitinv.settings import read_settings
 
 WRITES = ("create", "replace", "update", "remove")
 
@@ -121,7 +122,7 @@ def for_init(
 
 def _forge(root: Path, record: Record | None) -> str:
     """settings.yaml's `forge`, else the CI files recorded, else the repository's host."""
-    settings = remote.settings(root)
+    settings = read_settings(root)
     if settings.get("forge") in templates.FORGES:
         return str(settings["forge"])
     recorded = set(record.files) if record else set()

@@ -24,6 +24,7 @@ from gitinv import inventory as inventory_mod
 from gitinv.errors import GitinvError
 from gitinv.exports import ansible, prometheus, tables
 from gitinv.report import Finding
+from gitinv.settings import branch_of, main_branch
 from gitinv.source import GitRevision
 
 from . import api, forks, gitdata, openapi, output, pages, requests
@@ -48,11 +49,11 @@ class Built:
 
 def default_rev(root: Path) -> str:
     """The main branch as settings.yaml names it, locally or else on origin."""
-    branch = remote.main_branch(root)  # read as strictly as validate reads it
-    for candidate in (branch, f"origin/{branch}"):
-        if gitdata.branch_exists(root, candidate):
-            return candidate
-    raise GitinvError(f"no branch {branch!r} to build from: pass --rev")
+    branch = main_branch(root)
+    found = remote.main_rev(root, branch)
+    if found is None:
+        raise GitinvError(f"no branch {branch!r} to build from: pass --rev")
+    return found
 
 
 @contextmanager
@@ -133,7 +134,7 @@ class _Reading:
             "commit_date": self.commit.date,
             "repository": settings.get("repository") or gitdata.origin_url(self.root) or "",
             "forge": gitdata.forge(self.root, settings),
-            "branch": settings.get("branch") or "main",
+            "branch": branch_of(settings),
             "server_count": len(self.inventory.servers),
             "requests": self.requests is not None,
         }

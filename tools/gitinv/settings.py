@@ -1,0 +1,48 @@
+"""inventory/settings.yaml outside `validate`, and the name of the main branch.
+
+Public API::
+
+    read_settings(root) -> dict        # the working tree's settings.yaml as plain data
+    branch_of(settings) -> str         # `branch:`, else the model's default ("main")
+    main_branch(root) -> str           # the main branch's name, from the working tree
+
+`validate` reads settings.yaml with the other inventory files (`inventory.load`,
+every problem a finding); every other reader comes here. Where the main branch is
+(the local branch or the remote's copy) is `remote`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gitinv import models
+from gitinv.changes import NotText, parse
+from gitinv.layout import SETTINGS_FILE
+from gitinv.source import read_limited
+
+DEFAULT_BRANCH: str = models.Settings.model_fields["branch"].default
+
+
+def read_settings(root: Path) -> dict[str, Any]:
+    """inventory/settings.yaml of the working tree as plain data: its text values (one
+    YAML reads as a number or boolean is left out: validate reports it); {} without one."""
+    path = root / SETTINGS_FILE
+    if path.is_file() and not path.is_symlink():
+        try:
+            found = parse(read_limited(path))
+        except OSError:
+            return {}  # validate says why; the defaults serve meanwhile
+        if isinstance(found, dict):
+            return {k: v for k, v in found.items() if not isinstance(v, NotText)}
+    return {}
+
+
+def branch_of(settings: Mapping[str, Any]) -> str:
+    branch = settings.get("branch")
+    return branch if isinstance(branch, str) and branch else DEFAULT_BRANCH
+
+
+def main_branch(root: Path) -> str:
+    return branch_of(read_settings(root))
