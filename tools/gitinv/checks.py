@@ -9,18 +9,31 @@ from __future__ import annotations
 import difflib
 import ipaddress
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
 from gitinv import ipkey
 from gitinv.ipkey import IPKey
 from gitinv.models import REFERENCES
 from gitinv.report import Finding
 
-if TYPE_CHECKING:
-    from gitinv.inventory import ServerRecord
-
 SHOW_ALL = 12  # a catalog this small is listed whole in an unknown-ref hint
+
+
+class Server(Protocol):
+    """What the rules read of a server: an `inventory.Server`."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def fields(self) -> dict[str, Any]: ...
+    @property
+    def ip_key(self) -> IPKey | None: ...
+    def pos(self, key: str) -> tuple[int, int]: ...
 
 
 class Rules:
@@ -55,10 +68,10 @@ class Rules:
             self._suggestions[key] = hint
         return self._suggestions[key]
 
-    def check_server(self, r: ServerRecord) -> list[Finding]:
+    def check_server(self, r: Server) -> list[Finding]:
         return self.check_group(r) + self.check_fields(r)
 
-    def check_group(self, r: ServerRecord) -> list[Finding]:
+    def check_group(self, r: Server) -> list[Finding]:
         if "groups" in self.broken or r.group in self.catalogs["groups"]:
             return []
         return [
@@ -72,7 +85,7 @@ class Rules:
             )
         ]
 
-    def check_fields(self, r: ServerRecord) -> list[Finding]:
+    def check_fields(self, r: Server) -> list[Finding]:
         """References and the IP's datacenter: the rules that need the fields alone."""
         out: list[Finding] = []
         for key, catalog in REFERENCES.items():
@@ -118,9 +131,9 @@ def _others(paths: Iterable[str], me: str) -> str:
 
 
 def _each(
-    owners: list[ServerRecord],
+    owners: Sequence[Server],
     code: str,
-    where: Callable[[ServerRecord], tuple[int, int]],
+    where: Callable[[Server], tuple[int, int]],
     claim: str,
     advice: str,
 ) -> list[Finding]:
@@ -147,13 +160,13 @@ def clashes(names: list[str], keys: Iterable[IPKey | None]) -> tuple[set[str], s
     return dup_names, dup_keys
 
 
-def unique(records: list[ServerRecord]) -> list[Finding]:
+def unique(records: Sequence[Server]) -> list[Finding]:
     """Names unique across groups, IPs unique after normalisation: each file involved reported."""
     dup_names, dup_keys = clashes([r.name for r in records], [r.ip_key for r in records])
     if not dup_names and not dup_keys:
         return []
-    by_name: dict[str, list[ServerRecord]] = defaultdict(list)
-    by_ip: dict[IPKey, list[ServerRecord]] = defaultdict(list)
+    by_name: dict[str, list[Server]] = defaultdict(list)
+    by_ip: dict[IPKey, list[Server]] = defaultdict(list)
     for r in records:
         if r.name in dup_names:
             by_name[r.name].append(r)

@@ -180,6 +180,15 @@ def try_rev_parse(root: Path, rev: str) -> str | None:
     return out.decode().strip() if status == 0 else None
 
 
+def committer_date(root: Path, rev: str) -> str:
+    """The committer date of a commit, ISO 8601 with the committer's offset."""
+    return _text(root, "log", "-1", "--format=%cI", rev, "--")
+
+
+def is_shallow(root: Path) -> bool:
+    return _text(root, "rev-parse", "--is-shallow-repository") == "true"
+
+
 def ref_exists(root: Path, ref: str) -> bool:
     status, _, _ = _run(root, "show-ref", "--verify", "--quiet", ref, ok=(0, 1))
     return status == 0

@@ -8,7 +8,7 @@ file with nothing in it (YAML's `null`) is accepted, as `validate` accepts it.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
@@ -16,8 +16,13 @@ from pydantic_core import core_schema
 
 from gitinv import models
 
-if TYPE_CHECKING:
-    from gitinv.fields import FieldSet
+
+class FieldSet(Protocol):
+    """The server fields an inventory has (a `gitinv.fields.FieldSet`), as far as the
+    schemas need them."""
+
+    def server_schema(self) -> dict[str, Any]: ...
+
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_DIR = "schema"

@@ -6,7 +6,7 @@ import datetime
 import difflib
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from gitinv import models
 from gitinv.fields.field import BOOLEANS, DATE_RE, FIELDS_FILE, Field
@@ -14,8 +14,23 @@ from gitinv.loader import Document, Typed
 from gitinv.report import Finding
 from gitinv.schema_errors import describe
 
-if TYPE_CHECKING:
-    from gitinv.fields.fieldset import FieldSet
+
+class FieldSet(Protocol):
+    """What a Checker is made of: a `gitinv.fields.fieldset.FieldSet`."""
+
+    @property
+    def names(self) -> tuple[str, ...]: ...
+    @property
+    def builtin(self) -> tuple[Field, ...]: ...
+    @property
+    def declared(self) -> tuple[Field, ...]: ...
+    @property
+    def present(self) -> bool: ...
+    @property
+    def unchecked(self) -> frozenset[str]: ...
+    @property
+    def broken(self) -> bool: ...
+
 
 _REMEMBER = 4096  # values a check keeps as known good, where values repeat
 _INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")

@@ -18,24 +18,11 @@ class Commit:
 
 def resolve(root: Path, rev: str) -> Commit:
     sha = gitops.resolve_commit(root, rev)
-    repo = gitops.open_repo(root)
-    try:
-        date = repo.commit(sha).committed_datetime.isoformat()
-    finally:
-        repo.close()
-    return Commit(id=sha, date=date)
-
-
-def branch_exists(root: Path, name: str) -> bool:
-    return gitops.try_rev_parse(root, name) is not None
+    return Commit(id=sha, date=gitops.committer_date(root, sha))
 
 
 def is_shallow(root: Path) -> bool:
-    repo = gitops.open_repo(root)
-    try:
-        return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
-    finally:
-        repo.close()
+    return gitops.is_shallow(root)
 
 
 def origin_url(root: Path) -> str | None:
