@@ -13,7 +13,7 @@ import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
-from gitinv import lock
+from gitinv import lock, request_submit
 from gitinv.changes import parse
 from gitinv.commands import request
 from gitinv.errors import GitinvError
@@ -227,7 +227,7 @@ def test_a_request_waits_for_the_one_running(hub: Hub, monkeypatch: pytest.Monke
             "gitinv: another `gitinv request` is running in this repository; waiting...\n"
         )
         assert waiting.poll() is None
-        monkeypatch.setattr(request, "WAIT_SECONDS", 0.2)
+        monkeypatch.setattr(request_submit, "WAIT_SECONDS", 0.2)
         with pytest.raises(GitinvError, match="has been running in this repository for over 0 s"):
             request.run(repo=req.path, action="delete", target="web02", comment="Gone")
     out, err = waiting.communicate(timeout=120)

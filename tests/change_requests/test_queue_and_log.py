@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from gitinv import history_report
 from gitinv.changes import Change
 from gitinv.cli import cli
 from gitinv.commands import audit, codeowners, diff, history, pending, request
@@ -316,7 +317,7 @@ def test_history_text_tells_a_list_from_the_next_field() -> None:
         "server", "web01", "added", {"tags": (None, ["a", "b"]), "state": (None, "active")}
     )
     updated = Change("server", "web01", "updated", {"tags": (["a"], ["a", "b"]), "ip": ("1", "2")})
-    text = audit.render_entries([Entry(info, updated), Entry(info, added)], "text")
+    text = history_report.render_entries([Entry(info, updated), Entry(info, added)], "text")
     assert "    tags: a → a, b; ip: 1 → 2\n" in text
     assert "    tags=a, b; state=active\n" in text
 
@@ -347,5 +348,5 @@ def test_history_text_says_when_a_file_did_not_read() -> None:
         new={"ip": "10.0.0.1"},
         unreadable={"old": "unreadable in commit bbbbbbbbbb: 1:1 bad-file: file is empty"},
     )
-    text = audit.render_entries([Entry(info, fixed)], "text")
+    text = history_report.render_entries([Entry(info, fixed)], "text")
     assert "    old version unreadable in commit bbbbbbbbbb: 1:1 bad-file: file is empty" in text

@@ -8,22 +8,41 @@ Public API::
     split_server_path(path) -> (group, name) | str   # ... with valid names, else why not
     names_of(paths) -> list[str]           # the server names of well-placed server paths
     classify(path) -> ("server", group, name) | (catalog or "settings", None, None) | None
-    INVENTORY, SERVERS_DIR, SETTINGS_FILE, FIELDS_FILE, CATALOG_FILES
+    is_server_name(name), is_entry_name(name)   # a server's name; an entry's or a group's
+    INVENTORY, SERVERS_DIR, SETTINGS_FILE, FIELDS_FILE, CATALOGS, CATALOG_FILES
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-
-from gitinv import models
 
 INVENTORY = "inventory"
 SERVERS_DIR = f"{INVENTORY}/servers"
 SETTINGS_FILE = f"{INVENTORY}/settings.yaml"
 FIELDS_FILE = f"{INVENTORY}/fields.yaml"
-CATALOG_FILES = {f"{INVENTORY}/{stem}.yaml": stem for stem in models.CATALOGS}
+# The six catalogs, in the order they are documented (models.CATALOGS: their models).
+CATALOGS = ("components", "datacenters", "environments", "types", "tags", "groups")
+CATALOG_FILES = {f"{INVENTORY}/{stem}.yaml": stem for stem in CATALOGS}
+
+# A catalog entry's name, a group's folder; a server's name, its file's stem.
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$"
+DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+SERVER_NAME_PATTERN = rf"^{DNS_LABEL}(?:\.{DNS_LABEL})*$"
+SERVER_NAME_MAX = 253
+_NAME_RE = re.compile(NAME_PATTERN)
+_SERVER_NAME_RE = re.compile(SERVER_NAME_PATTERN)
 SETTINGS = "settings"
 _SUFFIX = ".yaml"
+
+
+# fullmatch: with `match`, `$` also matches before a final newline (`web01\n`).
+def is_entry_name(name: str) -> bool:
+    return bool(_NAME_RE.fullmatch(name))
+
+
+def is_server_name(name: str) -> bool:
+    return len(name) <= SERVER_NAME_MAX and bool(_SERVER_NAME_RE.fullmatch(name))
 
 
 def server_path(group: str, name: str) -> str:
@@ -57,12 +76,12 @@ def split_server_path(path: str) -> tuple[str, str] | str:
     if where is None:
         return "a server file must be inventory/servers/<group>/<name>.yaml; move it there"
     group, name = where
-    if not models.is_server_name(name):
+    if not is_server_name(name):
         return (
             f"`{name}` is not a valid server name: lowercase letters, digits and hyphens "
             "in dot-separated labels of at most 63 characters; rename the file"
         )
-    if not models.is_entry_name(group):
+    if not is_entry_name(group):
         return f"folder `{group}` is not a valid group name; use a group from groups.yaml"
     return group, name
 

@@ -23,12 +23,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from gitinv import handles
+from gitinv.layout import NAME_PATTERN as NAME_PATTERN
+from gitinv.layout import SERVER_NAME_MAX as SERVER_NAME_MAX
+from gitinv.layout import SERVER_NAME_PATTERN as SERVER_NAME_PATTERN
+from gitinv.layout import is_entry_name as is_entry_name
+from gitinv.layout import is_server_name as is_server_name
 from gitinv.loader import Typed
-
-NAME_PATTERN = r"^[a-z0-9]([a-z0-9_-]*[a-z0-9])?$"
-DNS_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-SERVER_NAME_PATTERN = rf"^{DNS_LABEL}(?:\.{DNS_LABEL})*$"
-SERVER_NAME_MAX = 253
+from gitinv.settings import DEFAULT_BRANCH
 
 
 def _cidr_pattern() -> str:
@@ -52,21 +53,10 @@ def _cidr_pattern() -> str:
 
 CIDR_PATTERN = _cidr_pattern()
 
-_NAME_RE = re.compile(NAME_PATTERN)
-_SERVER_NAME_RE = re.compile(SERVER_NAME_PATTERN)
 _CIDR_RE = re.compile(CIDR_PATTERN)
 
 State = Literal["planned", "active", "maintenance", "offline", "decommissioned"]
 STATES: tuple[str, ...] = get_args(State)
-
-
-# fullmatch: with `match`, `$` also matches before a final newline (`web01\n`).
-def is_entry_name(name: str) -> bool:
-    return bool(_NAME_RE.fullmatch(name))
-
-
-def is_server_name(name: str) -> bool:
-    return len(name) <= SERVER_NAME_MAX and bool(_SERVER_NAME_RE.fullmatch(name))
 
 
 def _check_ip(value: str) -> str:
@@ -279,7 +269,7 @@ class Settings(StrictModel):
         "(edit and history links).",
     )
     branch: Annotated[str, Field(min_length=1)] = Field(
-        default="main", description="The published branch."
+        default=DEFAULT_BRANCH, description="The published branch."
     )
     admins: Annotated[list[Handle], AfterValidator(_unique)] = Field(
         default_factory=list,

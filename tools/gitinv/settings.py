@@ -17,12 +17,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gitinv import models
 from gitinv.changes import NotText, parse
 from gitinv.layout import SETTINGS_FILE
 from gitinv.source import read_limited
 
-DEFAULT_BRANCH: str = models.Settings.model_fields["branch"].default
+DEFAULT_BRANCH = "main"  # without `branch:` (the model's default too)
 
 
 def read_settings(root: Path) -> dict[str, Any]:

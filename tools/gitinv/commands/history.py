@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 from gitinv import remote
-from gitinv.commands.audit import progress_printer, write_entries
 from gitinv.errors import GitinvError
 from gitinv.history import scan
+from gitinv.history_report import progress_printer, render_entries
 
 
 def run(*, repo: Path, name: str, fmt: str = "text") -> int:
@@ -18,5 +18,5 @@ def run(*, repo: Path, name: str, fmt: str = "text") -> int:
         sys.stderr.write("\r\033[K")
     if not entries:
         raise GitinvError(f"no change to a server named {name} on the main branch", exit_code=1)
-    write_entries(entries, fmt, with_name=False)
+    sys.stdout.write(render_entries(entries, fmt, with_name=False))
     return 0

@@ -8,11 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitinv import checks, csvimport, inventory, layout
-from gitinv.commands import request as request_cmd
+from gitinv import checks, csvimport, inventory, layout, request_submit
 from gitinv.csvimport import NewServer, Problem
 from gitinv.errors import GitinvError
 from gitinv.report import Finding
+from gitinv.request_plan import Plan
 from gitinv.source import GitRevision, Source, SourceFile, WorkTree
 
 HELD_NAME = "row"  # a stand-in file name: a held row's own name is what is wrong with it
@@ -134,7 +134,7 @@ def run(
     push: bool = False,
 ) -> int:
     # A request holds the repository's request lock from the fetch to its new branch.
-    with request_cmd.session(repo) if request else contextlib.nullcontext():
+    with request_submit.session(repo) if request else contextlib.nullcontext():
         return _run(
             repo=repo,
             file=file,
@@ -156,12 +156,12 @@ def _run(
     reviewer: str | None,
     push: bool,
 ) -> int:
-    start: request_cmd.Start | None = None
+    start: request_submit.Start | None = None
     base: Source = WorkTree(repo)
     if request:
         # Checked against the up-to-date main branch, where the request starts.
-        request_cmd.check_options(comment or "", reviewer)
-        start = request_cmd.Start.of(repo, push)
+        request_submit.check_options(comment or "", reviewer)
+        start = request_submit.Start.of(repo, push)
         base = GitRevision(repo, start.base)
     elif push or reviewer:
         raise GitinvError("--push and --reviewer go with --request", 2)
@@ -194,12 +194,12 @@ def _run(
         print(f"gitinv: {file} has no rows; nothing imported", file=sys.stderr)
         return 0
     if start is not None:
-        plan = request_cmd.Plan(
+        plan = Plan(
             branch_name(file),
             f"Import {len(servers)} server(s) from {file.name}",
             {server.path: server.yaml().encode() for server in servers},
         )
-        return request_cmd.submit(
+        return request_submit.submit(
             repo, start, plan, comment=comment or "", reviewer=reviewer, push=push
         )
     write(repo, servers)

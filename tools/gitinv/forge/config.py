@@ -31,7 +31,6 @@ from urllib.parse import quote, urlsplit
 
 from gitinv.errors import GitinvError
 from gitinv.layout import SETTINGS_FILE
-from gitinv.settings import read_settings
 
 Kind = Literal["github", "gitlab"]
 KINDS: tuple[Kind, ...] = ("github", "gitlab")
@@ -197,6 +196,9 @@ class Found:
 
 
 def look(root: Path) -> Found:
+    # Imported here: the YAML loader is most of a `comment`'s start-up otherwise.
+    from gitinv.settings import read_settings
+
     settings = read_settings(root)
     repository = settings.get("repository")
     named = isinstance(repository, str) and parse_url(repository) is not None

@@ -15,13 +15,14 @@ from pathlib import Path
 from gitinv import __version__, canonical, codeowners, fields, schemas
 from gitinv.errors import GitinvError
 from gitinv.models import CATALOGS
+from gitinv.settings import DEFAULT_BRANCH
 
 HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
 EXAMPLE = HERE / "example"
 TOKEN = "@REQUIREMENT@"
 FORGES = ("github", "gitlab")
-BRANCH = "main"
+BRANCH = DEFAULT_BRANCH
 
 # Managed file -> its template under files/.
 _TEMPLATES = {
