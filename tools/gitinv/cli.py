@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -16,7 +18,39 @@ from gitinv.errors import GitinvError
 from gitinv.printable import one_line
 from gitinv.repo import find_root
 
-FORMATS = click.Choice(["text", "json", "github", "gitlab"])
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Registry(click.Choice[str]):
+    """The choices of an option: the names of a registry (reporters, say), read from its
+    module when first needed, so that a command's start-up imports only its own."""
+
+    def __init__(self, module: str, registry: str = "REPORTERS") -> None:
+        self.module, self.registry = module, registry
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(getattr(importlib.import_module(self.module), self.registry))
+
+
+def format_option(
+    module: str, registry: str = "REPORTERS", default: str = "text", help: str | None = None
+) -> Callable[[F], F]:
+    """`--format`, its choices the names of a registry of reporters."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=Registry(module, registry),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+def rev_option(help: str) -> Callable[[F], F]:
+    """`--rev REV`: a git revision read from git objects instead of the working tree."""
+    return click.option("--rev", metavar="REV", help=help)
 
 
 class Context:
@@ -75,10 +109,8 @@ def cli(ctx: click.Context, path: Path | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--rev", metavar="REV", help="Check this git revision (read from git objects, no checkout)."
-)
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@rev_option("Check this git revision (read from git objects, no checkout).")
+@format_option("gitinv.report")
 @click.option(
     "--no-cache",
     is_flag=True,
@@ -235,13 +267,7 @@ def init(
 @cli.command()
 @click.argument("base", required=False)
 @click.argument("head", required=False)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json", "html"]),
-    default="text",
-    show_default=True,
-)
+@format_option("gitinv.diffformat", "RENDERERS")
 @pass_ctx
 def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     """Show what changes between two revisions, field by field.
@@ -262,7 +288,7 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("action", type=click.Choice(["add", "update", "delete", "move", "revert"]))
+@click.argument("action", type=Registry("gitinv.request_plan", "ACTIONS"))
 @click.argument("target", metavar="NAME|COMMIT|#PR")
 @click.option("--group", metavar="G", help="The group folder (add: where it goes; move: where to).")
 @click.option(
@@ -348,13 +374,7 @@ def request(
     show_default=True,
     help="all: also the requests closed unmerged in the last 30 days (needs a token).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("gitinv.pending_report")
 @pass_ctx
 def pending(obj: Context, remote_name: str | None, state: str, fmt: str) -> None:
     """The approval queue: every open request that changes the inventory.
@@ -450,13 +470,7 @@ def report(
 
 @cli.command()
 @click.argument("name")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("gitinv.history_report")
 @pass_ctx
 def history(obj: Context, name: str, fmt: str) -> None:
     """One server's changes on the main branch, newest first.
@@ -479,13 +493,7 @@ def history(obj: Context, name: str, fmt: str) -> None:
 @click.option(
     "--since", metavar="DATE", help="Only changes committed on or after this ISO 8601 date."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("gitinv.history_report")
 @pass_ctx
 def audit(obj: Context, since: str | None, fmt: str) -> None:
     """Every change on the main branch, newest first: servers and catalogs.
@@ -566,15 +574,13 @@ def comment(obj: Context, file: Path | None, pr: int | None) -> None:
 
 @cli.command()
 @click.argument("lookups", nargs=-1, metavar="[LOOKUP]...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
+@format_option(
+    "gitinv.commands.query",
+    "FORMATS",
     default="table",
-    show_default=True,
     help="table: aligned columns; json and csv as export writes them.",
 )
-@click.option("--rev", metavar="REV", help="Query this git revision instead of the working tree.")
+@rev_option("Query this git revision instead of the working tree.")
 @pass_ctx
 def query(obj: Context, lookups: tuple[str, ...], fmt: str, rev: str | None) -> None:
     """List the servers matching every LOOKUP (all servers without one).
@@ -642,7 +648,7 @@ def _export_formats() -> list[str]:
     help="octodns: also the PTR zones of the datacenters' prefixes, one file a zone "
     "(needs --output DIR).",
 )
-@click.option("--rev", metavar="REV", help="Export this git revision instead of the working tree.")
+@rev_option("Export this git revision instead of the working tree.")
 @click.option(
     "-o",
     "--output",
@@ -800,9 +806,7 @@ def import_(
 
 
 @cli.command()
-@click.option(
-    "--rev", metavar="REV", help="Build this git revision (default: the main branch, or origin's)."
-)
+@rev_option("Build this git revision (default: the main branch, or origin's).")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -836,7 +840,7 @@ def build(obj: Context, rev: str | None, out: Path | None) -> None:
     show_default=True,
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
-@click.option("--rev", metavar="REV", help="Serve this revision (default: the main branch).")
+@rev_option("Serve this revision (default: the main branch).")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
