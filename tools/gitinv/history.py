@@ -39,6 +39,7 @@ from typing import Any
 
 from gitinv import git, gitlog
 from gitinv.changes import Change, Unreadable, at_commit, compare, parse
+from gitinv.settings import DEFAULT_BRANCH
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from ")
 _SQUASH_PR = re.compile(r"\s*\(#(\d+)\)\s*$")
@@ -149,7 +150,7 @@ def read_message(message: str, merged_subject: str = "") -> tuple[int | None, st
 
 def scan(
     root: Path,
-    rev: str = "main",
+    rev: str = DEFAULT_BRANCH,
     since: str | None = None,
     progress: Callable[[int], None] | None = None,
     *,

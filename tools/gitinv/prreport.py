@@ -70,7 +70,12 @@ class Report:
 
 
 def build(
-    root: Path, base: str | None, head: str | None, main: str = "main", *, progress: bool = False
+    root: Path,
+    base: str | None,
+    head: str | None,
+    main: str | None = None,
+    *,
+    progress: bool = False,
 ) -> Report:
     """Compare BASE with HEAD (default: the working tree), and check HEAD whole."""
     d = inventory_diff(root, base, head, main)

@@ -32,6 +32,7 @@ from typing import Any
 from gitinv import canonical, layout
 from gitinv import git as gitops
 from gitinv.changes import parse
+from gitinv.settings import DEFAULT_BRANCH
 
 Person = tuple[str, str]
 Files = dict[str, bytes | None]  # path -> content, None: removed
@@ -414,10 +415,10 @@ def make_repo(source: Path, dest: Path) -> Path:
     the dashboard) in the working tree, with the made-up history on `main`."""
     story = _read(source)
     changes = _plan(story)
-    gitops.init(dest, "main")
+    gitops.init(dest, DEFAULT_BRANCH)
     gitops.fast_import(dest, b"".join(_stream(story, changes, _owner(story))))
     shutil.copytree(source / "inventory", dest / "inventory", symlinks=True)
-    gitops.read_tree(dest, "main")
+    gitops.read_tree(dest, DEFAULT_BRANCH)
     if (source / "site").is_dir():  # the dashboard as this repository restyles it
         shutil.copytree(source / "site", dest / "site", symlinks=True)
     return dest
