@@ -723,12 +723,8 @@ def ip() -> None:
     show_default=True,
     help="How many addresses.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "gitinv.ipnext",
     help='text: one address a line; json: {"target", "networks", "addresses"}.',
 )
 @pass_ctx

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import fcntl
 import ipaddress
+import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,18 @@ class Allocation:
             "networks": [str(n) for n in self.networks],
             "addresses": self.addresses,
         }
+
+
+def render_text(found: Allocation) -> str:
+    """One address a line."""
+    return "".join(f"{address}\n" for address in found.addresses)
+
+
+def render_json(found: Allocation) -> str:
+    return json.dumps(found.as_dict(), indent=2) + "\n"
+
+
+REPORTERS: dict[str, Callable[[Allocation], str]] = {"text": render_text, "json": render_json}
 
 
 def usable(net: Network) -> tuple[int, int]:
