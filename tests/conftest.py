@@ -29,6 +29,24 @@ settings.register_profile("deep", max_examples=20_000, database=None, deadline=N
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gitinv"))
 
 
+def server(
+    ip: str,
+    state: str = "active",
+    component: str = "nginx",
+    *,
+    dc: str = "fra1",
+    environment: str = "production",
+    type: str | None = "vm",
+    **extra: str,
+) -> str:
+    """A server file's text: the built-in fields in their order (`type` left out when
+    None), then `extra` as written (`tags="[pci]"`, `description="'a: b'"`)."""
+    text = f"component: {component}\nip: {ip}\ndc: {dc}\nenvironment: {environment}\n"
+    text += f"type: {type}\n" if type is not None else ""
+    text += f"state: {state}\n"
+    return text + "".join(f"{key}: {value}\n" for key, value in extra.items())
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """An empty global git config and fixed identities, so no test reads $HOME's."""

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import server
+
 CATALOGS = {
     "components.yaml": "nginx:\n  description: Web server\npostgres: {}\n",
     "datacenters.yaml": "fra1:\n  location: Frankfurt\n  prefixes:\n    - 10.1.0.0/16\n"
@@ -23,14 +25,6 @@ CATALOGS = {
     "settings.yaml": "repository: https://github.com/acme/inventory\n"
     "admins:\n  - '@acme/inventory-admins'\n",
 }
-
-
-def server(ip: str, state: str = "active", component: str = "nginx", **extra: str) -> str:
-    text = f"component: {component}\nip: {ip}\ndc: fra1\nenvironment: production\n"
-    text += f"type: vm\nstate: {state}\n"
-    for key, value in extra.items():
-        text += f"{key}: {value}\n"
-    return text
 
 
 SERVERS = {

@@ -17,9 +17,9 @@ from gitinv import lock, request_submit
 from gitinv.changes import parse
 from gitinv.commands import request
 from gitinv.errors import GitinvError
-from tests.conftest import Measured, run_measured
+from tests.conftest import Measured, run_measured, server
 
-from .conftest import Clone, Hub, server
+from .conftest import Clone, Hub
 
 WEB02 = "inventory/servers/platform/web02.yaml"
 # Nine levels of nine aliases: 9**9 (387 million) strings once expanded, in 0.5 KB.

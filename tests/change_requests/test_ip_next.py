@@ -18,8 +18,9 @@ from click.testing import CliRunner
 from gitinv import cli, ipnext
 from gitinv.commands import ip, request
 from gitinv.errors import GitinvError
+from tests.conftest import server
 
-from .conftest import Hub, identity, server
+from .conftest import Hub, identity
 
 
 def _next(hub: Hub, target: str, count: int = 1) -> list[str]:

@@ -13,8 +13,9 @@ from gitinv.cli import cli
 from gitinv.commands import audit, codeowners, diff, history, pending, request
 from gitinv.errors import GitinvError
 from gitinv.history import CommitInfo, Entry
+from tests.conftest import server
 
-from .conftest import Hub, server
+from .conftest import Hub
 
 
 def _push_branch(hub: Hub, branch: str, files: dict[str, str | None], message: str) -> None:

@@ -19,13 +19,7 @@ WEB02 = "inventory/servers/web/web02.yaml"
 DB01 = "inventory/servers/data/db01.yaml"
 
 
-def server(
-    ip: str, *, state: str = "active", dc: str = "dc4", group_env: str = "production"
-) -> str:
-    return (
-        f"component: nginx\nip: {ip}\ndc: {dc}\nenvironment: {group_env}\n"
-        f"type: vm\nstate: {state}\n"
-    )
+DC = "dc4"  # the datacenter of tests/cases/base
 
 
 class Hub:

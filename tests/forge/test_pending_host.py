@@ -10,9 +10,10 @@ import pytest
 
 from gitinv.commands import pending
 from gitinv.diffformat import md_cell
+from tests.conftest import server
 from tests.forge.conftest import gitinv, no_token_anywhere
 from tests.forge.fakehost import FakeHost
-from tests.forge.hub import DB01, WEB01, WEB02, Hub, server
+from tests.forge.hub import DB01, DC, WEB01, WEB02, Hub
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def github_queue(hub: Hub) -> None:
     hub.request(
         2,
         "Draft: new web",
-        {"inventory/servers/web/web03.yaml": server("10.0.0.3")},
+        {"inventory/servers/web/web03.yaml": server("10.0.0.3", dc=DC)},
         draft=True,
         author="bob",
         branch="request/add/web03",
@@ -73,7 +74,7 @@ def github_queue(hub: Hub) -> None:
     hub.request(
         6,
         "From a fork: web04",
-        {"inventory/servers/web/web04.yaml": server("10.0.0.4")},
+        {"inventory/servers/web/web04.yaml": server("10.0.0.4", dc=DC)},
         fork=True,
         branch="patch-1",
         author="mallory",
@@ -163,8 +164,8 @@ def test_state_all_adds_the_rejected_ones(
 def test_clashes_between_two_open_requests(
     gh_hub: Hub, token: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    gh_hub.request(1, "web03", {"inventory/servers/web/web03.yaml": server("10.0.0.9")})
-    gh_hub.request(2, "web04", {"inventory/servers/web/web04.yaml": server("10.0.0.9")})
+    gh_hub.request(1, "web03", {"inventory/servers/web/web03.yaml": server("10.0.0.9", dc=DC)})
+    gh_hub.request(2, "web04", {"inventory/servers/web/web04.yaml": server("10.0.0.9", dc=DC)})
     gh_hub.request(3, "web01 off", {WEB01: edit(gh_hub, WEB01, "state: active", "state: offline")})
     gh_hub.request(4, "web01 ip", {WEB01: edit(gh_hub, WEB01, "ip: 10.0.0.1", "ip: 10.0.0.11")})
     gh_hub.request(5, "db01 off", {DB01: edit(gh_hub, DB01, "state: active", "state: offline")})
@@ -192,7 +193,7 @@ def test_invalid_and_conflicting_with_main(
     gh_hub: Hub, token: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = gh_hub.main()
-    gh_hub.request(1, "web02 takes web01's IP", {WEB02: server("10.0.0.1")})
+    gh_hub.request(1, "web02 takes web01's IP", {WEB02: server("10.0.0.1", dc=DC)})
     gh_hub.request(
         2, "web01 offline", {WEB01: edit(gh_hub, WEB01, "state: active", "state: offline")}
     )
@@ -270,7 +271,7 @@ def test_one_fetch_one_listing_call_a_page_and_no_token_in_output(
 ) -> None:
     for n in range(1, 8):
         path = f"inventory/servers/web/new{n}.yaml"
-        gh_hub.request(n, f"new{n}", {path: server(f"10.0.5.{n}")}, draft=n % 2 == 0)
+        gh_hub.request(n, f"new{n}", {path: server(f"10.0.5.{n}", dc=DC)}, draft=n % 2 == 0)
     gh_hub.count_fetches()
     result = gitinv("-C", str(gh_hub.path), "pending", env=github.env())
     assert result.returncode == 0, result.stderr
@@ -328,7 +329,7 @@ def test_gitlab_statuses_and_merge_request_refs(
     gl_hub.request(
         4,
         "new web",
-        {"inventory/servers/web/web07.yaml": server("10.0.0.7")},
+        {"inventory/servers/web/web07.yaml": server("10.0.0.7", dc=DC)},
         fork=True,
         draft=True,
     )

@@ -14,8 +14,9 @@ from gitinv.changes import Change
 from gitinv.commands import pending, request
 from gitinv.diff import InventoryDiff
 from gitinv.errors import GitinvError
+from tests.conftest import server
 from tests.forge.fakehost import FakeHost
-from tests.forge.hub import DB01, WEB01, Hub, server
+from tests.forge.hub import DB01, DC, WEB01, Hub
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -99,7 +100,7 @@ def test_request_open_in_process(
     taken = "request/add/web05"
     # A closed request left its branch under the name this one wants.
     gh_hub.request(
-        1, "web05 before", {new: server("10.0.0.50")}, branch=taken, state="closed", closed=2
+        1, "web05 before", {new: server("10.0.0.50", dc=DC)}, branch=taken, state="closed", closed=2
     )
     code = request.run(
         repo=gh_hub.path,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import server
+
 CATALOGS = {
     "components.yaml": "nginx:\n  description: Web server\npostgres:\n  description: Database\n",
     "datacenters.yaml": (
@@ -26,13 +28,6 @@ CATALOGS = {
     "settings.yaml": "repository: https://github.com/acme/inventory\nbranch: main\n",
 }
 XSS = '<script>alert(1)</script><img src=x onerror="window.__xss=1">'
-
-
-def server(ip: str, state: str = "active", component: str = "nginx", **extra: str) -> str:
-    text = f"component: {component}\nip: {ip}\ndc: fra1\nenvironment: production\n"
-    text += "type: vm\n" if component == "nginx" else ""
-    text += f"state: {state}\n"
-    return text + "".join(f"{k}: {v}\n" for k, v in extra.items())
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -121,7 +116,9 @@ def make_history(path: Path) -> Repo:
         server("10.1.0.1", tags="\n  - frontend", description="Shop front"),
     )
     repo.write("inventory/servers/web/web02.yaml", server("10.1.0.2"))
-    repo.write("inventory/servers/data/db01.yaml", server("10.1.0.11", component="postgres"))
+    repo.write(
+        "inventory/servers/data/db01.yaml", server("10.1.0.11", component="postgres", type=None)
+    )
     repo.commit("Import the inventory")
     repo.merge_pr(
         1,
@@ -136,7 +133,9 @@ def make_history(path: Path) -> Repo:
     )
     repo.write(
         "inventory/servers/data/db02.yaml",
-        server("10.1.0.12", component="postgres", state="planned", description=f"'{XSS}'"),
+        server(
+            "10.1.0.12", component="postgres", type=None, state="planned", description=f"'{XSS}'"
+        ),
     )
     repo.commit("Add db02 (#2)", who="Bob Builder")
     repo.merge_pr(

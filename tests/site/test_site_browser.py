@@ -260,7 +260,8 @@ def test_catalogs_and_api_pages(page: Any, origin: str, built_site: Path) -> Non
 def wide_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A site of 250 servers: enough for the first rows to show before the rest arrives."""
     from gitinv.site.build import build
-    from tests.site.sitefixtures import CATALOGS, Repo, server
+    from tests.conftest import server
+    from tests.site.sitefixtures import CATALOGS, Repo
 
     base = tmp_path_factory.mktemp("wide")
     repo = Repo(base / "repo")
@@ -332,7 +333,8 @@ def long_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A site whose server web01 got a 60,000-character description, and a catalog entry
     one as long, with a version that does not read in between."""
     from gitinv.site.build import build
-    from tests.site.sitefixtures import CATALOGS, make_history, server
+    from tests.conftest import server
+    from tests.site.sitefixtures import CATALOGS, make_history
 
     base = tmp_path_factory.mktemp("long")
     repo = make_history(base / "repo")

@@ -14,7 +14,8 @@ from gitinv.errors import GitinvError
 from gitinv.site import build as build_mod
 from gitinv.site import pages
 from gitinv.site.build import build
-from tests.site.sitefixtures import make_history, server, tree_digest
+from tests.conftest import server
+from tests.site.sitefixtures import make_history, tree_digest
 
 GOLDEN = Path(__file__).parent / "golden"
 API_FILES = [

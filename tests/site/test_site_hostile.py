@@ -16,8 +16,8 @@ from gitinv import lock
 from gitinv.errors import GitinvError
 from gitinv.site import output
 from gitinv.site.build import build
-from tests.conftest import Measured, run_measured
-from tests.site.sitefixtures import Repo, make_history, server
+from tests.conftest import Measured, run_measured, server
+from tests.site.sitefixtures import Repo, make_history
 
 WEB07 = "inventory/servers/web/web07.yaml"
 BOMB = "lol: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(

@@ -20,7 +20,8 @@ from gitinv.site import api, forks, pages
 from gitinv.site import build as build_mod
 from gitinv.site.build import build
 from gitinv.source import GitRevision
-from tests.site.sitefixtures import make_history, server, tree_digest
+from tests.conftest import server
+from tests.site.sitefixtures import make_history, tree_digest
 
 
 def _as_dicts(log: history.History) -> list[dict[str, object]]:

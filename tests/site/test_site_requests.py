@@ -19,9 +19,10 @@ from gitinv.commands import pending
 from gitinv.commands.serve import _Handler
 from gitinv.errors import GitinvError
 from gitinv.site.build import build
+from tests.conftest import server
 from tests.forge.conftest import JOB_TOKEN, TOKEN
 from tests.forge.fakehost import FakeHost
-from tests.forge.hub import DB01, WEB01, Hub, server
+from tests.forge.hub import DB01, DC, WEB01, Hub
 from tests.site.browserfixtures import ORIGINS
 from tests.site.sitefixtures import tree_digest
 
@@ -56,7 +57,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, github: FakeHost) -> Hub:
     hub.request(
         14,
         "New web",
-        {"inventory/servers/web/web09.yaml": server("10.0.0.9")},
+        {"inventory/servers/web/web09.yaml": server("10.0.0.9", dc=DC)},
         author="carol",
         fork=True,
         branch="patch-1",

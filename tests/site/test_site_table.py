@@ -21,8 +21,9 @@ import pytest
 
 from gitinv.commands.serve import _Handler
 from gitinv.exports import COLUMNS
+from tests.conftest import server
 from tests.site.browserfixtures import ORIGINS
-from tests.site.sitefixtures import CATALOGS, Repo, server
+from tests.site.sitefixtures import CATALOGS, Repo
 from tests.site.test_site_browser import names_in_order
 
 SERVERS = 300
@@ -54,7 +55,8 @@ def _server(i: int) -> str:
     text = server(
         ip,
         state=STATES[i % len(STATES)],
-        component="postgres" if i % 4 == 0 else "nginx",  # postgres: no type
+        component="postgres" if i % 4 == 0 else "nginx",
+        type=None if i % 4 == 0 else "vm",  # postgres: no type
         **extra,
     )
     text = text.replace("dc: fra1", "dc: lab6") if ":" in ip else text
