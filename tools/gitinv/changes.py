@@ -4,7 +4,13 @@ Shared by `diff` (two revisions, or a revision and the working tree), `pending`,
 `request` and `history` (every commit of main). Input: `FileChange` records
 (path, old blob, new blob) and the blob contents; output: `Change` values, one
 per server (added, updated, deleted, moved between groups: one change, not a
-delete plus an add) and one per catalog entry (added, updated, deleted).
+delete plus an add) and one per catalog entry (added, updated, deleted); a field
+declared in `inventory/fields.yaml` is an entry of the catalog-like kind "fields".
+
+A server's fields are compared and listed in the order of its inventory's FieldSet
+(built-in first, then the declared order; the union of both sides' when fields.yaml
+changes too). A declared value is compared as its type reads it, with each side's
+declaration (see `typed`): `eol: 2027-01-31` and `eol: "2027-01-31"` are one date.
 
 Every version is read by the strict loader (`gitinv.loader`), as `validate`
 reads it. A version that does not read (bad YAML, an alias, a control character,
@@ -14,25 +20,21 @@ that it is unreadable, where, and why (`Change.unreadable`), and never stops the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from gitinv import fields as fieldset
+from gitinv import models
+from gitinv.fields import BUILTIN, Field, FieldSet
+from gitinv.fields.field import BOOLEANS
 from gitinv.git import FileChange
 from gitinv.layout import SETTINGS, classify
 from gitinv.loader import LoadError, Typed, load_bytes
 
-SERVER_FIELDS: tuple[str, ...] = (
-    "component",
-    "ip",
-    "dc",
-    "environment",
-    "type",
-    "state",
-    "tags",
-    "description",
-)
+SERVER_FIELDS: tuple[str, ...] = BUILTIN.names
 # The `unreadable` of almost every change: one shared empty mapping, not one dict each.
 NOTHING_UNREADABLE: Mapping[str, str] = MappingProxyType({})
 
@@ -62,6 +64,8 @@ class Change:
     new: dict[str, Any] | None = None
     path: str = ""
     unreadable: Mapping[str, str] = field(default_factory=lambda: NOTHING_UNREADABLE)
+    # A server's fields in their FieldSet order (both sides'), for the comparison table.
+    order: tuple[str, ...] = SERVER_FIELDS
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -179,6 +183,74 @@ def field_changes(
 Read = Callable[[str], "dict[str, Any] | Unreadable"]
 
 
+@functools.lru_cache(maxsize=64)
+def fields_from(data: bytes | None) -> FieldSet:
+    """The fields a version of fields.yaml declares (None: no fields.yaml). Those whose
+    declaration is wrong are left out: validate reports them; a comparison reads on."""
+    if data is None:
+        return BUILTIN
+    return fieldset.parse(data)[0]
+
+
+def typed(f: Field, value: Any) -> Any:
+    """A declared value as its type reads it: a date written quoted or not is the same
+    text, an integer or a boolean YAML reads as one is the number or the truth value.
+    A value its type does not take stays as written (and unequal to the right one)."""
+    if type(value) is not NotText:
+        return value
+    if f.kind == "date" and value.kind == "a date":
+        return str.__str__(value)
+    if f.kind == "integer":
+        number = models.yaml_integer(Typed(value.kind, str.__str__(value)))
+        return value if number is None else number
+    if f.kind == "boolean" and value.kind == "a boolean":
+        return BOOLEANS.get(value, value)
+    return value
+
+
+@dataclass(frozen=True)
+class Sides:
+    """The fields of the old and of the new side of a comparison (fields.yaml may
+    differ between them): each side's values are read with its own declarations, a
+    field only the other side declares with that one."""
+
+    old: FieldSet = BUILTIN
+    new: FieldSet = BUILTIN
+
+    @functools.cached_property
+    def order(self) -> tuple[str, ...]:
+        """Both sides' fields: the new side's order, then what only the old side has."""
+        if self.old is self.new:
+            return self.new.names
+        return tuple(dict.fromkeys((*self.new.names, *self.old.names)))
+
+    @functools.cached_property
+    def _declared(self) -> tuple[tuple[str, Field | None, Field | None], ...]:
+        names = dict.fromkeys(f.name for fs in (self.new, self.old) for f in fs.declared)
+        return tuple((n, self.old.get(n), self.new.get(n)) for n in names)
+
+    def read(self, doc: dict[str, Any] | None, side: str) -> dict[str, Any] | None:
+        """`doc` with its declared values as their types read them (a copy when any
+        changes: parsed documents are shared between comparisons)."""
+        if doc is None or not self._declared:
+            return doc
+        out = doc
+        for name, old, new in self._declared:
+            if name not in doc:
+                continue
+            f = (old or new) if side == "old" else (new or old)
+            assert f is not None
+            value = typed(f, doc[name])
+            if value is not doc[name]:
+                if out is doc:
+                    out = dict(doc)
+                out[name] = value
+        return out
+
+
+SAME_BUILTIN = Sides()
+
+
 @dataclass
 class _ServerSide:
     group: str
@@ -199,13 +271,20 @@ class _Where:
 
 
 def compare(
-    files: Iterable[FileChange], read: Read, *, old_at: str = "", new_at: str = ""
+    files: Iterable[FileChange],
+    read: Read,
+    *,
+    old_at: str = "",
+    new_at: str = "",
+    fields: Sides = SAME_BUILTIN,
 ) -> list[Change]:
     """The semantic changes of one set of file changes.
 
     `read(blob_id)` returns a blob's parsed mapping or why it does not read (see
     `parse`); callers cache it. `old_at`/`new_at` say where the old and new versions
     are ("in commit abc", see `at_commit`), for the message of one that does not read.
+    `fields`: each side's FieldSet (its fields.yaml), for the order and the reading
+    of the declared fields.
     Servers are matched by name, so a file moved to another group folder is one
     "moved" change. Result order: catalogs and settings first, then servers by name.
     """
@@ -226,7 +305,9 @@ def compare(
         else:
             result.extend(_catalog_changes(what, fc, read, where))
     for name in sorted(set(servers.old) | set(servers.new)):
-        change = _server_change(name, servers.old.get(name), servers.new.get(name), read, where)
+        change = _server_change(
+            name, servers.old.get(name), servers.new.get(name), read, where, fields
+        )
         if change is not None:
             result.append(change)
     return result
@@ -254,29 +335,58 @@ def _server_change(
     after: _ServerSide | None,
     read: Read,
     where: _Where,
+    fields: Sides,
 ) -> Change | None:
     found: dict[str, str] = {}
-    old = _read(read, before.blob if before else None, "old", where, found, empty_ok=False)
-    new = _read(read, after.blob if after else None, "new", where, found, empty_ok=False)
+    raw_old = _read(read, before.blob if before else None, "old", where, found, empty_ok=False)
+    raw_new = _read(read, after.blob if after else None, "new", where, found, empty_ok=False)
+    old, new = fields.read(raw_old, "old"), fields.read(raw_new, "new")
     bad = found or NOTHING_UNREADABLE
-    changes = {} if bad else field_changes(old or {}, new or {})
+    order = fields.order
+    changes = {} if bad else field_changes(old or {}, new or {}, order)
+    if changes and raw_old and raw_new and (old is not raw_old or new is not raw_new):
+        # A value written the same on both sides is no change, whatever fields.yaml
+        # now says its type is.
+        changes = {k: v for k, v in changes.items() if raw_old.get(k) != raw_new.get(k)}
     if before is None and after is not None:
         return Change(
-            "server", name, "added", changes, after.group, None, None, new, after.path, bad
+            "server", name, "added", changes, after.group, None, None, new, after.path, bad, order
         )
     if after is None and before is not None:
         return Change(
-            "server", name, "deleted", changes, before.group, None, old, None, before.path, bad
+            "server",
+            name,
+            "deleted",
+            changes,
+            before.group,
+            None,
+            old,
+            None,
+            before.path,
+            bad,
+            order,
         )
     assert before is not None and after is not None
     if before.group != after.group:
         changes = {"group": (before.group, after.group), **changes}
         return Change(
-            "server", name, "moved", changes, after.group, before.group, old, new, after.path, bad
+            "server",
+            name,
+            "moved",
+            changes,
+            after.group,
+            before.group,
+            old,
+            new,
+            after.path,
+            bad,
+            order,
         )
     if not changes and not bad:
         return None
-    return Change("server", name, "updated", changes, after.group, None, old, new, after.path, bad)
+    return Change(
+        "server", name, "updated", changes, after.group, None, old, new, after.path, bad, order
+    )
 
 
 def _catalog_changes(what: str, fc: FileChange, read: Read, where: _Where) -> list[Change]:

@@ -3,6 +3,11 @@
 Turns a CSV text into :class:`NewServer` values (a file path and its YAML
 text) plus the problems found in the CSV itself; the inventory's own rules are
 applied afterwards by validating the new files together with the inventory.
+
+The columns are the inventory's FieldSet's: name, group, the built-in fields and
+those fields.yaml declares, each cell read by its field (`Field.parse_cell`: a
+whole number, true or false, a date, a comma-separated list). A cell that does not
+read as its type is handed on as text, for validation to name the row and field.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitinv import canonical, models
-from gitinv.exports.tables import COLUMNS, unneutralise
+from gitinv.edit import typed_value
+from gitinv.exports.tables import columns, unneutralise
+from gitinv.fields import BUILTIN, FieldSet
 
 #: NetBox device-export column names and the field each fills.
 ALIASES: dict[str, str] = {
@@ -41,31 +48,36 @@ class NewServer:
     name: str
     group: str
     fields: dict[str, Any] = field(default_factory=dict)
+    order: tuple[str, ...] = models.SERVER_FIELDS
 
     @property
     def path(self) -> str:
         return f"inventory/servers/{self.group}/{self.name}.yaml"
 
     def yaml(self) -> str:
-        return server_yaml(self.path, self.fields)
+        return server_yaml(self.path, self.fields, self.order)
 
 
-def server_yaml(path: str, fields: dict[str, Any]) -> str:
-    """A new server file in the canonical form of ``gitinv fmt``; empty values left out."""
+def server_yaml(
+    path: str, fields: dict[str, Any], order: tuple[str, ...] = models.SERVER_FIELDS
+) -> str:
+    """A new server file in the canonical form of ``gitinv fmt`` (`order`: its FieldSet's
+    names); empty values left out."""
     present = {key: value for key, value in fields.items() if value not in (None, "", [])}
-    return "\n".join(line.text for line in canonical.lines_for(path, present)) + "\n"
+    return "\n".join(line.text for line in canonical.lines_for(path, present, order)) + "\n"
 
 
 def _column(header: str) -> str:
     return header.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def _columns(headers: list[str]) -> tuple[dict[int, str], list[Problem]]:
+def _columns(headers: list[str], fields: FieldSet) -> tuple[dict[int, str], list[Problem]]:
     """Maps each CSV column index to the field it fills."""
     mapping: dict[int, str] = {}
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    known = ", ".join([*COLUMNS, *ALIASES])
+    known_columns = columns(fields)
+    known = ", ".join([*known_columns, *ALIASES])
     if len(headers) == 1 and (sep := next((c for c in ";\t|" if c in headers[0]), None)):
         shown = "a tab" if sep == "\t" else f"`{sep}`"
         message = (
@@ -75,7 +87,7 @@ def _columns(headers: list[str]) -> tuple[dict[int, str], list[Problem]]:
     for index, header in enumerate(headers):
         column = _column(header)
         target = ALIASES.get(column, column)
-        if target not in COLUMNS:
+        if target not in known_columns:
             problems.append(
                 Problem(
                     1,
@@ -105,7 +117,11 @@ def _columns(headers: list[str]) -> tuple[dict[int, str], list[Problem]]:
     return mapping, problems
 
 
-def _value(column: str, cell: str) -> Any:
+def _value(column: str, cell: str, fields: FieldSet) -> Any:
+    declared = fields.get(column)
+    if declared is not None and not declared.builtin:
+        text = cell if declared.kind == "string" else cell.strip()
+        return typed_value(declared, unneutralise(text))
     # A description is free text: its spaces are kept, so `export csv` + `import csv`
     # gives the same value. Other cells are names, addresses and lists: spaces go.
     cell = unneutralise(cell if column == "description" else cell.strip())
@@ -120,9 +136,13 @@ def _value(column: str, cell: str) -> Any:
 
 
 def read(
-    text: str, default_group: str | None = None, held: list[NewServer] | None = None
+    text: str,
+    default_group: str | None = None,
+    held: list[NewServer] | None = None,
+    fields: FieldSet = BUILTIN,
 ) -> tuple[list[NewServer], list[Problem]]:
     """Every data row as a :class:`NewServer`, and the problems the CSV itself has.
+    `fields`: the inventory's, whose columns the CSV may have.
 
     A row refused for its name or group goes to `held` (when given), so that its
     fields can still be checked: every problem of a row is reported at once.
@@ -135,7 +155,7 @@ def read(
         return [], [Problem(1, "bad-file", "the CSV file is empty: it needs a header row")]
     except csv.Error as exc:
         return [], [Problem(1, "bad-file", f"not a readable CSV file: {exc}")]
-    mapping, problems = _columns(headers)
+    mapping, problems = _columns(headers, fields)
     if problems:
         return [], problems
     servers: list[NewServer] = []
@@ -145,7 +165,7 @@ def read(
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
-            server, row_problems = _server(number, mapping, cells, default_group)
+            server, row_problems = _server(number, mapping, cells, default_group, fields)
             problems.extend(row_problems)
             if row_problems or server is None:
                 if server is not None and held is not None:
@@ -176,15 +196,20 @@ def read(
 
 
 def _server(
-    number: int, mapping: dict[int, str], cells: list[str], default_group: str | None
+    number: int,
+    mapping: dict[int, str],
+    cells: list[str],
+    default_group: str | None,
+    fieldset: FieldSet,
 ) -> tuple[NewServer | None, list[Problem]]:
     if len(cells) > len(mapping):
         extra = f"{len(cells)} cells where the header has {len(mapping)}"
         return None, [Problem(number, "bad-file", f"{extra}: quote a cell that holds a comma")]
-    values = {mapping[i]: _value(mapping[i], cell) for i, cell in enumerate(cells)}
+    values = {mapping[i]: _value(mapping[i], cell, fieldset) for i, cell in enumerate(cells)}
     fields = {ALIASES.get(key, key): value for key, value in values.items()}
     name = fields.pop("name", "") or ""
     group = fields.pop("group", "") or default_group or ""
+    order = fieldset.names
     problems = []
     if not name:
         problems.append(Problem(number, "missing-field", "name is empty: every row needs one"))
@@ -215,7 +240,7 @@ def _server(
                 name,
             )
         )
-    if name and not any(fields.values()):
+    if name and not any(v not in (None, "", []) for v in fields.values()):
         # Its file would be empty: say so in the CSV's terms, not the file's.
         problems.append(
             Problem(
@@ -228,5 +253,6 @@ def _server(
         )
     if problems:
         # Held back, but its fields are still worth checking when it has any.
-        return (NewServer(number, name, group, fields) if any(fields.values()) else None), problems
-    return NewServer(number, name, group, fields), []
+        kept = any(v not in (None, "", []) for v in fields.values())
+        return (NewServer(number, name, group, fields, order) if kept else None), problems
+    return NewServer(number, name, group, fields, order), []

@@ -9,7 +9,8 @@ Reading: `git diff-tree` (or `git diff` against the working tree plus the
 untracked files) lists the changed paths; their blobs come in one batch, read by
 `changes.parse` (the strict loader). Values keep what was typed: `state: no` stays
 `no`, a boolean (`changes.NotText`), so the comparison shows it as written, and
-`as_dict` writes the text typed; a version that does not read says so.
+`as_dict` writes the text typed; a version that does not read says so. A field
+declared in fields.yaml is read with each side's declaration (`changes.Sides`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git, remote
-from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, parse
+from gitinv.changes import (
+    AT_WORKTREE,
+    Change,
+    Sides,
+    Unreadable,
+    at_commit,
+    compare,
+    fields_from,
+    parse,
+)
 from gitinv.errors import GitinvError
+from gitinv.fields import FIELDS_FILE, FieldSet
 from gitinv.loader import Typed
 from gitinv.settings import main_branch
 
@@ -118,8 +129,15 @@ def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
             cache[sha] = parse(raw.get(sha))
         return cache[sha]
 
-    changes = compare(files, read, old_at=at_commit(base_sha), new_at=at_commit(head_sha))
+    sides = Sides(_fields_at(root, base_sha), _fields_at(root, head_sha))
+    changes = compare(
+        files, read, old_at=at_commit(base_sha), new_at=at_commit(head_sha), fields=sides
+    )
     return InventoryDiff(base_sha, head_sha, changes)
+
+
+def _fields_at(root: Path, commit: str) -> FieldSet:
+    return fields_from(git.read_blob(root, commit, FIELDS_FILE))
 
 
 def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
@@ -142,7 +160,17 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
         files.append(git.FileChange(fc.path, fc.old, new_id, fc.old_mode, fc.new_mode))
     raw = git.read_blobs(root, {f.old for f in files if f.old})
     raw.update(local)
+    base_fields = _fields_at(root, base_sha)
+    edited = next((f for f in files if f.path == FIELDS_FILE), None)
+    if edited is None:
+        sides = Sides(base_fields, base_fields)
+    else:
+        sides = Sides(base_fields, fields_from(local.get(edited.new) if edited.new else None))
     changes = compare(
-        files, lambda sha: parse(raw.get(sha)), old_at=at_commit(base_sha), new_at=AT_WORKTREE
+        files,
+        lambda sha: parse(raw.get(sha)),
+        old_at=at_commit(base_sha),
+        new_at=AT_WORKTREE,
+        fields=sides,
     )
     return InventoryDiff(base_sha, None, changes)

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from gitinv import markdown
-from gitinv.changes import SERVER_FIELDS, Change
+from gitinv.changes import Change
 from gitinv.diff import WORKTREE, InventoryDiff, plain
+from gitinv.layout import FIELDS
 from gitinv.printable import CONTROL, one_line
 
 _SIGN = {"added": "+", "updated": "~", "deleted": "-", "moved": ">"}
@@ -55,8 +56,9 @@ def kind(value: Any) -> str:
 
 
 def _odd(value: Any) -> bool:
-    """A value no inventory field takes: neither text nor a list (`no`, a boolean)."""
-    return value is not None and not isinstance(value, list) and kind(value) != "text"
+    """A value its field does not take: neither text nor a list (`no`, a boolean), nor
+    a declared field's integer or boolean, read as its type (see changes.typed)."""
+    return value is not None and not isinstance(value, list | int) and kind(value) != "text"
 
 
 def kinds(old: Any, new: Any) -> tuple[str | None, str | None]:
@@ -98,6 +100,8 @@ def _where(c: Change) -> str:
         return f"server {c.name} ({c.group})"
     if c.kind == "settings":
         return "settings"
+    if c.kind == FIELDS:
+        return f"declared field {c.name} (fields.yaml)"
     return f"{c.kind} entry {c.name}"
 
 
@@ -152,7 +156,7 @@ def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
     side that does not read shows as such in every row but the group's."""
     old, new = c.old or {}, c.new or {}
     if c.kind == "server":
-        keys = ["group", *SERVER_FIELDS]
+        keys = ["group", *c.order]
         had_old = c.old is not None or "old" in c.unreadable
         had_new = c.new is not None or "new" in c.unreadable
         old = {"group": c.old_group or (c.group if had_old else None), **old}

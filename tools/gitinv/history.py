@@ -25,6 +25,11 @@ commit's author and `merged_by` is unknown (None).
 
 Each change also carries its reason, the pull request's title where there was
 one (see `read_message`).
+
+Each commit's changes are read with the fields.yaml of each side of it (`changes.Sides`):
+the walk, newest first, knows the file at `rev` and takes each older version from the
+commits that change it, so a server's declared fields are compared as their types read
+them, in the order declared at the time.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git, gitlog
-from gitinv.changes import Change, Unreadable, at_commit, compare, parse
+from gitinv.changes import Change, Sides, Unreadable, at_commit, compare, fields_from, parse
+from gitinv.fields import BUILTIN, FIELDS_FILE
 from gitinv.settings import DEFAULT_BRANCH
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from ")
@@ -178,27 +184,68 @@ def scan(
                 doc = docs[sha] = parse(feed.get(sha))
             return doc
 
-        waiting: deque[tuple[gitlog.LogCommit, int]] = deque()
+        walk = _FieldsWalk(root, rev)
+        # (commit, ticket, wanted): an unwanted commit (older than `since`) only moves
+        # the fields.yaml walk on, when it changes the file.
+        waiting: deque[tuple[gitlog.LogCommit, int, bool]] = deque()
         seen = 0
         for commit in log:
             if after is not None and dt.datetime.fromisoformat(commit.date) < after:
-                continue  # git's --since is approximate: it only saves reading older history
-            waiting.append((commit, feed.want(s for s in commit.objects() if s not in docs)))
+                # git's --since is approximate: it only saves reading older history
+                if any(f.path == FIELDS_FILE for f in commit.files):
+                    waiting.append((commit, feed.want(walk.objects(commit)), False))
+                continue
+            waiting.append((commit, feed.want(s for s in commit.objects() if s not in docs), True))
             seen += 1
             if progress is not None and seen % 1000 == 0:
                 progress(seen)
             # Work on the commits whose objects are in while git reads on.
             while waiting and feed.arrived(waiting[0][1]):
-                entries.extend(_entries(waiting.popleft()[0], read, feed))
+                entries.extend(_next(waiting.popleft(), read, feed, walk))
         while waiting:
-            entries.extend(_entries(waiting.popleft()[0], read, feed))
+            entries.extend(_next(waiting.popleft(), read, feed, walk))
     return History(entries)
+
+
+class _FieldsWalk:
+    """The fields.yaml on each side of each commit of a first-parent walk, newest first:
+    a commit that changes the file has its two versions; any other, the version the
+    next newer change started from (at first, the one of `rev`)."""
+
+    def __init__(self, root: Path, rev: str) -> None:
+        current = fields_from(git.read_blob(root, rev, FIELDS_FILE))
+        self.same = Sides(current, current)
+
+    @staticmethod
+    def objects(c: gitlog.LogCommit) -> list[str]:
+        return [s for f in c.files if f.path == FIELDS_FILE for s in (f.old, f.new) if s]
+
+    def step(self, c: gitlog.LogCommit, feed: gitlog.ObjectFeed) -> Sides:
+        for f in c.files:
+            if f.path == FIELDS_FILE:
+                old = fields_from(feed.get(f.old)) if f.old else BUILTIN
+                new = fields_from(feed.get(f.new)) if f.new else BUILTIN
+                self.same = Sides(old, old)
+                return Sides(old, new)
+        return self.same
+
+
+def _next(
+    item: tuple[gitlog.LogCommit, int, bool],
+    read: Callable[[str], dict[str, Any] | Unreadable],
+    feed: gitlog.ObjectFeed,
+    walk: _FieldsWalk,
+) -> list[Entry]:
+    commit, _, wanted = item
+    sides = walk.step(commit, feed)
+    return _entries(commit, read, feed, sides) if wanted else []
 
 
 def _entries(
     c: gitlog.LogCommit,
     read: Callable[[str], dict[str, Any] | Unreadable],
     feed: gitlog.ObjectFeed,
+    sides: Sides,
 ) -> list[Entry]:
     merged_by = None
     author, email = c.author, c.email
@@ -215,5 +262,5 @@ def _entries(
     number, reason = read_message(message, merged_subject)
     info = CommitInfo(c.sha, c.date, author, email, number, merged_by, c.subject, reason)
     old_at = at_commit(c.parents[0]) if c.parents else ""
-    changes = compare(c.files, read, old_at=old_at, new_at=at_commit(c.sha))
+    changes = compare(c.files, read, old_at=old_at, new_at=at_commit(c.sha), fields=sides)
     return [Entry(info, change) for change in changes]

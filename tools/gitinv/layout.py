@@ -7,7 +7,7 @@ Public API::
     server_of(path) -> (group, name) | None   # a path shaped like a server file's
     split_server_path(path) -> (group, name) | str   # ... with valid names, else why not
     names_of(paths) -> list[str]           # the server names of well-placed server paths
-    classify(path) -> ("server", group, name) | (catalog or "settings", None, None) | None
+    classify(path) -> ("server", group, name) | (catalog, "settings" or "fields", None, None) | None
     is_server_name(name), is_entry_name(name)   # a server's name; an entry's or a group's
     INVENTORY, SERVERS_DIR, SETTINGS_FILE, FIELDS_FILE, CATALOGS, CATALOG_FILES
 """
@@ -33,6 +33,7 @@ SERVER_NAME_MAX = 253
 _NAME_RE = re.compile(NAME_PATTERN)
 _SERVER_NAME_RE = re.compile(SERVER_NAME_PATTERN)
 SETTINGS = "settings"
+FIELDS = "fields"  # inventory/fields.yaml, compared like a catalog: an entry a field
 _SUFFIX = ".yaml"
 
 
@@ -101,4 +102,6 @@ def classify(path: str) -> tuple[str, str | None, str | None] | None:
         return CATALOG_FILES[path], None, None
     if path == SETTINGS_FILE:
         return SETTINGS, None, None
+    if path == FIELDS_FILE:
+        return FIELDS, None, None
     return None

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import checks, git, inventory, ipkey, merged
-from gitinv.changes import Change, Unreadable, at_commit, compare, parse
+from gitinv.changes import Change, Sides, Unreadable, at_commit, compare, fields_from, parse
 from gitinv.diff import InventoryDiff
+from gitinv.fields import BUILTIN, FIELDS_FILE
 from gitinv.layout import classify
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
@@ -167,10 +168,19 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) 
             cache[sha] = parse(raw.get(sha))
         return cache[sha]
 
+    main_fields = fields_from(git.read_blob(root, main_sha, FIELDS_FILE)) if found else None
     for b in found:
         # What the branch brings (read from the merged tree) is the branch's own version.
         old_at, new_at = at_commit(b.diff.base), at_commit(b.tip)
-        b.diff.changes = compare(b.files, read, old_at=old_at, new_at=new_at)
+        before = (
+            main_fields
+            if b.diff.base == main_sha
+            else fields_from(git.read_blob(root, b.diff.base, FIELDS_FILE))
+        )
+        edited = next((f for f in b.files if f.path == FIELDS_FILE), None)
+        after = before if edited is None else fields_from(raw.get(edited.new or ""))
+        sides = Sides(before or BUILTIN, after or BUILTIN)
+        b.diff.changes = compare(b.files, read, old_at=old_at, new_at=new_at, fields=sides)
         b.blobs = {f.new: raw[f.new] for f in b.files if f.new and f.new in raw}
     return found
 

@@ -3,7 +3,7 @@
 Public API::
 
     Plan(branch, subject, files, note)        # files: path -> new bytes, None to delete
-    server_plan(repo, base, action, name, group, updates) -> Plan   # add|update|delete|move
+    server_plan(repo, base, action, name, group, updates, order) -> Plan   # add|update|...|move
     revert_plan(repo, base, main_ref, target) -> Plan                # undo a merged change
 
 `base` is the main branch's commit the request starts from (`request_submit.Start`);
@@ -18,6 +18,7 @@ from pathlib import Path
 from gitinv import git, layout, models
 from gitinv.edit import render_server, set_fields
 from gitinv.errors import GitinvError
+from gitinv.fields import BUILTIN
 from gitinv.history import pull_request_number
 
 ACTIONS = ("add", "update", "delete", "move", "revert")
@@ -41,8 +42,16 @@ def _find(repo: Path, base: str, name: str) -> tuple[str, str] | None:
 
 
 def server_plan(
-    repo: Path, base: str, action: str, name: str, group: str | None, updates: dict[str, object]
+    repo: Path,
+    base: str,
+    action: str,
+    name: str,
+    group: str | None,
+    updates: dict[str, object],
+    order: tuple[str, ...] = BUILTIN.names,
 ) -> Plan:
+    """The plan of add, update, delete or move; `order`: the FieldSet's names at `base`
+    (built-in, then declared), where a new field's line goes."""
     if not models.is_server_name(name):
         raise GitinvError(f"`{name}` is not a server name: lowercase DNS labels joined by dots")
     if group is not None and not models.is_entry_name(group):
@@ -60,7 +69,7 @@ def server_plan(
         return Plan(
             branch,
             f"Add server {name} to {group}",
-            {layout.server_path(group, name): render_server(fields)},
+            {layout.server_path(group, name): render_server(fields, order)},
         )
     if found is None:
         raise GitinvError(
@@ -73,7 +82,7 @@ def server_plan(
         if updates or group:
             raise GitinvError("request delete takes no --set or --group")
         return Plan(branch, f"Delete server {name} from {current}", {path: None})
-    new = set_fields(old.decode("utf-8", "replace"), updates).encode() if updates else old
+    new = set_fields(old.decode("utf-8", "replace"), updates, order).encode() if updates else old
     if action == "update":
         if group:
             raise GitinvError("request update cannot change the group; use `request move`")

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitinv import checks, csvimport, inventory, layout, request_submit
+from gitinv import checks, csvimport, fields, inventory, layout, request_submit
 from gitinv.csvimport import NewServer, Problem
 from gitinv.errors import GitinvError
 from gitinv.report import Finding
@@ -65,7 +65,7 @@ def check(
     inv = inventory.load(base.root, source=Overlay(base, extra))
     rules = checks.Rules(inv.catalogs, set(inv.broken))
     for row in held:
-        problems.extend(_field_problems(rules, row))
+        problems.extend(_field_problems(rules, row, inv.fields))
     others: list[Finding] = []
     for finding in inv.findings:
         new = by_path.get(finding.file)
@@ -85,10 +85,13 @@ def check(
     return problems
 
 
-def _field_problems(rules: checks.Rules, row: NewServer) -> list[Problem]:
+def _field_problems(
+    rules: checks.Rules, row: NewServer, declared: fields.FieldSet
+) -> list[Problem]:
     """The problems of a row's fields alone, read as the file it would become."""
     path = layout.server_path("held", HELD_NAME)
-    record, findings = inventory.read_server(path, csvimport.server_yaml(path, row.fields).encode())
+    data = csvimport.server_yaml(path, row.fields, row.order).encode()
+    record, findings = inventory.read_server(path, data, declared)
     if record is not None:
         findings += rules.check_fields(record)
     return [Problem(row.row, f.code, f.message, row.name) for f in findings]
@@ -163,8 +166,11 @@ def _run(
         request_submit.check_options(comment or "", reviewer)
         start = request_submit.Start.of(repo, push)
         base = GitRevision(repo, start.base)
+        declared = fields.for_revision(repo, start.base)
     elif push or reviewer:
         raise GitinvError("--push and --reviewer go with --request", 2)
+    else:
+        declared = fields.for_worktree(repo)
     try:
         # Bytes, not text mode: the csv module reads line ends inside quoted cells itself.
         text = file.read_bytes().decode("utf-8")
@@ -175,7 +181,7 @@ def _run(
     except OSError as exc:
         raise GitinvError(f"{file}: {exc.strerror}", 2) from exc
     held: list[NewServer] = []
-    servers, problems = csvimport.read(text, group, held)
+    servers, problems = csvimport.read(text, group, held, declared)
     if servers or held:
         problems += check(base, servers, held)
     if problems:

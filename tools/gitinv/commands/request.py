@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitinv import ipnext
+from gitinv import fields, ipnext
 from gitinv.edit import parse_sets
 from gitinv.forge import config as forge_config
 from gitinv.request_plan import revert_plan, server_plan
@@ -32,11 +32,12 @@ def run(
     with session(repo):
         start = Start.of(repo, push)
         main = ipnext.Main(start.main_ref, start.base, start.origin)
-        with ipnext.resolving_next(repo, main, action, parse_sets(sets)) as updates:
+        declared = fields.for_revision(repo, start.base)
+        with ipnext.resolving_next(repo, main, action, parse_sets(sets, declared)) as updates:
             if action == "revert":
                 plan = revert_plan(repo, start.base, start.main_ref, target)
             else:
-                plan = server_plan(repo, start.base, action, target, group, updates)
+                plan = server_plan(repo, start.base, action, target, group, updates, declared.names)
             return submit(
                 repo,
                 start,

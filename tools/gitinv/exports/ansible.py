@@ -2,7 +2,8 @@
 
 Both hold the same groups and host variables: groups ``dc_*``, ``env_*``,
 ``group_*``, ``component_*``, ``state_*`` and ``tag_*`` under ``all``, and per
-host ``ansible_host`` (the IP) and each field as ``gitinv_<field>``.
+host ``ansible_host`` (the IP) and each field as ``gitinv_<field>``: the built-in
+ones and those fields.yaml declares (an absent one is null, an absent list ``[]``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from gitinv.errors import GitinvError
 from gitinv.models import REFERENCES
 
 from .select import LIVE, servers
-from .tables import COLUMNS
 from .yamltext import scalar, value
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ ANSIBLE_GROUPS: tuple[tuple[str, str], ...] = (
 #: Prefix of host variables: plain names such as ``environment`` or ``tags``
 #: are Ansible play keywords and would draw "reserved name" warnings.
 HOSTVAR_PREFIX = "gitinv_"
-_HOSTVARS = tuple((column, HOSTVAR_PREFIX + column) for column in COLUMNS if column != "name")
 _GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
 _CATALOG_OF = {**REFERENCES, "group": "groups"}
 
@@ -62,11 +61,13 @@ def ansible_inventory(inventory: Inventory, include_decommissioned: bool = False
     states = (*LIVE, "decommissioned") if include_decommissioned else LIVE
     by_value: dict[tuple[str, str, str], list[str]] = {}
     hostvars: dict[str, dict[str, Any]] = {}
+    as_row = inventory.fields.row
+    variables = [(f.name, HOSTVAR_PREFIX + f.name) for f in inventory.fields.columns[1:]]
     for record in servers(inventory, states):
-        row = record.as_row()
+        row = as_row(record.name, record.group, record.fields)
         name = row["name"]
         hostvars[name] = {"ansible_host": row["ip"]} | {
-            var: row[column] for column, var in _HOSTVARS
+            var: row[column] for column, var in variables
         }
         for field, prefix in ANSIBLE_GROUPS:
             value = row[field]

@@ -42,8 +42,9 @@ def target_groups(
     own discoveries write tags. A field without a value has no label: to
     Prometheus an empty label is no label."""
     groups = []
+    as_row = inventory.fields.row
     for record in servers(inventory, states):
-        row = record.as_row()
+        row = as_row(record.name, record.group, record.fields)
         labels = {key: row[key] for key in LABELS if row[key] is not None}
         if row["tags"]:
             labels["tags"] = "," + ",".join(row["tags"]) + ","

@@ -1,6 +1,8 @@
 """Every server as rows: the CSV and JSON exports (also `query`'s and the site's).
 
-Pure functions of a loaded :class:`~gitinv.inventory.Inventory`.
+Pure functions of a loaded :class:`~gitinv.inventory.Inventory`. The columns are its
+FieldSet's (`inventory.fields.columns`): name and group, the built-in fields, then
+those fields.yaml declares, in its order.
 """
 
 from __future__ import annotations
@@ -12,13 +14,20 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gitinv.models import SERVER_FIELDS
+from gitinv.fields import BUILTIN, FieldSet
 
 if TYPE_CHECKING:
     from gitinv.inventory import Inventory
 
-#: Column order of the CSV export and of the ``import csv`` header.
-COLUMNS: tuple[str, ...] = ("name", "group", *SERVER_FIELDS)
+#: The columns of an inventory without fields.yaml (CSV export, ``import csv``); an
+#: inventory's own are ``columns(inventory.fields)``.
+COLUMNS: tuple[str, ...] = tuple(f.name for f in BUILTIN.columns)
+
+
+def columns(fields: FieldSet) -> tuple[str, ...]:
+    """The columns of the CSV export and of the ``import csv`` header."""
+    return tuple(f.name for f in fields.columns)
+
 
 # A spreadsheet reads a cell starting with one of these as a formula. Leading
 # apostrophes are included so that escaping stays reversible (see below).
@@ -28,8 +37,9 @@ _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 
 
 def server_rows(inventory: Inventory) -> list[dict[str, Any]]:
-    """Every valid server as a row (:data:`COLUMNS`), sorted by name."""
-    return [inventory.servers[name].as_row() for name in sorted(inventory.servers)]
+    """Every valid server as a row (its FieldSet's columns), sorted by name."""
+    row, servers = inventory.fields.row, inventory.servers
+    return [row(r.name, r.group, r.fields) for r in (servers[n] for n in sorted(servers))]
 
 
 def servers_json(inventory: Inventory) -> list[dict[str, Any]]:
@@ -63,22 +73,26 @@ def unneutralise(cell: str) -> str:
 
 
 def csv_cell(value: Any) -> str:
+    """A value as `Field.cell` writes it (`true`, `4`, `a,b`), made safe to open."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     # Most cells start with a letter or digit: skip the pattern for those.
     return neutralise(text) if text[:1] in _RISKY_START else text
 
 
-def rows_csv(rows: Iterable[Mapping[str, Any]]) -> str:
-    """CSV text with a header of :data:`COLUMNS`; tags joined by ``,``."""
+def rows_csv(rows: Iterable[Mapping[str, Any]], fields: FieldSet = BUILTIN) -> str:
+    """CSV text with a header of the columns of `fields`; lists joined by ``,``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    header = columns(fields)
+    writer.writerow(header)
     for row in rows:
-        writer.writerow([csv_cell(row.get(column)) for column in COLUMNS])
+        writer.writerow([csv_cell(row.get(column)) for column in header])
     return out.getvalue()
 
 
 def servers_csv(inventory: Inventory) -> str:
-    return rows_csv(server_rows(inventory))
+    return rows_csv(server_rows(inventory), inventory.fields)

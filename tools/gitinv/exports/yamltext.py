@@ -45,5 +45,10 @@ def flow_list(values: Sequence[str]) -> str:
     return "[" + ", ".join(scalar(v) for v in values) + "]"
 
 
-def value(item: str | Sequence[str] | None) -> str:
+def value(item: str | bool | int | Sequence[str] | None) -> str:
+    """A host variable: text, a list of text, or a declared integer or boolean."""
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, int):
+        return str(item)
     return flow_list(item) if isinstance(item, list | tuple) else scalar(item)

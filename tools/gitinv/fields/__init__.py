@@ -10,6 +10,7 @@ Public API::
     fields = BUILTIN                           # an inventory without fields.yaml
     fields, findings = parse(data)             # fields.yaml's bytes
     fields = for_worktree(root)                # the working tree's (GitinvError when bad)
+    fields = for_revision(root, rev)           # a revision's, its right declarations
     fields.names / .builtin / .declared / .columns / fields["cpu"] / "cpu" in fields
     field.kind / .required / .unique / .description / .lookups / .type_text()
     field.json_schema() / .cell(value) / .parse_cell(text) / .unique_key(value)
@@ -30,7 +31,7 @@ from gitinv.fields.field import (
     Kind,
 )
 from gitinv.fields.fieldset import BUILTIN, SERVER_MODEL, FieldSet
-from gitinv.fields.file import RESERVED, for_worktree, parse
+from gitinv.fields.file import RESERVED, for_revision, for_worktree, parse
 
 __all__ = [
     "BUILTIN",
@@ -44,6 +45,7 @@ __all__ = [
     "Field",
     "FieldSet",
     "Kind",
+    "for_revision",
     "for_worktree",
     "parse",
 ]

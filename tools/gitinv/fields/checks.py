@@ -291,8 +291,11 @@ class Checker:
         close = difflib.get_close_matches(key, self.names, n=1)
         hint = f"did you mean `{close[0]}`? " if close else ""
         if self.present:
-            why = f"it is neither a built-in field nor declared in {FIELDS_FILE}"
-            fix = "declare it there or remove it from this file"
+            why = (
+                f"it is neither a built-in field nor declared in {FIELDS_FILE} (a field "
+                "removed from there must first be removed from every server that uses it)"
+            )
+            fix = f"remove it from this file, or declare it (again) in {FIELDS_FILE}"
         else:
             why = "it is not a built-in field"
             fix = f"remove it, or declare it in {FIELDS_FILE} (see the README)"

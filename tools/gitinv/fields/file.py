@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gitinv import models
+from gitinv import git, models
 from gitinv.errors import GitinvError
 from gitinv.fields.field import BOOLEANS, FIELDS_FILE, Field
 from gitinv.fields.fieldset import BUILTIN, FieldSet
@@ -198,6 +198,13 @@ def _consistency(doc: Document, name: str, attrs: dict[str, Any]) -> list[Findin
             )
         )
     return findings
+
+
+def for_revision(root: Path, rev: str) -> FieldSet:
+    """The fields of a git revision's fields.yaml, as far as it declares them rightly
+    (validate reports the rest): for reading and writing server values at `rev`."""
+    data = git.read_blob(root, rev, FIELDS_FILE)
+    return BUILTIN if data is None else parse(data)[0]
 
 
 def for_worktree(root: Path) -> FieldSet:
