@@ -31,10 +31,11 @@ from gitinv import models
 from gitinv.fields import BUILTIN, Field, FieldSet
 from gitinv.fields.field import BOOLEANS
 from gitinv.git import FileChange
-from gitinv.layout import SETTINGS, classify
+from gitinv.layout import FIELDS, SETTINGS, classify
 from gitinv.loader import LoadError, Typed, load_bytes
 
 SERVER_FIELDS: tuple[str, ...] = BUILTIN.names
+DECLARATION_KEYS: tuple[str, ...] = tuple(models.FieldSpec.model_fields)
 # The `unreadable` of almost every change: one shared empty mapping, not one dict each.
 NOTHING_UNREADABLE: Mapping[str, str] = MappingProxyType({})
 
@@ -204,7 +205,7 @@ def typed(f: Field, value: Any) -> Any:
         number = models.yaml_integer(Typed(value.kind, str.__str__(value)))
         return value if number is None else number
     if f.kind == "boolean" and value.kind == "a boolean":
-        return BOOLEANS.get(value, value)
+        return BOOLEANS.get(str.__str__(value), value)
     return value
 
 
@@ -389,6 +390,20 @@ def _server_change(
     )
 
 
+def _declaration(attrs: dict[str, Any]) -> dict[str, Any]:
+    """A declaration of fields.yaml with its numbers (`min`, `max`, `max_length`) and
+    flags (`required`, `unique`) read as such, when YAML reads them so."""
+    out = {}
+    for key, value in attrs.items():
+        if type(value) is NotText and value.kind == "a number":
+            number = models.yaml_integer(Typed(value.kind, str.__str__(value)))
+            value = value if number is None else number
+        elif type(value) is NotText and value.kind == "a boolean":
+            value = BOOLEANS.get(str.__str__(value), value)
+        out[key] = value
+    return out
+
+
 def _catalog_changes(what: str, fc: FileChange, read: Read, where: _Where) -> list[Change]:
     bad: dict[str, str] = {}
     old = _read(read, fc.old, "old", where, bad, empty_ok=True)
@@ -402,19 +417,26 @@ def _catalog_changes(what: str, fc: FileChange, read: Read, where: _Where) -> li
         changes = field_changes(old, new, ())
         return [Change(SETTINGS, SETTINGS, "updated", changes, path=fc.path)] if changes else []
     result = []
-    for entry in _ordered_keys(old, new):
+    # A catalog's entries by name; fields.yaml's in its (new, then old) declared order.
+    entries = list(dict.fromkeys([*new, *old])) if what == FIELDS else _ordered_keys(old, new)
+    for entry in entries:
         before, after = old.get(entry), new.get(entry)
         if before == after:
             continue
         b = before if isinstance(before, dict) else {}
         a = after if isinstance(after, dict) else {}
+        order: tuple[str, ...] = ()
+        if what == FIELDS:  # a declaration's attributes in the model's order, as typed
+            b, a, order = _declaration(b), _declaration(a), DECLARATION_KEYS
+            if a == b and entry in old and entry in new:
+                continue
         action = "added" if entry not in old else "deleted" if entry not in new else "updated"
         result.append(
             Change(
                 what,
                 entry,
                 action,
-                field_changes(b, a, ()),
+                field_changes(b, a, order),
                 None,
                 None,
                 b if entry in old else None,
