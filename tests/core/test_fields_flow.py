@@ -137,9 +137,8 @@ def test_adding_a_field_touches_one_place(
     rows_ = list(csv.DictReader(io.StringIO((out / "servers.csv").read_text())))
     assert list(rows_[0]) == ["name", "group", *BUILT_IN, *ORDER]
     row = next(r for r in rows_ if r["name"] == "web01")
-    assert [row[k] for k in ORDER] == ["web.team", "8", "2027-01-31", "true", "debian12"] + [
-        "web,edge",
-        "fra-r12",
+    assert [row[k] for k in ORDER] == [
+        *("web.team", "8", "2027-01-31", "true", "debian12", "web,edge", "fra-r12")
     ]
     assert next(r for r in rows_ if r["name"] == "web02")["cpu"] == ""
     assert export.run(repo=root, kind="json", output=out / "servers.json") == 0
