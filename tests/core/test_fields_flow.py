@@ -229,3 +229,142 @@ def test_fields_yaml_changes_in_history_read_each_side_with_its_own(
     # the order is the newest declaration's: rack now comes before cpu
     assert diff.run(repo=root, base=commits[0], head=moved, fmt="json") == 0
     assert list(_json(capsys)["servers"][0]["changes"]) == ["rack", "cpu"]
+
+
+HEADER = "name,group,component,ip,dc,environment,state,x\n"
+ROW = "web09,web,nginx,10.0.0.99,dc4,production,active,"
+
+# (declaration of `x`, its CSV cell, the line(s) written) for values each type accepts.
+IMPORT_VALID = [
+    ("{type: string}", "web.team", ["x: web.team"]),
+    ("{type: string}", "2027", ['x: "2027"']),  # text that YAML would read as a number
+    ("{type: integer, min: -20}", " -12 ", ["x: -12"]),
+    ("{type: integer}", "4", ["x: 4"]),
+    ("{type: boolean}", "true", ["x: true"]),
+    ("{type: boolean}", "FALSE", ["x: false"]),
+    ("{type: date}", "2027-01-31", ["x: 2027-01-31"]),
+    ("{type: enum, values: [a, b]}", "b", ["x: b"]),
+    ("{type: list}", '"b, a"', ["x:", "  - b", "  - a"]),  # the order given
+    ("{type: list, values: [a, b]}", "a", ["x:", "  - a"]),
+]
+
+# (declaration, cell, what the refusal says) for values each type refuses.
+IMPORT_INVALID = [
+    ("{type: string, pattern: '^[a-z.]+$'}", "Web", "bad-value: `x`: `Web` does not match"),
+    ("{type: string, max_length: 3}", "abcd", "bad-value: `x` is 4 characters long"),
+    ("{type: integer}", "four", "bad-type: `x` must be a whole number"),
+    ("{type: integer}", "4.5", "bad-type: `x` must be a whole number"),
+    ("{type: integer, min: 1}", "0", "bad-value: `x` must be at least 1, not 0"),
+    ("{type: integer, max: 8}", "9", "bad-value: `x` must be at most 8, not 9"),
+    ("{type: boolean}", "yes", "bad-type: `x` must be true or false"),
+    ("{type: date}", "2027-02-30", "bad-value: `x`: `2027-02-30` is not a date"),
+    ("{type: date}", "31.01.2027", "bad-value: `x`: `31.01.2027` is not a date"),
+    ("{type: enum, values: [a, b]}", "c", "bad-value: `x`: `c` is not allowed; use one of a, b"),
+    ("{type: list, values: [a, b]}", '"a,c"', "bad-value: `x`: `c` is not allowed"),
+    ("{type: list}", '"a,a"', "bad-value: `a` is listed twice"),
+]
+
+
+def _import(
+    repo: GitRepo, declaration: str, cell: str, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    repo.write("inventory/fields.yaml", f"x: {declaration}\n")
+    source = repo.path.parent / "new.csv"
+    source.write_text(HEADER + ROW + cell + "\n")
+    code = import_csv.run(repo=repo.path, file=source)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("declaration", "cell", "lines"), IMPORT_VALID)
+def test_import_reads_each_type(
+    repo: GitRepo,
+    capsys: pytest.CaptureFixture[str],
+    declaration: str,
+    cell: str,
+    lines: list[str],
+) -> None:
+    code, err = _import(repo, declaration, cell, capsys)
+    assert code == 0, err
+    written = (repo.path / "inventory/servers/web/web09.yaml").read_text().splitlines()
+    assert written[-len(lines) :] == lines
+    assert validate.run(repo=repo.path, rev=None, fmt="json") == 0
+    assert fmt.run(repo=repo.path, files=[], check=True) == 0
+
+
+@pytest.mark.parametrize(("declaration", "cell", "message"), IMPORT_INVALID)
+def test_import_refuses_each_types_bad_values(
+    repo: GitRepo,
+    capsys: pytest.CaptureFixture[str],
+    declaration: str,
+    cell: str,
+    message: str,
+) -> None:
+    code, err = _import(repo, declaration, cell, capsys)
+    assert code == 1
+    # the file, the row, the server and the column, then what to do
+    assert f"new.csv: row 2 (web09): {message}" in err
+    assert not (repo.path / "inventory/servers/web/web09.yaml").exists()
+
+
+def test_import_knows_the_declared_columns_only(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _import(repo, "{type: string}", "a", capsys)
+    assert code == 0
+    repo.remove("inventory/fields.yaml")
+    source = repo.path.parent / "new.csv"
+    source.write_text(
+        HEADER.replace(",x", ",y") + "web10,web,nginx,10.0.0.98,dc4,production,active,b\n"
+    )
+    assert import_csv.run(repo=repo.path, file=source) == 1
+    err = capsys.readouterr().err
+    assert "unknown column 'y'" in err and "description" in err
+
+
+def test_unique_holds_across_groups_on_import_and_validate(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("inventory/fields.yaml", "rack: {type: string, unique: true}\n")
+    web01 = repo.path / WEB01
+    web01.write_text(web01.read_text() + "rack: r1\n")
+    source = repo.path.parent / "new.csv"
+    source.write_text(
+        "name,group,component,ip,dc,environment,state,rack\n"
+        "db09,data,postgres,10.0.0.98,dc4,production,active,r1\n"
+    )
+    assert import_csv.run(repo=repo.path, file=source) == 1
+    err = capsys.readouterr().err
+    assert (
+        "new.csv: row 2 (db09): duplicate-value: `rack: r1` is also used by "
+        "inventory/servers/web/web01.yaml; `rack` is unique" in err
+    )
+    db01 = repo.path / "inventory/servers/data/db01.yaml"
+    db01.write_text(db01.read_text() + "rack: r1\n")
+    assert validate.run(repo=repo.path, rev=None, fmt="text") == 1
+    out = capsys.readouterr().out
+    assert "inventory/servers/data/db01.yaml:10:7: duplicate-value" in out
+    assert "inventory/servers/web/web01.yaml:10:7: duplicate-value" in out
+
+
+def test_removing_a_used_field_says_what_to_do(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write("inventory/fields.yaml", "rack: {type: string}\nos: {type: string}\n")
+    for path in (WEB01, "inventory/servers/data/db01.yaml"):
+        server = repo.path / path
+        server.write_text(server.read_text() + "rack: r1\n")
+    assert validate.run(repo=repo.path, rev=None, fmt="text") == 0
+    capsys.readouterr()
+    repo.write("inventory/fields.yaml", "os: {type: string}\n")
+    assert validate.run(repo=repo.path, rev=None, fmt="text") == 1
+    found = capsys.readouterr().out.splitlines()
+    uses = [line for line in found if "unknown-field" in line]
+    assert [line.split(": ")[0] for line in uses] == [
+        "inventory/servers/data/db01.yaml:10:1",
+        "inventory/servers/web/web01.yaml:10:1",
+    ]
+    for line in uses:
+        assert "unknown field `rack`" in line
+        assert "nor declared in inventory/fields.yaml" in line
+        assert "a field removed from there must first be removed from every server" in line
+        assert "remove it from this file, or declare it (again) in inventory/fields.yaml" in line

@@ -78,6 +78,35 @@ def test_the_yaml_file_and_the_script_give_ansible_the_same_inventory(
     assert "cache-old" in from_yaml["_meta"]["hostvars"]
 
 
+def test_declared_fields_are_host_variables_ansible_reads(eco_repo: Path, tmp_path: Path) -> None:
+    """Fields of fields.yaml are `gitinv_<field>` host variables of their own types, in the
+    YAML file and from the script alike."""
+    (eco_repo / "inventory/fields.yaml").write_text(
+        "owner: {type: string}\ncpu: {type: integer}\nbackup: {type: boolean}\n"
+        "eol: {type: date}\nroles: {type: list}\n"
+    )
+    web01 = eco_repo / "inventory/servers/web/web01.yaml"
+    web01.write_text(
+        web01.read_text()
+        + "owner: web.team\ncpu: 4\nbackup: false\neol: 2027-01-31\nroles: [edge, web]\n"
+    )
+    script = eco_repo / "tools" / "ansible_inventory.py"
+    script.parent.mkdir()
+    shutil.copy2(ROOT / "tools" / "ansible_inventory.py", script)
+    from_yaml = listed(yaml_inventory(eco_repo), tmp_path)
+    hostvars = from_yaml["_meta"]["hostvars"]
+    assert {k: v for k, v in hostvars["web01"].items() if k[7:] in ("owner", "cpu")} == {
+        "gitinv_owner": "web.team",
+        "gitinv_cpu": 4,
+    }
+    assert hostvars["web01"]["gitinv_backup"] is False
+    assert hostvars["web01"]["gitinv_eol"] == "2027-01-31"
+    assert hostvars["web01"]["gitinv_roles"] == ["edge", "web"]
+    assert hostvars["web02"]["gitinv_owner"] is None and hostvars["web02"]["gitinv_roles"] == []
+    assert hostvars["web01"]["gitinv_state"] == "active"  # the built-in names stay
+    assert listed(script, tmp_path) == from_yaml
+
+
 def test_ansible_inventory_graph_of_the_yaml_file(eco_repo: Path, tmp_path: Path) -> None:
     source = yaml_inventory(eco_repo, include_decommissioned=True)
     proc = run(
