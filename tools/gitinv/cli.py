@@ -296,8 +296,9 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     "sets",
     metavar="FIELD=VALUE",
     multiple=True,
-    help="Set a field (repeatable); tags=a,b sets the list; FIELD= removes it; "
-    "add: ip=next takes the next free address of the dc (see `gitinv ip next`).",
+    help="Set a field (repeatable), built-in or declared in fields.yaml; tags=a,b "
+    "sets a list; FIELD= removes it; add: ip=next takes the next free address of "
+    "the dc (see `gitinv ip next`).",
 )
 @click.option(
     "--comment", metavar="TEXT", required=True, help="Why the change is needed (required)."
@@ -774,8 +775,8 @@ def import_(
     """Create server files from a CSV file: all of them, or none.
 
     Columns: the export's (name group component ip dc environment type state
-    tags description), or NetBox's name primary_ip site role status tags
-    description. Every row is checked together with the inventory first; each
+    tags description, then the fields of fields.yaml), or NetBox's name
+    primary_ip site role status tags description. Every row is checked together with the inventory first; each
     bad row is reported with its row number (the header is row 1) and
     validate's codes, and then nothing is written. With --request the rows
     are checked against the main branch and go to a change-request branch,
