@@ -776,11 +776,11 @@ def import_(
 
     Columns: the export's (name group component ip dc environment type state
     tags description, then the fields of fields.yaml), or NetBox's name
-    primary_ip site role status tags description. Every row is checked together with the inventory first; each
-    bad row is reported with its row number (the header is row 1) and
-    validate's codes, and then nothing is written. With --request the rows
-    are checked against the main branch and go to a change-request branch,
-    as `gitinv request` makes them.
+    primary_ip site role status tags description. Every row is checked
+    together with the inventory first; each bad row is reported with its row
+    number (the header is row 1) and validate's codes, and then nothing is
+    written. With --request the rows are checked against the main branch and
+    go to a change-request branch, as `gitinv request` makes them.
 
     \b
     Example:
