@@ -37,7 +37,7 @@ def test_misplaced_server_files_say_why(path: str, says: str) -> None:
     [
         ("inventory/groups.yaml", ("groups", None, None)),
         ("inventory/settings.yaml", ("settings", None, None)),
-        ("inventory/fields.yaml", None),
+        ("inventory/fields.yaml", ("fields", None, None)),  # compared like a catalog
         ("inventory/servers/web/web01.yml", None),
         ("inventory/other.yaml", None),
         ("schema/server.schema.json", None),

@@ -10,7 +10,7 @@ declared in `inventory/fields.yaml` is an entry of the catalog-like kind "fields
 A server's fields are compared and listed in the order of its inventory's FieldSet
 (built-in first, then the declared order; the union of both sides' when fields.yaml
 changes too). A declared value is compared as its type reads it, with each side's
-declaration (see `typed`): `eol: 2027-01-31` and `eol: "2027-01-31"` are one date.
+declaration (`fieldsides.Sides`): `eol: 2027-01-31` and `eol: "2027-01-31"` are one date.
 
 Every version is read by the strict loader (`gitinv.loader`), as `validate`
 reads it. A version that does not read (bad YAML, an alias, a control character,
@@ -20,22 +20,27 @@ that it is unreadable, where, and why (`Change.unreadable`), and never stops the
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
-from gitinv import fields as fieldset
-from gitinv import models
-from gitinv.fields import BUILTIN, Field, FieldSet
-from gitinv.fields.field import BOOLEANS
 from gitinv.git import FileChange
 from gitinv.layout import FIELDS, SETTINGS, classify
 from gitinv.loader import LoadError, Typed, load_bytes
 
-SERVER_FIELDS: tuple[str, ...] = BUILTIN.names
-DECLARATION_KEYS: tuple[str, ...] = tuple(models.FieldSpec.model_fields)
+# The built-in fields (models.Server's; a test keeps them equal): models imports this
+# module through settings, so it cannot be imported here.
+SERVER_FIELDS: tuple[str, ...] = (
+    "component",
+    "ip",
+    "dc",
+    "environment",
+    "type",
+    "state",
+    "tags",
+    "description",
+)
 # The `unreadable` of almost every change: one shared empty mapping, not one dict each.
 NOTHING_UNREADABLE: Mapping[str, str] = MappingProxyType({})
 
@@ -184,72 +189,31 @@ def field_changes(
 Read = Callable[[str], "dict[str, Any] | Unreadable"]
 
 
-@functools.lru_cache(maxsize=64)
-def fields_from(data: bytes | None) -> FieldSet:
-    """The fields a version of fields.yaml declares (None: no fields.yaml). Those whose
-    declaration is wrong are left out: validate reports them; a comparison reads on."""
-    if data is None:
-        return BUILTIN
-    return fieldset.parse(data)[0]
+class FieldReader(Protocol):
+    """How a comparison reads a server's fields (`fieldsides.Sides`): their order, and
+    each side's values and fields.yaml declarations as their types read them."""
+
+    @property
+    def order(self) -> tuple[str, ...]: ...
+
+    def read(self, doc: dict[str, Any] | None, side: str) -> dict[str, Any] | None: ...
+
+    def declaration(self, attrs: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]: ...
 
 
-def typed(f: Field, value: Any) -> Any:
-    """A declared value as its type reads it: a date written quoted or not is the same
-    text, an integer or a boolean YAML reads as one is the number or the truth value.
-    A value its type does not take stays as written (and unequal to the right one)."""
-    if type(value) is not NotText:
-        return value
-    if f.kind == "date" and value.kind == "a date":
-        return str.__str__(value)
-    if f.kind == "integer":
-        number = models.yaml_integer(Typed(value.kind, str.__str__(value)))
-        return value if number is None else number
-    if f.kind == "boolean" and value.kind == "a boolean":
-        return BOOLEANS.get(str.__str__(value), value)
-    return value
+class _BuiltinOnly:
+    """The reading of an inventory without fields.yaml: the values as written."""
 
-
-@dataclass(frozen=True)
-class Sides:
-    """The fields of the old and of the new side of a comparison (fields.yaml may
-    differ between them): each side's values are read with its own declarations, a
-    field only the other side declares with that one."""
-
-    old: FieldSet = BUILTIN
-    new: FieldSet = BUILTIN
-
-    @functools.cached_property
-    def order(self) -> tuple[str, ...]:
-        """Both sides' fields: the new side's order, then what only the old side has."""
-        if self.old is self.new:
-            return self.new.names
-        return tuple(dict.fromkeys((*self.new.names, *self.old.names)))
-
-    @functools.cached_property
-    def _declared(self) -> tuple[tuple[str, Field | None, Field | None], ...]:
-        names = dict.fromkeys(f.name for fs in (self.new, self.old) for f in fs.declared)
-        return tuple((n, self.old.get(n), self.new.get(n)) for n in names)
+    order: tuple[str, ...] = SERVER_FIELDS
 
     def read(self, doc: dict[str, Any] | None, side: str) -> dict[str, Any] | None:
-        """`doc` with its declared values as their types read them (a copy when any
-        changes: parsed documents are shared between comparisons)."""
-        if doc is None or not self._declared:
-            return doc
-        out = doc
-        for name, old, new in self._declared:
-            if name not in doc:
-                continue
-            f = (old or new) if side == "old" else (new or old)
-            assert f is not None
-            value = typed(f, doc[name])
-            if value is not doc[name]:
-                if out is doc:
-                    out = dict(doc)
-                out[name] = value
-        return out
+        return doc
+
+    def declaration(self, attrs: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        return attrs, ()
 
 
-SAME_BUILTIN = Sides()
+BUILTIN_ONLY: FieldReader = _BuiltinOnly()
 
 
 @dataclass
@@ -277,7 +241,7 @@ def compare(
     *,
     old_at: str = "",
     new_at: str = "",
-    fields: Sides = SAME_BUILTIN,
+    fields: FieldReader = BUILTIN_ONLY,
 ) -> list[Change]:
     """The semantic changes of one set of file changes.
 
@@ -304,7 +268,7 @@ def compare(
             if fc.new is not None:
                 servers.new[name] = _ServerSide(group, fc.path, fc.new)
         else:
-            result.extend(_catalog_changes(what, fc, read, where))
+            result.extend(_catalog_changes(what, fc, read, where, fields))
     for name in sorted(set(servers.old) | set(servers.new)):
         change = _server_change(
             name, servers.old.get(name), servers.new.get(name), read, where, fields
@@ -336,7 +300,7 @@ def _server_change(
     after: _ServerSide | None,
     read: Read,
     where: _Where,
-    fields: Sides,
+    fields: FieldReader,
 ) -> Change | None:
     found: dict[str, str] = {}
     raw_old = _read(read, before.blob if before else None, "old", where, found, empty_ok=False)
@@ -390,21 +354,9 @@ def _server_change(
     )
 
 
-def _declaration(attrs: dict[str, Any]) -> dict[str, Any]:
-    """A declaration of fields.yaml with its numbers (`min`, `max`, `max_length`) and
-    flags (`required`, `unique`) read as such, when YAML reads them so."""
-    out = {}
-    for key, value in attrs.items():
-        if type(value) is NotText and value.kind == "a number":
-            number = models.yaml_integer(Typed(value.kind, str.__str__(value)))
-            value = value if number is None else number
-        elif type(value) is NotText and value.kind == "a boolean":
-            value = BOOLEANS.get(str.__str__(value), value)
-        out[key] = value
-    return out
-
-
-def _catalog_changes(what: str, fc: FileChange, read: Read, where: _Where) -> list[Change]:
+def _catalog_changes(
+    what: str, fc: FileChange, read: Read, where: _Where, fields: FieldReader
+) -> list[Change]:
     bad: dict[str, str] = {}
     old = _read(read, fc.old, "old", where, bad, empty_ok=True)
     new = _read(read, fc.new, "new", where, bad, empty_ok=True)
@@ -427,7 +379,7 @@ def _catalog_changes(what: str, fc: FileChange, read: Read, where: _Where) -> li
         a = after if isinstance(after, dict) else {}
         order: tuple[str, ...] = ()
         if what == FIELDS:  # a declaration's attributes in the model's order, as typed
-            b, a, order = _declaration(b), _declaration(a), DECLARATION_KEYS
+            (b, order), (a, _) = fields.declaration(b), fields.declaration(a)
             if a == b and entry in old and entry in new:
                 continue
         action = "added" if entry not in old else "deleted" if entry not in new else "updated"

@@ -10,7 +10,7 @@ untracked files) lists the changed paths; their blobs come in one batch, read by
 `changes.parse` (the strict loader). Values keep what was typed: `state: no` stays
 `no`, a boolean (`changes.NotText`), so the comparison shows it as written, and
 `as_dict` writes the text typed; a version that does not read says so. A field
-declared in fields.yaml is read with each side's declaration (`changes.Sides`).
+declared in fields.yaml is read with each side's declaration (`fieldsides.Sides`).
 """
 
 from __future__ import annotations
@@ -21,18 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git, remote
-from gitinv.changes import (
-    AT_WORKTREE,
-    Change,
-    Sides,
-    Unreadable,
-    at_commit,
-    compare,
-    fields_from,
-    parse,
-)
+from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, parse
 from gitinv.errors import GitinvError
 from gitinv.fields import FIELDS_FILE, FieldSet
+from gitinv.fieldsides import Sides, fields_from
 from gitinv.loader import Typed
 from gitinv.settings import main_branch
 

@@ -43,8 +43,9 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git, gitlog
-from gitinv.changes import Change, Sides, Unreadable, at_commit, compare, fields_from, parse
+from gitinv.changes import Change, Unreadable, at_commit, compare, parse
 from gitinv.fields import BUILTIN, FIELDS_FILE
+from gitinv.fieldsides import Sides, fields_from
 from gitinv.settings import DEFAULT_BRANCH
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from ")

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import checks, git, inventory, ipkey, merged
-from gitinv.changes import Change, Sides, Unreadable, at_commit, compare, fields_from, parse
+from gitinv.changes import Change, Unreadable, at_commit, compare, parse
 from gitinv.diff import InventoryDiff
 from gitinv.fields import BUILTIN, FIELDS_FILE
+from gitinv.fieldsides import Sides, fields_from
 from gitinv.layout import classify
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
