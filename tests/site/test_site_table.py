@@ -142,11 +142,12 @@ def _load(pg: Any, url: str) -> None:
 # sort, and the search text of each row; against it, the store's answer for the same case.
 SAME_AS_AG_GRID_JS = """async (cases) => {
   const { Store, StoreBuilder, STATE_ORDER, ipKey } = await import('./static/js/servers-store.js');
-  const { LIST_SEP, filterOptions, rulesByName } = await import('./static/js/lookups.js');
+  const { LIST_SEP, filterOptions, lookupsFor, rulesByName } =
+    await import('./static/js/lookups.js');
   const rows = (await (await fetch('api/v1/servers.json')).json()).results;
   const meta = await (await fetch('api/v1/fields.json')).json();
   const rules = rulesByName(meta);
-  const textColumn = { kind: 'string', is_list: false, lookups: ['exact', 'iexact', 'icontains', 'iregex', 'in'] };
+  const textColumn = { kind: 'string', is_list: false, lookups: lookupsFor(meta, 'string') };
   const options = Object.fromEntries([
     ...meta.fields.map((f) => [f.name, filterOptions(f, rules)]),
     ...['changed', 'author', 'pull_request'].map((id) => [id, filterOptions(textColumn, rules)]),

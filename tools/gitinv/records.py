@@ -248,7 +248,8 @@ def _tidy(schema: dict[str, Any], ref: str) -> dict[str, Any]:
             k: {kk: vv for kk, vv in v.items() if kk not in ("title", "default")}
             for k, v in out["properties"].items()
         }
-    return _refs(out, ref)
+    tidy: dict[str, Any] = _refs(out, ref)
+    return tidy
 
 
 def _refs(value: Any, ref: str) -> Any:

@@ -125,3 +125,8 @@ export function filterOptions(column, rules) {
 export function rulesByName(document) {
   return Object.fromEntries(document.lookups.map((rule) => [rule.name, rule]));
 }
+
+/** The lookups a column of `kind` takes, by the table's `kinds`. */
+export function lookupsFor(document, kind) {
+  return document.lookups.filter((r) => r.kinds.includes("*") || r.kinds.includes(kind)).map((r) => r.name);
+}

@@ -6,7 +6,7 @@
 // The columns, their kinds and their lookups come from api/v1/fields.json: the inventory's
 // fields (built-in and declared) and the lookups `gitinv query` has (lookups.js).
 import { API, csvSafe, el, getJson, gridTheme, serverHref } from "./common.js";
-import { LIST_SEP, filterOptions, rulesByName } from "./lookups.js";
+import { LIST_SEP, filterOptions, lookupsFor, rulesByName } from "./lookups.js";
 import { RowReader, STATE_ORDER, Store, StoreBuilder } from "./servers-store.js";
 
 const CHARTS = ["state", "dc", "environment"];
@@ -61,7 +61,7 @@ function gridColumns(meta) {
     ...textColumn(f),
     ...LOOKS[f.name],
   }));
-  const text = { kind: "string", is_list: false, lookups: ["exact", "iexact", "icontains", "iregex", "in"] };
+  const text = { kind: "string", is_list: false, lookups: lookupsFor(meta, "string") };
   const change = [
     { field: "changed", headerName: "Last change", width: 130 },
     { field: "author", headerName: "Changed by", width: 150, hide: true },
