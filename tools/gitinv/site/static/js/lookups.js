@@ -130,3 +130,12 @@ export function rulesByName(document) {
 export function lookupsFor(document, kind) {
   return document.lookups.filter((r) => r.kinds.includes("*") || r.kinds.includes(kind)).map((r) => r.name);
 }
+
+/** One parameter of the page's address, `FIELD[__LOOKUP]=VALUE` as `gitinv query` reads it,
+ * as [field, ag-grid filter model]; null when the field or its lookup is unknown. */
+export function parseLookup(key, value, fieldsByName) {
+  const at = key.indexOf("__");
+  const [name, lookup] = at < 0 ? [key, "exact"] : [key.slice(0, at), key.slice(at + 2)];
+  if (!fieldsByName[name]?.lookups.includes(lookup)) return null;
+  return [name, { filterType: "text", type: lookup, filter: value }];
+}

@@ -6,7 +6,7 @@
 // The columns, their kinds and their lookups come from api/v1/fields.json: the inventory's
 // fields (built-in and declared) and the lookups `gitinv query` has (lookups.js).
 import { API, csvSafe, el, getJson, gridTheme, serverHref } from "./common.js";
-import { LIST_SEP, filterOptions, lookupsFor, rulesByName } from "./lookups.js";
+import { LIST_SEP, filterOptions, lookupsFor, parseLookup, rulesByName } from "./lookups.js";
 import { RowReader, STATE_ORDER, Store, StoreBuilder } from "./servers-store.js";
 
 const CHARTS = ["state", "dc", "environment"];
@@ -81,8 +81,8 @@ function filtersFromUrl(meta) {
   const byName = Object.fromEntries(meta.fields.map((f) => [f.name, f]));
   const model = {};
   for (const [key, value] of params) {
-    const [field, lookup = "exact"] = key.split("__");
-    if (byName[field]?.lookups.includes(lookup)) model[field] = { filterType: "text", type: lookup, filter: value };
+    const parsed = parseLookup(key, value, byName);
+    if (parsed) model[parsed[0]] = parsed[1];
   }
   return { quick: params.get("q") || "", model };
 }
