@@ -9,8 +9,9 @@ first ``=``, taken as it is. Several lookups are ANDed, also on the same field.
 
 Public API::
 
-    checked = parse(texts)                 # the form only: before the inventory is read
-    lookups = bind(checked, fields)        # against the inventory's fields (exit 2 if bad)
+    written = forms(texts)                 # the form only: before the inventory is read
+    lookups = bind(written, fields)        # against the inventory's fields (exit 2 if bad)
+    lookups = parse(texts, fields)         # both at once
     rows = select(rows, lookups)           # rows of fields.row(...)
 """
 
@@ -166,8 +167,12 @@ def bind_one(parsed: Parsed, fields: fields_.FieldSet = fields_.BUILTIN) -> Look
     return Lookup(field.name, rule.name, parsed.value, False, lambda v: test(cell(v)))
 
 
-def parse(texts: Iterable[str]) -> list[Parsed]:
+def forms(texts: Iterable[str]) -> list[Parsed]:
     return [parse_one(text) for text in texts]
+
+
+def parse(texts: Iterable[str], fields: fields_.FieldSet = fields_.BUILTIN) -> list[Lookup]:
+    return bind(forms(texts), fields)
 
 
 def bind(parsed: Iterable[Parsed], fields: fields_.FieldSet = fields_.BUILTIN) -> list[Lookup]:

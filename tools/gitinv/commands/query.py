@@ -52,7 +52,7 @@ def render(
 
 
 def run(*, repo: Path, lookups: Sequence[str], fmt: str = "table", rev: str | None = None) -> int:
-    parsed = lookups_.parse(lookups)  # a bad lookup fails before the slow load
+    parsed = lookups_.forms(lookups)  # a bad lookup fails before the slow load
     inv = inventory.load(repo, rev, progress=fmt != "json" and sys.stderr.isatty(), cache=True)
     # The inventory lives until exit: keep the collector from rescanning its
     # 100,000s of objects each time the rows below allocate (a third of the time).
