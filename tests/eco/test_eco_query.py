@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from eco_helpers import ALL, git
+from tests.conftest import ROOT
 
 from gitinv import exports, fields, inventory, query
 from gitinv.commands import query as query_cmd
+from gitinv.docs import lookup_table
 from gitinv.errors import GitinvError
 
 CASES: list[tuple[list[str], list[str]]] = [
@@ -173,9 +175,6 @@ def test_command_warns_on_invalid_inventory(
 
 
 def test_readme_lookup_table_is_current() -> None:
-    from gitinv.docs import lookup_table
-    from tests.conftest import ROOT
-
     readme = (ROOT / "README.md").read_text()
     start = readme.index("<!-- BEGIN lookup-table")
     body = readme[readme.index("\n", start) + 1 : readme.index("<!-- END lookup-table -->")]
