@@ -358,3 +358,14 @@ def test_dashboard_shows_and_filters_a_declared_column(page: Any, fields_origin:
     page.locator(".ag-floating-filter[col-id='roles'] input").fill("db")
     page.wait_for_selector(f"text=1 of {len(SERVERS)} servers")
     assert page.locator(".ag-row [col-id='roles']").first.inner_text() == "db"
+
+
+def test_server_page_shows_declared_fields(page: Any, fields_origin: str) -> None:
+    page.goto(f"{fields_origin}/server.html?name=s01")
+    page.wait_for_selector("dd[data-field='cpu']")
+    assert page.locator("dd[data-field='cpu']").inner_text() == "4"
+    assert page.locator("dd[data-field='roles']").inner_text() == "web, Cache"
+    assert page.locator("dd[data-field='managed']").inner_text() == "true"
+    page.goto(f"{fields_origin}/server.html?name=s04")
+    page.wait_for_selector("dd[data-field='owner']")
+    assert page.locator("dd[data-field='owner']").inner_text() == "—"
