@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+from pydantic import ValidationError
 
-from gitinv import fields, lookups
+from gitinv import fields, lookups, records
 from gitinv.commands import query as query_command
 from gitinv.errors import GitinvError
 from gitinv.site import openapi
@@ -302,6 +303,26 @@ def test_servers_json_rows_carry_declared_fields(fields_site: Path) -> None:
     assert by_name["cpu"]["lookups"][-4:] == ["gt", "gte", "lt", "lte"]
     assert "gt" not in by_name["owner"]["lookups"] and by_name["roles"]["is_list"]
     assert meta["lookups"] == lookups.table()
+
+
+def test_every_published_server_is_a_record(fields_repo: Path, fields_site: Path) -> None:
+    """servers.json's rows and the servers' files are what records.py's models say,
+    declared fields typed (an integer is no text, a boolean no integer)."""
+    declared, problems = fields.parse((fields_repo / "inventory/fields.yaml").read_bytes())
+    assert not problems
+    row_model = records.server_row_model(declared)
+    detail_model = records.server_detail_model(declared)
+    rows = _api(fields_site, "servers.json")["results"]
+    for row in rows:
+        row_model.model_validate(row, strict=True)
+        detail_model.model_validate(_api(fields_site, f"servers/{row['name']}.json"), strict=True)
+    wrong = {**rows[0], "cpu": "4"}
+    with pytest.raises(ValidationError):
+        row_model.model_validate(wrong, strict=True)
+    with pytest.raises(ValidationError):
+        row_model.model_validate({**rows[0], "managed": 1}, strict=True)
+    with pytest.raises(ValidationError):
+        row_model.model_validate({**rows[0], "extra": 1}, strict=True)
 
 
 def test_openapi_describes_declared_fields(fields_site: Path) -> None:

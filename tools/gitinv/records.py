@@ -12,7 +12,8 @@ Public API::
 
     Changed, Deletion, HistoryEntry, AuditEntry, DeletedServer     # fixed records
     server_row_model(fields) / server_detail_model(fields)        # per FieldSet
-    server_row(fields, record, changed) / server_detail(row, ...)  # the values
+    server_row(fields, name, group, values, changed)               # the values
+    server_detail(row, path, catalogs, history)
     component_schemas(fields, ref) -> {name: JSON Schema}
 """
 
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from pydantic.json_schema import SkipJsonSchema, models_json_schema
 
 from gitinv import fields as fields_
+from gitinv.models import CATALOGS
 
 Action = Literal["added", "updated", "deleted", "moved"]
 ACTIONS: tuple[str, ...] = ("added", "updated", "deleted", "moved")
@@ -179,14 +181,22 @@ def _value_schema(f: fields_.Field) -> dict[str, Any]:
     return nullable
 
 
-def _column(schema: dict[str, Any]) -> Any:
-    return (Annotated[Any, WithJsonSchema(schema)], ...)
+_PYTHON: dict[str, Any] = {"integer": int, "boolean": bool, "list": list[str]}
+
+
+def _column(f: fields_.Field, schema: dict[str, Any]) -> Any:
+    """A column as a model field: the Python type its values have (validated), with the
+    field's own JSON Schema (patterns, bounds, values, formats) as its schema."""
+    kind: Any = _PYTHON.get(f.kind, str)
+    if not (f.required or f.is_list):
+        kind = kind | None
+    return (Annotated[kind, WithJsonSchema(schema)], ...)
 
 
 @functools.cache
 def server_row_model(fields: fields_.FieldSet) -> type[BaseModel]:
     """servers.json's row: name, group, every field (built-in, then declared), `changed`."""
-    columns = {f.name: _column(_value_schema(f)) for f in fields.columns}
+    columns = {f.name: _column(f, _value_schema(f)) for f in fields.columns}
     return create_model(
         "ServerRow",
         __config__=ConfigDict(
@@ -205,15 +215,17 @@ def server_detail_model(fields: fields_.FieldSet) -> type[BaseModel]:
     """A server's file: its row with its catalog references as objects, its path and history."""
     columns: dict[str, Any] = {}
     for f in fields.columns:
-        schema = _value_schema(f)
-        if f.name in REFERENCES:
-            catalog, many = REFERENCES[f.name]
-            # Pydantic resolves a "$ref" given it: the reference is put in by `_tidy`.
-            entry = {_REF: f"{catalog_model_name(catalog)}Ref"}
-            schema = {"type": "array", "items": entry} if many else entry
-            if not (f.required or many):
-                schema = {"anyOf": [entry, {"type": "null"}]}
-        columns[f.name] = _column(schema)
+        if f.name not in REFERENCES:
+            columns[f.name] = _column(f, _value_schema(f))
+            continue
+        catalog, many = REFERENCES[f.name]
+        # Pydantic resolves a "$ref" given it: the reference is put in by `_tidy`.
+        entry = {_REF: f"{CATALOGS[catalog].__name__}Ref"}
+        kind: Any = list[dict[str, Any]] if many else dict[str, Any]
+        schema: dict[str, Any] = {"type": "array", "items": entry} if many else entry
+        if not (f.required or many):
+            kind, schema = kind | None, {"anyOf": [entry, {"type": "null"}]}
+        columns[f.name] = (Annotated[kind, WithJsonSchema(schema)], ...)
     return create_model(
         "ServerDetail",
         __config__=ConfigDict(
@@ -225,12 +237,6 @@ def server_detail_model(fields: fields_.FieldSet) -> type[BaseModel]:
         path=(str, Field(description="The server's file in the repository")),
         history=(list[HistoryEntry], Field(description="Every change, newest first")),
     )
-
-
-def catalog_model_name(catalog: str) -> str:
-    from gitinv.models import CATALOGS
-
-    return CATALOGS[catalog].__name__
 
 
 def component_schemas(fields: fields_.FieldSet, ref: str) -> dict[str, Any]:
@@ -273,3 +279,27 @@ def server_row(
     row = fields.row(name, group, values)
     row["changed"] = changed
     return row
+
+
+def server_detail(
+    row: Mapping[str, Any],
+    path: str,
+    catalogs: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    history: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A value of `server_detail_model`: a row of `server_row`, its references as the
+    catalog entries (`{"name", ...attributes}`), its file and its history."""
+    detail = dict(row)
+    for field, (catalog, many) in REFERENCES.items():
+        entries = catalogs.get(catalog, {})
+        if many:
+            detail[field] = [_entry(value, entries) for value in row[field] or []]
+        elif row[field] is not None:
+            detail[field] = _entry(row[field], entries)
+    detail["path"] = path
+    detail["history"] = history
+    return detail
+
+
+def _entry(name: str, catalog: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {"name": name, **catalog.get(name, {})}

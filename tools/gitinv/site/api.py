@@ -103,20 +103,9 @@ def fields_document(fields: FieldSet) -> dict[str, Any]:
 def server_detail(
     row: dict[str, Any], path: str, inventory: Inventory, entries: list[Entry]
 ) -> dict[str, Any]:
-    detail = dict(row)
-    for field, (catalog, many) in REFERENCES.items():
-        entries_of = inventory.catalogs.get(catalog, {})
-        if many:
-            detail[field] = [_entry(value, entries_of) for value in row[field] or []]
-        elif row[field] is not None:
-            detail[field] = _entry(row[field], entries_of)
-    detail["path"] = path
-    detail["history"] = [history_item(entry) for entry in entries]
-    return detail
-
-
-def _entry(name: str, catalog: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {"name": name, **catalog.get(name, {})}
+    """A server's file (records.server_detail_model)."""
+    history = [history_item(entry) for entry in entries]
+    return records.server_detail(row, path, inventory.catalogs, history)
 
 
 def reference_counts(rows: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
