@@ -21,18 +21,23 @@ function isDate(text) {
 
 const V4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
 
-/** An IP address in one spelling (as Python's ipaddress writes it), or null. */
+/** An IP address in one spelling (an IPv4-mapped IPv6 address as its IPv4 address), or
+ * null: two texts are the same address when these agree, as in `gitinv query`. */
 export function ipCanonical(text) {
   const t = String(text ?? "").trim();
   const v4 = V4.exec(t);
   if (v4) return v4.slice(1).every((p) => Number(p) <= 255) ? t : null;
   if (!t.includes(":") || !/^[0-9a-fA-F:.]+$/.test(t)) return null;
+  let host;
   try {
-    const host = new URL(`http://[${t}]/`).hostname;
-    return host.slice(1, -1);
+    host = new URL(`http://[${t}]/`).hostname.slice(1, -1); // the URL standard's spelling
   } catch {
     return null;
   }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (!mapped) return host;
+  const [high, low] = [parseInt(mapped[1], 16), parseInt(mapped[2], 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
 }
 
 function inItems(value) {
