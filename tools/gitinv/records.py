@@ -34,12 +34,7 @@ ACTIONS: tuple[str, ...] = ("added", "updated", "deleted", "moved")
 
 # Which server column refers to which catalog, and whether it holds a list of names.
 REFERENCES: dict[str, tuple[str, bool]] = {
-    "group": ("groups", False),
-    "component": ("components", False),
-    "dc": ("datacenters", False),
-    "environment": ("environments", False),
-    "type": ("types", False),
-    "tags": ("tags", True),
+    f.name: (f.catalog, f.is_list) for f in fields_.BUILTIN.columns if f.catalog is not None
 }
 
 
