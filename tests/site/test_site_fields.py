@@ -18,7 +18,8 @@ from gitinv import fields, lookups, records
 from gitinv.commands import query as query_command
 from gitinv.errors import GitinvError
 from gitinv.site import openapi
-from tests.site.sitefixtures import CATALOGS, Repo, server
+from tests.conftest import server
+from tests.site.sitefixtures import CATALOGS, Repo
 from tests.site.test_site_table import _serve
 
 FIELDS_YAML = """\
@@ -63,11 +64,19 @@ SERVERS = {
     ),
     "s03": (
         "data",
-        server("2001:db8::5", component="postgres", description="DB Primary", cpu="1024").replace(
-            "dc: fra1", "dc: lab6"
+        server(
+            "2001:db8::5",
+            component="postgres",
+            dc="lab6",
+            type=None,
+            description="DB Primary",
+            cpu="1024",
         ),
     ),
-    "s04": ("data", server("10.1.0.4", component="postgres", state="planned", description='""')),
+    "s04": (
+        "data",
+        server("10.1.0.4", "planned", "postgres", type=None, description='""'),
+    ),
     "s05": (
         "data",
         server(
@@ -80,7 +89,7 @@ SERVERS = {
             roles="\n  - Cache\n  - db",
         ),
     ),
-    "s10": ("web", server("2001:db8::a", state="offline", owner="ops").replace("fra1", "lab6")),
+    "s10": ("web", server("2001:db8::a", "offline", dc="lab6", owner="ops")),
 }
 
 # Lookups as `gitinv query` and the dashboard's address take them. Each field at most
