@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from eco_helpers import ALL, git
+from tests.conftest import ROOT
 
-from gitinv import exports, inventory, query
+from gitinv import exports, fields, inventory, query
 from gitinv.commands import query as query_cmd
+from gitinv.docs import lookup_table
 from gitinv.errors import GitinvError
 
 CASES: list[tuple[list[str], list[str]]] = [
@@ -99,7 +101,7 @@ def test_bad_lookup(text: str, message: str) -> None:
 
 
 def test_fields_are_the_export_columns() -> None:
-    assert sorted(query.FIELDS) == sorted(exports.COLUMNS)
+    assert [f.name for f in fields.BUILTIN.columns] == list(exports.COLUMNS)
 
 
 def test_command_formats(eco_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -170,3 +172,12 @@ def test_command_warns_on_invalid_inventory(
     captured = capsys.readouterr()
     assert "web02," not in captured.out
     assert "warning: the inventory has" in captured.err
+
+
+def test_readme_lookup_table_is_current() -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("<!-- BEGIN lookup-table")
+    body = readme[readme.index("\n", start) + 1 : readme.index("<!-- END lookup-table -->")]
+    assert body == lookup_table(), (
+        "run: python -c 'from gitinv.docs import lookup_table; print(lookup_table())'"
+    )

@@ -80,3 +80,25 @@ def test_each_file_matches_its_response_schema(built_site: Path, path: str) -> N
     for rel in files:
         errors = sorted(validator.iter_errors(load(built_site, rel)), key=str)
         assert not errors, f"{rel}: {errors[0].message}"
+
+
+def test_published_records_validate_through_their_models(built_site: Path) -> None:
+    """Every audit entry, server row and server file is what records.py's models say."""
+    from gitinv import fields, records
+
+    for entry in load(built_site, "audit.json")["results"]:
+        records.AuditEntry.model_validate(entry, strict=True)
+    row_model = records.server_row_model(fields.BUILTIN)
+    detail_model = records.server_detail_model(fields.BUILTIN)
+    for row in load(built_site, "servers.json")["results"]:
+        row_model.model_validate(row, strict=True)
+    deleted = 0
+    for path in sorted((built_site / "api/v1/servers").glob("*.json")):
+        value = json.loads(path.read_text(encoding="utf-8"))
+        if "deleted" in value:
+            records.DeletedServer.model_validate(value, strict=True)
+            deleted += 1
+        else:
+            detail_model.model_validate(value, strict=True)
+    assert deleted >= 1
+    records.FieldsDocument.model_validate(load(built_site, "fields.json"), strict=True)

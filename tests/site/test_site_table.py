@@ -142,27 +142,36 @@ def _load(pg: Any, url: str) -> None:
 # sort, and the search text of each row; against it, the store's answer for the same case.
 SAME_AS_AG_GRID_JS = """async (cases) => {
   const { Store, StoreBuilder, STATE_ORDER, ipKey } = await import('./static/js/servers-store.js');
-  const { LOOKUP_OPTIONS } = await import('./static/js/common.js');
+  const { LIST_SEP, filterOptions, lookupsFor, rulesByName } =
+    await import('./static/js/lookups.js');
   const rows = (await (await fetch('api/v1/servers.json')).json()).results;
-  const builder = new StoreBuilder();
+  const meta = await (await fetch('api/v1/fields.json')).json();
+  const rules = rulesByName(meta);
+  const textColumn = { kind: 'string', is_list: false, lookups: lookupsFor(meta, 'string') };
+  const options = Object.fromEntries([
+    ...meta.fields.map((f) => [f.name, filterOptions(f, rules)]),
+    ...['changed', 'author', 'pull_request'].map((id) => [id, filterOptions(textColumn, rules)]),
+  ]);
+  const builder = new StoreBuilder(meta.fields);
   builder.add(rows.slice(0, 7));
   builder.add(rows.slice(7));
   const store = new Store(builder.finish().data);
   const shortDate = (iso) => (iso ? iso.slice(0, 10) : '');
-  const filter = { filter: 'agTextColumnFilter',
-    filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1 } };
+  const filter = (id) => ({ filter: 'agTextColumnFilter',
+    filterParams: { filterOptions: options[id], maxNumConditions: 1 } });
   const columns = [
     { field: 'name' }, { field: 'group' }, { field: 'component' },
     { field: 'ip', comparator: (a, b) => (ipKey(a) < ipKey(b) ? -1 : ipKey(a) > ipKey(b) ? 1 : 0) },
     { field: 'dc' }, { field: 'environment' }, { field: 'type' },
     { field: 'state', comparator: (a, b) => STATE_ORDER.indexOf(a) - STATE_ORDER.indexOf(b) },
-    { field: 'tags', valueGetter: (p) => (p.data.tags || []).join(', ') },
+    { field: 'tags', valueGetter: (p) => (p.data.tags || []).join(', '),
+      filterValueGetter: (p) => (p.data.tags || []).join(LIST_SEP) },
     { field: 'description' },
     { colId: 'changed', valueGetter: (p) => shortDate(p.data.changed?.date) },
     { colId: 'author', valueGetter: (p) => p.data.changed?.author ?? '' },
     { colId: 'pull_request',
       valueGetter: (p) => (p.data.changed?.pull_request ? `#${p.data.changed.pull_request}` : '') },
-  ].map((c) => ({ ...filter, ...c }));
+  ].map((c) => ({ ...filter(c.field || c.colId), ...c }));
   const searched = ['name', 'group', 'component', 'ip', 'dc', 'environment', 'type', 'state',
     'description'];
   const text = (row) => [...searched.map((f) => row[f] ?? ''), (row.tags || []).join(' '),
@@ -187,7 +196,7 @@ SAME_AS_AG_GRID_JS = """async (cases) => {
     api.applyColumnState({ state, defaultState: { sort: null } });
     const expected = [];
     api.forEachNodeAfterFilterAndSort((n) => expected.push(n.data.name));
-    const view = store.view(c.terms, c.filters, c.sort, LOOKUP_OPTIONS);
+    const view = store.view(c.terms, c.filters, c.sort, options);
     const got = Array.from(view, (i) => store.valueOf('name', store.columns.name.codes[i]));
     results.push({ c, expected, got });
   }
@@ -228,24 +237,27 @@ CASES: list[dict[str, Any]] = [
         {"terms": [], "filters": {col: model}, "sort": []}
         for col, model in [
             ("state", _text("in", "active, planned")),
-            ("state", _text("equals", "ACTIVE")),
-            ("name", _text("contains", "0")),
-            ("name", _text("notContains", "1")),
-            ("description", _text("blank")),
-            ("description", _text("notBlank")),
-            ("description", _text("notContains", "e")),
-            ("description", _text("contains", "İST")),
+            ("state", _text("iexact", "ACTIVE")),
+            ("state", _text("exact", "ACTIVE")),
+            ("name", _text("icontains", "0")),
+            ("description", _text("exact", "DB Primary")),
+            ("description", _text("icontains", "İST")),
             ("description", _text("iregex", "^web \\d+$")),
-            ("description", _text("startsWith", "say")),
-            ("type", _text("blank")),
+            ("description", _text("iregex", "^say")),
+            ("type", _text("in", "vm, baremetal,")),
             ("tags", _text("in", "pci")),
-            ("tags", _text("contains", "d, p")),
-            ("ip", _text("startsWith", "2001")),
-            ("ip", _text("startsWith", "0.1")),
-            ("description", _text("equals", "db primary")),
-            ("changed", _text("contains", "2026-01-0")),
-            ("author", _text("equals", "bob builder")),
-            ("pull_request", _text("notBlank")),
+            ("tags", _text("exact", "pci")),
+            ("tags", _text("iregex", "^p")),
+            ("tags", _text("icontains", "d, p")),
+            ("tags", _text("icontains", "ontend")),
+            ("ip", _text("iregex", "^2001")),
+            ("ip", _text("exact", "2001:DB8::9")),
+            ("ip", _text("icontains", "0.1")),
+            ("description", _text("iexact", "db primary")),
+            ("description", _text("exact", "db primary")),
+            ("changed", _text("icontains", "2026-01-0")),
+            ("author", _text("iexact", "bob builder")),
+            ("pull_request", _text("iregex", ".")),
         ]
     ),
     *(

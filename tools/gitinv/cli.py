@@ -587,9 +587,11 @@ def query(obj: Context, lookups: tuple[str, ...], fmt: str, rev: str | None) -> 
     """List the servers matching every LOOKUP (all servers without one).
 
     A LOOKUP is FIELD=VALUE (exact) or FIELD__OP=VALUE with OP one of iexact,
-    icontains, iregex (case-insensitive search) or in (comma-separated values).
-    FIELD: name ip component dc environment type state tags group description.
-    A tags lookup holds when any tag matches. Several lookups must all hold.
+    icontains, iregex (case-insensitive search) or in (comma-separated values);
+    integer and date fields also take gt, gte, lt and lte. FIELD: name group,
+    the built-in fields (ip component dc environment type state tags
+    description) and those inventory/fields.yaml declares. A lookup on a list
+    (tags) holds when any item matches. Several lookups must all hold.
 
     \b
     Example:

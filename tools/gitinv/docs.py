@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitinv import fields
+from gitinv import fields, lookups
 
 # Where the server's path holds each of its two path fields.
 PATH_FIELDS = ((fields.NAME, "the file stem"), (fields.GROUP, "the folder"))
@@ -27,4 +27,13 @@ def field_table(declared: fields.FieldSet = fields.BUILTIN) -> str:
         rows.append(f"| `{field.name}` | {field.type_text()} | {required} | {rule} |")
     if not declared.declared:
         rows += ["", DECLARED_NOTE]
+    return "\n".join(rows) + "\n"
+
+
+def lookup_table() -> str:
+    """The README's table of query lookups, from the one table of lookups.py."""
+    rows = ["| lookup | fields | holds when |", "| --- | --- | --- |"]
+    for lookup in lookups.LOOKUPS:
+        kinds = "all" if lookups.ALL in lookup.kinds else ", ".join(lookup.kinds)
+        rows.append(f"| `FIELD__{lookup.name}=VALUE` | {kinds} | {lookup.meaning} |")
     return "\n".join(rows) + "\n"

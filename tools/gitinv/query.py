@@ -1,108 +1,127 @@
 """Server lookups in the style of the old REST API (django-filter).
 
-A lookup is ``FIELD=VALUE`` or ``FIELD__OP=VALUE``. The dashboard's filters
-follow the same rules, so they are spelled out here and in the README
-("Query lookups"); change both together.
+A lookup is ``FIELD=VALUE`` or ``FIELD__OP=VALUE``: FIELD a column of the inventory's
+:class:`~gitinv.fields.FieldSet` (name, group, the built-in and the declared fields),
+OP a lookup of :data:`gitinv.lookups.LOOKUPS` that the field's kind takes (default
+``exact``). What each lookup means is written once, in that table, and read by the
+dashboard too; this module is its Python side. The VALUE is everything after the
+first ``=``, taken as it is. Several lookups are ANDed, also on the same field.
 
-- FIELD is one of :data:`FIELDS`; OP one of :data:`LOOKUPS` (default ``exact``).
-- The value is everything after the first ``=``, taken as it is.
-- A missing optional value (``type``, ``description``) is the empty string.
-- ``tags`` is a list: the lookup holds when it holds for at least one tag,
-  so a server without tags matches no ``tags`` lookup.
-- ``exact``: equal strings. ``iexact``: equal after ``str.lower()`` on both
-  sides. ``icontains``: the lowered value is a substring of the lowered field.
-  ``iregex``: :func:`re.search` with :data:`re.IGNORECASE` (anywhere in the
-  field; anchor with ``^``/``$``). ``in``: the value split on ``,``, each item
-  stripped of surrounding blanks, empty items dropped; holds when the field
-  equals one item exactly.
-- On ``ip``, ``exact``, ``iexact`` and ``in`` compare addresses, not text,
-  when both sides parse as IP addresses (``2001:DB8::1`` equals
-  ``2001:db8:0:0:0:0:0:1``).
-- Several lookups are ANDed, also on the same field.
+Public API::
+
+    written = forms(texts)                 # the form only: before the inventory is read
+    lookups = bind(written, fields)        # against the inventory's fields (exit 2 if bad)
+    lookups = parse(texts, fields)         # both at once
+    rows = select(rows, lookups)           # rows of fields.row(...)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from gitinv import fields as fields_
 from gitinv import ipkey
+from gitinv import lookups as table
 from gitinv.errors import GitinvError
-
-FIELDS: tuple[str, ...] = (
-    "name",
-    "ip",
-    "component",
-    "dc",
-    "environment",
-    "type",
-    "state",
-    "tags",
-    "group",
-    "description",
-)
-LOOKUPS: tuple[str, ...] = ("exact", "iexact", "icontains", "iregex", "in")
+from gitinv.fields.field import DATE_RE
 
 Row = Mapping[str, Any]
-Test = Callable[[str], bool]
+Test = Callable[[Any], bool]
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+
+
+@dataclasses.dataclass(frozen=True)
+class Parsed:
+    """``field__op=value`` as written, before the inventory's fields are known."""
+
+    text: str
+    field: str
+    op: str
+    value: str
 
 
 @dataclasses.dataclass(frozen=True)
 class Lookup:
-    """One parsed ``field__op=value`` condition."""
+    """One condition on one field of a row."""
 
     field: str
     op: str
     value: str
-    test: Test = dataclasses.field(compare=False, repr=False)
+    is_list: bool = False
+    test: Test = dataclasses.field(compare=False, repr=False, default=bool)
 
     def matches(self, row: Row) -> bool:
         raw = row.get(self.field)
-        if self.field == "tags":
-            return any(self.test(tag) for tag in raw or ())
-        return self.test("" if raw is None else str(raw))
+        if self.is_list:
+            return any(self.test(item) for item in raw or ())
+        return self.test(raw)
 
 
 def _in_items(value: str) -> frozenset[str]:
     return frozenset(item.strip() for item in value.split(",") if item.strip())
 
 
-def _make_test(op: str, value: str, text: str) -> Test:
-    if op == "exact":
-        return value.__eq__
-    if op == "iexact":
-        lowered = value.lower()
-        return lambda v: v.lower() == lowered
-    if op == "icontains":
-        lowered = value.lower()
-        return lambda v: lowered in v.lower()
-    if op == "iregex":
+def _text_test(rule: table.Lookup, value: str, text: str) -> Callable[[str], bool]:
+    """The test of a text lookup on a value's text."""
+    if rule.match == "regex":
         try:
-            pattern = re.compile(value, re.IGNORECASE)
+            pattern = re.compile(value, re.IGNORECASE if rule.fold else 0)
         except re.error as exc:
             raise GitinvError(f"bad regular expression in {text!r}: {exc}", 2) from exc
         return lambda v: pattern.search(v) is not None
-    items = _in_items(value)
-    return items.__contains__
+    if rule.match == "in":
+        items = _in_items(value.lower() if rule.fold else value)
+        return (lambda v: v.lower() in items) if rule.fold else items.__contains__
+    wanted = value.lower() if rule.fold else value
+    if rule.match == "contains":
+        return (lambda v: wanted in v.lower()) if rule.fold else (lambda v: wanted in v)
+    return (lambda v: v.lower() == wanted) if rule.fold else wanted.__eq__
 
 
-def _make_ip_test(op: str, value: str, fallback: Test) -> Test:
-    """Address comparison for ``ip``: text rules when a side is not an address."""
-    if op in ("exact", "iexact"):
-        wanted = ipkey.key_or_none(value)
-        if wanted is None:
-            return fallback
-        return lambda v: v == value or ipkey.key_or_none(v) == wanted
-    if op == "in":
+def _address_test(rule: table.Lookup, value: str, fallback: Callable[[str], bool]) -> Test:
+    """On an IP field: addresses compare as addresses (ipkey: as the unique-IP rule
+    does), text as text."""
+    if rule.match == "in":
         keys = {key for item in _in_items(value) if (key := ipkey.key_or_none(item)) is not None}
         return lambda v: fallback(v) or ipkey.key_or_none(v) in keys
-    return fallback
+    wanted = ipkey.key_or_none(value)
+    if wanted is None:
+        return fallback
+    return lambda v: fallback(v) or ipkey.key_or_none(v) == wanted
 
 
-def parse_lookup(text: str) -> Lookup:
-    """Parse one ``FIELD[__OP]=VALUE``; a :class:`GitinvError` (exit 2) when bad."""
+def _order_test(rule: table.Lookup, field: fields_.Field, value: str, text: str) -> Test:
+    """gt, gte, lt, lte on an integer (as numbers) or a date (as dates)."""
+    bound: Any
+    if field.kind == "integer":
+        if not _INTEGER.fullmatch(value):
+            raise GitinvError(f"{text!r}: `{field.name}` is an integer; write a whole number", 2)
+        bound = int(value)
+    else:
+        try:
+            if not DATE_RE.fullmatch(value):
+                raise ValueError(value)
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise GitinvError(
+                f"{text!r}: `{field.name}` is a date; write it as YYYY-MM-DD", 2
+            ) from None
+        bound = value  # YYYY-MM-DD: the text's order is the dates' order
+    compare: Callable[[Any, Any], bool] = {
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
+    }[rule.compare]
+    return lambda v: v is not None and compare(v, bound)
+
+
+def parse_one(text: str) -> Parsed:
+    """The form of one ``FIELD[__OP]=VALUE``; a :class:`GitinvError` (exit 2) when bad."""
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise GitinvError(
@@ -111,19 +130,58 @@ def parse_lookup(text: str) -> Lookup:
             2,
         )
     name, _, op = key.partition("__")
-    op = op or "exact"
-    if name not in FIELDS:
-        raise GitinvError(f"unknown field {name!r} in {text!r}; fields: {', '.join(FIELDS)}", 2)
-    if op not in LOOKUPS:
-        raise GitinvError(f"unknown lookup {op!r} in {text!r}; lookups: {', '.join(LOOKUPS)}", 2)
-    test = _make_test(op, value, text)
-    if name == "ip":
-        test = _make_ip_test(op, value, test)
-    return Lookup(name, op, value, test)
+    op = op or table.DEFAULT
+    rule = table.BY_NAME.get(op)
+    if rule is None:
+        known = ", ".join(table.BY_NAME)
+        raise GitinvError(f"unknown lookup {op!r} in {text!r}; lookups: {known}", 2)
+    if rule.match == "regex":
+        _text_test(rule, value, text)  # a pattern that does not compile fails now
+    return Parsed(text, name, op, value)
 
 
-def parse(texts: Iterable[str]) -> list[Lookup]:
-    return [parse_lookup(text) for text in texts]
+def bind_one(parsed: Parsed, fields: fields_.FieldSet = fields_.BUILTIN) -> Lookup:
+    """A parsed lookup as a test on the rows of `fields` (exit 2 when it does not apply)."""
+    field = fields.column(parsed.field)
+    text = parsed.text
+    if field is None:
+        names = ", ".join(f.name for f in fields.columns)
+        raise GitinvError(f"unknown field {parsed.field!r} in {text!r}; fields: {names}", 2)
+    rule = table.BY_NAME[parsed.op]
+    if rule.name not in field.lookups:
+        raise GitinvError(
+            f"`{rule.name}` does not apply to `{field.name}` ({field.kind}) in {text!r}; "
+            f"its lookups: {', '.join(field.lookups)}",
+            2,
+        )
+    if rule.match == "order":
+        return Lookup(
+            field.name, rule.name, parsed.value, False, _order_test(rule, field, parsed.value, text)
+        )
+    test = _text_test(rule, parsed.value, text)
+    if field.kind == "ip" and rule.address:
+        test = _address_test(rule, parsed.value, test)
+    if field.is_list:
+        return Lookup(field.name, rule.name, parsed.value, True, test)
+    cell = field.cell
+    return Lookup(field.name, rule.name, parsed.value, False, lambda v: test(cell(v)))
+
+
+def forms(texts: Iterable[str]) -> list[Parsed]:
+    return [parse_one(text) for text in texts]
+
+
+def parse(texts: Iterable[str], fields: fields_.FieldSet = fields_.BUILTIN) -> list[Lookup]:
+    return bind(forms(texts), fields)
+
+
+def bind(parsed: Iterable[Parsed], fields: fields_.FieldSet = fields_.BUILTIN) -> list[Lookup]:
+    return [bind_one(p, fields) for p in parsed]
+
+
+def parse_lookup(text: str, fields: fields_.FieldSet = fields_.BUILTIN) -> Lookup:
+    """Parse one ``FIELD[__OP]=VALUE`` against `fields`; a GitinvError (exit 2) when bad."""
+    return bind_one(parse_one(text), fields)
 
 
 def matches(row: Row, lookups: Sequence[Lookup]) -> bool:

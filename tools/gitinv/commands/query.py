@@ -16,12 +16,12 @@ from gitinv.printable import one_line
 FORMATS = ("table", "json", "csv")
 
 
-def table(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Aligned columns of :data:`gitinv.exports.COLUMNS`, tags joined by ``,``."""
-    cells = [list(exports.COLUMNS)]
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] = exports.COLUMNS) -> str:
+    """Aligned columns (the inventory's: built-in, then declared), lists joined by ``,``."""
+    cells = [list(columns)]
     for row in rows:
-        cells.append([_text(row.get(column)) for column in exports.COLUMNS])
-    widths = [max(len(line[i]) for line in cells) for i in range(len(exports.COLUMNS))]
+        cells.append([_text(row.get(column)) for column in columns])
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     return "".join(
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         + "\n"
@@ -34,21 +34,25 @@ def _text(value: Any) -> str:
     escape sequence that would drive the terminal) written as escapes."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         return one_line(",".join(value))
     return one_line(" ".join(str(value).split()))
 
 
-def render(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
+def render(
+    rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[str] = exports.COLUMNS
+) -> str:
     if fmt == "json":
         return exports.rows_json(rows)
     if fmt == "csv":
         return exports.rows_csv(rows)
-    return table(rows)
+    return table(rows, columns)
 
 
 def run(*, repo: Path, lookups: Sequence[str], fmt: str = "table", rev: str | None = None) -> int:
-    parsed = lookups_.parse(lookups)  # a bad lookup fails before the slow load
+    parsed = lookups_.forms(lookups)  # a bad lookup fails before the slow load
     inv = inventory.load(repo, rev, progress=fmt != "json" and sys.stderr.isatty(), cache=True)
     # The inventory lives until exit: keep the collector from rescanning its
     # 100,000s of objects each time the rows below allocate (a third of the time).
@@ -59,8 +63,14 @@ def run(*, repo: Path, lookups: Sequence[str], fmt: str = "table", rev: str | No
             "servers in invalid files are left out (see gitinv validate)",
             file=sys.stderr,
         )
-    rows = lookups_.select(exports.server_rows(inv), parsed)
-    sys.stdout.write(render(rows, fmt))
+    bound = lookups_.bind(parsed, inv.fields)
+    fields = inv.fields
+    servers = inv.servers
+    rows = lookups_.select(
+        (fields.row(name, servers[name].group, servers[name].fields) for name in sorted(servers)),
+        bound,
+    )
+    sys.stdout.write(render(rows, fmt, [f.name for f in fields.columns]))
     if fmt == "table" and sys.stderr.isatty():
         print(f"{len(rows)} server(s)", file=sys.stderr)
     return 0

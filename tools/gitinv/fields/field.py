@@ -8,14 +8,17 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gitinv import lookups as lookups_
 from gitinv import models, schemas
 from gitinv.layout import FIELDS_FILE as FIELDS_FILE
 from gitinv.loader import Typed
 
 Kind = Literal["string", "integer", "boolean", "date", "enum", "list", "ref", "ip", "state"]
-TEXT_LOOKUPS: tuple[str, ...] = ("exact", "iexact", "icontains", "iregex", "in")
-ORDER_LOOKUPS: tuple[str, ...] = ("gt", "gte", "lt", "lte")
-ORDERED_KINDS = frozenset({"integer", "date"})
+TEXT_LOOKUPS: tuple[str, ...] = lookups_.for_kind("string")
+ORDER_LOOKUPS: tuple[str, ...] = tuple(
+    name for name in lookups_.for_kind("integer") if name not in TEXT_LOOKUPS
+)
+ORDERED_KINDS = lookups_.ORDERED_KINDS
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # True and false as YAML 1.1 and 1.2 both read them (`yes`, `on` are 1.1's alone).
 BOOLEANS = {"true": True, "True": True, "TRUE": True}
@@ -51,7 +54,7 @@ class Field:
     @property
     def lookups(self) -> tuple[str, ...]:
         """`gitinv query`'s and the dashboard's lookups on this field."""
-        return TEXT_LOOKUPS + ORDER_LOOKUPS if self.kind in ORDERED_KINDS else TEXT_LOOKUPS
+        return lookups_.for_kind(self.kind)
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema of the field's value in a server file."""

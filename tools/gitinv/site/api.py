@@ -9,19 +9,12 @@ from typing import Any
 
 import orjson
 
+from gitinv import lookups, records
+from gitinv.fields import FieldSet
 from gitinv.history import Entry, History
 from gitinv.inventory import Inventory
 from gitinv.models import CATALOGS, is_server_name
-
-# Which server field refers to which catalog, and whether it holds a list of names.
-REFERENCES: dict[str, tuple[str, bool]] = {
-    "group": ("groups", False),
-    "component": ("components", False),
-    "dc": ("datacenters", False),
-    "environment": ("environments", False),
-    "type": ("types", False),
-    "tags": ("tags", True),
-}
+from gitinv.records import REFERENCES
 
 
 def dumps(value: Any) -> bytes:
@@ -73,33 +66,46 @@ def audit_listing(history: History) -> dict[str, Any]:
 def server_rows(
     inventory: Inventory, history: History, names: list[str] | None = None
 ) -> list[dict[str, Any]]:
-    """The rows of servers.json: every server's, or those of `names`, in their order."""
+    """The rows of servers.json (records.server_row_model): every server's, or those of
+    `names`, in their order."""
     rows = []
-    for name in sorted(inventory.servers) if names is None else names:
-        row = inventory.servers[name].as_row()
+    fields, servers = inventory.fields, inventory.servers
+    for name in sorted(servers) if names is None else names:
+        record = servers[name]
         latest = history.latest(name)
-        row["changed"] = changed(latest) if latest else None
-        rows.append(row)
+        last = changed(latest) if latest else None
+        rows.append(records.server_row(fields, name, record.group, record.fields, last))
     return rows
+
+
+def fields_document(fields: FieldSet) -> dict[str, Any]:
+    """fields.json: the columns of a server row (name, group, then every field, built-in
+    and declared) with each one's kind and lookups, and the lookups' table: what the
+    dashboard builds its columns and filters from."""
+    columns = [
+        {
+            "name": f.name,
+            "kind": f.kind,
+            "is_list": f.is_list,
+            "builtin": f.builtin,
+            "description": f.description,
+            "required": f.required,
+            "values": list(f.values),
+            "minimum": f.minimum,
+            "maximum": f.maximum,
+            "lookups": list(f.lookups),
+        }
+        for f in fields.columns
+    ]
+    return {"fields": columns, "lookups": lookups.table()}
 
 
 def server_detail(
     row: dict[str, Any], path: str, inventory: Inventory, entries: list[Entry]
 ) -> dict[str, Any]:
-    detail = dict(row)
-    for field, (catalog, many) in REFERENCES.items():
-        entries_of = inventory.catalogs.get(catalog, {})
-        if many:
-            detail[field] = [_entry(value, entries_of) for value in row[field] or []]
-        elif row[field] is not None:
-            detail[field] = _entry(row[field], entries_of)
-    detail["path"] = path
-    detail["history"] = [history_item(entry) for entry in entries]
-    return detail
-
-
-def _entry(name: str, catalog: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {"name": name, **catalog.get(name, {})}
+    """A server's file (records.server_detail_model)."""
+    history = [history_item(entry) for entry in entries]
+    return records.server_detail(row, path, inventory.catalogs, history)
 
 
 def reference_counts(rows: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:

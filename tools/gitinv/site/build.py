@@ -197,12 +197,13 @@ def _inventory_files(
 ) -> forks.Totals:
     for path, value in api.catalog_documents(inventory):
         folder.put(f"{API_DIR}/{path}", api.dumps(value))
+    folder.put(f"{API_DIR}/fields.json", api.dumps(api.fields_document(inventory.fields)))
     folder.put(f"{API_DIR}/ansible.json", api.dumps(ansible.ansible_inventory(inventory)))
     folder.put(f"{API_DIR}/servers.csv", tables.servers_csv(inventory).encode())
     port = prometheus.configured_port(inventory)
     folder.put(f"{API_DIR}/prometheus.json", api.dumps(prometheus.target_groups(inventory, port)))
     extra = EXPORTS | ({"requests.json"} if context["requests"] else set())
-    doc = openapi.document(context["commit"], context["commit_date"], extra)
+    doc = openapi.document(context["commit"], context["commit_date"], extra, inventory.fields)
     folder.put(f"{API_DIR}/openapi.json", api.dumps(doc))
     for path, data in pages.render(inventory.root, context):
         folder.put(path, data)

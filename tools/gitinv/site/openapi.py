@@ -8,13 +8,14 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from gitinv import records
 from gitinv.exports import prometheus
-from gitinv.models import CATALOGS, STATES, Server
-
-from .api import REFERENCES
+from gitinv.fields import BUILTIN, FieldSet
+from gitinv.models import CATALOGS, Server
+from gitinv.records import REFERENCES
 
 REF = "#/components/schemas/{model}"
-ACTIONS = ["added", "updated", "deleted", "moved"]
+ACTIONS = list(records.ACTIONS)
 TITLES = {
     "components": "Components",
     "datacenters": "Datacenters",
@@ -76,89 +77,6 @@ def model_schemas() -> dict[str, Any]:
     _, top = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     defs: dict[str, Any] = top.get("$defs", {})
     return defs
-
-
-def _change_schemas() -> dict[str, Any]:
-    changed = {
-        "commit": _string("Commit id on the main branch"),
-        "date": {"type": "string", "format": "date-time", "description": "Commit date"},
-        "author": _string("Author of the commit"),
-        "pull_request": {
-            "anyOf": [{"type": "integer"}, {"type": "null"}],
-            "description": "Number of the pull request that made the change, where known",
-        },
-    }
-    reason = _string(
-        "Why: the pull request's title (from the merge commit, or a squash commit's subject "
-        "without its number), else the commit's subject"
-    )
-    history = {
-        **changed,
-        "reason": reason,
-        "action": {"type": "string", "enum": ACTIONS},
-        "changes": {
-            "type": "object",
-            "description": "Each changed field as [old, new]; null where absent",
-            "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
-        },
-    }
-    audit = {
-        **history,
-        "merged_by": {
-            "anyOf": [{"type": "string"}, {"type": "null"}],
-            "description": "Who merged the pull request, where git knows",
-        },
-        "subject": _string("First line of the commit message"),
-        "kind": _string('What changed: "server", a catalog name or "settings"'),
-        "name": _string("Name of the server or catalog entry"),
-        "group": {
-            "anyOf": [{"type": "string"}, {"type": "null"}],
-            "description": "The server's group after the change (before it, for a deletion)",
-        },
-    }
-
-    # Only where a version of the file does not read (its fields are then not compared).
-    unreadable = {
-        "unreadable": {
-            "type": "object",
-            "description": 'Why the "old" or "new" version of the file does not read, '
-            'and where ("unreadable in commit X: LINE:COLUMN CODE: MESSAGE")',
-            "properties": {"old": {"type": "string"}, "new": {"type": "string"}},
-            "additionalProperties": False,
-        }
-    }
-
-    def closed(
-        props: dict[str, Any], description: str, optional: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "description": description,
-            "required": sorted(props),
-            "properties": {**props, **(optional or {})},
-            "additionalProperties": False,
-        }
-
-    deleted = {
-        "name": _string("Server name (the file stem it had)"),
-        "group": _string("The group it was in when it was deleted"),
-        "path": _string("Its file in the repository before the deletion"),
-        "deleted": {**_ref("Deletion"), "description": "The change that deleted it"},
-        "history": {
-            "type": "array",
-            "items": _ref("HistoryEntry"),
-            "description": "Every change, newest first (its deletion first)",
-        },
-    }
-    return {
-        "Changed": closed(changed, "The commit that last changed a server"),
-        "Deletion": closed({**changed, "reason": reason}, "The commit that deleted a server"),
-        "HistoryEntry": closed(history, "One change to one server", unreadable),
-        "AuditEntry": closed(audit, "One change on the main branch, in the audit log", unreadable),
-        "DeletedServer": closed(
-            deleted, "A server that is no longer in the inventory, with its history"
-        ),
-    }
 
 
 def _closed(props: dict[str, Any], description: str) -> dict[str, Any]:
@@ -268,28 +186,15 @@ def request_schemas() -> dict[str, Any]:
     }
 
 
-def schemas() -> dict[str, Any]:
+def schemas(fields: FieldSet = BUILTIN) -> dict[str, Any]:
+    """Every component schema: the models', the records' (server row and detail with the
+    inventory's declared fields) and the catalogs' entries."""
     defs = model_schemas()
-    out = {**defs, **_change_schemas()}
-    server = defs[Server.__name__]
-    common = {"name": _string("Server name (the file stem)")}
-    changed = {"anyOf": [_ref("Changed"), {"type": "null"}]}
-    out["ServerRow"] = _extend(
-        server,
-        {
-            **common,
-            "group": _string("Owning group (the folder)"),
-            "changed": changed,
-            "state": {"type": "string", "enum": list(STATES)},
-        },
-        ["name", "group", "changed", "type", "tags", "description"],
-        "A server as listed in servers.json",
-    )
-    detail_refs: dict[str, Any] = {}
-    for field, (catalog, many) in REFERENCES.items():
-        model = CATALOGS[catalog].__name__
+    out = {**defs, **records.component_schemas(fields, REF)}
+    for catalog in REFERENCES.values():
+        model = CATALOGS[catalog[0]].__name__
         out[f"{model}Ref"] = _extend(
-            defs[model], {"name": _string("Entry name")}, ["name"], f"An entry of {catalog}.yaml"
+            defs[model], {"name": _string("Entry name")}, ["name"], f"An entry of {catalog[0]}.yaml"
         )
         out[f"{model}Entry"] = _extend(
             defs[model],
@@ -302,25 +207,8 @@ def schemas() -> dict[str, Any]:
                 },
             },
             ["name", "server_count"],
-            f"An entry of {catalog}.yaml with its server count",
+            f"An entry of {catalog[0]}.yaml with its server count",
         )
-        ref = _ref(f"{model}Ref")
-        detail_refs[field] = {"type": "array", "items": ref} if many else ref
-    detail_refs["type"] = _nullable(detail_refs["type"])
-    out["ServerDetail"] = _extend(
-        out["ServerRow"],
-        {
-            **detail_refs,
-            "path": _string("The server's file in the repository"),
-            "history": {
-                "type": "array",
-                "items": _ref("HistoryEntry"),
-                "description": "Every change, newest first",
-            },
-        },
-        ["path", "history"],
-        "One server, references expanded, with its history",
-    )
     out["PrometheusTargetGroup"] = _prometheus_target_group()
     return dict(sorted(out.items()))
 
@@ -366,7 +254,9 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
+def document(
+    commit: str, date: str, extra_files: set[str], fields: FieldSet = BUILTIN
+) -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/servers.json": _get(
             "listServers",
@@ -433,7 +323,15 @@ def document(commit: str, date: str, extra_files: set[str]) -> dict[str, Any]:
             "Every server as one CSV row, with a header row.",
             {"text/csv": {"schema": {"type": "string"}}},
         )
-    components = schemas()
+    paths["/fields.json"] = _get(
+        "getFields",
+        "Server fields and lookups",
+        "The columns of a server row (name, group, the built-in fields, then those "
+        "inventory/fields.yaml declares) with each one's kind and lookups, and the lookups "
+        "of `gitinv query` and of the dashboard's filters.",
+        _json(_ref("FieldsDocument")),
+    )
+    components = schemas(fields)
     if "requests.json" in extra_files:
         paths["/requests.json"] = _get(
             "listRequests",

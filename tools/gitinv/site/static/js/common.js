@@ -100,7 +100,8 @@ export function gridTheme() {
   });
 }
 
-/** Old-API lookups as ag-grid text filter options: iexact, icontains, in, iregex. */
+/** The audit log's filter options (a table of its own, not `gitinv query`'s: the servers
+ * table takes its lookups from fields.json, see lookups.js). */
 export const LOOKUP_OPTIONS = [
   "contains",
   "equals",
@@ -129,14 +130,6 @@ export const LOOKUP_OPTIONS = [
   "blank",
   "notBlank",
 ];
-
-/** The lookup suffix of a query parameter (`state__in`) as an ag-grid filter type. */
-export const LOOKUP_TO_FILTER = {
-  "": "equals", exact: "equals", iexact: "equals",
-  contains: "contains", icontains: "contains",
-  in: "in", regex: "iregex", iregex: "iregex",
-  startswith: "startsWith", istartswith: "startsWith",
-};
 
 /** Spreadsheet programs run cells that start like a formula; quote those in CSV the way
  * `gitinv export csv` does (one more `'`, also before `'=`), so `import csv` undoes it. */

@@ -24,12 +24,17 @@ function valueNode(field, value) {
   if (field === "tags") return el("span", { class: "tags" }, value.map((t) => el("span", { class: "tag" }, refLink(field, t))));
   if (CATALOG_OF[field]) return refLink(field, value);
   if (field === "ip") return el("code", {}, value);
-  return el("span", {}, String(value));
+  return el("span", {}, Array.isArray(value) ? value.join(", ") : String(value));
 }
 
-function fields(server) {
+/** The built-in fields' labels, then the fields fields.yaml declares (from fields.json). */
+function labels(declared) {
+  return [...FIELD_LABELS, ...declared.map((f) => [f.name, f.name])];
+}
+
+function fields(server, declared) {
   const dl = el("dl", { class: "fields" });
-  for (const [field, label] of FIELD_LABELS) dl.append(el("dt", {}, label), el("dd", { "data-field": field }, valueNode(field, server[field])));
+  for (const [field, label] of labels(declared)) dl.append(el("dt", {}, label), el("dd", { "data-field": field }, valueNode(field, server[field])));
   return el("section", { class: "card" }, el("h2", {}, "Fields"), dl);
 }
 
@@ -153,6 +158,8 @@ async function main() {
   }
   document.getElementById("server-name").textContent = name;
   document.title = `${name} · Server inventory`;
+  // fields.json names the declared fields; a page stands without it (built-in fields only).
+  const declared = getJson("fields.json").then((meta) => meta.fields.filter((f) => !f.builtin), () => []);
   try {
     const server = await getJson(`servers/${name}.json`);
     status.remove();
@@ -166,7 +173,7 @@ async function main() {
     const changed = server.history[0];
     article.append(
       el("p", { class: "subtitle" }, `Last changed ${shortDate(changed?.date)}${changed?.author ? ` by ${changed.author}` : ""}`),
-      actions(server), el("div", { class: "columns" }, fields(server), references(server)), history(server));
+      actions(server), el("div", { class: "columns" }, fields(server, await declared), references(server)), history(server));
   } catch (error) {
     fail(status, error.status === 404 ? `No server named "${name}" on the main branch.` : `Could not load the server (${error.message}).`);
   }

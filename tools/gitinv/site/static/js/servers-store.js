@@ -7,34 +7,40 @@
 // builds the columns (StoreBuilder); the page answers the table's requests for rows from
 // them (Store).
 
+import { LIST_SEP } from "./lookups.js";
+
 export const STATE_ORDER = ["planned", "active", "maintenance", "offline", "decommissioned"];
 
-// The search box looks in these columns; `changed` with its full date, `tags` tag by tag.
-const SEARCHED = ["name", "group", "component", "ip", "dc", "environment", "type", "state",
-  "tags", "description", "changed", "author"];
-
-/** What the table shows and filters on: the date of the last change without its time. */
-function shown(id, value) {
-  return id === "changed" ? (value ? value.slice(0, 10) : "") : value;
-}
-
-/** Each column of the table: the value a servers.json row gives it (null when it has none). */
-const COLUMN_VALUES = {
-  name: (r) => r.name,
-  group: (r) => r.group,
-  component: (r) => r.component,
-  ip: (r) => r.ip,
-  dc: (r) => r.dc,
-  environment: (r) => r.environment,
-  type: (r) => r.type,
-  state: (r) => r.state,
-  tags: (r) => (r.tags || []).join(", "),
-  description: (r) => r.description,
+// The columns the table has beyond the servers' fields: their last change.
+const CHANGE_COLUMNS = {
   changed: (r) => r.changed?.date ?? null,
   author: (r) => r.changed?.author ?? "",
   pull_request: (r) => (r.changed?.pull_request ? `#${r.changed.pull_request}` : ""),
 };
-const IDS = Object.keys(COLUMN_VALUES);
+
+/** The table's columns from fields.json's `fields` (name, group, then every field of a
+ * server): each one's id, kind and the value a servers.json row gives it (null when none;
+ * a list's items joined by LIST_SEP). The search looks in all of them but `pull_request`. */
+export function tableColumns(fields) {
+  const columns = fields.map((f) => ({
+    id: f.name,
+    kind: f.kind,
+    list: f.is_list,
+    searched: true,
+    get: f.is_list ? (r) => (r[f.name] || []).join(LIST_SEP) : (r) => r[f.name] ?? null,
+  }));
+  for (const [id, get] of Object.entries(CHANGE_COLUMNS)) {
+    columns.push({ id, kind: "string", list: false, searched: id !== "pull_request", get });
+  }
+  return columns;
+}
+
+/** What the table shows and sorts on: the date of the last change without its time, a
+ * list's items joined by ", ". */
+function shown(id, value, lists) {
+  if (id === "changed") return value ? value.slice(0, 10) : "";
+  return value !== null && lists.has(id) ? value.replaceAll(LIST_SEP, ", ") : value;
+}
 
 function narrowest(codes, n, distinct) {
   const Type = distinct <= 0x100 ? Uint8Array : distinct <= 0x10000 ? Uint16Array : Uint32Array;
@@ -114,23 +120,26 @@ class ColumnBuilder {
   }
 }
 
-/** Collects servers.json rows, then gives the columns (plain data, for postMessage). */
+/** Collects servers.json rows into the columns of `tableColumns(fields)`, then gives
+ * them (plain data, for postMessage). */
 export class StoreBuilder {
-  constructor() {
-    this.columns = Object.fromEntries(IDS.map((id) => [id, new ColumnBuilder()]));
+  constructor(fields) {
+    this.defs = tableColumns(fields);
+    this.columns = Object.fromEntries(this.defs.map((c) => [c.id, new ColumnBuilder()]));
     this.n = 0;
   }
 
   add(rows) {
-    for (const id of IDS) this.columns[id].add(rows, COLUMN_VALUES[id]);
+    for (const c of this.defs) this.columns[c.id].add(rows, c.get);
     this.n += rows.length;
   }
 
   finish() {
-    const columns = Object.fromEntries(IDS.map((id) => [id, this.columns[id].finish()]));
+    const columns = Object.fromEntries(this.defs.map((c) => [c.id, this.columns[c.id].finish()]));
     // The offsets are copied, not moved: the worker still sorts the values after posting them.
     const transfer = Object.values(columns).map((c) => c.codes.buffer);
-    return { data: { n: this.n, columns }, transfer };
+    const meta = this.defs.map(({ id, kind, list, searched }) => ({ id, kind, list, searched }));
+    return { data: { n: this.n, columns, meta }, transfer };
   }
 }
 
@@ -265,6 +274,7 @@ function defaultCompare(a, b) {
 const SORT_KEYS = {
   ip: (v) => (v === null ? null : ipKey(v)),
   state: (v) => STATE_ORDER.indexOf(v),
+  integer: (v) => (v === null ? null : Number(v)),
 };
 
 /** The columns of servers.json on the page's side: rows, counts, and filtered, sorted views. */
@@ -272,14 +282,18 @@ export class Store {
   constructor(data) {
     this.n = data.n;
     this.columns = data.columns;
+    this.kinds = Object.fromEntries(data.meta.map((c) => [c.id, c.kind]));
+    this.lists = new Set(data.meta.filter((c) => c.list).map((c) => c.id));
+    this.searched = data.meta.filter((c) => c.searched).map((c) => c.id);
     this.ranks = {};
   }
 
   /** No rows (servers.json could not be read). */
-  static empty(ids) {
+  static empty(fields) {
     const none = { text: "", off: new Uint32Array(1), lower: null, lowOff: null, nullCode: -1,
       codes: new Uint8Array(0) };
-    return new Store({ n: 0, columns: Object.fromEntries(ids.map((id) => [id, none])) });
+    const meta = tableColumns(fields).map(({ id, kind, list, searched }) => ({ id, kind, list, searched }));
+    return new Store({ n: 0, columns: Object.fromEntries(meta.map((c) => [c.id, none])), meta });
   }
 
   /** Distinct value `code` of column `id` (null for "no value"). */
@@ -291,7 +305,7 @@ export class Store {
   /** Row `i` as the table shows it. */
   row(i) {
     const row = {};
-    for (const id in this.columns) row[id] = shown(id, this.valueOf(id, this.columns[id].codes[i]));
+    for (const id in this.columns) row[id] = shown(id, this.valueOf(id, this.columns[id].codes[i]), this.lists);
     return row;
   }
 
@@ -303,22 +317,23 @@ export class Store {
     const counts = new Map();
     perCode.forEach((count, code) => {
       if (!count) return;
-      const value = shown(id, this.valueOf(id, code));
+      const value = shown(id, this.valueOf(id, code), this.lists);
       counts.set(value, (counts.get(value) || 0) + count);
     });
     return counts;
   }
 
   /** The rows where every search term (lowercase) is in some searched column and every
-   * column filter passes, sorted as `sortModel` says: row numbers, in display order. */
+   * column filter passes (with the filter options of each column in `options`), sorted as
+   * `sortModel` says: row numbers, in display order. */
   view(terms, filterModel, sortModel, options) {
     const tests = [];
     for (const term of terms) {
       const any = [];
       let everyRow = false;
-      for (const id of SEARCHED) {
+      for (const id of this.searched) {
         const column = this.columns[id];
-        const [hits, count] = id === "tags" && term.includes(",") ? this.#tagHits(term) : termHits(column, term);
+        const [hits, count] = termHits(column, term);
         everyRow = count > 0 && count === column.off.length - 1; // in every value: every row
         if (everyRow) break;
         if (hits) any.push([column.codes, hits]);
@@ -329,39 +344,24 @@ export class Store {
     }
     for (const [id, model] of Object.entries(filterModel || {})) {
       if (!this.columns[id] || !model) continue;
-      tests.push([[this.columns[id].codes, this.#filterHits(id, model, options)]]);
+      tests.push([[this.columns[id].codes, this.#filterHits(id, model, options[id] || [])]]);
     }
     const pass = this.#passing(tests);
     return sortModel && sortModel.length ? this.#sorted(pass, sortModel) : this.#inOrder(pass);
   }
 
-  #tagHits(term) {
-    // "tag1," is in the text shown ("tag1, tag2") but not in a single tag: test tag by tag.
-    const column = this.columns.tags;
-    const k = column.off.length - 1;
-    const hits = new Uint8Array(k);
-    let count = 0;
-    for (let code = 0; code < k; code++) {
-      const tags = (this.valueOf("tags", code) || "").toLowerCase().split(", ");
-      if (tags.some((t) => t.includes(term))) {
-        hits[code] = 1;
-        count++;
-      }
-    }
-    return [count ? hits : null, count];
-  }
-
   #filterHits(id, model, options) {
     const column = this.columns[id];
     const k = column.off.length - 1;
-    if ((model.type === "contains" || model.type === "notContains") && id !== "changed" && model.filter) {
-      const found = termHits(column, String(model.filter).toLowerCase())[0] || new Uint8Array(k);
-      if (model.type === "contains") return found;
-      return found.map((hit, code) => (code === column.nullCode || !hit ? 1 : 0)); // no value: passes
+    if (model.type === "icontains" && id !== "changed" && model.filter) {
+      // In the text of all values at once (a list's items are apart: LIST_SEP is in no text).
+      return termHits(column, String(model.filter).toLowerCase())[0] || new Uint8Array(k);
     }
     const hits = new Uint8Array(k);
+    // A list's lookups see its items (LIST_SEP apart); other columns what the table shows.
+    const value = this.lists.has(id) ? (code) => this.valueOf(id, code) : (code) => shown(id, this.valueOf(id, code), this.lists);
     for (let code = 0; code < k; code++) {
-      if (modelPasses(model, shown(id, this.valueOf(id, code)), options)) hits[code] = 1;
+      if (modelPasses(model, value(code), options)) hits[code] = 1;
     }
     return hits;
   }
@@ -407,8 +407,8 @@ export class Store {
     if (this.ranks[id]) return this.ranks[id];
     const column = this.columns[id];
     const k = column.off.length - 1;
-    const key = SORT_KEYS[id] || ((v) => v);
-    const keys = Array.from({ length: k }, (_, code) => key(shown(id, this.valueOf(id, code))));
+    const key = SORT_KEYS[id] || SORT_KEYS[this.kinds[id]] || ((v) => v);
+    const keys = Array.from({ length: k }, (_, code) => key(shown(id, this.valueOf(id, code), this.lists)));
     const order = Array.from({ length: k }, (_, code) => code);
     const compare = (a, b) => defaultCompare(keys[a], keys[b]);
     let sorted = true; // names arrive in order

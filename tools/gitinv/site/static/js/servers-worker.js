@@ -1,5 +1,5 @@
 // Reads servers.json off the page's thread into columns (servers-store.js), as the page
-// passes its bytes on; posts `{all, count, ranking}` at the end, or `{error}`. Then, while
+// passes its bytes on (after `{fields}`: fields.json's columns); posts `{all, count, ranking}` at the end, or `{error}`. Then, while
 // the page shows the rows, it works out the order of the columns named in `ranking`, those
 // with many distinct values (a second or more at 300,000 rows, which would otherwise fall
 // on the page's first click on their header): `{rank: [column, ranks]}` each, `{ranked}`.
@@ -10,7 +10,8 @@ const PRESORTED = 5000; // distinct values, from which a column's order is worke
 const decoder = new TextDecoder();
 const parts = []; // the whole text, in case the reader cannot follow its layout
 let reader = new RowReader();
-let builder = new StoreBuilder();
+let fields = null;
+let builder = null;
 
 function finish() {
   parts.push(decoder.decode());
@@ -27,7 +28,7 @@ function finish() {
   }
   if (!reader || count !== builder.n) {
     const all = JSON.parse(parts.join(""));
-    builder = new StoreBuilder();
+    builder = new StoreBuilder(fields);
     builder.add(all.results);
     count = all.count;
   }
@@ -45,6 +46,11 @@ function finish() {
 
 self.onmessage = ({ data }) => {
   try {
+    if (data.fields) {
+      fields = data.fields;
+      builder = new StoreBuilder(fields);
+      return;
+    }
     if (!data.chunk) {
       finish();
       return;

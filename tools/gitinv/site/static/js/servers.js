@@ -3,13 +3,12 @@
 // servers.json is read by a worker into columns (servers-store.js); the grid holds only the
 // rows on screen and asks for the others as it scrolls (ag-grid's infinite row model), and
 // the search, the column filters and the sort run over the columns.
-import {
-  API, LOOKUP_OPTIONS, LOOKUP_TO_FILTER, csvSafe, el, gridTheme, serverHref,
-} from "./common.js";
+// The columns, their kinds and their lookups come from api/v1/fields.json: the inventory's
+// fields (built-in and declared) and the lookups `gitinv query` has (lookups.js).
+import { API, csvSafe, el, getJson, gridTheme, serverHref } from "./common.js";
+import { LIST_SEP, filterOptions, lookupsFor, parseLookup, rulesByName } from "./lookups.js";
 import { RowReader, STATE_ORDER, Store, StoreBuilder } from "./servers-store.js";
 
-const FIELDS = ["name", "group", "component", "ip", "dc", "environment", "type", "state", "tags",
-  "description"];
 const CHARTS = ["state", "dc", "environment"];
 const BLOCK = 100;
 const FIRST_ROWS = 200;
@@ -29,57 +28,78 @@ function stateCell(params) {
   return params.value ? el("span", { class: `badge state-${params.value}` }, params.value) : "";
 }
 
-// Filters apply as they are typed: they take a few milliseconds even at 300,000 rows.
-const textFilter = {
-  filter: "agTextColumnFilter",
-  floatingFilter: true,
-  filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1, debounceMs: 0 },
+// How the table shows the built-in columns; a declared field gets its name as its header.
+const LOOKS = {
+  name: { headerName: "Name", pinned: "left", minWidth: 170, cellRenderer: nameCell },
+  group: { headerName: "Group", width: 120 },
+  component: { headerName: "Component", width: 140 },
+  ip: { headerName: "IP", width: 150, cellRenderer: titledCell },
+  dc: { headerName: "Datacenter", width: 125 },
+  environment: { headerName: "Environment", width: 135 },
+  type: { headerName: "Type", width: 110 },
+  state: { headerName: "State", width: 150, cellRenderer: stateCell },
+  tags: { headerName: "Tags", width: 170 },
+  description: { headerName: "Description", flex: 1, minWidth: 200, cellRenderer: titledCell },
 };
 
-const COLUMNS = [
-  { field: "name", headerName: "Name", pinned: "left", minWidth: 170, cellRenderer: nameCell },
-  { field: "group", headerName: "Group", width: 120 },
-  { field: "component", headerName: "Component", width: 140 },
-  { field: "ip", headerName: "IP", width: 150, cellRenderer: titledCell },
-  { field: "dc", headerName: "Datacenter", width: 125 },
-  { field: "environment", headerName: "Environment", width: 135 },
-  { field: "type", headerName: "Type", width: 110 },
-  { field: "state", headerName: "State", width: 150, cellRenderer: stateCell },
-  { field: "tags", headerName: "Tags", width: 170 },
-  { field: "description", headerName: "Description", flex: 1, minWidth: 200, cellRenderer: titledCell },
-  { field: "changed", headerName: "Last change", width: 130 },
-  { field: "author", headerName: "Changed by", width: 150, hide: true },
-  { field: "pull_request", headerName: "Pull request", width: 120, hide: true },
-].map((col) => ({ ...textFilter, ...col }));
+/** The grid's columns: every field of fields.json with its lookups as the filter's options
+ * (applied as they are typed: a few milliseconds even at 300,000 rows), then the last change. */
+function gridColumns(meta) {
+  const rules = rulesByName(meta);
+  const textColumn = (column) => ({
+    filter: "agTextColumnFilter",
+    floatingFilter: true,
+    filterParams: { filterOptions: filterOptions(column, rules), maxNumConditions: 1, debounceMs: 0,
+      defaultOption: column.lookups.includes("icontains") ? "icontains" : column.lookups[0] },
+  });
+  const fields = meta.fields.map((f) => ({
+    field: f.name,
+    headerName: f.name,
+    width: 130,
+    cellRenderer: f.builtin ? undefined : titledCell,
+    headerTooltip: f.description || undefined,
+    ...textColumn(f),
+    ...LOOKS[f.name],
+  }));
+  const text = { kind: "string", is_list: false, lookups: lookupsFor(meta, "string") };
+  const change = [
+    { field: "changed", headerName: "Last change", width: 130 },
+    { field: "author", headerName: "Changed by", width: 150, hide: true },
+    { field: "pull_request", headerName: "Pull request", width: 120, hide: true },
+  ].map((col) => ({ ...textColumn({ ...text, name: col.field }), ...col }));
+  return [...fields, ...change];
+}
 
-/** Filters from the address: ?q=text&dc=fra1&state__in=active,planned&name__iregex=^web */
-function filtersFromUrl() {
+/** Each column's filter options, by column id, for the store. */
+function optionsById(columns) {
+  return Object.fromEntries(columns.map((c) => [c.field, c.filterParams.filterOptions]));
+}
+
+/** Filters from the address: ?q=text&dc=fra1&state__in=active,planned&cpu__gte=8 */
+function filtersFromUrl(meta) {
   const params = new URLSearchParams(window.location.search);
+  const byName = Object.fromEntries(meta.fields.map((f) => [f.name, f]));
   const model = {};
   for (const [key, value] of params) {
-    const [field, lookup = ""] = key.split("__");
-    const type = LOOKUP_TO_FILTER[lookup];
-    if (FIELDS.includes(field) && type) model[field] = { filterType: "text", type, filter: value };
+    const parsed = parseLookup(key, value, byName);
+    if (parsed) model[parsed[0]] = parsed[1];
   }
   return { quick: params.get("q") || "", model };
 }
 
-const FILTER_TO_LOOKUP = { equals: "", contains: "icontains", in: "in", iregex: "iregex",
-  startsWith: "istartswith" };
-
 // A moment after the last edit: history.replaceState costs a few milliseconds an edit.
 let urlTimer = 0;
-function filtersToUrl(api, quick) {
+function filtersToUrl(api, quick, fieldNames) {
   clearTimeout(urlTimer);
-  urlTimer = setTimeout(() => writeUrl(api, quick), 150);
+  urlTimer = setTimeout(() => writeUrl(api, quick, fieldNames), 150);
 }
 
-function writeUrl(api, quick) {
+function writeUrl(api, quick, fieldNames) {
   const params = new URLSearchParams();
   if (quick) params.set("q", quick);
   for (const [field, f] of Object.entries(api.getFilterModel())) {
-    const lookup = FILTER_TO_LOOKUP[f.type];
-    if (lookup !== undefined && f.filter !== undefined) params.set(lookup ? `${field}__${lookup}` : field, f.filter);
+    if (!fieldNames.has(field) || f.filter === undefined) continue;
+    params.set(f.type === "exact" ? field : `${field}__${f.type}`, f.filter);
   }
   const query = params.toString();
   window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
@@ -104,7 +124,7 @@ function nextTask() {
  * A failure before every row is in is `{error}`; after, it only ends the worker's sorting.
  * The worker starts once the first rows are painted: on a busy machine it would take the
  * time they need otherwise. */
-function loadServers(onMessage) {
+function loadServers(fieldsReady, onMessage) {
   let worker = null;
   let all = false;
   const waiting = []; // chunks and the end, until the worker starts
@@ -128,6 +148,8 @@ function loadServers(onMessage) {
   (async () => {
     const response = await fetch(`${API}servers.json`);
     if (!response.ok) throw new Error(`servers.json: ${response.status} ${response.statusText}`);
+    const { fields } = await fieldsReady;
+    send({ fields });
     const reader = response.body.getReader();
     let head = { decoder: new TextDecoder(), rows: new RowReader(), first: [], length: 0 };
     let busy = performance.now();
@@ -147,7 +169,7 @@ function loadServers(onMessage) {
           head = null; // the worker finds out what is wrong with it
         }
         if (head?.first.length >= FIRST_ROWS) {
-          const first = new StoreBuilder();
+          const first = new StoreBuilder(fields);
           first.add(head.first);
           onMessage({ first: first.finish().data });
           requestAnimationFrame(() => setTimeout(start, 0)); // once they are painted
@@ -192,9 +214,9 @@ function updateCharts(store, view, charts) {
   }
 }
 
-function columnMenu(api) {
+function columnMenu(api, columns) {
   const box = document.getElementById("columns");
-  for (const col of COLUMNS) {
+  for (const col of columns) {
     const id = col.colId || col.field;
     const input = el("input", { type: "checkbox", checked: !col.hide, onchange: (e) => api.setColumnsVisible([id], e.target.checked) });
     box.append(el("label", { class: "menu-item" }, input, col.headerName));
@@ -204,14 +226,14 @@ function columnMenu(api) {
 /** The rows the filters leave, in the order shown, in the export's columns and cells
  * (`gitinv export csv`) whatever the table shows, so `gitinv import csv` reads the file
  * back: tags joined by ",", formulas quoted; every value in quotes, as ag-grid writes. */
-function downloadCsv(store, view) {
+function downloadCsv(store, view, fieldNames) {
   const quote = (value) => `"${csvSafe(value).replaceAll('"', '""')}"`;
-  const lines = [FIELDS.map(quote).join(",")];
-  for (let j = 0; j < view.length; j++) {
-    const row = store.row(view[j]);
-    row.tags = row.tags ? row.tags.split(", ").join(",") : "";
-    lines.push(FIELDS.map((f) => quote(row[f])).join(","));
-  }
+  const lines = [fieldNames.map(quote).join(",")];
+  const cell = (id, i) => {
+    const value = store.valueOf(id, store.columns[id].codes[i]);
+    return store.lists.has(id) ? (value ?? "").split(LIST_SEP).join(",") : value;
+  };
+  for (let j = 0; j < view.length; j++) lines.push(fieldNames.map((f) => quote(cell(f, view[j]))).join(","));
   const url = URL.createObjectURL(new Blob(["\uFEFF", lines.join("\r\n")], { type: "text/csv" }));
   const link = el("a", { href: url, download: "servers.csv", style: "display:none" });
   document.body.append(link);
@@ -220,10 +242,27 @@ function downloadCsv(store, view) {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
-function main() {
+async function main() {
   const count = document.getElementById("count");
   const search = document.getElementById("search");
-  const initial = filtersFromUrl();
+  // fields.json and servers.json are fetched side by side; the first is small.
+  const fieldsReady = getJson("fields.json");
+  const early = [];
+  let receive = (message) => early.push(message);
+  loadServers(fieldsReady, (message) => receive(message));
+  let meta;
+  try {
+    meta = await fieldsReady;
+  } catch (error) {
+    count.textContent = `Could not load fields.json (${error.message})`;
+    count.classList.add("error");
+    return;
+  }
+  const columns = gridColumns(meta);
+  const options = optionsById(columns);
+  const fieldNames = meta.fields.map((f) => f.name);
+  const urlFields = new Set(fieldNames);
+  const initial = filtersFromUrl(meta);
   search.value = initial.quick;
   let terms = searchTerms(initial.quick);
   let store = null;
@@ -234,10 +273,6 @@ function main() {
   let marks = []; // performance marks for the frame that shows the next rows handed over
   let ranking = new Set(); // columns the worker is still sorting
   const waiting = []; // requests for rows sorted by one of them
-  // servers.json first: its download and the worker's start overlap setting up the grid.
-  const early = [];
-  let receive = (message) => early.push(message);
-  loadServers((message) => receive(message));
   const charts = typeof Chart === "undefined" ? null : Object.fromEntries(CHARTS.map((f) => [f, makeChart(f)]));
 
   // The rows matching the search and the column filters, in the sort's order; worked out
@@ -246,7 +281,7 @@ function main() {
     const key = JSON.stringify([terms, filterModel, sortModel]);
     if (store && key !== viewKey) {
       viewKey = key;
-      view = store.view(terms, filterModel, sortModel, LOOKUP_OPTIONS);
+      view = store.view(terms, filterModel, sortModel, options);
       if (total) count.textContent = `${view.length.toLocaleString("en")} of ${total.toLocaleString("en")} servers`;
       if (charts) {
         clearTimeout(chartTimer);
@@ -260,7 +295,7 @@ function main() {
 
   const api = agGrid.createGrid(document.getElementById("grid"), {
     theme: gridTheme(),
-    columnDefs: COLUMNS,
+    columnDefs: columns,
     defaultColDef: { sortable: true, resizable: true },
     rowModelType: "infinite",
     cacheBlockSize: BLOCK,
@@ -272,7 +307,7 @@ function main() {
       if (!e.data || e.event?.target?.closest?.("a")) return;
       window.location.href = serverHref(e.data.name);
     },
-    onFilterChanged: () => filtersToUrl(api, search.value),
+    onFilterChanged: () => filtersToUrl(api, search.value, urlFields),
   });
   const datasource = {
     getRows: (params) => {
@@ -292,10 +327,10 @@ function main() {
       }
     },
   };
-  columnMenu(api);
+  columnMenu(api, columns);
   search.addEventListener("input", () => {
     terms = searchTerms(search.value);
-    filtersToUrl(api, search.value);
+    filtersToUrl(api, search.value, urlFields);
     // Reload the rows in place (no blank frame), with the new search.
     if (store) api.refreshInfiniteCache();
   });
@@ -306,14 +341,14 @@ function main() {
     api.onFilterChanged();
   });
   document.getElementById("download").addEventListener("click", () => {
-    if (store) downloadCsv(store, currentView(api.getFilterModel(), sortModelOf(api)));
+    if (store) downloadCsv(store, currentView(api.getFilterModel(), sortModelOf(api)), fieldNames);
   });
   api.setFilterModel(initial.model);
   receive = (message) => {
     if (message.error) {
       count.textContent = `Could not load servers.json (${message.error})`;
       count.classList.add("error");
-      store = Store.empty(COLUMNS.map((c) => c.field));
+      store = Store.empty(meta.fields);
       api.setGridOption("datasource", datasource);
       return;
     }
