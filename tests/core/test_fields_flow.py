@@ -12,9 +12,20 @@ from typing import Any
 import pytest
 
 from gitinv import exports, inventory
-from gitinv.commands import audit, diff, export, fmt, history, import_csv, schema, validate
+from gitinv.commands import (
+    audit,
+    diff,
+    export,
+    fmt,
+    history,
+    import_csv,
+    query,
+    schema,
+    validate,
+)
 from gitinv.diff import diff_commits
 from gitinv.diffformat import render_markdown
+from gitinv.site.build import build
 from tests.conftest import CASES, GitRepo, build_case
 
 DECLARED = """\
@@ -156,9 +167,47 @@ def test_adding_a_field_touches_one_place(
     assert hostvars["web01"]["gitinv_cpu"] == 8
     assert hostvars["web02"]["gitinv_eol"] is None
 
-    # query: the rows it filters carry them (its lookups are the query command's)
+    # query: every declared field takes its type's lookups
     rows = exports.server_rows(inventory.load(root))
     assert rows[-2]["owner"] == "web.team" and list(rows[-2])[-7:] == ORDER
+    for lookups in (
+        ["owner=web.team"],
+        ["cpu__gte=8"],
+        ["eol__lt=2027-02-01"],
+        ["backup=true"],
+        ["os__in=debian12,rhel9"],
+        ["roles=edge"],
+        ["rack__icontains=R12"],
+    ):
+        assert query.run(repo=root, lookups=lookups, fmt="json") == 0, lookups
+        assert [r["name"] for r in _json(capsys)["results"]] == ["web01"], lookups
+    assert query.run(repo=root, lookups=["cpu__gt=8"], fmt="json") == 0
+    assert _json(capsys)["results"] == []
+
+    # the site: servers.json, each server's file, fields.json and the OpenAPI document
+    site = tmp_path / "_site"
+    assert build(root, None, site).ok
+    api = site / "api/v1"
+    published = json.loads((api / "servers.json").read_text())["results"]
+    web01_row = next(r for r in published if r["name"] == "web01")
+    assert {k: web01_row[k] for k in ORDER} == {
+        "owner": "web.team",
+        "cpu": 8,
+        "eol": "2027-01-31",
+        "backup": True,
+        "os": "debian12",
+        "roles": ["web", "edge"],
+        "rack": "fra-r12",
+    }
+    assert json.loads((api / "servers/web01.json").read_text())["cpu"] == 8
+    columns = [f["name"] for f in json.loads((api / "fields.json").read_text())["fields"]]
+    assert columns[-len(ORDER) :] == ORDER
+    document = json.loads((api / "openapi.json").read_text())
+    for record in ("ServerRow", "ServerDetail"):
+        properties = document["components"]["schemas"][record]["properties"]
+        assert set(ORDER) <= set(properties), record
+        assert {"minimum": 1, "maximum": 1024, "type": "integer"} in properties["cpu"]["anyOf"]
+        assert properties["eol"]["anyOf"][0]["format"] == "date"
 
     # import: the exported CSV's declared columns, read back by type
     imported = tmp_path / "new.csv"
