@@ -402,3 +402,18 @@ def test_server_page_shows_declared_fields(page: Any, fields_origin: str) -> Non
     page.goto(f"{fields_origin}/server.html?name=s04")
     page.wait_for_selector("dd[data-field='owner']")
     assert page.locator("dd[data-field='owner']").inner_text() == "—"
+
+
+def test_history_lists_declared_fields_in_their_order(page: Any, fields_origin: str) -> None:
+    """The history's JSON has its keys sorted; the server page and the audit log show a
+    change's fields as the file has them: built-in, then fields.yaml's order."""
+    page.goto(f"{fields_origin}/server.html?name=s01")
+    page.wait_for_selector(".history-entry table.changes")
+    shown = page.locator(".history-entry table.changes tbody th").all_inner_texts()
+    assert [f for f in shown if f in DECLARED] == DECLARED
+    assert shown.index("description") < shown.index(DECLARED[0])
+    page.goto(f"{fields_origin}/audit.html?name=s01")
+    page.wait_for_selector(".cell-lines div")
+    lines = page.locator(".cell-lines div").all_inner_texts()
+    named = [line.split(":")[0] for line in lines]
+    assert [f for f in named if f in DECLARED] == DECLARED

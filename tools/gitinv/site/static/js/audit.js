@@ -1,9 +1,10 @@
 // The audit log: every change on main, newest first, filterable like the servers table.
 import { LOOKUP_OPTIONS, commitUrl, csvSafe, el, getJson, gridTheme, link, pullUrl, serverHref } from "./common.js";
 
-// The JSON's keys are sorted; a server's fields read best in the file's order.
-const FIELD_ORDER = ["group", "component", "ip", "dc", "environment", "type", "state", "tags", "description"];
-const rank = (field) => (FIELD_ORDER.includes(field) ? FIELD_ORDER.indexOf(field) : FIELD_ORDER.length);
+// The JSON's keys are sorted; a server's fields read best in the file's order: the
+// built-in fields, then those fields.yaml declares (fields.json lists both in order).
+let fieldOrder = ["group", "component", "ip", "dc", "environment", "type", "state", "tags", "description"];
+const rank = (field) => (fieldOrder.includes(field) ? fieldOrder.indexOf(field) : fieldOrder.length);
 
 function changeLines(changes, unreadable) {
   const notes = Object.entries(unreadable || {}).map(([side, why]) => `${side} version ${why}`);
@@ -69,7 +70,8 @@ async function main() {
   document.getElementById("download").addEventListener("click", () => api.exportDataAsCsv({
     fileName: "audit.csv", processCellCallback: (p) => csvSafe(p.value) }));
   try {
-    const data = await getJson("audit.json");
+    const [data, meta] = await Promise.all([getJson("audit.json"), getJson("fields.json").catch(() => null)]);
+    if (meta) fieldOrder = meta.fields.map((f) => f.name);
     total = data.count;
     if (name) api.setFilterModel({ name: { filterType: "text", type: "equals", filter: name } });
     api.setGridOption("rowData", data.results);

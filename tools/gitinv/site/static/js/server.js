@@ -9,6 +9,8 @@ const FIELD_LABELS = [
   ["environment", "Environment"], ["type", "Type"], ["state", "State"], ["tags", "Tags"],
   ["description", "Description"],
 ];
+// The order a history entry's fields read in: the file's (fields.json adds the declared).
+let fieldOrder = FIELD_LABELS.map(([field]) => field);
 const CATALOG_OF = { group: "groups", component: "components", dc: "datacenters",
   environment: "environments", type: "types", tags: "tags" };
 
@@ -72,8 +74,7 @@ function historyEntry(entry) {
     entry.pull_request ? [" in ", link(pullUrl(entry.pull_request), `#${entry.pull_request}`)] : "",
     " · ", link(commitUrl(entry.commit), entry.commit.slice(0, 12), { class: "mono" }));
   const reason = entry.reason ? el("p", { class: "history-reason" }, entry.reason) : "";
-  const order = FIELD_LABELS.map(([field]) => field);
-  const rank = (field) => (order.includes(field) ? order.indexOf(field) : order.length);
+  const rank = (field) => (fieldOrder.includes(field) ? fieldOrder.indexOf(field) : fieldOrder.length);
   const changes = Object.entries(entry.changes).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
   const rows = changes.map(([field, [oldValue, newValue]]) => el("tr", {},
     el("th", { scope: "row" }, field), el("td", { class: "old" }, shown(oldValue)),
@@ -162,6 +163,8 @@ async function main() {
   const declared = getJson("fields.json").then((meta) => meta.fields.filter((f) => !f.builtin), () => []);
   try {
     const server = await getJson(`servers/${name}.json`);
+    const extra = await declared;
+    fieldOrder = [...fieldOrder, ...extra.map((f) => f.name)];
     status.remove();
     if (server.deleted) {
       document.title = `${name} (deleted) · Server inventory`;
@@ -173,7 +176,7 @@ async function main() {
     const changed = server.history[0];
     article.append(
       el("p", { class: "subtitle" }, `Last changed ${shortDate(changed?.date)}${changed?.author ? ` by ${changed.author}` : ""}`),
-      actions(server), el("div", { class: "columns" }, fields(server, await declared), references(server)), history(server));
+      actions(server), el("div", { class: "columns" }, fields(server, extra), references(server)), history(server));
   } catch (error) {
     fail(status, error.status === 404 ? `No server named "${name}" on the main branch.` : `Could not load the server (${error.message}).`);
   }
