@@ -77,22 +77,51 @@ def _isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 class GitRepo:
-    """A real repository in a temporary folder, with helpers to write and commit."""
+    """A real repository in a temporary folder: how every test makes and drives one.
 
-    def __init__(self, path: Path) -> None:
+    `GitRepo(path)` makes a new repository on `branch`; `bare=True` a bare one (a
+    remote); `init=False` takes a folder as it is (one made by a clone, or by the code
+    under test). `env` is added to each git call's environment, e.g. an identity."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        branch: str = "main",
+        bare: bool = False,
+        init: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.path = path
-        path.mkdir(parents=True, exist_ok=True)
-        self.git("init", "-q", "-b", "main")
+        self.env = dict(env or {})
+        if init:
+            path.mkdir(parents=True, exist_ok=True)
+            self.git("init", "-q", *(["--bare"] if bare else []), "-b", branch)
 
-    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+    @classmethod
+    def clone(
+        cls, source: GitRepo | Path | str, path: Path, *, env: dict[str, str] | None = None
+    ) -> GitRepo:
+        """A clone of `source` (its `origin`) at `path`."""
+        origin = str(source.path if isinstance(source, GitRepo) else source)
+        subprocess.run(
+            ["git", "clone", "-q", origin, str(path)],
+            check=True,
+            capture_output=True,
+            env={**os.environ, **(env or {})},
+        )
+        return cls(path, init=False, env=env)
+
+    def git(self, *args: str, env: dict[str, str] | None = None, strip: bool = True) -> str:
+        """`git -C PATH ARGS`: its output, stripped unless `strip=False`."""
         result = subprocess.run(
             ["git", "-C", str(self.path), *args],
             check=True,
             capture_output=True,
             text=True,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **self.env, **(env or {})},
         )
-        return result.stdout.strip()
+        return result.stdout.strip() if strip else result.stdout
 
     def write(self, rel: str, text: str | bytes) -> Path:
         target = self.path / rel
@@ -100,7 +129,7 @@ class GitRepo:
         if isinstance(text, bytes):
             target.write_bytes(text)
         else:
-            target.write_text(text)
+            target.write_text(text, encoding="utf-8")
         return target
 
     def remove(self, rel: str) -> None:
@@ -116,6 +145,18 @@ class GitRepo:
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message, env=env)
         return self.git("rev-parse", "HEAD")
+
+    def bare_remote(self, path: Path, *, name: str = "origin", push: bool = True) -> GitRepo:
+        """A bare repository at `path` standing in for the remote `name`; the current
+        branch pushed to it unless `push=False`."""
+        remote = GitRepo(path, bare=True, branch=self.git("symbolic-ref", "--short", "HEAD"))
+        self.git("remote", "add", name, str(path))
+        if push:
+            self.push(name, "HEAD")
+        return remote
+
+    def push(self, remote: str = "origin", *refs: str) -> None:
+        self.git("push", "-q", remote, *refs)
 
     def copy_inventory(self, source: Path) -> None:
         shutil.copytree(source / "inventory", self.path / "inventory", dirs_exist_ok=True)

@@ -3,15 +3,13 @@ clone and a moderator's clone, and helpers that merge the way GitHub does."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import server
+from tests.conftest import GitRepo, server
 
 CATALOGS = {
     "components.yaml": "nginx:\n  description: Web server\npostgres: {}\n",
@@ -53,22 +51,17 @@ def identity(who: str) -> dict[str, str]:
     }
 
 
-@dataclass
-class Clone:
-    path: Path
-    who: str
+class Clone(GitRepo):
+    """A person's clone of the hub: each commit theirs."""
 
-    def git(self, *args: str) -> str:
-        env = {**os.environ, **identity(self.who)}
-        out = subprocess.run(
-            ["git", *args], cwd=self.path, env=env, check=True, capture_output=True, text=True
-        )
-        return out.stdout.strip()
+    def __init__(self, path: Path, who: str) -> None:
+        super().__init__(path, init=False, env=identity(who))
+        self.who = who
 
-    def write(self, rel: str, text: str) -> None:
-        target = self.path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
+    @classmethod
+    def of(cls, remote: Path, path: Path, who: str) -> Clone:
+        GitRepo.clone(remote, path)
+        return cls(path, who)
 
     def commit_all(self, message: str) -> str:
         self.git("add", "-A")
@@ -126,23 +119,13 @@ def _git_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def hub(tmp_path: Path) -> Iterator[Hub]:
     remote = tmp_path / "github" / "acme" / "inventory.git"
-    remote.parent.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
-    seed = Clone(tmp_path / "seed", "seed")
-    subprocess.run(
-        ["git", "clone", "-q", str(remote), str(seed.path)], check=True, capture_output=True
-    )
+    GitRepo(remote, bare=True)
+    seed = Clone.of(remote, tmp_path / "seed", "seed")
     for name, text in CATALOGS.items():
         seed.write(f"inventory/{name}", text)
     for rel, text in SERVERS.items():
         seed.write(f"inventory/servers/{rel}", text)
     seed.commit_all("Initial inventory")
-    seed.git("push", "-q", "origin", "main")
-    clones = {}
-    for who in ("requester", "moderator"):
-        path = tmp_path / who
-        subprocess.run(
-            ["git", "clone", "-q", str(remote), str(path)], check=True, capture_output=True
-        )
-        clones[who] = Clone(path, who)
+    seed.push("origin", "main")
+    clones = {who: Clone.of(remote, tmp_path / who, who) for who in ("requester", "moderator")}
     yield Hub(remote, clones["requester"], clones["moderator"])

@@ -184,8 +184,7 @@ def test_a_pull_request_reads_only_what_it_changed(
         == 0
     )
     # The default branch's run, in a clone of its own (another runner).
-    main = Clone(tmp_path / "main-runner", "seed")
-    subprocess.run(["git", "clone", "-q", str(hub.remote), str(main.path)], check=True)
+    main = Clone.of(hub.remote, tmp_path / "main-runner", "seed")
     main_sha = main.git("rev-parse", "HEAD")
     # The pull request's merge commit, checked out as the host does.
     pr = hub.moderator
