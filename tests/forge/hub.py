@@ -7,7 +7,6 @@ The API side is `FakeHost`; `Hub.request` makes both sides of one request agree.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from gitinv import git
@@ -26,7 +25,6 @@ class Hub:
     def __init__(self, root: Path, host: FakeHost) -> None:
         self.host = host
         self.bare = root / "hub.git"
-        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(self.bare)], check=True)
         self.work = GitRepo(root / "work")
         self.work.copy_inventory(CASES / "base")
         self.work.write(
@@ -34,8 +32,7 @@ class Hub:
             f'repository: {host.web}\nadmins:\n  - "@acme/admins"\n',
         )
         self.work.commit("base inventory")
-        self.work.git("remote", "add", "origin", str(self.bare))
-        self.work.git("push", "-q", "origin", "main")
+        self.remote = self.work.bare_remote(self.bare)
         self.upload_log = root / "upload-pack.log"
 
     @property
@@ -46,10 +43,7 @@ class Hub:
         return self.git_bare("rev-parse", "refs/heads/main")
 
     def git_bare(self, *args: str) -> str:
-        out = subprocess.run(
-            ["git", "-C", str(self.bare), *args], check=True, capture_output=True, text=True
-        )
-        return out.stdout.strip()
+        return self.remote.git(*args)
 
     def text(self, path: str, rev: str = "refs/heads/main") -> str:
         return (git.read_blob(self.bare, rev, path) or b"").decode()

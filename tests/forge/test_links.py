@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from tests.conftest import CASES, GitRepo
 @pytest.fixture
 def pushed_clone(tmp_path: Path) -> GitRepo:
     bare = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
     repo = GitRepo(tmp_path / "clone")
     repo.copy_inventory(CASES / "base")
     repo.write(
@@ -24,8 +22,7 @@ def pushed_clone(tmp_path: Path) -> GitRepo:
         'admins: ["@infra/admins"]\n',
     )
     repo.commit("base inventory")
-    repo.git("remote", "add", "origin", str(bare))
-    repo.git("push", "-q", "origin", "main")
+    repo.bare_remote(bare)
     return repo
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from tests.conftest import GitRepo
@@ -14,8 +13,7 @@ SERVER = "inventory/servers/web/web01.yaml"
 
 def test_a_conflicting_branch_names_its_files(inv_repo: GitRepo, tmp_path: Path) -> None:
     bare = tmp_path / "hub.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    inv_repo.git("remote", "add", "origin", str(bare))
+    inv_repo.bare_remote(bare, push=False)
     text = (inv_repo.path / SERVER).read_text()
     inv_repo.git("checkout", "-q", "-b", "web01-offline")
     inv_repo.write(SERVER, text.replace("state: active", "state: offline"))

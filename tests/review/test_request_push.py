@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from tests.conftest import GitRepo
@@ -32,19 +31,13 @@ ADD = [
 
 def _with_remote(repo: GitRepo, tmp_path: Path) -> Path:
     bare = tmp_path / "hub.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    repo.git("remote", "add", "origin", str(bare))
-    repo.git("push", "-q", "origin", "main")
+    repo.bare_remote(bare)
     return bare
 
 
 def _branches(path: Path) -> str:
-    return subprocess.run(
-        ["git", "-C", str(path), "for-each-ref", "--format=%(refname)", "refs/heads"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    repo = GitRepo(path, init=False)
+    return repo.git("for-each-ref", "--format=%(refname)", "refs/heads", strip=False)
 
 
 def test_a_refused_push_leaves_no_branch(inv_repo: GitRepo, tmp_path: Path) -> None:
