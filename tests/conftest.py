@@ -100,12 +100,16 @@ class GitRepo:
 
     @classmethod
     def clone(
-        cls, source: GitRepo | Path | str, path: Path, *, env: dict[str, str] | None = None
+        cls,
+        source: GitRepo | Path | str,
+        path: Path,
+        *options: str,
+        env: dict[str, str] | None = None,
     ) -> GitRepo:
-        """A clone of `source` (its `origin`) at `path`."""
+        """A clone of `source` (its `origin`) at `path`, with `git clone`'s `options`."""
         origin = str(source.path if isinstance(source, GitRepo) else source)
         subprocess.run(
-            ["git", "clone", "-q", origin, str(path)],
+            ["git", "clone", "-q", *options, origin, str(path)],
             check=True,
             capture_output=True,
             env={**os.environ, **(env or {})},

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import server
+from tests.conftest import GitRepo, server
 
 CATALOGS = {
     "components.yaml": "nginx:\n  description: Web server\npostgres:\n  description: Database\n",
@@ -39,17 +36,24 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
-@dataclass
-class Repo:
-    path: Path
-    tick: int = 0
+class Repo(GitRepo):
+    """A repository whose commits are each an hour apart, by the person named."""
 
-    def git(self, *args: str, who: str = "Alice Admin") -> str:
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, init=False)
+        self.tick = 0
+
+    def git(
+        self,
+        *args: str,
+        who: str = "Alice Admin",
+        env: dict[str, str] | None = None,
+        strip: bool = True,
+    ) -> str:
         self.tick += 1
         stamp = f"2026-01-{1 + self.tick // 24:02d}T{self.tick % 24:02d}:00:00+00:00"
         email = who.split()[0].lower() + "@example.com"
-        env = {
-            **os.environ,
+        person = {
             "GIT_AUTHOR_NAME": who,
             "GIT_AUTHOR_EMAIL": email,
             "GIT_COMMITTER_NAME": who,
@@ -57,17 +61,11 @@ class Repo:
             "GIT_AUTHOR_DATE": stamp,
             "GIT_COMMITTER_DATE": stamp,
         }
-        done = subprocess.run(
-            ["git", *args], cwd=self.path, env=env, check=True, capture_output=True, text=True
-        )
-        return done.stdout.strip()
+        return super().git(*args, env={**person, **(env or {})}, strip=strip)
 
-    def write(self, rel: str, text: str) -> None:
-        target = self.path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-
-    def commit(self, message: str, who: str = "Alice Admin") -> str:
+    def commit(  # type: ignore[override]
+        self, message: str, who: str = "Alice Admin"
+    ) -> str:
         self.git("add", "--all")
         self.git("commit", "--quiet", "--no-verify", "-m", message, who=who)
         return self.git("rev-parse", "HEAD")

@@ -106,6 +106,7 @@ def test_csv_download_imports_back(
 
     import yaml
 
+    from tests.conftest import GitRepo
     from tests.site.sitefixtures import CATALOGS
 
     page.goto(f"{origin}/index.html")
@@ -121,7 +122,7 @@ def test_csv_download_imports_back(
     for name, text in CATALOGS.items():
         (empty / "inventory").mkdir(parents=True, exist_ok=True)
         (empty / "inventory" / name).write_text(text, encoding="utf-8")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(empty)], check=True)
+    GitRepo(empty)
     done = subprocess.run(
         [sys.executable, "-m", "gitinv", "-C", str(empty), "import", "csv", str(csv_file)],
         capture_output=True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from gitinv.errors import GitinvError
 from gitinv.site import build as build_mod
 from gitinv.site import pages
 from gitinv.site.build import build
-from tests.conftest import server
+from tests.conftest import GitRepo, server
 from tests.site.sitefixtures import make_history, tree_digest
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -98,18 +97,11 @@ def test_build_twice_gives_identical_bytes(
 
 
 def test_no_build_time_in_any_file(built_site: Path, history_repo: Path) -> None:
-    date = subprocess.run(
-        ["git", "log", "-1", "--format=%cI", "main"],
-        cwd=history_repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    history = GitRepo(history_repo, init=False)
+    date = history.git("log", "-1", "--format=%cI", "main")
     index = (built_site / "index.html").read_text()
     assert date in index
-    commit = subprocess.run(
-        ["git", "rev-parse", "main"], cwd=history_repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    commit = history.git("rev-parse", "main")
     assert commit in index
 
 
@@ -156,10 +148,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path: Path, history_
 
 
 def test_shallow_clone_is_refused(tmp_path: Path, history_repo: Path) -> None:
-    clone = tmp_path / "shallow"
-    subprocess.run(
-        ["git", "clone", "--quiet", "--depth", "2", history_repo.as_uri(), str(clone)], check=True
-    )
+    clone = GitRepo.clone(history_repo.as_uri(), tmp_path / "shallow", "--depth", "2").path
     with pytest.raises(GitinvError, match="shallow clone"):
         build(clone, None, tmp_path / "_site")
     assert not (tmp_path / "_site").exists()
@@ -185,12 +174,12 @@ def test_exports_are_written(built_site: Path) -> None:
 
 
 def test_default_rev_falls_back_to_origin(tmp_path: Path, history_repo: Path) -> None:
-    clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "--quiet", history_repo.as_uri(), str(clone)], check=True)
-    subprocess.run(["git", "checkout", "--quiet", "-b", "work"], cwd=clone, check=True)
-    subprocess.run(["git", "branch", "--quiet", "-D", "main"], cwd=clone, check=True)
+    repo = GitRepo.clone(history_repo.as_uri(), tmp_path / "clone")
+    clone = repo.path
+    repo.git("checkout", "--quiet", "-b", "work")
+    repo.git("branch", "--quiet", "-D", "main")
     assert build_mod.default_rev(clone) == "origin/main"
-    subprocess.run(["git", "remote", "remove", "origin"], cwd=clone, check=True)
+    repo.git("remote", "remove", "origin")
     with pytest.raises(GitinvError, match="pass --rev"):
         build_mod.default_rev(clone)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from gitinv.commands.serve import _Handler
 from gitinv.site import gitdata
+from tests.conftest import GitRepo
 from tests.site.browserfixtures import ORIGINS
 
 GITLAB = "https://gitlab.acme.io/infra/inventory"
@@ -23,11 +23,11 @@ GITLAB = "https://gitlab.acme.io/infra/inventory"
 def gitlab_origin(history_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from gitinv.site.build import build
 
-    clone = tmp_path_factory.mktemp("gitlab") / "repo"
-    subprocess.run(["git", "clone", "-q", str(history_repo), str(clone)], check=True)
+    repo = GitRepo.clone(history_repo, tmp_path_factory.mktemp("gitlab") / "repo")
+    clone = repo.path
     settings = clone / "inventory/settings.yaml"
     settings.write_text(f"forge: gitlab\nrepository: {GITLAB}\nbranch: main\n")
-    subprocess.run(["git", "-C", str(clone), "commit", "-qam", "On GitLab"], check=True)
+    repo.git("commit", "-qam", "On GitLab")
     out = clone / "_site"
     assert build(clone, None, out).ok
     handler = functools.partial(_Handler, directory=str(out))
@@ -55,8 +55,8 @@ def test_server_page_links_use_gitlabs_paths(page: Any, gitlab_origin: str) -> N
 
 
 def test_a_ci_checkouts_origin_gives_the_link_without_its_token(tmp_path: Path) -> None:
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    repo = GitRepo(tmp_path)
     url = "https://gitlab-ci-token:glcbt-s3cr3t@gitlab.acme.io/infra/inventory.git"
-    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", url], check=True)
+    repo.git("remote", "add", "origin", url)
     assert gitdata.origin_url(tmp_path) == GITLAB
     assert gitdata.forge(tmp_path, {}) == "gitlab"

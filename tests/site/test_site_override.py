@@ -126,8 +126,7 @@ def test_a_broken_template_names_its_file_and_line(restyled: Path, tmp_path: Pat
     ],
 )
 def test_origin_url_never_carries_credentials(tmp_path: Path, url: str, expected: str) -> None:
-    import subprocess
+    from tests.conftest import GitRepo
 
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", url], check=True)
+    GitRepo(tmp_path).git("remote", "add", "origin", url)
     assert gitdata.origin_url(tmp_path) == expected

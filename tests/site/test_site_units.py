@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from gitinv.commands import serve
 from gitinv.errors import GitinvError
 from gitinv.site import gitdata, output
 from gitinv.site.build import default_rev
+from tests.conftest import GitRepo
 from tests.site.sitefixtures import make_history, tree_digest
 
 
@@ -28,13 +28,12 @@ from tests.site.sitefixtures import make_history, tree_digest
     ],
 )
 def test_origin_url_as_code_host_link(tmp_path: Path, url: str, expected: str | None) -> None:
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", url], check=True)
+    GitRepo(tmp_path).git("remote", "add", "origin", url)
     assert gitdata.origin_url(tmp_path) == expected
 
 
 def test_no_origin_no_link(tmp_path: Path) -> None:
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    GitRepo(tmp_path)
     assert gitdata.origin_url(tmp_path) is None
 
 
