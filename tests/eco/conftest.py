@@ -6,14 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from eco_helpers import FIXTURE, git
+from eco_helpers import FIXTURE
+from tests.conftest import GitRepo
 
 
 @pytest.fixture
 def eco_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURE, repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "Fixture inventory")
+    GitRepo(repo).commit("Fixture inventory")
     return repo

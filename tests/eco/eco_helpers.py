@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import GitRepo
 
 FIXTURE = Path(__file__).parent / "fixture"
 ALL = ["cache-old", "db01", "db02", "proxy-ams", "web01", "web02"]
@@ -43,21 +44,8 @@ DECOMMISSIONED_GROUPS = {
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        [
-            "git",
-            "-C",
-            str(repo),
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.com",
-            *args,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    """`git ARGS` in the repository at `repo`: its whole output, unstripped."""
+    return GitRepo(repo, init=False).git(*args, strip=False)
 
 
 def required_tool(name: str, package: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from gitinv.commands.serve import _Handler
+from tests.conftest import GitRepo
 from tests.site.browserfixtures import ORIGINS
 
 from . import wheels
@@ -74,7 +75,7 @@ def gitinv(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str
 
 
 def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+    GitRepo(cwd, init=False).git(*args)
 
 
 @pytest.fixture
