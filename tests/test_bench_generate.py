@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from bench.generate import Live, generate
 
 from gitinv.commands import fmt, validate
+from tests.conftest import GitRepo
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout
+    return GitRepo(repo, init=False).git(*args, strip=False)
 
 
 def test_a_small_inventory_is_valid_canonical_and_repeatable(tmp_path: Path) -> None:

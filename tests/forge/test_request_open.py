@@ -3,11 +3,11 @@ the "already pending" refusal asking the host which requests are open."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import GitRepo
 from tests.forge.conftest import JOB_TOKEN, gitinv, no_token_anywhere
 from tests.forge.fakehost import FakeHost
 from tests.forge.hub import DB01, WEB01, Hub
@@ -26,12 +26,7 @@ def gl_hub(tmp_path: Path, gitlab: FakeHost) -> Hub:
 
 
 def heads(path: Path) -> set[str]:
-    out = subprocess.run(
-        ["git", "-C", str(path), "for-each-ref", "--format=%(refname)", "refs/heads"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = GitRepo(path, init=False).git("for-each-ref", "--format=%(refname)", "refs/heads")
     return set(out.split())
 
 

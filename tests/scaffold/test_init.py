@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,13 @@ from gitinv import __version__
 from gitinv.commands import build, codeowners, fmt, schema, validate
 from gitinv.errors import GitinvError
 from gitinv.scaffold import templates
+from tests.conftest import GitRepo
 
 from .conftest import ADMIN, add_first_server, digest, run_init
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    return GitRepo(repo, init=False).git(*args)
 
 
 def _checks_pass(repo: Path) -> None:

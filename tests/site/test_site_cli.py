@@ -16,6 +16,7 @@ import pytest
 
 from gitinv.site import demo
 from gitinv.site.build import build
+from tests.conftest import GitRepo
 from tests.site.sitefixtures import make_history
 
 
@@ -47,10 +48,7 @@ def test_build_command_exit_codes(tmp_path: Path) -> None:
 
 
 def test_shallow_clone_message(tmp_path: Path, history_repo: Path) -> None:
-    clone = tmp_path / "shallow"
-    subprocess.run(
-        ["git", "clone", "--quiet", "--depth", "1", history_repo.as_uri(), str(clone)], check=True
-    )
+    clone = GitRepo.clone(history_repo.as_uri(), tmp_path / "shallow", "--depth", "1").path
     done = gitinv("-C", str(clone), "build")
     assert done.returncode == 2
     assert "shallow clone" in done.stderr and "fetch-depth: 0" in done.stderr
