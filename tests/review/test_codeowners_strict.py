@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv, tree_state
+from tests.conftest import GitRepo, gitinv, tree_state
 
 ADMINS = 'admins:\n  - "@acme/admins"\n'
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv, tree_state
+from tests.conftest import GitRepo, gitinv, tree_state
 
 SERVER = "inventory/servers/web/web01.yaml"
 

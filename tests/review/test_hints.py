@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv
+from tests.conftest import GitRepo, gitinv
 
 SERVER = "inventory/servers/web/web01.yaml"
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo, run_measured
-from tests.review.conftest import gitinv
+from tests.conftest import GitRepo, gitinv, run_measured
 
 WEB01 = "inventory/servers/web/web01.yaml"
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv, tree_state
+from tests.conftest import GitRepo, gitinv, tree_state
 
 HEADER = "name,group,component,ip,dc,environment,state\n"
 GOOD = "web09,web,nginx,10.0.0.9,dc4,production,active\n"

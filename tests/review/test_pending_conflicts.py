@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv
+from tests.conftest import GitRepo, gitinv
 
 SERVER = "inventory/servers/web/web01.yaml"
 

@@ -8,8 +8,7 @@ import json
 import pytest
 
 from gitinv.history import read_message
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv
+from tests.conftest import GitRepo, gitinv
 
 WEB01 = "inventory/servers/web/web01.yaml"
 WEB02 = "inventory/servers/web/web02.yaml"

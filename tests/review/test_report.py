@@ -17,9 +17,8 @@ from cmarkgfm.cmark import Options
 
 from gitinv import prreport
 from gitinv.commands import validate
-from tests.conftest import CASES, GitRepo
+from tests.conftest import CASES, GitRepo, gitinv
 from tests.core.test_cache import forge
-from tests.review.conftest import gitinv
 
 WEB01 = "inventory/servers/web/web01.yaml"
 DB01 = "inventory/servers/data/db01.yaml"

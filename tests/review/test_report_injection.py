@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from gitinv.report import Finding, markdown_summary, one_line
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv
+from tests.conftest import GitRepo, gitinv
 
 SERVER = "inventory/servers/web/web01.yaml"
 EVIL = 'state: "bad\\n::add-mask::x\\n` <img src=x> @acme/everyone |"\n'

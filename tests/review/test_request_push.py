@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv
+from tests.conftest import GitRepo, gitinv
 
 ADD = [
     "request",

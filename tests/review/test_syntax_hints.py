@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gitinv.loader import LoadError, load_bytes
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv
+from tests.conftest import GitRepo, gitinv
 
 HEAD = "component: nginx\nip: 10.0.0.1\n"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitinv.files import write_atomic
-from tests.conftest import GitRepo
-from tests.review.conftest import gitinv, tree_state
+from tests.conftest import GitRepo, gitinv, tree_state
 
 
 def test_export_into_a_missing_folder(inv_repo: GitRepo) -> None:
