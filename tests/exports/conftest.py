@@ -1,4 +1,4 @@
-"""A small inventory (tests/eco/fixture) in a real git repository."""
+"""A small inventory (tests/exports/fixture) in a real git repository."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from eco_helpers import FIXTURE
+
 from tests.conftest import GitRepo
+from tests.exports.exportfixtures import FIXTURE
 
 
 @pytest.fixture

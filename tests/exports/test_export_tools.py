@@ -1,4 +1,4 @@
-"""Prometheus, ssh-config, hosts and octoDNS exports of tests/eco/fixture, each read by
+"""Prometheus, ssh-config, hosts and octoDNS exports of tests/exports/fixture, each read by
 the real consumer: promtool, ssh -G, octodns-validate."""
 
 from __future__ import annotations
@@ -12,12 +12,19 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from eco_helpers import git, readme_block, required_tool, run, tool_environ, venv_tool
 
 from gitinv import cli, inventory
 from gitinv.commands import export
 from gitinv.errors import GitinvError
 from gitinv.exports import dns, hostfiles, prometheus
+from tests.exports.exportfixtures import (
+    git,
+    readme_block,
+    required_tool,
+    run,
+    tool_environ,
+    venv_tool,
+)
 
 # The fixture's servers that are neither decommissioned (cache-old) nor left out otherwise.
 LIVE_IPS = {

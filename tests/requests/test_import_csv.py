@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from eco_helpers import FIXTURE, git
 
 from gitinv import csvimport, exports, inventory
 from gitinv.commands import fmt, import_csv
+from tests.exports.exportfixtures import FIXTURE, git
 
 HEADER = "name,group,component,ip,dc,environment,type,state,tags,description\n"
 

@@ -13,11 +13,18 @@ from typing import Any
 
 import pytest
 import yaml
-from eco_helpers import DECOMMISSIONED_GROUPS, GROUPS, readme_block, run, tool_environ, venv_tool
 
 from gitinv import inventory
 from gitinv.commands import export
 from gitinv.exports import ansible, yamltext
+from tests.exports.exportfixtures import (
+    DECOMMISSIONED_GROUPS,
+    GROUPS,
+    readme_block,
+    run,
+    tool_environ,
+    venv_tool,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

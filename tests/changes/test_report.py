@@ -18,7 +18,7 @@ from cmarkgfm.cmark import Options
 from gitinv import prreport
 from gitinv.commands import validate
 from tests.conftest import CASES, GitRepo, gitinv
-from tests.core.test_cache import forge
+from tests.loading.test_cache import forge
 
 WEB01 = "inventory/servers/web/web01.yaml"
 DB01 = "inventory/servers/data/db01.yaml"

@@ -1,4 +1,4 @@
-"""Lookup semantics against answers worked out by hand on tests/eco/fixture."""
+"""Lookup semantics against answers worked out by hand on tests/exports/fixture."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from eco_helpers import ALL, git
-from tests.conftest import ROOT
 
 from gitinv import exports, fields, inventory, query
 from gitinv.commands import query as query_cmd
 from gitinv.docs import lookup_table
 from gitinv.errors import GitinvError
+from tests.conftest import ROOT
+from tests.exports.exportfixtures import ALL, git
 
 CASES: list[tuple[list[str], list[str]]] = [
     ([], ALL),

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import GitRepo
 
 FIXTURE = Path(__file__).parent / "fixture"

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import GitRepo, server
+from tests.exports.conftest import eco_repo
+
+__all__ = ["eco_repo"]  # the export tests' inventory, for the import round trip
 
 CATALOGS = {
     "components.yaml": "nginx:\n  description: Web server\npostgres: {}\n",

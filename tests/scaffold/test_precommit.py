@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-from eco_helpers import FIXTURE, git
+
+from tests.exports.exportfixtures import FIXTURE, git
 
 ROOT = Path(__file__).resolve().parents[2]
 

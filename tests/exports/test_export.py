@@ -1,4 +1,5 @@
-"""CSV, JSON and Ansible exports of tests/eco/fixture, the Ansible one read by ansible-inventory."""
+"""CSV, JSON and Ansible exports of tests/exports/fixture, the Ansible one read by
+ansible-inventory."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eco_helpers import ALL, DECOMMISSIONED_GROUPS, GROUPS
 
 from gitinv import inventory
 from gitinv.commands import export
 from gitinv.errors import GitinvError
 from gitinv.exports import ansible as ansible_export
 from gitinv.exports import tables
+from tests.exports.exportfixtures import ALL, DECOMMISSIONED_GROUPS, GROUPS
 
 ROOT = Path(__file__).resolve().parents[2]
 
