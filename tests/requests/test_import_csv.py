@@ -309,7 +309,7 @@ def test_a_failed_write_removes_what_was_written(
             raise OSError(28, "No space left on device", str(path))
         return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(import_csv, "open", failing_open, raising=False)
+    monkeypatch.setattr(csvimport, "open", failing_open, raising=False)
     before = files(eco_repo)
     text = HEADER + (
         "n1,web,nginx,10.1.0.201,fra1,staging,,planned,,\n"

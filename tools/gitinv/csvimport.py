@@ -8,6 +8,14 @@ The columns are the inventory's FieldSet's: name, group, the built-in fields and
 those fields.yaml declares, each cell read by its field (`Field.parse_cell`: a
 whole number, true or false, a date, a comma-separated list). A cell that does not
 read as its type is handed on as text, for validation to name the row and field.
+
+Public API::
+
+    text = read_file(path)                    # the CSV's text, or a GitinvError
+    servers, problems = plan(text, group, base, declared)  # read and checked
+    sys.stderr.write(problems_text(str(path), problems))
+    write(repo, servers)                      # every file or none
+    request(path, servers)                    # the Plan of `--request`
 """
 
 from __future__ import annotations
@@ -15,13 +23,22 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from gitinv import canonical, models
+from gitinv import canonical, checks, inventory, layout, models
 from gitinv.edit import typed_value
+from gitinv.errors import GitinvError
 from gitinv.exports.tables import columns, unneutralise
 from gitinv.fields import BUILTIN, FieldSet
+from gitinv.report import Finding
+from gitinv.request_plan import Plan
+from gitinv.source import Overlay, Source
+
+HELD_NAME = "row"  # a stand-in file name: a held row's own name is what is wrong with it
 
 #: NetBox device-export column names and the field each fills.
 ALIASES: dict[str, str] = {
@@ -256,3 +273,137 @@ def _server(
         kept = any(v not in (None, "", []) for v in fields.values())
         return (NewServer(number, name, group, fields, order) if kept else None), problems
     return NewServer(number, name, group, fields, order), []
+
+
+def read_file(file: Path) -> str:
+    """The CSV file's text; a missing, unreadable or non-UTF-8 file is a GitinvError."""
+    try:
+        # Bytes, not text mode: the csv module reads line ends inside quoted cells itself.
+        return file.read_bytes().decode("utf-8")
+    except FileNotFoundError as exc:
+        raise GitinvError(f"{file}: no such file", 2) from exc
+    except UnicodeDecodeError as exc:
+        raise GitinvError(f"{file}: not UTF-8 text ({exc.reason}); save it as UTF-8", 1) from exc
+    except OSError as exc:
+        raise GitinvError(f"{file}: {exc.strerror}", 2) from exc
+
+
+def plan(
+    text: str, group: str | None, base: Source, declared: FieldSet
+) -> tuple[list[NewServer], list[Problem]]:
+    """The CSV's new servers and every problem: the CSV's own, then the inventory's
+    rules on the new files together with `base`'s."""
+    held: list[NewServer] = []
+    servers, problems = read(text, group, held, declared)
+    if servers or held:
+        problems += check(base, servers, held)
+    return servers, problems
+
+
+def check(
+    base: Source, servers: Sequence[NewServer], held: Sequence[NewServer] = ()
+) -> list[Problem]:
+    """The inventory's own rules on the new files together with the existing ones, and
+    on the fields of the `held` rows (refused for their name or group) on their own."""
+    problems: list[Problem] = []
+    fresh: list[NewServer] = []
+    existing = {f.path for f in base.files()}
+    for server in servers:
+        if server.path in existing:
+            problems.append(
+                Problem(
+                    server.row,
+                    "duplicate-name",
+                    f"{server.path} already exists: import only creates servers",
+                    server.name,
+                )
+            )
+        else:
+            fresh.append(server)
+    by_path = {server.path: server for server in fresh}
+    extra = {path: server.yaml().encode() for path, server in by_path.items()}
+    inv = inventory.load(base.root, source=Overlay(base, extra))
+    rules = checks.Rules(inv.catalogs, set(inv.broken))
+    for row in held:
+        problems.extend(_field_problems(rules, row, inv.fields))
+    others: list[Finding] = []
+    for finding in inv.findings:
+        new = by_path.get(finding.file)
+        if new is None:
+            others.append(finding)
+        else:
+            problems.append(Problem(new.row, finding.code, finding.message, new.name))
+    if others:
+        # Problems of existing files: the inventory's own, or the other side of a
+        # new row's duplicate (already reported on that row).
+        before = set(inventory.load(base.root, source=base).findings)
+        problems.extend(
+            Problem(0, f.code, f"{f.file}:{f.line}:{f.column}: {f.message}")
+            for f in others
+            if f in before
+        )
+    return problems
+
+
+def _field_problems(rules: checks.Rules, row: NewServer, declared: FieldSet) -> list[Problem]:
+    """The problems of a row's fields alone, read as the file it would become."""
+    path = layout.server_path("held", HELD_NAME)
+    data = server_yaml(path, row.fields, row.order).encode()
+    record, findings = inventory.read_server(path, data, declared)
+    if record is not None:
+        findings += rules.check_fields(record)
+    return [Problem(row.row, f.code, f.message, row.name) for f in findings]
+
+
+def write(repo: Path, servers: Sequence[NewServer]) -> None:
+    """Writes every file, or none: a failure removes the files already written."""
+    written: list[Path] = []
+    try:
+        for server in servers:
+            target = repo / server.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "x", encoding="utf-8", newline="\n") as out:
+                written.append(target)
+                out.write(server.yaml())
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise GitinvError(
+            f"cannot write {exc.filename}: {exc.strerror}; nothing imported", 1
+        ) from exc
+
+
+def format_problem(source: str, problem: Problem) -> str:
+    where = f"{source}: row {problem.row}" if problem.row else "inventory"
+    name = f" ({problem.name})" if problem.name else ""
+    return f"{where}{name}: {problem.code}: {problem.message}"
+
+
+def problems_text(source: str, problems: Sequence[Problem]) -> str:
+    """Every problem a line, by row, then the summary line."""
+    lines = [
+        format_problem(source, problem)
+        for problem in sorted(problems, key=lambda p: (p.row, p.code, p.message))
+    ]
+    rows = len({p.row for p in problems if p.row})
+    own = (
+        " (and the inventory has problems of its own: see gitinv validate)"
+        if any(not p.row for p in problems)
+        else ""
+    )
+    lines.append(f"gitinv: {rows} bad row(s) in {source}{own}; nothing imported")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def branch_name(file: Path) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", file.stem.lower()).strip("-")
+    return f"request/import/{slug or 'csv'}"
+
+
+def request(file: Path, servers: Sequence[NewServer]) -> Plan:
+    """What `import csv --request` asks for: a branch adding every new server."""
+    return Plan(
+        branch_name(file),
+        f"Import {len(servers)} server(s) from {file.name}",
+        {server.path: server.yaml().encode() for server in servers},
+    )

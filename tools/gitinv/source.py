@@ -196,3 +196,25 @@ class GitRevision:
         shas = {p: self._entries[p].sha for p in paths}
         blobs = git.read_blobs(self.root, sorted(set(shas.values())))
         return {p: blobs[s] for p, s in shas.items()}
+
+
+class Overlay:
+    """Another source with some files added (new servers, before they are written)."""
+
+    def __init__(self, base: Source, extra: dict[str, bytes]) -> None:
+        self.root = base.root
+        self.base = base
+        self.extra = extra
+
+    def files(self) -> list[SourceFile]:
+        added = (SourceFile(p, "file", len(b)) for p, b in self.extra.items())
+        return [*self.base.files(), *added]
+
+    def read(self, path: str) -> bytes:
+        return self.extra[path] if path in self.extra else self.base.read(path)
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
+        blobs = self.base.read_many([p for p in paths if p not in self.extra])
+        return (
+            None if blobs is None else blobs | {p: self.extra[p] for p in paths if p in self.extra}
+        )
