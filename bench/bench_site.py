@@ -106,7 +106,7 @@ def _tree_size(root: Path) -> int:
 @contextmanager
 def _serving(out: Path) -> Iterator[str]:
     """The built site over HTTP on 127.0.0.1, as `gitinv serve` serves it."""
-    from gitinv.commands.serve import _Handler
+    from gitinv.site.serving import _Handler
 
     handler = functools.partial(_Handler, directory=str(out))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

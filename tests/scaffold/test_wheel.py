@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from gitinv.commands.serve import _Handler
+from gitinv.site.serving import _Handler
 from tests.conftest import GitRepo
 from tests.site.browserfixtures import ORIGINS
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from gitinv.commands.serve import _Handler
 from gitinv.exports import COLUMNS
+from gitinv.site.serving import _Handler
 from tests.site.browserfixtures import ORIGINS
 
 IPV6 = "2001:db8:4000:12:a:ffff:fe12:3456"

@@ -185,8 +185,8 @@ def test_demo_of_a_checkout_with_history_is_still_the_demo(
     tmp_path: Path, history_repo: Path
 ) -> None:
     """`serve --demo` shows the made-up history even where the checkout has its own."""
-    from gitinv.commands import serve
     from gitinv.history import scan
+    from gitinv.site import serving as serve
 
     with serve._source(history_repo, use_demo=True) as root:
         assert root != history_repo
@@ -313,7 +313,7 @@ def test_the_watcher_outlives_a_failing_git(
     """A git that fails (here: no repository at all) is asked again; nothing is raised."""
     import threading
 
-    from gitinv.commands import serve
+    from gitinv.site import serving as serve
 
     monkeypatch.setattr(serve, "POLL_SECONDS", 0.01)
     failures: list[BaseException] = []

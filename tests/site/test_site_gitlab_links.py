@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from gitinv.commands.serve import _Handler
 from gitinv.site import gitdata
+from gitinv.site.serving import _Handler
 from tests.conftest import GitRepo
 from tests.site.browserfixtures import ORIGINS
 

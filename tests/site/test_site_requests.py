@@ -16,9 +16,9 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from gitinv.commands import pending
-from gitinv.commands.serve import _Handler
 from gitinv.errors import GitinvError
 from gitinv.site.build import build
+from gitinv.site.serving import _Handler
 from tests.conftest import server
 from tests.forge.conftest import JOB_TOKEN, TOKEN
 from tests.forge.fakehost import FakeHost

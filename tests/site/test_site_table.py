@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from gitinv.commands.serve import _Handler
 from gitinv.exports import COLUMNS
+from gitinv.site.serving import _Handler
 from tests.conftest import server
 from tests.site.browserfixtures import ORIGINS
 from tests.site.sitefixtures import CATALOGS, Repo

@@ -12,7 +12,7 @@ import pytest
 
 from gitinv.commands import serve
 from gitinv.errors import GitinvError
-from gitinv.site import gitdata, output
+from gitinv.site import gitdata, output, serving
 from gitinv.site.build import default_rev
 from tests.conftest import GitRepo
 from tests.site.sitefixtures import make_history, tree_digest
@@ -58,11 +58,11 @@ def test_output_refuses_a_file(tmp_path: Path) -> None:
 def test_watch_rebuilds_when_the_branch_moves(tmp_path: Path) -> None:
     repo = make_history(tmp_path / "repo")
     out = tmp_path / "_site"
-    assert serve._build_once(repo.path, "main", out)
+    assert serving._build_once(repo.path, "main", out)
     stop = threading.Event()
-    watcher = threading.Thread(target=serve._watch, args=(repo.path, "main", out, stop))
-    old = serve.POLL_SECONDS
-    serve.POLL_SECONDS = 0.1
+    watcher = threading.Thread(target=serving._watch, args=(repo.path, "main", out, stop))
+    old = serving.POLL_SECONDS
+    serving.POLL_SECONDS = 0.1
     try:
         watcher.start()
         repo.write(
@@ -81,7 +81,7 @@ def test_watch_rebuilds_when_the_branch_moves(tmp_path: Path) -> None:
     finally:
         stop.set()
         watcher.join(timeout=30)
-        serve.POLL_SECONDS = old
+        serving.POLL_SECONDS = old
 
 
 def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_serve_refuses_an_invalid_inventory(
 def test_a_rebuild_stopped_midway_leaves_the_site_as_it_was(tmp_path: Path, delay: float) -> None:
     repo = make_history(tmp_path / "repo")
     out = tmp_path / "_site"
-    assert serve._build_once(repo.path, "main", out)
+    assert serving._build_once(repo.path, "main", out)
     before = tree_digest(out)
     repo.write(
         "inventory/servers/web/web05.yaml",
@@ -118,7 +118,7 @@ def test_a_rebuild_stopped_midway_leaves_the_site_as_it_was(tmp_path: Path, dela
     stop = threading.Event()
     threading.Timer(delay, stop.set).start()
     started = time.monotonic()
-    serve._rebuild(repo.path, "main", out, stop)
+    serving._rebuild(repo.path, "main", out, stop)
     assert time.monotonic() - started < 30
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site", "repo"]  # no half-built copy
     after = tree_digest(out)
