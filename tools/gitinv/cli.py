@@ -603,24 +603,12 @@ def query(obj: Context, lookups: tuple[str, ...], fmt: str, rev: str | None) -> 
     _exit(command.run(repo=obj.repo, lookups=list(lookups), fmt=fmt, rev=rev))
 
 
-def _export_kinds() -> list[str]:
-    from gitinv.exports import KINDS
-
-    return list(KINDS)
-
-
-def _export_formats() -> list[str]:
-    from gitinv.exports import FORMATS
-
-    return list(FORMATS)
-
-
 @cli.command()
-@click.argument("kind", type=click.Choice(_export_kinds()), metavar="KIND")
+@click.argument("kind", type=Registry("gitinv.exports", "KINDS"), metavar="KIND")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(_export_formats()),
+    type=Registry("gitinv.exports", "FORMATS"),
     help="ansible: json (dynamic-inventory JSON) or yaml (a static inventory file; the "
     "default when the output file ends in .yml or .yaml). Each other kind has one format.",
 )
