@@ -9,5 +9,6 @@ Three kinds of file:
   rewritten as `gitinv schema` and `gitinv codeowners` rewrite them.
 
 Public API:: `templates` (the files' contents), `manifest` (the record), `plan` (what
-init and init --update change).
+init and init --update change), `start` (init's inputs checked, its plan), `report`
+(what init says).
 """
