@@ -8,7 +8,8 @@ Public API::
     render(inv, kind, opts)  # -> Rendered: file name -> text, and notes for stderr
 
 One module a family: tables (CSV, JSON), ansible, prometheus, hostfiles (ssh, hosts),
-dns (octoDNS). A new export is a module and one entry of :data:`KINDS`. This module
+dns (octoDNS). A new export is a module and one entry of :data:`KINDS`; `given` checks the
+command line's options against a kind and writes its files. This module
 imports them only when an export runs, so the command line starts fast.
 """
 
