@@ -35,8 +35,13 @@ def origin(built_site: Path) -> Iterator[str]:
 
 
 def names_in_order(pg: Any) -> list[str]:
-    """The names in the grid's rows, top to bottom, once the grid has drawn them."""
-    pg.wait_for_selector(".ag-row .ag-cell[col-id='name']")
+    """The names in the grid's rows, top to bottom, once the grid has drawn them: the
+    rows a sort or a filter asks the store for again show empty cells until they come."""
+    pg.wait_for_function(
+        "() => { const cells = [...document.querySelectorAll(\".ag-row .ag-cell[col-id='name']\")];"
+        " return cells.length > 0 && cells.every((c) => c.textContent.trim() !== '')"
+        " && !document.querySelector('.ag-row-loading'); }"
+    )
     return pg.locator(".ag-row .ag-cell[col-id='name']").evaluate_all(
         "els => els.map(e => [Number(e.closest('.ag-row').getAttribute('row-index')),"
         " e.textContent.trim()]).sort((a, b) => a[0] - b[0]).map(p => p[1])"
