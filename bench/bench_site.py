@@ -234,20 +234,6 @@ def _gzip_size(path: Path) -> int:
         return len(gzip.compress(source.read(), compresslevel=6))
 
 
-@contextmanager
-def _empty_cache() -> Iterator[None]:
-    saved = os.environ.get("GITINV_CACHE_DIR")
-    with tempfile.TemporaryDirectory(prefix="bench-cache-") as folder:
-        os.environ["GITINV_CACHE_DIR"] = folder
-        try:
-            yield
-        finally:
-            if saved is None:
-                del os.environ["GITINV_CACHE_DIR"]
-            else:
-                os.environ["GITINV_CACHE_DIR"] = saved
-
-
 def _build(ctx: Any, repo: Path, out: Path, label: str, target: float | None) -> float:
     """One build against a cold validate run just before it (the machine's load drifts
     over a long bench; two runs side by side see about the same)."""
@@ -255,8 +241,9 @@ def _build(ctx: Any, repo: Path, out: Path, label: str, target: float | None) ->
     validate = ctx.time(ctx.cold_validate())
     # The build keeps and reuses validate's cache: measure it with an empty one, as
     # the first build of a clone runs (publish.yml's validate fills it first in CI).
-    with _empty_cache():
-        seconds = ctx.time([GITINV, "-C", str(repo), "build", "--out", str(out)])
+    with tempfile.TemporaryDirectory(prefix="bench-cache-") as folder:
+        build = [GITINV, "-C", str(repo), "build", "--out", str(out)]
+        seconds = ctx.time(build, env={"GITINV_CACHE_DIR": folder})
     ctx.peak("build")
     ctx.report(f"site: build seconds ({label}; validate {validate:.2f} s)", seconds, unit=" s")
     ctx.report(f"site: build / cold validate ({label})", seconds / validate, target)
@@ -308,9 +295,10 @@ class _Standalone:
         self.browser_runs = 3
         self.last_peak_mib = 0.0
 
-    def time(self, cmd: list[str]) -> float:
+    def time(self, cmd: list[str], env: dict[str, str] | None = None) -> float:
         start = time.perf_counter()
-        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+        environ = {**os.environ, **env} if env else None
+        subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, env=environ)
         return time.perf_counter() - start
 
     def peak(self, name: str, mib: float | None = None) -> None:
