@@ -16,17 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-CHROMIUM = os.environ.get("GITINV_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from bench.bench_site import ARGS, CHROMIUM  # the browser the dashboard bench drives
 
 # The origins of the sites these tests serve; a request anywhere else fails the test.
 ORIGINS: list[str] = []
