@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitinv import gitlog, history
+from gitinv import git, gitlog, history
 from gitinv import inventory as inventory_mod
 from gitinv.changes import field_changes
 from gitinv.errors import GitinvError
@@ -49,6 +49,23 @@ def test_the_spooled_log_of_an_unknown_revision_is_an_error(history_repo: Path) 
         pytest.raises(GitinvError, match="git log failed"),
     ):
         list(log.commits())
+
+
+def test_the_log_gets_a_cache_of_delta_bases_sized_to_the_folders(tmp_path: Path) -> None:
+    """git's cache of delta bases grows with the group folders' trees, between bounds."""
+    repo = make_history(tmp_path / "repo")
+    groups = repo.git("ls-tree", "main:inventory/servers").split("\n")
+    sizes = [int(repo.git("cat-file", "-s", line.split()[2])) for line in groups]
+    assert len(sizes) > 1
+    assert git.subtree_bytes(repo.path, "main", "inventory/servers") == sum(sizes)
+    assert git.subtree_bytes(repo.path, "main", "inventory/nothing") == 0
+    assert git.subtree_bytes(repo.path, "no-such-branch", "inventory/servers") == 0
+    assert gitlog._log_config(repo.path, "main", "inventory") == {
+        "core.deltaBaseCacheLimit": "256m"
+    }
+    big = 100 << 20  # the trees of some 2,400,000 servers
+    assert gitlog._cache_limit(big) == 1 << 30
+    assert gitlog._cache_limit(12 << 20) == 576 << 20
 
 
 def test_history_from_the_parsed_inventory_equals_history_from_git(tmp_path: Path) -> None:

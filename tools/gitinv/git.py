@@ -550,6 +550,20 @@ def trees_of(root: Path, revs: list[str]) -> list[str]:
     return _text(root, "rev-parse", *(f"{r}^{{tree}}" for r in revs)).split()
 
 
+def subtree_bytes(root: Path, commit: str, path: str) -> int:
+    """The total size of the trees directly below `path` at `commit` (0 if none): what
+    one version of each folder costs git to hold in memory. An unknown `commit` is 0
+    here: the command that needs it reports it."""
+    args = ("ls-tree", "-z", "--full-tree", commit, "--", f"{path}/")
+    status, listing, _ = _run(root, *args, ok=(0, 128))
+    trees = [r.split()[2] for r in listing.split(b"\0") if r.split()[1:2] == [b"tree"]]
+    if status != 0 or not trees:
+        return 0
+    lines = b"\n".join(trees) + b"\n"
+    sizes = _run(root, "cat-file", "--batch-check=%(objectsize)", stdin=lines)[1]
+    return sum(int(n) for n in sizes.split())
+
+
 def blob_ids(root: Path, commit: str, paths: Iterable[str]) -> dict[str, str]:
     """Path → blob id at `commit` for those of `paths` that exist there, in one `ls-tree`."""
     wanted = sorted(set(paths))
