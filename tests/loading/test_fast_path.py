@@ -74,6 +74,7 @@ def _same(text: str) -> None:
 def test_scalar_values(value: str) -> None:
     _same(f"component: x\ndescription: {value}\n")
     _same(f"tags:\n  - {value}\n  - b\nstate: {value}\n")
+    _same(f"tags:\n  - {value}\n")  # alone: `state:` above may refuse the file first
 
 
 @pytest.mark.parametrize(

@@ -387,13 +387,18 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding], depth: in
 # block lists of plain ASCII scalars): the same Document libyaml would give, without
 # libyaml. Anything else, or anything doubtful, returns None and takes the full path.
 # Keys are lowercase names with digits and `_` (declared fields may have digits).
-_FAST_SCALAR = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^\t]*[^\s:])?"
-_FAST_LINE = re.compile(rf"([a-z_][a-z0-9_]*):(?: (\[\]|{_FAST_SCALAR}))?")
-_FAST_ITEM = re.compile(rf"  - ({_FAST_SCALAR})")
-# One line of either shape: (item, None, None) or (None, key, value or None).
-_FAST_ANY = re.compile(rf"  - ({_FAST_SCALAR})|([a-z_][a-z0-9_]*):(?: (\[\]|{_FAST_SCALAR}))?")
+#
+# A line is `  - SCALAR` (a list item), `KEY:` (a block list follows) or `KEY: SCALAR`.
+# A plain SCALAR here neither starts with an indicator or a space nor ends with a
+# space or `:`, and holds no `: ` (YAML would read a mapping) and no ` #`; the text as a
+# whole has passed _FAST_REJECT, so no control character, tab or quote is left to
+# consider. Lines are checked with string operations, not a regular expression per
+# line: the keys repeat from file to file and are checked once.
+_FAST_KEY = re.compile(r"[a-z_][a-z0-9_]*")
+_NOT_FIRST = frozenset(" -?:,[]{}#&*!|>'\"%@`")
+_NOT_LAST = frozenset(" :")
 # Besides YAML's indicators: every control character (libyaml refuses them; the full
-# path reports where). A line starting `---` or `...` matches neither line shape.
+# path reports where). A line starting `---` or `...` is neither shape.
 _FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\\\x00-\x09\x0b-\x1f\x7f]")
 _resolver = yaml.resolver.Resolver()
 # Only a scalar starting with one of these can resolve to anything but a string.
@@ -401,6 +406,7 @@ _IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_reso
 
 
 _RESOLVED: dict[str, Any] = {}  # values repeat a lot (IPs' first octets, tags, states)
+_KEYS: set[str] = set()  # keys seen to be plain names that YAML reads as text
 
 
 def _fast_scalar(text: str) -> Any:
@@ -422,6 +428,18 @@ def _fast_scalar(text: str) -> Any:
     return found
 
 
+def _plain_key(key: str) -> bool:
+    """A name the fast path takes as a key: `on`, `no`, `null` are not names to YAML
+    (the full path says so)."""
+    if key in _KEYS:
+        return True
+    if _FAST_KEY.fullmatch(key) is None or (key[0] in _IMPLICIT_FIRST and _fast_scalar(key) != key):
+        return False
+    if len(_KEYS) < 10_000:
+        _KEYS.add(key)
+    return True
+
+
 def fast_load(path: str, text: str) -> Document | None:
     if not text.endswith("\n") or not text.isascii() or _FAST_REJECT.search(text):
         return None
@@ -435,13 +453,17 @@ def fast_load(path: str, text: str) -> Document | None:
     key = ""
     scalar = _fast_scalar
     implicit = _IMPLICIT_FIRST
+    not_first, not_last, known = _NOT_FIRST, _NOT_LAST, _KEYS
     for number, line in enumerate(lines, start=1):
-        match = _FAST_ANY.fullmatch(line)
-        if match is None:
-            return None
-        item, name, raw = match.groups()
-        if item is not None:
-            if current is None:
+        if line[:4] == "  - ":
+            item = line[4:]
+            if (
+                current is None
+                or not item
+                or item[0] in not_first
+                or item[-1] in not_last
+                or ": " in item
+            ):
                 return None
             if not current:
                 positions[(key,)] = (number, 3)
@@ -450,21 +472,26 @@ def fast_load(path: str, text: str) -> Document | None:
             continue
         if current is not None and not current:
             return None  # `key:` with no items: null, left to the full path
-        key = name
-        if key in value or (raw is not None and ": " in raw):
+        key, colon, raw = line.partition(": ")
+        if not colon:
+            if line[-1:] != ":":
+                return None
+            key = line[:-1]
+        if key in value or not (key in known or _plain_key(key)):
             return None
-        if key[0] in implicit and scalar(key) != key:
-            return None  # `on:`, `no:`, `null:` are not names to YAML: the full path says so
-        keys[(key,)] = (number, 1)
-        if raw is None:
+        loc = (key,)
+        keys[loc] = (number, 1)
+        if not colon:
             current = value[key] = []
             continue
-        current = None
-        positions[(key,)] = (number, len(key) + 3)
         if raw == "[]":
             value[key] = []
+        elif not raw or raw[0] in not_first or raw[-1] in not_last or ": " in raw:
+            return None
         else:
             value[key] = scalar(raw) if raw[0] in implicit else raw
+        current = None
+        positions[loc] = (number, len(key) + 3)
     if not value or (current is not None and not current):
         return None
     return doc
