@@ -13,7 +13,7 @@ Public API::
     fields = for_revision(root, rev)           # a revision's, its right declarations
     fields.names / .builtin / .declared / .columns / fields["cpu"] / "cpu" in fields
     field.kind / .required / .unique / .description / .lookups / .type_text()
-    field.json_schema() / .cell(value) / .parse_cell(text) / .unique_key(value)
+    field.json_schema() / .cell(value) / .parse_cell(text)
     declared, findings = fields.check_declared(doc)   # all but SERVER_MODEL's keys
     values, findings = fields.read_server(doc)        # both: what passed, every problem
     values, findings = fields.validate_server(doc)    # the values only when valid

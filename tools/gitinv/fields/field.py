@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -142,12 +141,6 @@ class Field:
         if self.kind == "boolean":
             return BOOLEANS.get(text, text)
         return text
-
-    def unique_key(self, value: Hashable) -> Hashable:
-        """What two values must share to be the same value for `unique`: the value as
-        written and read (`R12` and `r12` differ). The types that may be unique are
-        scalars (models.NOT_UNIQUE)."""
-        return value
 
 
 # The server's path gives these two: lookups and columns have them, files do not.

@@ -136,7 +136,10 @@ class FieldSet:
         servers = list(servers)
         out: list[Finding] = []
         for f in unique:
-            keys = [f.unique_key(values.get(f.name)) for _, values in servers]
+            # Two values are the same value as written and read (`R12` and `r12` differ);
+            # the types that may be unique are scalars (models.NOT_UNIQUE).
+            name = f.name
+            keys = [values.get(name) for _, values in servers]
             counts = Counter(keys)  # at C speed: most inventories have no duplicate
             shared = {key for key, count in counts.items() if count > 1 and key is not None}
             holders: dict[Hashable, list[str]] = defaultdict(list)
