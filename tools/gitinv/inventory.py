@@ -11,7 +11,7 @@ import gc
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -28,7 +28,16 @@ from gitinv.layout import (
     server_of,
     split_server_path,
 )
-from gitinv.loader import MAX_BYTES, LoadError, Pos, decode, fast_load, load_bytes, load_text
+from gitinv.loader import (
+    MAX_BYTES,
+    LoadError,
+    Loc,
+    Pos,
+    decode,
+    fast_load,
+    load_bytes,
+    load_text,
+)
 from gitinv.report import Finding
 from gitinv.schema_errors import validate_fields
 from gitinv.source import (
@@ -45,13 +54,40 @@ PARALLEL_FROM = 3000  # below this, forking costs more than it saves
 CHUNK = 2000
 
 
+class FieldPositions(Mapping[str, Pos]):
+    """A document's positions by field name (`tags.0` for a list's item), looked up in
+    the document when asked: most records are only ever asked for their IP's."""
+
+    __slots__ = ("_locs",)
+
+    def __init__(self, locs: Mapping[Loc, Pos]) -> None:
+        self._locs = locs
+
+    def __getitem__(self, key: str) -> Pos:
+        name, dot, index = key.partition(".")
+        return self._locs[(name, int(index)) if dot and index.isdigit() else (key,)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name())
+
+    def __len__(self) -> int:
+        return len(self._by_name())
+
+    def _by_name(self) -> dict[str, Pos]:
+        return {
+            key if len(loc) == 1 else f"{key}.{loc[1]}": pos
+            for loc, pos in self._locs.items()
+            if loc and isinstance(key := loc[0], str)
+        }
+
+
 @dataclass(slots=True)
 class ServerRecord:
     name: str
     group: str
     path: str
     fields: dict[str, Any]
-    positions: dict[str, Pos] = field(default_factory=dict)
+    positions: Mapping[str, Pos] = field(default_factory=dict)
     ip_key: ipkey.IPKey | None = None
 
     def as_row(self) -> dict[str, Any]:
@@ -126,14 +162,9 @@ def read_server(
         ]
     values, problems = declared.read_server(doc)
     findings.extend(problems)
-    positions = {
-        key if len(loc) == 1 else f"{key}.{loc[1]}": pos
-        for loc, pos in doc.positions.items()
-        if loc and isinstance(key := loc[0], str)
-    }
     ip = values.get("ip")
     ip_key = ipkey.key(ip) if ip is not None else None
-    return ServerRecord(name, group, path, values, positions, ip_key), findings
+    return ServerRecord(name, group, path, values, FieldPositions(doc.positions), ip_key), findings
 
 
 def load(
@@ -565,7 +596,7 @@ def _check(
     checked = findings + rules.check_server(record)
     # Invalid on its own: not a server of the inventory, but its address still
     # takes part in the unique-IP check.
-    values = None if findings else tuple(record.fields.get(k) for k in declared.names)
+    values = None if findings else tuple(map(record.fields.get, declared.names))
     return (path, values, record.pos("ip"), record.ip_key, checked)
 
 
