@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from . import api, forks, gitdata, openapi, output, pages, requests
 API_DIR = "api/v1"
 EXPORTS = {"ansible.json", "servers.csv", "prometheus.json"}
 PARALLEL_FROM = 3000  # servers; below this, forking costs more than it saves
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
 
 
 @dataclass
@@ -149,8 +151,15 @@ class _Folder:
         self.bytes = 0
 
     def put(self, path: str, data: bytes) -> None:
-        with open(f"{self.top}/{path}", "wb") as handle:
-            handle.write(data)
+        # os.open and os.write, not open(): no buffered file object for one write, which
+        # at 300,000 files is a second of the build.
+        fd = os.open(f"{self.top}/{path}", _NEW_FILE, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         self.files += 1
         self.bytes += len(data)
 
