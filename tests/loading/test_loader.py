@@ -10,7 +10,7 @@ import pytest
 
 from gitinv import inventory
 from gitinv.loader import MAX_BYTES, LoadError, load_text
-from tests.conftest import CASES, build_case
+from tests.conftest import CASES, GitRepo, build_case
 
 
 def codes(root: Path) -> list[tuple[str, str]]:
@@ -110,16 +110,22 @@ def test_broken_catalog_does_not_flood_references(tmp_path: Path) -> None:
     assert codes(root) == [("inventory/components.yaml", "yaml-syntax")]
 
 
-def test_parallel_load_matches_sequential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("rev", [None, "HEAD"])
+def test_parallel_load_matches_sequential(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rev: str | None
+) -> None:
+    """In the working tree, and at a revision, whose blobs each worker reads from git."""
     root = build_case(CASES / "invalid" / "duplicate-ip-ipv6", tmp_path)
     for i in range(40):
         (root / f"inventory/servers/web/extra{i:02d}.yaml").write_text(
             f"component: nginx\nip: 10.0.9.{i}\ndc: dc4\nenvironment: production\nstate: active\n"
         )
-    sequential = inventory.load(root)
+    if rev is not None:
+        GitRepo(root).commit("the inventory")
+    sequential = inventory.load(root, rev)
     monkeypatch.setattr(inventory, "PARALLEL_FROM", 1)
     monkeypatch.setattr(inventory, "CHUNK", 7)
-    parallel = inventory.load(root)
+    parallel = inventory.load(root, rev)
     assert parallel.findings == sequential.findings
     assert parallel.servers == sequential.servers
     assert len(parallel.servers) == 46

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gitinv import inventory
+from gitinv import git, inventory
 from gitinv.commands import validate
 from gitinv.errors import GitinvError
 from tests.conftest import CASES, GitRepo
@@ -61,3 +61,18 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
     with pytest.raises(GitinvError) as err:
         inventory.load(tmp_path, "HEAD")
     assert "not a git repository" in err.value.message
+
+
+def test_a_kept_blob_reader_answers_in_order_at_any_size(tmp_path: Path) -> None:
+    """Many objects, one larger than a pipe holds, and one git does not have."""
+    repo = GitRepo(tmp_path / "repo")
+    texts = [f"object {i}\n".encode() * (1 + i % 5) for i in range(150)]
+    texts.insert(70, b"x" * 300_000)
+    shas = []
+    for i, text in enumerate(texts):
+        (tmp_path / f"blob{i}").write_bytes(text)
+        shas.append(repo.git("hash-object", "-w", str(tmp_path / f"blob{i}")))
+    absent = "0" * 40
+    reader = git.BlobReader(repo.path)
+    assert reader.read([*shas[:100], absent, *shas[100:]]) == [*texts[:100], None, *texts[100:]]
+    assert reader.read(shas[:3]) == texts[:3]  # still open for the next share

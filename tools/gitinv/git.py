@@ -253,6 +253,36 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return result
 
 
+class BlobReader:
+    """One `git cat-file --batch` kept open, asked for a few objects at a time and read
+    back in order: no thread, since a few objects' answers fit in the pipes."""
+
+    _AT_ONCE = 64
+
+    def __init__(self, root: Path) -> None:
+        self._proc = spawn(root, "cat-file", "--batch", stdin=True)
+
+    def read(self, shas: list[str]) -> list[bytes | None]:
+        """Their contents, in order; None for an object git does not have."""
+        stdin, stdout = self._proc.proc.stdin, self._proc.proc.stdout
+        assert stdin is not None and stdout is not None
+        out: list[bytes | None] = []
+        for start in range(0, len(shas), self._AT_ONCE):
+            part = shas[start : start + self._AT_ONCE]
+            stdin.write("".join(f"{sha}\n" for sha in part).encode())
+            stdin.flush()
+            for _ in part:
+                header = stdout.readline().split()
+                if len(header) != 3:
+                    if not header:
+                        raise GitError("cat-file", "ended before answering")
+                    out.append(None)  # `<sha> missing`
+                    continue
+                out.append(stdout.read(int(header[2])))
+                stdout.read(1)
+        return out
+
+
 def read_blob(root: Path, rev: str, path: str) -> bytes | None:
     """One file of a revision, or None when it does not exist there."""
     status, out, _ = _run(root, "cat-file", "blob", f"{rev}:{path}", ok=(0, 1, 128))

@@ -559,6 +559,8 @@ Done = tuple[str, Packed | None, Seen]
 def _parse_chunk(paths: list[str]) -> list[Done]:
     assert _WORK is not None
     source, blobs, rules, declared, session = _WORK
+    if blobs is None and isinstance(source, GitRevision):
+        blobs = source.read_here(paths)
     out: list[Done] = []
     for path in paths:
         seen: Seen = None
@@ -653,15 +655,18 @@ def _load_servers(
             findings.extend(hits.findings())
             if records_of_hits:
                 hits = None
-    _WORK = (source, source.read_many(todo), rules, declared, session)
     workers = min(os.cpu_count() or 1, 8)
+    parallel = (
+        len(todo) >= PARALLEL_FROM
+        and workers > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+    # A revision's blobs: each forked worker reads its own share from git, else all here.
+    read_apart = parallel and isinstance(source, GitRevision)
+    _WORK = (source, None if read_apart else source.read_many(todo), rules, declared, session)
     done = 0
     try:
-        if (
-            len(todo) >= PARALLEL_FROM
-            and workers > 1
-            and "fork" in multiprocessing.get_all_start_methods()
-        ):
+        if parallel:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 results: Iterator[list[Done]] = pool.imap(_parse_chunk, _chunks(todo))
                 for chunk in results:

@@ -177,6 +177,7 @@ class GitRevision:
         self.rev = rev
         self.commit = git.resolve_commit(root, rev)
         self._entries = {e.path: e for e in git.ls_tree(root, self.commit, INVENTORY)}
+        self._reader: tuple[int, git.BlobReader] | None = None
 
     def files(self) -> list[SourceFile]:
         out = []
@@ -196,6 +197,18 @@ class GitRevision:
         shas = {p: self._entries[p].sha for p in paths}
         blobs = git.read_blobs(self.root, sorted(set(shas.values())))
         return {p: blobs[s] for p, s in shas.items()}
+
+    def read_here(self, paths: list[str]) -> dict[str, bytes]:
+        """`read_many` through a `git cat-file` of this process's own, kept open between
+        calls: each forked worker reads its share itself."""
+        if self._reader is None or self._reader[0] != os.getpid():
+            self._reader = (os.getpid(), git.BlobReader(self.root))
+        blobs = self._reader[1].read([self._entries[p].sha for p in paths])
+        found = {p: b for p, b in zip(paths, blobs, strict=True) if b is not None}
+        if len(found) != len(paths):
+            missing = next(p for p in paths if p not in found)
+            raise git.GitError("cat-file", f"{self.rev} has no object for {missing}")
+        return found
 
 
 class Overlay:
