@@ -74,9 +74,15 @@ class FieldSet:
     def row(self, name: str, group: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """A server as a row of :attr:`columns`; an absent field is None (a list: [])."""
         row: dict[str, Any] = {"name": name, "group": group}
-        for f in self.fields:
-            row[f.name] = values.get(f.name, f.empty)
+        row.update(zip(self.names, map(values.get, self.names)))
+        for key in self._lists:
+            if row[key] is None:
+                row[key] = []
         return row
+
+    @functools.cached_property
+    def _lists(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.is_list)
 
     def server_schema(self) -> dict[str, Any]:
         """The JSON Schema of a server file: the model's, with the declared fields."""

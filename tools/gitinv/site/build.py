@@ -126,7 +126,8 @@ class _Reading:
     def history(self) -> history.History:
         # Most server files have not changed since they were added: the history takes
         # them as the inventory parsed them instead of reading them again.
-        known = {self.source.blob_id(r.path): r.fields for r in self.inventory.servers.values()}
+        blob_id = self.source.blob_id
+        known = {blob_id(r.path): r.fields for r in self.inventory.servers.values()}
         return history.scan(self.root, self.commit.id, known=known, log=self.log.commits())
 
     def context(self) -> dict[str, Any]:
