@@ -74,7 +74,7 @@ class FieldSet:
     def row(self, name: str, group: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """A server as a row of :attr:`columns`; an absent field is None (a list: [])."""
         row: dict[str, Any] = {"name": name, "group": group}
-        row.update(zip(self.names, map(values.get, self.names)))
+        row.update(zip(self.names, map(values.get, self.names), strict=True))
         for key in self._lists:
             if row[key] is None:
                 row[key] = []
