@@ -410,7 +410,9 @@ _KEYS: set[str] = set()  # keys seen to be plain names that YAML reads as text
 
 
 def _fast_scalar(text: str) -> Any:
-    if text[0] not in _IMPLICIT_FIRST:
+    # Two dots make text of anything (no implicit type has more than one): an IPv4
+    # address, unique to its server, skips the resolver and the memo.
+    if text[0] not in _IMPLICIT_FIRST or text.count(".") > 1:
         return text
     try:
         return _RESOLVED[text]
