@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -12,7 +12,7 @@ import orjson
 from gitinv import lookups, records
 from gitinv.fields import FieldSet
 from gitinv.history import Entry, History
-from gitinv.inventory import Inventory
+from gitinv.inventory import Inventory, ServerRecord
 from gitinv.models import CATALOGS, is_server_name
 from gitinv.records import REFERENCES
 
@@ -108,16 +108,19 @@ def server_detail(
     return records.server_detail(row, path, inventory.catalogs, history)
 
 
-def reference_counts(rows: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
-    """How many servers refer to each catalog entry, per catalog."""
+def reference_counts(servers: Collection[ServerRecord]) -> dict[str, Counter[str]]:
+    """How many servers refer to each catalog entry, per catalog: one count at C speed
+    for each reference, not a row made for each server."""
     counts: dict[str, Counter[str]] = {catalog: Counter() for catalog in CATALOGS}
-    for row in rows:
-        for field, (catalog, many) in REFERENCES.items():
-            value = row[field]
-            if many:
-                counts[catalog].update(value or [])
-            elif value is not None:
-                counts[catalog][value] += 1
+    for field, (catalog, many) in REFERENCES.items():
+        values: Iterable[str]
+        if field == "group":  # the server's folder, not a field of its file
+            values = (server.group for server in servers)
+        elif many:
+            values = (v for server in servers for v in server.fields.get(field) or ())
+        else:
+            values = (v for server in servers if (v := server.fields.get(field)) is not None)
+        counts[catalog].update(values)
     return counts
 
 
@@ -128,7 +131,7 @@ def catalog_listing(inventory: Inventory, catalog: str, counts: Counter[str]) ->
 
 def catalog_documents(inventory: Inventory) -> Iterator[tuple[str, Any]]:
     """Each catalog's document, as (path, value)."""
-    counts = reference_counts(record.as_row() for record in inventory.servers.values())
+    counts = reference_counts(inventory.servers.values())
     for catalog in CATALOGS:
         yield f"{catalog}.json", catalog_listing(inventory, catalog, counts[catalog])
 
