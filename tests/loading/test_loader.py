@@ -142,3 +142,17 @@ def test_a_bad_entry_attribute_does_not_stop_reference_checks(tmp_path: Path) ->
         ("inventory/servers/web/web01.yaml", "unknown-ref"),
     ]
     assert inventory.load(root).broken == frozenset()
+
+
+def test_a_record_s_positions_are_a_consistent_mapping() -> None:
+    """Looked up when asked, they read as the dict of every field's position would."""
+    text = b"component: nginx\nip:\n  x: 1\ndc: fra1\ntags:\n  - a\n  - b\nk.1: 2\n"
+    record, findings = inventory.read_server("inventory/servers/web/web01.yaml", text)
+    assert record is not None and findings
+    positions = dict(record.positions)
+    assert positions == {key: record.positions[key] for key in record.positions}
+    assert record.pos("ip") == positions["ip"] and positions["ip.x"] == (3, 6)
+    assert positions["tags.1"] == record.pos("tags.1") == (7, 5)
+    assert record.pos("k.1") == positions["k.1"]
+    assert record.pos("dc") == (4, 5)
+    assert record.pos("nothing") == (1, 1)

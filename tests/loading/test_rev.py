@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,40 @@ def test_a_kept_blob_reader_answers_in_order_at_any_size(tmp_path: Path) -> None
     reader = git.BlobReader(repo.path)
     assert reader.read([*shas[:100], absent, *shas[100:]]) == [*texts[:100], None, *texts[100:]]
     assert reader.read(shas[:3]) == texts[:3]  # still open for the next share
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_damaged_object_is_git_s_error_not_a_hang(repo: GitRepo, parallel: bool) -> None:
+    """A blob git cannot read ends the load with git's words, whether the workers read
+    their own share of the blobs or this process reads them all."""
+    for i in range(12):
+        text = f"component: nginx\nip: 10.0.9.{i}\n"
+        repo.write(f"inventory/servers/web/extra{i:02d}.yaml", text)
+    repo.commit("more servers")
+    sha = repo.git("rev-parse", "HEAD:inventory/servers/web/extra05.yaml")
+    loose = repo.path / ".git/objects" / sha[:2] / sha[2:]
+    data = loose.read_bytes()
+    loose.chmod(0o644)
+    loose.write_bytes(data[: len(data) // 2])  # its zlib stream cut short
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from gitinv import inventory\n"
+        "from gitinv.errors import GitinvError\n"
+        f"inventory.PARALLEL_FROM = {1 if parallel else 10**6}\n"
+        "inventory.CHUNK = 3\n"
+        "try:\n"
+        "    inventory.load(Path(sys.argv[1]), 'HEAD')\n"
+        "except GitinvError as exc:\n"
+        "    print(exc.message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(repo.path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("git cat-file failed: "), done.stdout
+    assert sha[:7] in done.stdout or "inflate" in done.stdout or "unable" in done.stdout

@@ -14,3 +14,7 @@ class GitinvError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+    def __reduce__(self) -> tuple[type[Exception], tuple[object, ...]]:
+        # Raised in a forked worker, it crosses back to the parent pickled, whole.
+        return type(self), (self.message, self.exit_code)

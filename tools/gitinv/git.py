@@ -11,6 +11,7 @@ the user's working tree, index and current branch are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from gitinv.errors import GitinvError
 
@@ -36,6 +37,10 @@ class GitError(GitinvError):
         super().__init__(f"git {command} failed: {detail}")
         self.command = command
         self.detail = detail
+
+    def __reduce__(self) -> tuple[type[Exception], tuple[object, ...]]:
+        # Raised in a forked worker, it crosses back to the parent pickled.
+        return GitError, (self.command, self.detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,24 +268,50 @@ class BlobReader:
         self._proc = spawn(root, "cat-file", "--batch", stdin=True)
 
     def read(self, shas: list[str]) -> list[bytes | None]:
-        """Their contents, in order; None for an object git does not have."""
+        """Their contents, in order; None for an object git does not have. A git that
+        stops answering (a damaged object) is a GitError with git's own words."""
         stdin, stdout = self._proc.proc.stdin, self._proc.proc.stdout
         assert stdin is not None and stdout is not None
         out: list[bytes | None] = []
-        for start in range(0, len(shas), self._AT_ONCE):
-            part = shas[start : start + self._AT_ONCE]
-            stdin.write("".join(f"{sha}\n" for sha in part).encode())
-            stdin.flush()
-            for _ in part:
-                header = stdout.readline().split()
-                if len(header) != 3:
-                    if not header:
-                        raise GitError("cat-file", "ended before answering")
-                    out.append(None)  # `<sha> missing`
-                    continue
-                out.append(stdout.read(int(header[2])))
-                stdout.read(1)
+        try:
+            for start in range(0, len(shas), self._AT_ONCE):
+                part = shas[start : start + self._AT_ONCE]
+                stdin.write("".join(f"{sha}\n" for sha in part).encode())
+                stdin.flush()
+                for _ in part:
+                    header = stdout.readline().split()
+                    if len(header) == 2 and header[1] == b"missing":
+                        out.append(None)
+                        continue
+                    if len(header) != 3:
+                        raise EOFError
+                    size = int(header[2])
+                    data = stdout.read(size)
+                    if len(data) != size or stdout.read(1) != b"\n":
+                        raise EOFError
+                    out.append(data)
+        except (OSError, EOFError, ValueError):
+            self._failed()
         return out
+
+    def _failed(self) -> NoReturn:
+        proc = self._proc.proc
+        with contextlib.suppress(OSError):
+            if proc.stdin:
+                proc.stdin.close()
+        proc.kill()
+        proc.wait()
+        err = proc.stderr.read() if proc.stderr else b""
+        detail = err.decode("utf-8", "replace").strip() or "it stopped answering"
+        raise GitError("cat-file", detail)
+
+    def close(self) -> None:
+        """Let git end (it does at the end of its input) and reap it."""
+        proc = self._proc.proc
+        with contextlib.suppress(OSError):
+            if proc.stdin:
+                proc.stdin.close()
+        proc.wait()
 
 
 def read_blob(root: Path, rev: str, path: str) -> bytes | None:

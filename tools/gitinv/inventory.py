@@ -58,14 +58,16 @@ class FieldPositions(Mapping[str, Pos]):
     """A document's positions by field name (`tags.0` for a list's item), looked up in
     the document when asked: most records are only ever asked for their IP's."""
 
-    __slots__ = ("_locs",)
+    __slots__ = ("_locs", "_names")
 
     def __init__(self, locs: Mapping[Loc, Pos]) -> None:
         self._locs = locs
+        self._names: dict[str, Pos] | None = None
 
     def __getitem__(self, key: str) -> Pos:
-        name, dot, index = key.partition(".")
-        return self._locs[(name, int(index)) if dot and index.isdigit() else (key,)]
+        if "." not in key:  # a field's own line, looked up as it is
+            return self._locs[(key,)]
+        return self._by_name()[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._by_name())
@@ -74,11 +76,13 @@ class FieldPositions(Mapping[str, Pos]):
         return len(self._by_name())
 
     def _by_name(self) -> dict[str, Pos]:
-        return {
-            key if len(loc) == 1 else f"{key}.{loc[1]}": pos
-            for loc, pos in self._locs.items()
-            if loc and isinstance(key := loc[0], str)
-        }
+        if self._names is None:
+            self._names = {
+                key if len(loc) == 1 else f"{key}.{loc[1]}": pos
+                for loc, pos in self._locs.items()
+                if loc and isinstance(key := loc[0], str)
+            }
+        return self._names
 
 
 @dataclass(slots=True)
@@ -673,6 +677,9 @@ def _load_servers(
                     done = _collect(
                         chunk, records, findings, done, len(todo), progress, declared, session
                     )
+                # Ended, not killed: a worker reaps the git it started (GitRevision).
+                pool.close()
+                pool.join()
         else:
             for part in _chunks(todo):
                 done = _collect(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing.util
 import os
 import threading
 from array import array
@@ -202,7 +203,10 @@ class GitRevision:
         """`read_many` through a `git cat-file` of this process's own, kept open between
         calls: each forked worker reads its share itself."""
         if self._reader is None or self._reader[0] != os.getpid():
-            self._reader = (os.getpid(), git.BlobReader(self.root))
+            reader = git.BlobReader(self.root)
+            # Closed, and its git reaped, when the worker ends.
+            multiprocessing.util.Finalize(reader, reader.close, exitpriority=0)
+            self._reader = (os.getpid(), reader)
         blobs = self._reader[1].read([self._entries[p].sha for p in paths])
         found = {p: b for p, b in zip(paths, blobs, strict=True) if b is not None}
         if len(found) != len(paths):
