@@ -296,11 +296,8 @@ class BlobReader:
 
     def _failed(self) -> NoReturn:
         proc = self._proc.proc
-        with contextlib.suppress(OSError):
-            if proc.stdin:
-                proc.stdin.close()
         proc.kill()
-        proc.wait()
+        self.close()
         err = proc.stderr.read() if proc.stderr else b""
         detail = err.decode("utf-8", "replace").strip() or "it stopped answering"
         raise GitError("cat-file", detail)
