@@ -156,9 +156,7 @@ class _Folder:
         # at 300,000 files is a second of the build.
         fd = os.open(f"{self.top}/{path}", _NEW_FILE, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            forks.write_all(fd, data)
         finally:
             os.close(fd)
         self.files += 1

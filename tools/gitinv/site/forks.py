@@ -111,10 +111,15 @@ def _report(writer: int, part: Callable[[], Totals]) -> None:
         result = ("gitinv", exc.message, exc.exit_code)
     except BaseException as exc:  # sent to the parent, which raises it there
         result = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
-    data = pickle.dumps(result)
-    while data:
-        data = data[os.write(writer, data) :]
+    write_all(writer, pickle.dumps(result))
     os.close(writer)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """All of `data` to a file descriptor (a pipe or a file), however much each write takes."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _read_all(reader: int) -> bytes:
