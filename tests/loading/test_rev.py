@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gitinv import git, inventory
+from gitinv import git, gitlog, inventory
 from gitinv.commands import validate
 from gitinv.errors import GitinvError
 from tests.conftest import CASES, GitRepo
@@ -80,10 +80,8 @@ def test_a_kept_blob_reader_answers_in_order_at_any_size(tmp_path: Path) -> None
     assert reader.read(shas[:3]) == texts[:3]  # still open for the next share
 
 
-@pytest.mark.parametrize("parallel", [False, True])
-def test_a_damaged_object_is_git_s_error_not_a_hang(repo: GitRepo, parallel: bool) -> None:
-    """A blob git cannot read ends the load with git's words, whether the workers read
-    their own share of the blobs or this process reads them all."""
+def _damaged(repo: GitRepo) -> str:
+    """Twelve more servers committed, one of whose blobs has its zlib stream cut short."""
     for i in range(12):
         text = f"component: nginx\nip: 10.0.9.{i}\n"
         repo.write(f"inventory/servers/web/extra{i:02d}.yaml", text)
@@ -92,7 +90,15 @@ def test_a_damaged_object_is_git_s_error_not_a_hang(repo: GitRepo, parallel: boo
     loose = repo.path / ".git/objects" / sha[:2] / sha[2:]
     data = loose.read_bytes()
     loose.chmod(0o644)
-    loose.write_bytes(data[: len(data) // 2])  # its zlib stream cut short
+    loose.write_bytes(data[: len(data) // 2])
+    return sha
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_damaged_object_is_git_s_error_not_a_hang(repo: GitRepo, parallel: bool) -> None:
+    """A blob git cannot read ends the load with git's words, whether the workers read
+    their own share of the blobs or this process reads them all."""
+    sha = _damaged(repo)
     code = (
         "import sys\n"
         "from pathlib import Path\n"
@@ -115,3 +121,17 @@ def test_a_damaged_object_is_git_s_error_not_a_hang(repo: GitRepo, parallel: boo
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("git cat-file failed: "), done.stdout
     assert sha[:7] in done.stdout or "inflate" in done.stdout or "unable" in done.stdout
+
+
+def test_the_history_s_object_feed_never_takes_a_damaged_object_s_part(repo: GitRepo) -> None:
+    """What git sent before it stopped is not the object: git's own words instead."""
+    sha = _damaged(repo)
+    good = repo.git("rev-parse", "HEAD:inventory/servers/web/extra04.yaml")
+    with gitlog.ObjectFeed(repo.path) as feed:
+        assert feed.get(good) == (repo.path / "inventory/servers/web/extra04.yaml").read_bytes()
+    with (
+        pytest.raises(GitinvError, match="git cat-file failed: ") as raised,
+        gitlog.ObjectFeed(repo.path) as feed,
+    ):
+        feed.get(sha)  # raises itself, before git's own words when the feed closes
+    assert "ended before sending" in str(raised.value.__context__)

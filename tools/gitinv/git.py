@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from gitinv.errors import GitinvError
 
@@ -129,9 +129,14 @@ class Spawned:
         return popen
 
     def finish(self) -> None:
-        """Wait for it to end; GitinvError when it failed."""
+        """Wait for it to end, its output read (its pipes closed); GitinvError when it
+        failed."""
         err = self.proc.stderr.read() if self.proc.stderr else b""
-        if self.proc.wait() != 0:
+        self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        if self.proc.returncode != 0:
             message = (
                 err.decode("utf-8", "replace").strip() or f"exit status {self.proc.returncode}"
             )
@@ -258,6 +263,24 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return result
 
 
+def read_batch_answer(stdout: IO[bytes]) -> tuple[bytes, bytes | None] | None:
+    """One answer of `git cat-file --batch`: the name asked for and the object's content
+    (None: git does not have it), or None at the end of git's output. EOFError when git
+    stopped in the middle of an answer (a damaged object): what arrived is not the object."""
+    header = stdout.readline().split()
+    if not header:
+        return None
+    if len(header) == 2:  # `<name> missing`
+        return header[0], None
+    if len(header) != 3 or not header[2].isdigit():
+        raise EOFError
+    size = int(header[2])
+    data = stdout.read(size)
+    if len(data) != size or stdout.read(1) != b"\n":
+        raise EOFError
+    return header[0], data
+
+
 class BlobReader:
     """One `git cat-file --batch` kept open, asked for a few objects at a time and read
     back in order: no thread, since a few objects' answers fit in the pipes."""
@@ -279,18 +302,11 @@ class BlobReader:
                 stdin.write("".join(f"{sha}\n" for sha in part).encode())
                 stdin.flush()
                 for _ in part:
-                    header = stdout.readline().split()
-                    if len(header) == 2 and header[1] == b"missing":
-                        out.append(None)
-                        continue
-                    if len(header) != 3:
+                    answer = read_batch_answer(stdout)
+                    if answer is None:
                         raise EOFError
-                    size = int(header[2])
-                    data = stdout.read(size)
-                    if len(data) != size or stdout.read(1) != b"\n":
-                        raise EOFError
-                    out.append(data)
-        except (OSError, EOFError, ValueError):
+                    out.append(answer[1])
+        except (OSError, EOFError):
             self._failed()
         return out
 

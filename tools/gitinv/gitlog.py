@@ -234,15 +234,13 @@ class ObjectFeed:
     def _read(self) -> None:
         out = self._proc.proc.stdout
         assert out is not None
-        while header := out.readline():
-            parts = header.split()
-            data = None
-            if len(parts) == 3:
-                data = out.read(int(parts[2]))
-                out.read(1)
-            with self._arrived:
-                self._ready[parts[0].decode()] = data
-                self._arrived.notify_all()
+        try:
+            while (answer := git.read_batch_answer(out)) is not None:
+                with self._arrived:
+                    self._ready[answer[0].decode()] = answer[1]
+                    self._arrived.notify_all()
+        except EOFError:
+            pass  # git stopped mid-answer: `get` says so, and `close` gives git's words
         with self._arrived:
             self._done = True
             self._arrived.notify_all()
