@@ -7,11 +7,10 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from array import array
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,29 +26,50 @@ from tests.conftest import CASES, GitRepo
 SERVERS = "inventory/servers"
 WEB01 = f"{SERVERS}/web/web01.yaml"
 
-# Files opened by this process while `opened()` is active (an audit hook cannot be
-# removed, so it stays installed and records only when asked).
-_OPENED: list[str] | None = None
+# What a run opens and starts is seen by an audit hook, in a child Python that runs
+# the step: a hook cannot be removed, and on Python 3.11 one written in Python lets
+# another thread in while `sys.settrace` runs, which every thread does as it starts
+# under coverage; that thread then dies before it runs (a test server's request
+# thread, say, leaving a page waiting).
+_AUDITED = r"""
+import json, sys
+from pathlib import Path
+
+record = {"opened": [], "spawned": []}
+
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, Path)):
+        record["opened"].append(str(args[0]))
+    elif event == "subprocess.Popen":
+        record["spawned"].append([str(a) for a in args[1]])
+
+out, scope = sys.argv[1], json.loads(sys.argv[2])
+sys.addaudithook(hook)
+try:
+    exec(sys.argv[3], scope)
+finally:
+    record["result"] = scope.get("result")
+    Path(out).write_text(json.dumps(record))
+"""
 
 
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if _OPENED is not None and event == "open" and isinstance(args[0], str | Path):
-        path = str(args[0])
-        if f"/{SERVERS}/" in path and path.endswith(".yaml"):  # files, not their folders
-            _OPENED.append(path[path.index(SERVERS) :])
-
-
-sys.addaudithook(_audit)
-
-
-@contextmanager
-def opened() -> Iterator[list[str]]:
-    global _OPENED
-    _OPENED = []
-    try:
-        yield _OPENED
-    finally:
-        _OPENED = None
+def audited(code: str, **names: object) -> tuple[dict[str, Any], str]:
+    """Run `code` (with `names` defined; it may set `result`) in a child Python under
+    an audit hook: the server files it opened, the commands it started and `result`,
+    and what it printed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "record.json"
+        done = subprocess.run(
+            [sys.executable, "-c", _AUDITED, str(out), json.dumps(names), code],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0 and out.exists(), done.stderr
+        record = json.loads(out.read_text())
+    opened = [p for p in record["opened"] if f"/{SERVERS}/" in p and p.endswith(".yaml")]
+    record["opened"] = [p[p.index(SERVERS) :] for p in opened]  # files, not their folders
+    return record, done.stdout
 
 
 @pytest.fixture
@@ -290,16 +310,27 @@ def test_randomized_edits(repo: GitRepo, monkeypatch: pytest.MonkeyPatch, parall
         same_as_cold(repo.path)
 
 
+# The run `audited` watches: a check, then (when asked) a load through the cache.
+CHECK = """
+from pathlib import Path
+from gitinv import inventory
+checked = inventory.check(Path(root))
+result = {"codes": [f.code for f in checked.findings], "servers": checked.servers}
+if load:
+    result["loaded"] = [f.code for f in inventory.load(Path(root), None, cache=True).findings]
+"""
+
+
 def test_unchanged_files_are_not_read_again(repo: GitRepo) -> None:
     """Working-tree files are known unchanged from their stat."""
     time.sleep(cache.RACY_NS / 1e9 + 0.1)  # old enough for their stat to be trusted
-    with opened() as first:
-        assert checked(repo.path) == ([], 4)
-    assert len(first) == 4
-    with opened() as later:
-        assert checked(repo.path) == ([], 4)
-        assert outcome(repo.path, use_cache=True)["findings"] == []
-    assert later == []
+    root = str(repo.path)
+    first, _ = audited(CHECK, root=root, load=False)
+    assert first["result"] == {"codes": [], "servers": 4}
+    assert len(first["opened"]) == 4
+    later, _ = audited(CHECK, root=root, load=True)
+    assert later["result"] == {"codes": [], "servers": 4, "loaded": []}
+    assert later["opened"] == []
     # An edit of the same size with the old modification time put back is still seen:
     # the change time moved.
     path = repo.path / WEB01
@@ -307,10 +338,9 @@ def test_unchanged_files_are_not_read_again(repo: GitRepo) -> None:
     path.write_text(path.read_text().replace("state: active", "state: 12345x"))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert path.stat().st_size == before.st_size
-    with opened() as edited:
-        found, servers = checked(repo.path)
-    assert [f.code for f in found] == ["bad-value"] and servers == 3
-    assert edited == [WEB01]
+    edited, _ = audited(CHECK, root=root, load=False)
+    assert edited["result"] == {"codes": ["bad-value"], "servers": 3}
+    assert edited["opened"] == [WEB01]
     same_as_cold(repo.path)
 
 
@@ -528,26 +558,14 @@ def test_a_few_changes_leave_the_file_as_it_is(
     assert len(header(path)["paths"]) == 3
 
 
-# Commands this process started while `spawned()` is active.
-_SPAWNED: list[list[str]] | None = None
-
-
-def _audit_spawn(event: str, args: tuple[Any, ...]) -> None:
-    if _SPAWNED is not None and event == "subprocess.Popen":
-        _SPAWNED.append([str(a) for a in args[1]])
-
-
-sys.addaudithook(_audit_spawn)
-
-
-@contextmanager
-def spawned() -> Iterator[list[list[str]]]:
-    global _SPAWNED
-    _SPAWNED = []
-    try:
-        yield _SPAWNED
-    finally:
-        _SPAWNED = None
+# The run `audited` watches: `validate` with a prefetch for any size of cache.
+VALIDATE = """
+from pathlib import Path
+from gitinv import cache
+from gitinv.commands import validate
+cache.PREFETCH_FROM = 0
+result = validate.run(repo=Path(root), rev=rev, fmt="json")
+"""
 
 
 def _stat_children(commands: list[list[str]]) -> int:
@@ -576,28 +594,27 @@ def test_prefetch_takes_the_stats_the_cache_lists(
 
 
 def test_validate_starts_the_prefetch_and_gives_the_same_report(
-    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cache, "PREFETCH_FROM", 0)
     repo.write(f"{SERVERS}/web/web03.yaml", (repo.path / WEB01).read_text())  # duplicate IP
     assert validate.run(repo=repo.path, rev=None, fmt="json", cache=False) == 1
     cold = capsys.readouterr().out
-    with spawned() as first:
-        assert validate.run(repo=repo.path, rev=None, fmt="json") == 1
-    assert _stat_children(first) == 0  # nothing to take the stats of yet
+    root = str(repo.path)
+    first, out = audited(VALIDATE, root=root, rev=None)
+    assert (first["result"], out) == (1, cold)
+    assert _stat_children(first["spawned"]) == 0  # nothing to take the stats of yet
     for _ in range(2):
-        with spawned() as later:
-            assert validate.run(repo=repo.path, rev=None, fmt="json") == 1
-        assert _stat_children(later) == 1
-    assert capsys.readouterr().out == cold * 3
+        later, out = audited(VALIDATE, root=root, rev=None)
+        assert (later["result"], out) == (1, cold)
+        assert _stat_children(later["spawned"]) == 1
     # A damaged newest file: the child fails, and the stats are taken here.
     folder = repo.path / ".git" / "gitinv"
     (folder / "validate-zzzz.cache").write_bytes(b"not a cache\n")
-    assert validate.run(repo=repo.path, rev=None, fmt="json") == 1
-    assert capsys.readouterr().out == cold
-    with spawned() as commands:
-        assert validate.run(repo=repo.path, rev="HEAD", fmt="json") == 0
-    assert _stat_children(commands) == 0  # a revision has no working-tree stats
+    damaged, out = audited(VALIDATE, root=root, rev=None)
+    assert (damaged["result"], out) == (1, cold)
+    at_head, _ = audited(VALIDATE, root=root, rev="HEAD")
+    assert at_head["result"] == 0
+    assert _stat_children(at_head["spawned"]) == 0  # a revision has no working-tree stats
 
 
 def test_a_row_json_cannot_hold_any_more_matches_nothing(tmp_path: Path) -> None:
