@@ -47,10 +47,6 @@ def page(browser: Any) -> Iterator[Any]:
     """A page that records console errors, script errors, dialogs and foreign requests."""
     context = browser.new_context(accept_downloads=True)
     pg = context.new_page()
-    # A page of the local server loads in well under a second; on a busy shared
-    # machine a first navigation has taken over 30 s (Playwright's default) now and
-    # then, so navigations get 90 s. A page that never loads still fails.
-    pg.set_default_navigation_timeout(90_000)
     problems: list[str] = []
     pg.on(
         "console",
