@@ -146,7 +146,11 @@ class FieldSet:
             # the types that may be unique are scalars (models.NOT_UNIQUE).
             name = f.name
             keys = [values.get(name) for _, values in servers]
-            counts = Counter(keys)  # at C speed: most inventories have no duplicate
+            distinct = set(keys)  # at C speed: most inventories have no duplicate
+            distinct.discard(None)
+            if len(distinct) == len(keys) - keys.count(None):
+                continue
+            counts = Counter(keys)
             shared = {key for key, count in counts.items() if count > 1 and key is not None}
             holders: dict[Hashable, list[str]] = defaultdict(list)
             for (path, _), key in zip(servers, keys, strict=True):
