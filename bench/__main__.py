@@ -119,7 +119,9 @@ def core(ctx: Context) -> None:
         flush=True,
     )
     ctx.report("validate / parse floor (CSafeLoader read+parse)", ctx.validate_seconds / floor, 1.0)
-    ctx.report("warm validate, one file changed / parse floor", warm / floor, 0.1)
+    # The target is set at 100,000 servers; elsewhere the figure is shown beside it.
+    warm_target = 0.1 if ctx.servers == 100_000 else None
+    ctx.report("warm validate, one file changed / parse floor", warm / floor, warm_target)
     ctx.report("validate peak memory (MiB)", cold_peak, 1024, unit=" MiB")
     _peer(ctx)
 
