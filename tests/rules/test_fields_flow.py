@@ -25,6 +25,7 @@ from gitinv.commands import (
 )
 from gitinv.diff import diff_commits
 from gitinv.diffformat import render_markdown
+from gitinv.errors import GitinvError
 from gitinv.site.build import build
 from tests.conftest import CASES, GitRepo, build_case
 
@@ -393,6 +394,28 @@ def test_unique_holds_across_groups_on_import_and_validate(
     out = capsys.readouterr().out
     assert "inventory/servers/data/db01.yaml:10:7: duplicate-value" in out
     assert "inventory/servers/web/web01.yaml:10:7: duplicate-value" in out
+
+
+def test_a_value_its_field_refuses_fails_before_the_load(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cpu__gte=abc` is refused from fields.yaml alone, in the working tree or at a
+    revision: the load, which would warn of the broken server first, never starts."""
+    root = repo.path
+    (root / "inventory/fields.yaml").write_text(DECLARED)
+    repo.commit("Declare fields")
+    (root / WEB01).write_text("not: [a server\n")  # what the load would warn about
+    for rev in (None, "HEAD"):
+        with pytest.raises(GitinvError, match="`cpu` is an integer; write a whole number") as err:
+            query.run(repo=root, lookups=["cpu__gte=abc"], fmt="json", rev=rev)
+        assert err.value.exit_code == 2
+        assert "the inventory has" not in capsys.readouterr().err
+    # A field fields.yaml does not declare is refused early too; the load still decides
+    # for the lookups that pass the first look.
+    with pytest.raises(GitinvError, match="unknown field 'colour'"):
+        query.run(repo=root, lookups=["colour=red"], fmt="json")
+    assert query.run(repo=root, lookups=["cpu__gte=1"], fmt="json") == 0
+    assert "the inventory has 1 problem(s)" in capsys.readouterr().err
 
 
 def test_removing_a_used_field_says_what_to_do(

@@ -5,6 +5,7 @@ declared values as their types read them.
 Public API::
 
     fields_from(data)            # FieldSet of a version of fields.yaml (None: none)
+    fields_at(root, rev)         # the FieldSet of the working tree's or rev's fields.yaml
     sides = Sides(old, new)      # the old and the new side's FieldSets
     sides.order                  # both sides' fields: the new side's order, then the old's
     sides.read(doc, "old")       # a parsed server with its declared values typed
@@ -16,14 +17,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gitinv import fields as fieldset
-from gitinv import models
+from gitinv import git, models
 from gitinv.changes import NotText
 from gitinv.fields import BUILTIN, Field, FieldSet
 from gitinv.fields.field import BOOLEANS
 from gitinv.loader import Typed
+from gitinv.source import read_limited
 
 DECLARATION_KEYS: tuple[str, ...] = tuple(models.FieldSpec.model_fields)
 
@@ -35,6 +38,18 @@ def fields_from(data: bytes | None) -> FieldSet:
     if data is None:
         return BUILTIN
     return fieldset.parse(data)[0]
+
+
+def fields_at(root: Path, rev: str | None) -> FieldSet:
+    """The fields fields.yaml declares in the working tree (`rev` None) or at `rev`, read
+    on its own, without the inventory: a first look, which `inventory.load` confirms."""
+    path = fieldset.FIELDS_FILE
+    if rev is not None:
+        return fields_from(git.read_blob(root, rev, path))
+    try:
+        return fields_from(read_limited(root / path))
+    except OSError:  # none, or unreadable: the load says which
+        return BUILTIN
 
 
 def typed(f: Field, value: Any) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gitinv import inventory
+from gitinv import fieldsides, inventory
 from gitinv import query as lookups_
 from gitinv.exports import tables as exports
 from gitinv.printable import one_line
@@ -52,7 +52,8 @@ def render(
 
 
 def run(*, repo: Path, lookups: Sequence[str], fmt: str = "table", rev: str | None = None) -> int:
-    parsed = lookups_.forms(lookups)  # a bad lookup fails before the slow load
+    parsed = lookups_.forms(lookups)  # a bad lookup fails before the slow load,
+    lookups_.bind(parsed, fieldsides.fields_at(repo, rev))  # as does a value its field refuses
     inv = inventory.load(repo, rev, progress=fmt != "json" and sys.stderr.isatty(), cache=True)
     # The inventory lives until exit: keep the collector from rescanning its
     # 100,000s of objects each time the rows below allocate (a third of the time).
