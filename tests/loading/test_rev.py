@@ -123,6 +123,17 @@ def test_a_damaged_object_is_git_s_error_not_a_hang(repo: GitRepo, parallel: boo
     assert sha[:7] in done.stdout or "inflate" in done.stdout or "unable" in done.stdout
 
 
+def test_a_missing_blob_is_named_not_a_traceback(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A blob the repository lacks (ls-tree shows its size as BAD) is said with its file."""
+    sha = repo.git("rev-parse", "HEAD:inventory/servers/web/web01.yaml")
+    (repo.path / ".git/objects" / sha[:2] / sha[2:]).unlink()
+    with pytest.raises(GitinvError) as raised:
+        validate.run(repo=repo.path, rev="HEAD", fmt="text", cache=False)
+    assert "HEAD has no object for inventory/servers/web/web01.yaml" in raised.value.message
+
+
 def test_the_history_s_object_feed_never_takes_a_damaged_object_s_part(repo: GitRepo) -> None:
     """What git sent before it stopped is not the object: git's own words instead."""
     sha = _damaged(repo)

@@ -236,7 +236,9 @@ def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]
                 mode,
                 kind,
                 sha,
-                int(size) if size != "-" else -1,
+                # `-` for a folder or a submodule; `BAD` for a blob git does not have,
+                # which reading it then reports (a partial clone, a damaged repository).
+                int(size) if size.isdigit() else -1,
                 name.decode("utf-8", "surrogateescape"),
             )
         )

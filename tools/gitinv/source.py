@@ -7,7 +7,7 @@ import os
 import threading
 from array import array
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, NoReturn, Protocol
 
 from gitinv import git
 from gitinv.layout import INVENTORY as INVENTORY
@@ -191,12 +191,13 @@ class GitRevision:
         return self._entries[path].sha
 
     def read(self, path: str) -> bytes:
-        sha = self._entries[path].sha
-        return git.read_blobs(self.root, [sha])[sha]
+        return self.read_many([path])[path]
 
-    def read_many(self, paths: list[str]) -> dict[str, bytes] | None:
+    def read_many(self, paths: list[str]) -> dict[str, bytes]:
         shas = {p: self._entries[p].sha for p in paths}
         blobs = git.read_blobs(self.root, sorted(set(shas.values())))
+        if len(blobs) < len(set(shas.values())):
+            self._missing(next(p for p, s in shas.items() if s not in blobs))
         return {p: blobs[s] for p, s in shas.items()}
 
     def read_here(self, paths: list[str]) -> dict[str, bytes]:
@@ -210,9 +211,12 @@ class GitRevision:
         blobs = self._reader[1].read([self._entries[p].sha for p in paths])
         found = {p: b for p, b in zip(paths, blobs, strict=True) if b is not None}
         if len(found) != len(paths):
-            missing = next(p for p in paths if p not in found)
-            raise git.GitError("cat-file", f"{self.rev} has no object for {missing}")
+            self._missing(next(p for p in paths if p not in found))
         return found
+
+    def _missing(self, path: str) -> NoReturn:
+        """A blob the repository lacks: a partial clone, or a damaged one."""
+        raise git.GitError("cat-file", f"{self.rev} has no object for {path}")
 
 
 class Overlay:
