@@ -161,6 +161,19 @@ def test_fields_yaml_messages_name_what_to_do() -> None:
     ]
 
 
+def test_a_type_that_is_no_name_is_the_model_s_finding() -> None:
+    """`type: [integer]` (a list, or a mapping) is a bad value of `type`, not a crash."""
+    for bad, what in (
+        (b"cpu: {type: [integer], unique: true}\n", "a list"),
+        (b"cpu: {type: {a: b}, min: 1}\n", "a mapping"),
+    ):
+        found, problems = fields.parse(bad)
+        assert found.unchecked == {"cpu"}
+        assert [p.text() for p in problems] == [
+            f"inventory/fields.yaml:1:13: bad-type: `type` must be text, not {what}"
+        ]
+
+
 def test_broken_fields_yaml_leaves_other_keys_alone() -> None:
     found, problems = fields.parse(b"owner: [\n")
     assert [p.code for p in problems] == ["yaml-syntax"] and found.broken

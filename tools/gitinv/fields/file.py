@@ -141,7 +141,7 @@ def _consistency(doc: Document, name: str, attrs: dict[str, Any]) -> list[Findin
     whatever has the right type, beside the model's own findings."""
     findings: list[Finding] = []
     kind = attrs.get("type")
-    if kind in models.FIELD_OPTIONS:
+    if isinstance(kind, str) and kind in models.FIELD_OPTIONS:  # a list is the model's to report
         allowed = models.FIELD_OPTIONS[kind]
         article = "an" if kind[0] in "aeiou" else "a"
         for key in attrs:
