@@ -3,9 +3,13 @@ compares, exports or imports a server's fields follows it, with no other change.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -416,6 +420,28 @@ def test_a_value_its_field_refuses_fails_before_the_load(
         query.run(repo=root, lookups=["colour=red"], fmt="json")
     assert query.run(repo=root, lookups=["cpu__gte=1"], fmt="json") == 0
     assert "the inventory has 1 problem(s)" in capsys.readouterr().err
+    # A revision is named before fields.yaml is looked for there.
+    for rev in ("nosuchbranch", "-p"):
+        with pytest.raises(GitinvError, match="unknown revision"):
+            query.run(repo=root, lookups=["cpu__gte=1"], fmt="json", rev=rev)
+    # A named pipe where fields.yaml was is not opened (it would never answer): the load
+    # reports it, and the declared field is then unknown.
+    pipe = root / "inventory/fields.yaml"
+    pipe.unlink()
+    os.mkfifo(pipe)
+
+    def feed() -> None:  # what a reader of the pipe would get, rather than wait for ever
+        time.sleep(2)
+        with contextlib.suppress(OSError):  # no reader: as it should be
+            fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+            os.write(fd, DECLARED.encode())
+            os.close(fd)
+
+    threading.Thread(target=feed, daemon=True).start()
+    capsys.readouterr()
+    with pytest.raises(GitinvError, match="unknown field 'cpu'"):
+        query.run(repo=root, lookups=["cpu__gte=1"], fmt="json")
+    assert "the inventory has" not in capsys.readouterr().err  # refused before the load
 
 
 def test_removing_a_used_field_says_what_to_do(

@@ -16,6 +16,8 @@ Public API::
 from __future__ import annotations
 
 import functools
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from gitinv import git, models
 from gitinv.changes import NotText
 from gitinv.fields import BUILTIN, Field, FieldSet
 from gitinv.fields.field import BOOLEANS
+from gitinv.layout import INVENTORY
 from gitinv.loader import Typed
 from gitinv.source import read_limited
 
@@ -45,8 +48,12 @@ def fields_at(root: Path, rev: str | None) -> FieldSet:
     on its own, without the inventory: a first look, which `inventory.load` confirms."""
     path = fieldset.FIELDS_FILE
     if rev is not None:
-        return fields_from(git.read_blob(root, rev, path))
+        return fields_from(git.read_blob(root, git.resolve_commit(root, rev), path))
+    # As the load lists files: a link, or anything but a regular file, is not read
+    # (a named pipe would never answer).
     try:
+        if (root / INVENTORY).is_symlink() or not stat.S_ISREG(os.lstat(root / path).st_mode):
+            return BUILTIN
         return fields_from(read_limited(root / path))
     except OSError:  # none, or unreadable: the load says which
         return BUILTIN
