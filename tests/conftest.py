@@ -165,6 +165,22 @@ class GitRepo:
     def copy_inventory(self, source: Path) -> None:
         shutil.copytree(source / "inventory", self.path / "inventory", dirs_exist_ok=True)
 
+    def lose(self, rev_path: str) -> str:
+        """Take the blob `REV:PATH` out of the repository, as a partial clone or a damaged
+        one lacks it (its packs made loose objects first); its id."""
+        sha = self.git("rev-parse", rev_path)
+        objects = Path(self.git("rev-parse", "--git-path", "objects"))
+        objects = objects if objects.is_absolute() else self.path / objects
+        for pack in list((objects / "pack").glob("*.pack")):
+            data = pack.read_bytes()
+            for part in pack.parent.glob(f"{pack.stem}.*"):
+                part.unlink()
+            subprocess.run(
+                ["git", "-C", str(self.path), "unpack-objects", "-q"], input=data, check=True
+            )
+        (objects / sha[:2] / sha[2:]).unlink()
+        return sha
+
 
 @pytest.fixture
 def git_repo(tmp_path: Path) -> GitRepo:

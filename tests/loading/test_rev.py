@@ -127,8 +127,7 @@ def test_a_missing_blob_is_named_not_a_traceback(
     repo: GitRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A blob the repository lacks (ls-tree shows its size as BAD) is said with its file."""
-    sha = repo.git("rev-parse", "HEAD:inventory/servers/web/web01.yaml")
-    (repo.path / ".git/objects" / sha[:2] / sha[2:]).unlink()
+    repo.lose("HEAD:inventory/servers/web/web01.yaml")
     with pytest.raises(GitinvError) as raised:
         validate.run(repo=repo.path, rev="HEAD", fmt="text", cache=False)
     assert "HEAD has no object for inventory/servers/web/web01.yaml" in raised.value.message

@@ -140,6 +140,17 @@ def test_revert_a_merged_pull_request(hub: Hub, capsys: pytest.CaptureFixture[st
     assert "This reverts commit" in message
 
 
+def test_revert_of_a_version_this_clone_lacks_says_so(hub: Hub) -> None:
+    assert _request(hub, "update", "web02", sets=("state=offline",)) == 0
+    number = hub.merge("request/update/web02")
+    hub.requester.git("fetch", "-q", "origin")
+    merge = hub.requester.git("rev-parse", "origin/main")
+    hub.requester.lose(f"{merge}^1:inventory/servers/platform/web02.yaml")
+    with pytest.raises(GitinvError, match=r"git does not have inventory/servers/platform/web02"):
+        _request(hub, "revert", f"#{number}")
+    assert "request/revert" not in " ".join(_branches(hub))
+
+
 def test_dirty_working_tree_untouched(hub: Hub) -> None:
     req = hub.requester
     req.git("checkout", "-q", "-b", "my-work")

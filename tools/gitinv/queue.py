@@ -229,8 +229,16 @@ def check_merged(root: Path, index: MainIndex, b: OpenBranch) -> list[Finding]:
     for f in files:
         if f.new is None:
             continue
+        data = b.blobs.get(f.new)
+        if data is None:  # a blob this clone lacks: said, as the comparison says it
+            findings.append(
+                Finding(
+                    f.path, 1, 1, "bad-file", "git does not have this version (a partial clone?)"
+                )
+            )
+            continue
         # An invalid file still has its references and its IP checked with the rest.
-        record, problems = inventory.read_server(f.path, b.blobs[f.new], index.inv.fields)
+        record, problems = inventory.read_server(f.path, data, index.inv.fields)
         findings.extend(problems)
         if record is None:
             continue

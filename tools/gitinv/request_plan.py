@@ -133,6 +133,12 @@ def revert_plan(repo: Path, base: str, main_ref: str, target: str) -> Plan:
             exit_code=1,
         )
     old = git.read_blobs(repo, [f.old for f in files if f.old])
+    lacking = next((f.path for f in files if f.old and f.old not in old), None)
+    if lacking is not None:
+        raise GitinvError(
+            f"cannot revert {commit[:10]}: git does not have {lacking} as it was before it "
+            "(a partial clone?); fetch the whole history and try again"
+        )
     subject = git.commit_message(repo, commit).splitlines()[0]
     label = f"pr-{target[1:]}" if target.startswith("#") else commit[:10]
     return Plan(
