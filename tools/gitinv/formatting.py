@@ -3,6 +3,11 @@
     text = canonical_text(path, data, fields)   # str, or the findings that stop a safe rewrite
     found = check(source, None, fields)         # every file fmt handles, from any Source
 
+A server file's canonical form depends only on its bytes, the fields and gitinv's code:
+`check` keeps the blob ids of the server files it found canonical beside validate's
+cache (`canonical.ids`, one file with its key in its first line), and renders only the
+others next time. Anything unexpected in that file makes it ignored and rewritten.
+
 `fields`: the inventory's FieldSet (its fields.yaml), default the built-in fields.
 
 Shared by `fmt` (which writes the text) and `report` (which shows it as the fix).
@@ -10,15 +15,22 @@ Shared by `fmt` (which writes the text) and `report` (which shows it as the fix)
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import re
+import stat
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from gitinv import canonical, fields, models
+from gitinv import cache, canonical, fields, models
 from gitinv.layout import CATALOG_FILES, SERVERS_DIR, SETTINGS_FILE
 from gitinv.loader import Document, LoadError, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
-from gitinv.source import Source, unreadable
+from gitinv.source import GitRevision, Source, WorkTree, unreadable
 
 
 @dataclass(frozen=True)
@@ -71,15 +83,24 @@ def check(
 ) -> Check:
     """Compare each file (default: every one fmt handles) with its canonical text; a
     server file against the built-in fields and those `declared` in fields.yaml."""
+    full = paths is None  # only a check of every file keeps what it found
     if paths is None:
         paths = inventory_paths(source)
-    blobs = source.read_many(paths)
+    known = _Known.open(source, declared)
+    todo = paths
+    if known is not None and isinstance(source, GitRevision):
+        # A revision names its blobs: those known canonical are not even read.
+        todo = [p for p in paths if not known.has(p, source.blob_id(p))]
+    blobs = source.read_many(todo)
     result = Check(len(paths), [], [])
-    for path in paths:
+    for path in todo:
         try:
             data = blobs[path] if blobs is not None else source.read(path)
         except OSError as exc:
             result.problems.append(unreadable(path, exc))
+            continue
+        blob = cache.blob_id(data) if known is not None and _is_server(path) else ""
+        if known is not None and known.has(path, blob):
             continue
         text = canonical_text(path, data, declared)
         if isinstance(text, list):
@@ -87,7 +108,77 @@ def check(
         elif text.encode() != data:
             old = data.decode()
             result.reformat.append(Reformat(path, first_difference(old, text), old, text))
+        elif known is not None and blob:
+            known.add(blob)
+    if known is not None and full:
+        known.save()
     return result
+
+
+def _is_server(path: str) -> bool:
+    return path.startswith(f"{SERVERS_DIR}/")
+
+
+class _Known:
+    """The blob ids of server files found in canonical form, under a key over gitinv's
+    code and the fields (see the module's docstring). Only a full check saves it."""
+
+    NAME = "canonical.ids"
+    _IDS = re.compile(rb"(?:[0-9a-f]{40}\n)*")
+
+    def __init__(self, folder: Path, key: str, ids: set[str]) -> None:
+        self.folder, self.key, self.old = folder, key, ids
+        self.seen: set[str] = set()
+
+    @classmethod
+    def open(cls, source: Source, declared: fields.FieldSet) -> _Known | None:
+        if not isinstance(source, GitRevision | WorkTree):
+            return None  # files that exist nowhere yet (a request's new servers)
+        store = cache.Store.open(source.root)
+        if store is None:
+            return None
+        about = (declared.fields, declared.present, sorted(declared.unchecked), declared.broken)
+        key = hashlib.sha256(repr((cache.code_version(), about)).encode()).hexdigest()
+        head, _, body = _read_regular(store.folder / cls.NAME).partition(b"\n")
+        fine = head == key.encode() and cls._IDS.fullmatch(body) is not None
+        return cls(store.folder, key, set(body.decode().split()) if fine else set())
+
+    def has(self, path: str, blob: str) -> bool:
+        if _is_server(path) and blob in self.old:
+            self.seen.add(blob)
+            return True
+        return False
+
+    def add(self, blob: str) -> None:
+        self.seen.add(blob)
+
+    def save(self) -> None:
+        """This run's canonical server files, when they differ from those kept; a file
+        that cannot be written means nothing is kept, never an error."""
+        if self.seen == self.old:
+            return
+        data = "".join(f"{blob}\n" for blob in sorted(self.seen))
+        tmp = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".canonical-", suffix=".tmp", dir=self.folder)
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(f"{self.key}\n{data}")
+            os.replace(tmp, self.folder / self.NAME)
+        except OSError:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file (not what a link or a pipe leads to), else none."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return b""
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def canonical_text(

@@ -1,0 +1,159 @@
+"""The server files `fmt --check` and `report` found canonical are kept by blob id, and
+rendered again only when their bytes, the fields or gitinv's code change; what they
+report is always what a check without them reports."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gitinv import fields, formatting
+from gitinv.source import GitRevision, WorkTree
+from tests.conftest import CASES, GitRepo
+
+WEB01 = "inventory/servers/web/web01.yaml"
+# web01, valid but not canonical: its tags as a flow list, and first.
+MESSY = (
+    "tags: [frontend]\ncomponent: nginx\nip: 10.0.0.9\ndc: dc4\nenvironment: production\n"
+    "type: vm\nstate: active\ndescription: Public web frontend\n"
+)
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> GitRepo:
+    git_repo.copy_inventory(CASES / "base")
+    git_repo.commit("Initial inventory")
+    return git_repo
+
+
+def kept(repo: GitRepo) -> Path:
+    return repo.path / ".git" / "gitinv" / formatting._Known.NAME
+
+
+def outcome(result: formatting.Check) -> tuple[int, list[str], list[tuple[str, int, str]]]:
+    return (
+        result.files,
+        [f.text() for f in result.findings],
+        [(r.path, r.line, r.new) for r in result.reformat],
+    )
+
+
+def same_as_without(repo: GitRepo, rev: str | None = None) -> formatting.Check:
+    """Checks with the kept ids (filling them, then reading them) give what one without
+    them gives, in the working tree or at a revision."""
+    declared = fields.BUILTIN
+    if (repo.path / fields.FIELDS_FILE).exists():
+        declared = fields.parse((repo.path / fields.FIELDS_FILE).read_bytes())[0]
+    source = WorkTree(repo.path) if rev is None else GitRevision(repo.path, rev)
+    nowhere = repo.path.parent / "nowhere"  # a file, not a folder: nothing kept or read
+    nowhere.write_text("")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GITINV_CACHE_DIR", str(nowhere))
+        without = formatting.check(source, None, declared)
+    for _ in range(2):
+        assert outcome(formatting.check(source, None, declared)) == outcome(without)
+    return without
+
+
+def test_results_follow_edits_renames_and_the_fields(repo: GitRepo) -> None:
+    same_as_without(repo)
+    ids = kept(repo).read_text().split()
+    assert len(ids) == 1 + 4  # the key, and the four canonical servers
+    repo.write(WEB01, MESSY)
+    assert [r.path for r in same_as_without(repo).reformat] == [WEB01]
+    repo.git("mv", WEB01, "inventory/servers/web/web09.yaml")
+    assert [r.path for r in same_as_without(repo).reformat] == ["inventory/servers/web/web09.yaml"]
+    repo.commit("web09, not canonical")
+    same_as_without(repo, "HEAD")
+    # A declared field changes what a server file's canonical form is: the kept ids
+    # are of another key, and are not used.
+    repo.write(fields.FIELDS_FILE, "rack: {type: string}\n")
+    db01 = "inventory/servers/data/db01.yaml"
+    repo.write(db01, (repo.path / db01).read_text() + "rack: r1\n")
+    same_as_without(repo)
+    repo.write(fields.FIELDS_FILE, "rack: {type: integer}\n")
+    assert any("rack" in f for f in outcome(same_as_without(repo))[1])
+
+
+def test_randomized_edits_report_what_a_check_without_them_reports(repo: GitRepo) -> None:
+    rng = random.Random(5)
+    paths = sorted(str(p.relative_to(repo.path)) for p in repo.path.glob("inventory/servers/*/*"))
+    texts = {p: (repo.path / p).read_text() for p in paths}
+    for _ in range(12):
+        path = rng.choice(paths)
+        choice = rng.randrange(3)
+        if choice == 0:
+            repo.write(path, texts[path])
+        elif choice == 1:
+            repo.write(path, MESSY.replace("10.0.0.9", f"10.0.0.{rng.randrange(50, 99)}"))
+        else:
+            repo.write(path, texts[path].replace("component:", "component:  "))
+        same_as_without(repo)
+
+
+def test_the_kept_ids_are_used(repo: GitRepo) -> None:
+    """A blob id listed under the right key is not rendered again (so a run that finds
+    nothing new costs no rendering): shown with a messy file listed as canonical."""
+    same_as_without(repo)
+    repo.write(WEB01, MESSY)
+    lines = kept(repo).read_text().split("\n")
+    blob = repo.git("hash-object", WEB01)
+    kept(repo).write_text("\n".join([lines[0], blob, *lines[1:]]))
+    assert formatting.check(WorkTree(repo.path)).reformat == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"no key\n",
+        b"0" * 64 + b"\n",  # another key
+        b"%KEY%\nnot an id\n",
+        b"%KEY%\n" + b"a" * 39 + b"\n",
+        b"%KEY%\n" + b"A" * 40 + b"\n",
+        b"%KEY%\n" + b"a" * 40,  # cut short
+    ],
+)
+def test_a_damaged_or_foreign_file_is_ignored_and_rewritten(repo: GitRepo, damage: bytes) -> None:
+    same_as_without(repo)
+    good = kept(repo).read_bytes()
+    key = good.split(b"\n")[0]
+    repo.write(WEB01, MESSY)
+    listed = repo.git("hash-object", WEB01).encode()
+    kept(repo).write_bytes(damage.replace(b"%KEY%", key) + listed + b"\n")
+    assert [r.path for r in formatting.check(WorkTree(repo.path)).reformat] == [WEB01]
+    rewritten = kept(repo).read_bytes().split()  # the key and the three canonical ones
+    assert rewritten[0] == key and len(rewritten) == 4 and listed not in rewritten
+
+
+def test_a_check_of_some_files_keeps_the_others(repo: GitRepo) -> None:
+    same_as_without(repo)
+    before = kept(repo).read_bytes()
+    assert formatting.check(WorkTree(repo.path), [WEB01]).reformat == []
+    assert kept(repo).read_bytes() == before
+
+
+def test_a_pipe_in_its_place_is_not_waited_for(repo: GitRepo) -> None:
+    folder = repo.path / ".git" / "gitinv"
+    folder.mkdir()
+    os.mkfifo(kept(repo))
+
+    def feed() -> None:  # what a reader of the pipe would get, rather than wait for ever
+        time.sleep(5)
+        try:
+            fd = os.open(kept(repo), os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            return  # no reader: as it should be
+        os.write(fd, b"not a key\n")
+        os.close(fd)
+
+    threading.Thread(target=feed, daemon=True).start()
+    started = time.monotonic()
+    assert formatting.check(WorkTree(repo.path)).reformat == []
+    assert time.monotonic() - started < 5  # the pipe was never opened
+    assert kept(repo).is_file()  # replaced by the file
