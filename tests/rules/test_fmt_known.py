@@ -4,19 +4,22 @@ report is always what a check without them reports."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import stat
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from gitinv import fields, formatting
+from gitinv import cache, fields, formatting
 from gitinv.source import GitRevision, WorkTree
 from tests.conftest import CASES, GitRepo
 
-WEB01 = "inventory/servers/web/web01.yaml"
+SERVERS = "inventory/servers"
+WEB01 = f"{SERVERS}/web/web01.yaml"
 # web01, valid but not canonical: its tags as a flow list, and first.
 MESSY = (
     "tags: [frontend]\ncomponent: nginx\nip: 10.0.0.9\ndc: dc4\nenvironment: production\n"
@@ -31,8 +34,15 @@ def repo(git_repo: GitRepo) -> GitRepo:
     return git_repo
 
 
-def kept(repo: GitRepo) -> Path:
-    return repo.path / ".git" / "gitinv" / formatting._Known.NAME
+def kept(repo: GitRepo, declared: fields.FieldSet = fields.BUILTIN) -> Path:
+    """The file of the kept ids for these fields."""
+    known = formatting._Known.open(WorkTree(repo.path), declared)
+    assert known is not None
+    return known.folder / known.name(known.key)
+
+
+def canonical_ids(repo: GitRepo, canonical: list[str]) -> list[str]:
+    return sorted(repo.git("hash-object", path) for path in canonical)
 
 
 def outcome(result: formatting.Check) -> tuple[int, list[str], list[tuple[str, int, str]]]:
@@ -62,10 +72,13 @@ def same_as_without(repo: GitRepo, rev: str | None = None) -> formatting.Check:
 
 def test_results_follow_edits_renames_and_the_fields(repo: GitRepo) -> None:
     same_as_without(repo)
-    ids = kept(repo).read_text().split()
-    assert len(ids) == 1 + 4  # the key, and the four canonical servers
+    servers = sorted(str(p.relative_to(repo.path)) for p in repo.path.glob(f"{SERVERS}/*/*"))
+    assert kept(repo).read_text().split()[1:] == canonical_ids(repo, servers)
     repo.write(WEB01, MESSY)
     assert [r.path for r in same_as_without(repo).reformat] == [WEB01]
+    # The ids of the files canonical now, no more: the file does not grow with edits.
+    rest = [p for p in servers if p != WEB01]
+    assert kept(repo).read_text().split()[1:] == canonical_ids(repo, rest)
     repo.git("mv", WEB01, "inventory/servers/web/web09.yaml")
     assert [r.path for r in same_as_without(repo).reformat] == ["inventory/servers/web/web09.yaml"]
     repo.commit("web09, not canonical")
@@ -78,6 +91,36 @@ def test_results_follow_edits_renames_and_the_fields(repo: GitRepo) -> None:
     same_as_without(repo)
     repo.write(fields.FIELDS_FILE, "rack: {type: integer}\n")
     assert any("rack" in f for f in outcome(same_as_without(repo))[1])
+
+
+def test_whether_fields_yaml_exists_or_reads_is_part_of_the_key(repo: GitRepo) -> None:
+    """A key that is not a field is left alone while fields.yaml cannot be read, and is an
+    unknown field once fields.yaml reads (even declaring nothing)."""
+    db01 = f"{SERVERS}/data/db01.yaml"
+    repo.write(db01, (repo.path / db01).read_text() + "rack: r1\n")
+    repo.write(fields.FIELDS_FILE, "owner: [\n")
+    assert same_as_without(repo).problems == []
+    repo.write(fields.FIELDS_FILE, "# nothing declared yet\n")
+    assert [f.code for f in same_as_without(repo).problems] == ["unknown-field"]
+
+
+def test_kept_files_of_a_revision_are_not_read(repo: GitRepo) -> None:
+    """At a revision a kept id is known from the tree: its blob is not even read (shown
+    with the blob taken out of the repository, which reading would fail on)."""
+    first = outcome(formatting.check(GitRevision(repo.path, "HEAD")))
+    repo.lose(f"HEAD:{WEB01}")
+    assert outcome(formatting.check(GitRevision(repo.path, "HEAD"))) == first
+
+
+def test_another_gitinv_does_not_use_them(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    same_as_without(repo)
+    repo.write(WEB01, MESSY)
+    path = kept(repo)
+    lines = path.read_text().split("\n")
+    path.write_text("\n".join([lines[0], repo.git("hash-object", WEB01), *lines[1:]]))
+    assert formatting.check(WorkTree(repo.path)).reformat == []  # the forged id is used
+    monkeypatch.setattr(cache, "code_version", lambda: "another version of gitinv")
+    assert [r.path for r in formatting.check(WorkTree(repo.path)).reformat] == [WEB01]
 
 
 def test_randomized_edits_report_what_a_check_without_them_reports(repo: GitRepo) -> None:
@@ -138,22 +181,30 @@ def test_a_check_of_some_files_keeps_the_others(repo: GitRepo) -> None:
     assert kept(repo).read_bytes() == before
 
 
-def test_a_pipe_in_its_place_is_not_waited_for(repo: GitRepo) -> None:
-    folder = repo.path / ".git" / "gitinv"
-    folder.mkdir()
-    os.mkfifo(kept(repo))
+def test_a_pipe_or_a_link_in_its_place_is_not_followed(repo: GitRepo) -> None:
+    path = kept(repo)
+    path.parent.mkdir()
+    elsewhere = repo.path.parent / "elsewhere.ids"
+    same_as_without(repo)
+    repo.write(WEB01, MESSY)
+    elsewhere.write_text(path.read_text() + repo.git("hash-object", WEB01) + "\n")
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert [r.path for r in formatting.check(WorkTree(repo.path)).reformat] == [WEB01]
+    assert path.is_file() and not path.is_symlink()  # replaced by a file of its own
+    path.unlink()
+    os.mkfifo(path)
 
     def feed() -> None:  # what a reader of the pipe would get, rather than wait for ever
         time.sleep(5)
-        try:
-            fd = os.open(kept(repo), os.O_WRONLY | os.O_NONBLOCK)
-        except OSError:
-            return  # no reader: as it should be
-        os.write(fd, b"not a key\n")
-        os.close(fd)
+        with contextlib.suppress(OSError):  # no pipe, or no reader: as it should be
+            if stat.S_ISFIFO(os.lstat(path).st_mode):
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                os.write(fd, b"not a key\n")
+                os.close(fd)
 
     threading.Thread(target=feed, daemon=True).start()
     started = time.monotonic()
-    assert formatting.check(WorkTree(repo.path)).reformat == []
+    assert [r.path for r in formatting.check(WorkTree(repo.path)).reformat] == [WEB01]
     assert time.monotonic() - started < 5  # the pipe was never opened
-    assert kept(repo).is_file()  # replaced by the file
+    assert path.is_file()  # replaced by a file

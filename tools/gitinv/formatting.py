@@ -5,7 +5,7 @@
 
 A server file's canonical form depends only on its bytes, the fields and gitinv's code:
 `check` keeps the blob ids of the server files it found canonical beside validate's
-cache (`canonical.ids`, one file with its key in its first line), and renders only the
+cache (`canonical-<key>.ids`, the key also in its first line), and renders only the
 others next time. Anything unexpected in that file makes it ignored and rewritten.
 
 `fields`: the inventory's FieldSet (its fields.yaml), default the built-in fields.
@@ -121,9 +121,12 @@ def _is_server(path: str) -> bool:
 
 class _Known:
     """The blob ids of server files found in canonical form, under a key over gitinv's
-    code and the fields (see the module's docstring). Only a full check saves it."""
+    code and the fields (see the module's docstring): a file a key, the newest KEEP
+    kept (the working tree's fields and a revision's may differ). Only a full check
+    saves."""
 
-    NAME = "canonical.ids"
+    PREFIX = "canonical-"
+    KEEP = 4
     _IDS = re.compile(rb"(?:[0-9a-f]{40}\n)*")
 
     def __init__(self, folder: Path, key: str, ids: set[str]) -> None:
@@ -139,9 +142,13 @@ class _Known:
             return None
         about = (declared.fields, declared.present, sorted(declared.unchecked), declared.broken)
         key = hashlib.sha256(repr((cache.code_version(), about)).encode()).hexdigest()
-        head, _, body = _read_regular(store.folder / cls.NAME).partition(b"\n")
-        fine = head == key.encode() and cls._IDS.fullmatch(body) is not None
-        return cls(store.folder, key, set(body.decode().split()) if fine else set())
+        body = _read_kept(store.folder / cls.name(key), f"{key}\n".encode())
+        fine = body is not None and cls._IDS.fullmatch(body) is not None
+        return cls(store.folder, key, set(body.decode().split()) if fine and body else set())
+
+    @classmethod
+    def name(cls, key: str) -> str:
+        return f"{cls.PREFIX}{key[:24]}.ids"
 
     def has(self, path: str, blob: str) -> bool:
         if _is_server(path) and blob in self.old:
@@ -161,24 +168,37 @@ class _Known:
         tmp = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".canonical-", suffix=".tmp", dir=self.folder)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.PREFIX}", suffix=".tmp", dir=self.folder)
             with os.fdopen(fd, "w", encoding="ascii") as out:
                 out.write(f"{self.key}\n{data}")
-            os.replace(tmp, self.folder / self.NAME)
+            os.replace(tmp, self.folder / self.name(self.key))
+            kept = [(p.stat().st_mtime_ns, p) for p in self.folder.glob(f"{self.PREFIX}*.ids")]
+            for _, older in sorted(kept, reverse=True)[self.KEEP :]:
+                older.unlink()
         except OSError:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
 
 
-def _read_regular(path: Path) -> bytes:
-    """The bytes of a regular file (not what a link or a pipe leads to), else none."""
+def _read_kept(path: Path, head: bytes) -> bytes | None:
+    """What follows `head` in a regular file (never what a link or a pipe leads to), or
+    None: no such file, or another head (then nothing more is read)."""
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return b""
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return b""
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.read(fd, len(head)) != head:
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def canonical_text(
