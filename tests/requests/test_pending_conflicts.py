@@ -10,18 +10,24 @@ from tests.conftest import GitRepo, gitinv
 SERVER = "inventory/servers/web/web01.yaml"
 
 
+def _offline_branch(repo: GitRepo, tmp_path: Path, main_state: str | None = None) -> None:
+    """Branch web01-offline pushed to a bare remote, and main with web01 in `main_state`
+    (as it was when None), both fetched back."""
+    repo.bare_remote(tmp_path / "hub.git", push=False)
+    text = (repo.path / SERVER).read_text()
+    repo.git("checkout", "-q", "-b", "web01-offline")
+    repo.write(SERVER, text.replace("state: active", "state: offline"))
+    repo.commit("web01 offline")
+    repo.git("checkout", "-q", "main")
+    if main_state is not None:
+        repo.write(SERVER, text.replace("state: active", f"state: {main_state}"))
+        repo.commit(f"web01 {main_state}")
+    repo.git("push", "-q", "origin", "main", "web01-offline")
+    repo.git("fetch", "-q", "origin")
+
+
 def test_a_conflicting_branch_names_its_files(inv_repo: GitRepo, tmp_path: Path) -> None:
-    bare = tmp_path / "hub.git"
-    inv_repo.bare_remote(bare, push=False)
-    text = (inv_repo.path / SERVER).read_text()
-    inv_repo.git("checkout", "-q", "-b", "web01-offline")
-    inv_repo.write(SERVER, text.replace("state: active", "state: offline"))
-    inv_repo.commit("web01 offline")
-    inv_repo.git("checkout", "-q", "main")
-    inv_repo.write(SERVER, text.replace("state: active", "state: maintenance"))
-    inv_repo.commit("web01 maintenance")
-    inv_repo.git("push", "-q", "origin", "main", "web01-offline")
-    inv_repo.git("fetch", "-q", "origin")
+    _offline_branch(inv_repo, tmp_path, "maintenance")
 
     result = gitinv("-C", str(inv_repo.path), "pending")
     assert result.returncode == 1, result.stderr
@@ -40,15 +46,7 @@ def test_a_conflicting_branch_names_its_files(inv_repo: GitRepo, tmp_path: Path)
 
 def test_a_branch_file_this_clone_lacks_is_said(inv_repo: GitRepo, tmp_path: Path) -> None:
     """A version git does not have (a partial clone) is a finding of its file, not a crash."""
-    bare = tmp_path / "hub.git"
-    inv_repo.bare_remote(bare, push=False)
-    text = (inv_repo.path / SERVER).read_text()
-    inv_repo.git("checkout", "-q", "-b", "web01-offline")
-    inv_repo.write(SERVER, text.replace("state: active", "state: offline"))
-    inv_repo.commit("web01 offline")
-    inv_repo.git("checkout", "-q", "main")
-    inv_repo.git("push", "-q", "origin", "main", "web01-offline")
-    inv_repo.git("fetch", "-q", "origin")
+    _offline_branch(inv_repo, tmp_path)
     inv_repo.lose(f"origin/web01-offline:{SERVER}")
 
     result = gitinv("-C", str(inv_repo.path), "pending", "--format", "json")
