@@ -617,6 +617,25 @@ def test_validate_starts_the_prefetch_and_gives_the_same_report(
     assert _stat_children(at_head["spawned"]) == 0  # a revision has no working-tree stats
 
 
+def test_a_warm_run_does_not_load_gitpython(repo: GitRepo) -> None:
+    """A run that finds every file in the cache starts no git command through GitPython
+    (a fifth of the start-up), even asking origin's host for the handle rules."""
+    repo.git("remote", "add", "origin", "https://github.com/acme/inventory.git")
+    assert validate.run(repo=repo.path, rev=None, fmt="json") == 0  # fills the cache
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['gitinv', '-C', sys.argv[1], 'validate']\n"
+        "try:\n"
+        "    runpy.run_module('gitinv', run_name='__main__')\n"
+        "except SystemExit as end:\n"
+        "    print('exit', end.code, 'gitpython' if 'git' in sys.modules else 'no gitpython')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(repo.path)], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.splitlines()[-1] == "exit 0 no gitpython", done.stdout + done.stderr
+
+
 def test_a_row_json_cannot_hold_any_more_matches_nothing(tmp_path: Path) -> None:
     """Kept before; this run's result for the same bytes JSON cannot hold (a date, say):
     the row is left matching nothing, so the file is read again."""

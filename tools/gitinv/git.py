@@ -204,22 +204,25 @@ def ref_exists(root: Path, ref: str) -> bool:
     return status == 0
 
 
-def git_dir(root: Path) -> Path | None:
-    """The git directory of the repository holding `root` (a linked worktree's own one),
-    or None outside a repository. A plain `git` process: a validate that finds everything
-    in its cache should not pay for loading GitPython."""
+def _plain(root: Path, *args: str) -> str | None:
+    """The output of a git command run as a plain process, not through GitPython: a
+    validate that finds everything in its cache should not pay for loading it. None
+    when git fails (or cannot start)."""
     try:
         proc = subprocess.run(
-            ["git", "rev-parse", "--absolute-git-dir"],
-            cwd=root,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
+            ["git", *args], cwd=root, stdin=subprocess.DEVNULL, capture_output=True, check=False
         )
     except OSError:
         return None
     found = proc.stdout.decode("utf-8", "surrogateescape").strip()
-    return Path(found) if proc.returncode == 0 and found else None
+    return found if proc.returncode == 0 and found else None
+
+
+def git_dir(root: Path) -> Path | None:
+    """The git directory of the repository holding `root` (a linked worktree's own one),
+    or None outside a repository."""
+    found = _plain(root, "rev-parse", "--absolute-git-dir")
+    return Path(found) if found else None
 
 
 def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]:
@@ -482,8 +485,11 @@ def remotes(root: Path) -> list[str]:
 
 
 def remote_url(root: Path, remote: str) -> str | None:
-    status, out, _ = _run(root, "config", "--get", f"remote.{remote}.url", ok=(0, 1))
-    return out.decode().strip() if status == 0 else None
+    """The remote's URL; None without one, or outside a repository (`validate` asks for
+    origin's host when settings.yaml names none: a plain process, as `git_dir`)."""
+    if git_dir(root) is None:
+        return None  # not the global configuration's answer
+    return _plain(root, "config", "--get", f"remote.{remote}.url")
 
 
 def fetch(root: Path, remote: str) -> None:
