@@ -12,6 +12,7 @@ the user's working tree, index and current branch are never touched.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import subprocess
@@ -254,17 +255,17 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     if not wanted:
         return {}
     out = _run(root, "cat-file", "--batch", "--buffer", stdin="\n".join(wanted).encode() + b"\n")[1]
+    answers = io.BytesIO(out)
     result: dict[str, bytes] = {}
-    pos = 0
-    for sha in wanted:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        result[sha] = out[pos : pos + size]
-        pos += size + 1
+    try:
+        for sha in wanted:
+            answer = read_batch_answer(answers)
+            if answer is None:
+                raise EOFError
+            if answer[1] is not None:
+                result[sha] = answer[1]
+    except EOFError:
+        raise GitError("cat-file", "its output ended before every answer") from None
     return result
 
 
