@@ -123,6 +123,17 @@ def test_another_gitinv_does_not_use_them(repo: GitRepo, monkeypatch: pytest.Mon
     assert [r.path for r in formatting.check(WorkTree(repo.path)).reformat] == [WEB01]
 
 
+def test_the_newest_keys_files_are_kept(repo: GitRepo) -> None:
+    """A file a key, as validate's cache keeps them: the oldest go past cache.KEEP."""
+    for n in range(cache.KEEP + 2):
+        repo.write(fields.FIELDS_FILE, f"f{n}: {{type: string}}\n")
+        same_as_without(repo)
+    files = sorted((repo.path / ".git" / "gitinv").glob("canonical-*.ids"))
+    declared = fields.parse((repo.path / fields.FIELDS_FILE).read_bytes())[0]
+    assert len(files) == cache.KEEP and kept(repo, declared) in files
+    assert not list((repo.path / ".git" / "gitinv").glob(".canonical-*"))  # no leftovers
+
+
 def test_randomized_edits_report_what_a_check_without_them_reports(repo: GitRepo) -> None:
     rng = random.Random(5)
     paths = sorted(str(p.relative_to(repo.path)) for p in repo.path.glob("inventory/servers/*/*"))

@@ -139,27 +139,29 @@ class Store:
         return Session(self, key, read_columns(self.path(key), key))
 
     def write(self, key: str, data: bytes) -> None:
-        """Replace the file for `key` whole (a temporary file renamed over it); then drop
-        the oldest files past KEEP. Any failure leaves things as they were."""
+        """Replace the file for `key` whole; see `replace`."""
+        self.replace(PREFIX, self.path(key).name, data)
+
+    def replace(self, prefix: str, name: str, data: bytes) -> None:
+        """Replace the file `name` whole (a temporary file renamed over it); then drop
+        the oldest files of its kind (named `prefix...` with its suffix) past KEEP. Any
+        failure leaves things as they were."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{PREFIX}", suffix=".tmp", dir=self.folder)
+            fd, tmp = tempfile.mkstemp(prefix=f".{prefix}", suffix=".tmp", dir=self.folder)
         except OSError:
             return
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-            os.replace(tmp, self.path(key))
+            os.replace(tmp, self.folder / name)
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             return
-        self._prune()
-
-    def _prune(self) -> None:
         try:
-            found = [(p.stat().st_mtime_ns, p) for p in self.folder.glob(f"{PREFIX}*.cache")]
-            for _, old in sorted(found, reverse=True)[KEEP:]:
+            found = self.folder.glob(f"{prefix}*{Path(name).suffix}")
+            for _, old in sorted(((p.stat().st_mtime_ns, p) for p in found), reverse=True)[KEEP:]:
                 old.unlink()
         except OSError:
             pass

@@ -15,12 +15,10 @@ Shared by `fmt` (which writes the text) and `report` (which shows it as the fix)
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,16 +119,15 @@ def _is_server(path: str) -> bool:
 
 class _Known:
     """The blob ids of server files found in canonical form, under a key over gitinv's
-    code and the fields (see the module's docstring): a file a key, the newest KEEP
+    code and the fields (see the module's docstring): a file a key, the newest few
     kept (the working tree's fields and a revision's may differ). Only a full check
     saves."""
 
     PREFIX = "canonical-"
-    KEEP = 4
     _IDS = re.compile(rb"(?:[0-9a-f]{40}\n)*")
 
-    def __init__(self, folder: Path, key: str, ids: set[str]) -> None:
-        self.folder, self.key, self.old = folder, key, ids
+    def __init__(self, store: cache.Store, key: str, ids: set[str]) -> None:
+        self.store, self.key, self.old = store, key, ids
         self.seen: set[str] = set()
 
     @classmethod
@@ -144,11 +141,15 @@ class _Known:
         key = hashlib.sha256(repr((cache.code_version(), about)).encode()).hexdigest()
         body = _read_kept(store.folder / cls.name(key), f"{key}\n".encode())
         fine = body is not None and cls._IDS.fullmatch(body) is not None
-        return cls(store.folder, key, set(body.decode().split()) if fine and body else set())
+        return cls(store, key, set(body.decode().split()) if fine and body else set())
 
     @classmethod
     def name(cls, key: str) -> str:
         return f"{cls.PREFIX}{key[:24]}.ids"
+
+    @property
+    def folder(self) -> Path:
+        return self.store.folder
 
     def has(self, path: str, blob: str) -> bool:
         if _is_server(path) and blob in self.old:
@@ -160,25 +161,12 @@ class _Known:
         self.seen.add(blob)
 
     def save(self) -> None:
-        """This run's canonical server files, when they differ from those kept; a file
-        that cannot be written means nothing is kept, never an error."""
+        """This run's canonical server files, when they differ from those kept (the newest
+        KEEP keys' files stay, as validate's do); nowhere to write means nothing kept."""
         if self.seen == self.old:
             return
         data = "".join(f"{blob}\n" for blob in sorted(self.seen))
-        tmp = None
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.PREFIX}", suffix=".tmp", dir=self.folder)
-            with os.fdopen(fd, "w", encoding="ascii") as out:
-                out.write(f"{self.key}\n{data}")
-            os.replace(tmp, self.folder / self.name(self.key))
-            kept = [(p.stat().st_mtime_ns, p) for p in self.folder.glob(f"{self.PREFIX}*.ids")]
-            for _, older in sorted(kept, reverse=True)[self.KEEP :]:
-                older.unlink()
-        except OSError:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        self.store.replace(self.PREFIX, self.name(self.key), f"{self.key}\n{data}".encode())
 
 
 def _read_kept(path: Path, head: bytes) -> bytes | None:
