@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitinv.loader import LoadError, fast_load, load_text
+from gitinv.loader import Document, LoadError, fast_load, load_text
 from tests.conftest import CASES, ROOT
 
 TRICKY_VALUES = [
@@ -67,11 +67,25 @@ def _same(text: str) -> None:
         assert fast is None, text
         return
     if fast is not None:
+        _same_value_positions(text, full)
         assert (fast.value, fast.positions, fast.key_positions) == (
             full.value,
             full.positions,
             full.key_positions,
         ), text
+
+
+def _same_value_positions(text: str, full: Document) -> None:
+    """A fast-path document's `value_position`, answered from its lines alone (before
+    anything works its positions out), is libyaml's position of each value."""
+    for key in [*full.value, "nothere", "ip"]:
+        fast = fast_load("f.yaml", text)
+        assert fast is not None
+        if (key,) in full.positions:
+            assert fast.value_position(key) == full.positions[(key,)], (text, key)
+        else:
+            with pytest.raises(KeyError):
+                fast.value_position(key)
 
 
 @pytest.mark.parametrize("value", TRICKY_VALUES)

@@ -137,6 +137,9 @@ def test_the_fast_path_refuses_exactly_what_libyaml_refuses(text: str) -> None:
         assert fast is None
         return
     if fast is not None:
+        for key in full.value:
+            unplaced = fast_load(PATH, text)
+            assert unplaced is not None and unplaced.value_position(key) == full.positions[(key,)]
         assert (fast.value, fast.positions, fast.key_positions) == (
             full.value,
             full.positions,

@@ -30,8 +30,8 @@ from gitinv.layout import (
 )
 from gitinv.loader import (
     MAX_BYTES,
+    Document,
     LoadError,
-    Loc,
     Pos,
     decode,
     fast_load,
@@ -56,17 +56,18 @@ CHUNK = 2000
 
 class FieldPositions(Mapping[str, Pos]):
     """A document's positions by field name (`tags.0` for a list's item), looked up in
-    the document when asked: most records are only ever asked for their IP's."""
+    the document when asked: most records are only ever asked for their IP's, which a
+    fast-path document finds without working out the others."""
 
-    __slots__ = ("_locs", "_names")
+    __slots__ = ("_doc", "_names")
 
-    def __init__(self, locs: Mapping[Loc, Pos]) -> None:
-        self._locs = locs
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
         self._names: dict[str, Pos] | None = None
 
     def __getitem__(self, key: str) -> Pos:
         if "." not in key:  # a field's own line, looked up as it is
-            return self._locs[(key,)]
+            return self._doc.value_position(key)
         return self._by_name()[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -79,7 +80,7 @@ class FieldPositions(Mapping[str, Pos]):
         if self._names is None:
             self._names = {
                 key if len(loc) == 1 else f"{key}.{loc[1]}": pos
-                for loc, pos in self._locs.items()
+                for loc, pos in self._doc.positions.items()
                 if loc and isinstance(key := loc[0], str)
             }
         return self._names
@@ -168,7 +169,7 @@ def read_server(
     findings.extend(problems)
     ip = values.get("ip")
     ip_key = ipkey.key(ip) if ip is not None else None
-    return ServerRecord(name, group, path, values, FieldPositions(doc.positions), ip_key), findings
+    return ServerRecord(name, group, path, values, FieldPositions(doc), ip_key), findings
 
 
 def load(

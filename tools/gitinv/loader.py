@@ -14,7 +14,7 @@ YAML does not allow) reported at its line and column.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -57,22 +57,94 @@ class Typed:
         return self.text
 
 
-@dataclass(slots=True)
 class Document:
-    path: str
-    value: Any
-    positions: dict[Loc, Pos] = field(default_factory=dict)
-    key_positions: dict[Loc, Pos] = field(default_factory=dict)
-    empty: bool = False  # no document at all (read as {} where empty is allowed)
+    """A parsed file: its value, and the 1-based line and column of every value
+    (`positions`) and key (`key_positions`) by location.
+
+    A file the fast path read keeps its lines instead and works the positions out
+    from them when they are first asked for: most files are never asked (a position
+    is wanted for a problem), and `value_position` finds a top-level value's without
+    them."""
+
+    __slots__ = ("_key_positions", "_lines", "_positions", "empty", "path", "value")
+
+    def __init__(
+        self,
+        path: str,
+        value: Any,
+        positions: dict[Loc, Pos] | None = None,
+        key_positions: dict[Loc, Pos] | None = None,
+        *,
+        empty: bool = False,  # no document at all (read as {} where empty is allowed)
+        lines: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.value = value
+        self._positions = {} if positions is None else positions
+        self._key_positions = {} if key_positions is None else key_positions
+        self.empty = empty
+        self._lines = lines
+
+    def __repr__(self) -> str:
+        return f"Document({self.path!r}, {self.value!r})"
+
+    @property
+    def positions(self) -> dict[Loc, Pos]:
+        if self._lines is not None:
+            self._place()
+        return self._positions
+
+    @property
+    def key_positions(self) -> dict[Loc, Pos]:
+        if self._lines is not None:
+            self._place()
+        return self._key_positions
 
     def position(self, loc: Loc) -> Pos:
         """The position of `loc`'s value, or of its nearest parent that has one."""
+        positions = self.positions
         while loc:
-            pos = self.positions.get(loc)
+            pos = positions.get(loc)
             if pos is not None:
                 return pos
             loc = loc[:-1]
-        return self.positions.get((), (1, 1))
+        return positions.get((), (1, 1))
+
+    def value_position(self, key: str) -> Pos:
+        """The position of the top-level `key`'s value; KeyError when it has none."""
+        lines = self._lines
+        if lines is None:
+            return self._positions[(key,)]
+        head = f"{key}:"
+        for number, line in enumerate(lines, start=1):
+            if line.startswith(head):
+                if line == head:  # a block list: its first item, on the next line
+                    return (number + 1, 3)
+                if line[len(head)] == " ":
+                    return (number, len(head) + 2)
+        raise KeyError(key)
+
+    def _place(self) -> None:
+        """The positions of a fast-path file, from the lines it was read from: what
+        libyaml's marks give for these shapes (see `fast_load`)."""
+        lines, self._lines = self._lines, None
+        assert lines is not None
+        positions, keys = self._positions, self._key_positions
+        key, items = "", 0
+        for number, line in enumerate(lines, start=1):
+            if line[:4] == "  - ":
+                if not items:
+                    positions[(key,)] = (number, 3)
+                positions[(key, items)] = (number, 5)
+                items += 1
+                continue
+            key, colon, _ = line.partition(": ")
+            if not colon:
+                key = line[:-1]
+            keys[(key,)] = (number, 1)
+            items = 0
+            if colon:
+                positions[(key,)] = (number, len(key) + 3)
 
 
 class LoadError(Exception):
@@ -448,15 +520,12 @@ def fast_load(path: str, text: str) -> Document | None:
     lines = text.split("\n")
     lines.pop()
     value: dict[str, Any] = {}
-    doc = Document(path, value, {(): (1, 1)})
-    positions = doc.positions
-    keys = doc.key_positions
     current: list[Any] | None = None  # the block list being read, under `key`
     key = ""
     scalar = _fast_scalar
     implicit = _IMPLICIT_FIRST
     not_first, not_last, known = _NOT_FIRST, _NOT_LAST, _KEYS
-    for number, line in enumerate(lines, start=1):
+    for line in lines:
         if line[:4] == "  - ":
             item = line[4:]
             if (
@@ -467,9 +536,6 @@ def fast_load(path: str, text: str) -> Document | None:
                 or ": " in item
             ):
                 return None
-            if not current:
-                positions[(key,)] = (number, 3)
-            positions[(key, len(current))] = (number, 5)
             current.append(scalar(item) if item[0] in implicit else item)
             continue
         if current is not None and not current:
@@ -481,8 +547,6 @@ def fast_load(path: str, text: str) -> Document | None:
             key = line[:-1]
         if key in value or not (key in known or _plain_key(key)):
             return None
-        loc = (key,)
-        keys[loc] = (number, 1)
         if not colon:
             current = value[key] = []
             continue
@@ -493,7 +557,7 @@ def fast_load(path: str, text: str) -> Document | None:
         else:
             value[key] = scalar(raw) if raw[0] in implicit else raw
         current = None
-        positions[loc] = (number, len(key) + 3)
     if not value or (current is not None and not current):
         return None
-    return doc
+    # The positions are worked out from the lines if a problem asks for one.
+    return Document(path, value, {(): (1, 1)}, lines=lines)
