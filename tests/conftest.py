@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +181,27 @@ class GitRepo:
             )
         (objects / sha[:2] / sha[2:]).unlink()
         return sha
+
+
+def forge_blob(work: Path, rev: str, path: str) -> None:
+    """Other bytes of the same size for the loose object of `path` at `rev` (git does
+    not check an object's hash when it reads it), so a run that reads the file reports
+    a problem in it. Where the working tree holds the file's true bytes, it gets the
+    other bytes too: a revision takes a blob from there when the bytes hash to its id."""
+    sha = subprocess.run(
+        ["git", "-C", str(work), "rev-parse", f"{rev}:{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    loose = work / ".git" / "objects" / sha[:2] / sha[2:]
+    true = zlib.decompress(loose.read_bytes()).split(b"\0", 1)[1]
+    other = b"-" * (len(true) - 1) + b"\n"
+    loose.chmod(0o644)
+    loose.write_bytes(zlib.compress(b"blob %d\0" % len(true) + other))
+    on_disk = work / path
+    if on_disk.is_file() and on_disk.read_bytes() == true:
+        on_disk.write_bytes(other)
 
 
 @pytest.fixture

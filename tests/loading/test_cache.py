@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from array import array
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from gitinv import cache, cache_file, inventory
 from gitinv.commands import validate
 from gitinv.report import Finding
 from gitinv.source import WorkTree
-from tests.conftest import CASES, GitRepo
+from tests.conftest import CASES, GitRepo, forge_blob
 
 SERVERS = "inventory/servers"
 WEB01 = f"{SERVERS}/web/web01.yaml"
@@ -362,13 +361,8 @@ def test_a_recent_stat_is_not_trusted(tmp_path: Path) -> None:
 
 
 def forge(repo: GitRepo, rev: str, path: str) -> None:
-    """Replace the object of `path` at `rev` with other bytes of its size (git does not
-    check an object's hash when it reads it), so a run that reads it finds a problem."""
-    sha = repo.git("rev-parse", f"{rev}:{path}")
-    loose = repo.path / ".git" / "objects" / sha[:2] / sha[2:]
-    size = len(zlib.decompress(loose.read_bytes()).split(b"\0", 1)[1])
-    loose.chmod(0o644)
-    loose.write_bytes(zlib.compress(b"blob %d\0" % size + b"-" * (size - 1) + b"\n"))
+    """`forge_blob`, and a check that a run reading the file finds a problem."""
+    forge_blob(repo.path, rev, path)
     assert outcome(repo.path, rev, use_cache=False)["findings"] != []
 
 

@@ -1,4 +1,4 @@
-"""`validate --rev` reads git objects, never the working tree."""
+"""`validate --rev` reads git objects; from the working tree, only a blob's own bytes."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gitinv import git, gitlog, inventory
+from gitinv import git, gitlog, inventory, source
 from gitinv.commands import validate
 from gitinv.errors import GitinvError
-from tests.conftest import CASES, GitRepo
+from tests.conftest import CASES, GitRepo, forge_blob
 
 
 @pytest.fixture
@@ -91,6 +91,8 @@ def _damaged(repo: GitRepo) -> str:
     data = loose.read_bytes()
     loose.chmod(0o644)
     loose.write_bytes(data[: len(data) // 2])
+    # Edited in the working tree, so the revision's bytes can come from git alone.
+    repo.write("inventory/servers/web/extra05.yaml", "component: nginx\nip: 10.0.9.99\n")
     return sha
 
 
@@ -145,3 +147,53 @@ def test_the_history_s_object_feed_never_takes_a_damaged_object_s_part(repo: Git
     ):
         feed.get(sha)  # raises itself, before git's own words when the feed closes
     assert "ended before sending" in str(raised.value.__context__)
+
+
+WEB01 = "inventory/servers/web/web01.yaml"
+DB01 = "inventory/servers/data/db01.yaml"
+
+
+def _both_ways(repo: GitRepo, paths: list[str]) -> list[dict[str, bytes]]:
+    """The paths' bytes at HEAD, read by `read_many` and by `read_here`."""
+    return [
+        source.GitRevision(repo.path, "HEAD").read_many(paths),
+        source.GitRevision(repo.path, "HEAD").read_here(paths),
+    ]
+
+
+def test_a_revision_takes_from_the_working_tree_only_the_blob_s_own_bytes(
+    repo: GitRepo,
+) -> None:
+    """A file of the working tree whose bytes hash to the blob's id is read from the
+    disk; anything else there (other bytes, a pipe, a link) is left, and git answers."""
+    true = (repo.path / WEB01).read_bytes()
+    forge_blob(repo.path, "HEAD", WEB01)  # git now answers with other bytes...
+    other = (repo.path / WEB01).read_bytes()
+    assert other != true
+    (repo.path / WEB01).write_bytes(true)  # ...and the working tree holds the true ones
+    assert _both_ways(repo, [WEB01]) == [{WEB01: true}] * 2
+    (repo.path / WEB01).write_bytes(true.replace(b"10.", b"11."))  # other bytes, same size
+    assert _both_ways(repo, [WEB01]) == [{WEB01: other}] * 2
+    (repo.path / WEB01).unlink()
+    os.mkfifo(repo.path / WEB01)  # never answers: not opened for its bytes
+    assert _both_ways(repo, [WEB01]) == [{WEB01: other}] * 2
+    (repo.path / WEB01).unlink()
+    (repo.path / "true.yaml").write_bytes(true)
+    (repo.path / WEB01).symlink_to(repo.path / "true.yaml")
+    assert _both_ways(repo, [WEB01]) == [{WEB01: other}] * 2
+
+
+def test_after_enough_misses_the_working_tree_is_not_tried(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another revision's files miss one after another: past `GIVE_UP` more misses than
+    hits, git alone is asked, even for a file the disk would have served."""
+    true = (repo.path / DB01).read_bytes()
+    forge_blob(repo.path, "HEAD", DB01)
+    other = (repo.path / DB01).read_bytes()
+    (repo.path / DB01).write_bytes(true)
+    (repo.path / WEB01).write_text("component: nginx\n")  # a miss
+    assert _both_ways(repo, [WEB01, DB01])[0][DB01] == true
+    monkeypatch.setattr(source._Disk, "GIVE_UP", 0)
+    assert [found[DB01] for found in _both_ways(repo, [WEB01, DB01])] == [other, other]
+    assert [found[DB01] for found in _both_ways(repo, [DB01, WEB01])] == [true, true]

@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from gitinv.commands import request
+from tests.conftest import forge_blob
 from tests.forge.fakehost import FakeHost
 
 from .conftest import Clone, Hub
@@ -143,16 +143,6 @@ def _loose(clone: Clone) -> None:
         subprocess.run(["git", "unpack-objects", "-q"], input=data, cwd=clone.path, check=True)
 
 
-def _forge(clone: Clone, path: str) -> None:
-    """Other bytes of the same size for `path` at HEAD (git does not check an object's
-    hash when it reads it): a run that reads this file reports a problem in it."""
-    sha = clone.git("rev-parse", f"HEAD:{path}")
-    loose = clone.path / ".git" / "objects" / sha[:2] / sha[2:]
-    size = len(zlib.decompress(loose.read_bytes()).split(b"\0", 1)[1])
-    loose.chmod(0o644)
-    loose.write_bytes(zlib.compress(b"blob %d\0" % size + b"-" * (size - 1) + b"\n"))
-
-
 def _run(script: str, clone: Clone, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", "-e", "-c", script], cwd=clone.path, text=True, capture_output=True, env=env
@@ -234,7 +224,7 @@ def test_a_pull_request_reads_only_what_it_changed(
     # Every file read from now on is one the pull request's run reports a problem in.
     _loose(pr)
     for path in [WEB01, *UNCHANGED]:
-        _forge(pr, path)
+        forge_blob(pr.path, "HEAD", path)
     cold = _run(check, pr, pr_env)
     assert cold.returncode == 1
     assert _reported(cold.stdout, [WEB01, *UNCHANGED]) == [WEB01, *UNCHANGED]
