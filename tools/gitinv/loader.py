@@ -522,7 +522,7 @@ def fast_load(path: str, text: str) -> Document | None:
     value: dict[str, Any] = {}
     current: list[Any] | None = None  # the block list being read, under `key`
     key = ""
-    scalar = _fast_scalar
+    scalar, resolved = _fast_scalar, _RESOLVED  # a value seen before, without the call
     implicit = _IMPLICIT_FIRST
     not_first, not_last, known = _NOT_FIRST, _NOT_LAST, _KEYS
     for line in lines:
@@ -536,7 +536,9 @@ def fast_load(path: str, text: str) -> Document | None:
                 or ": " in item
             ):
                 return None
-            current.append(scalar(item) if item[0] in implicit else item)
+            if item[0] in implicit:
+                item = resolved[item] if item in resolved else scalar(item)
+            current.append(item)
             continue
         if current is not None and not current:
             return None  # `key:` with no items: null, left to the full path
@@ -554,8 +556,10 @@ def fast_load(path: str, text: str) -> Document | None:
             value[key] = []
         elif not raw or raw[0] in not_first or raw[-1] in not_last or ": " in raw:
             return None
+        elif raw[0] in implicit:
+            value[key] = resolved[raw] if raw in resolved else scalar(raw)
         else:
-            value[key] = scalar(raw) if raw[0] in implicit else raw
+            value[key] = raw
         current = None
     if not value or (current is not None and not current):
         return None
