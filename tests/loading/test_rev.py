@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gitinv import git, gitlog, inventory, source
+from gitinv import cache, git, gitlog, inventory, source
 from gitinv.commands import validate
 from gitinv.errors import GitinvError
 from tests.conftest import CASES, GitRepo, forge_blob
@@ -176,7 +179,8 @@ def test_a_revision_takes_from_the_working_tree_only_the_blob_s_own_bytes(
     assert _both_ways(repo, [WEB01]) == [{WEB01: other}] * 2
     (repo.path / WEB01).unlink()
     os.mkfifo(repo.path / WEB01)  # never answers: not opened for its bytes
-    assert _both_ways(repo, [WEB01]) == [{WEB01: other}] * 2
+    with _no_hang():
+        assert _both_ways(repo, [WEB01]) == [{WEB01: other}] * 2
     (repo.path / WEB01).unlink()
     (repo.path / "true.yaml").write_bytes(true)
     (repo.path / WEB01).symlink_to(repo.path / "true.yaml")
@@ -197,3 +201,65 @@ def test_after_enough_misses_the_working_tree_is_not_tried(
     monkeypatch.setattr(source._Disk, "GIVE_UP", 0)
     assert [found[DB01] for found in _both_ways(repo, [WEB01, DB01])] == [other, other]
     assert [found[DB01] for found in _both_ways(repo, [DB01, WEB01])] == [true, true]
+
+
+@contextlib.contextmanager
+def _no_hang(seconds: int = 30) -> Iterator[None]:
+    """A step that would wait forever fails instead."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_folder_reached_through_a_link_is_left_to_git(repo: GitRepo) -> None:
+    """The working tree's `web` folder a link to a folder holding the true bytes: the
+    disk is not read through it."""
+    true = (repo.path / WEB01).read_bytes()
+    forge_blob(repo.path, "HEAD", WEB01)
+    other = (repo.path / WEB01).read_bytes()
+    elsewhere = repo.path.parent / "elsewhere"
+    (repo.path / "inventory/servers/web").rename(elsewhere)
+    (elsewhere / "web01.yaml").write_bytes(true)
+    (repo.path / "inventory/servers/web").symlink_to(elsewhere)
+    assert _both_ways(repo, [WEB01]) == [{WEB01: other}] * 2
+
+
+def test_a_committed_path_is_not_trusted_to_stay_in_the_repository(repo: GitRepo) -> None:
+    """A tree can name `..` (git only warns): such a path is never opened, even when
+    the file it leads to holds the blob's bytes."""
+    outside = repo.path.parent / "outside.yaml"
+    outside.write_bytes(b"component: nginx\n")
+    sha = cache.blob_id(outside.read_bytes())
+    disk = source._Disk(repo.path)
+    for path in ["inventory/servers/../../../outside.yaml", "inventory/servers/web/..", ""]:
+        entry = git.TreeEntry("100644", "blob", sha, outside.stat().st_size, path)
+        assert disk.read([path], {path: entry}) == ({}, [path])
+    escape = "inventory/servers/web/../../../../outside.yaml"
+    assert os.path.exists(repo.path / escape)  # the file it leads to is there
+    entry = git.TreeEntry("100644", "blob", sha, outside.stat().st_size, escape)
+    assert disk.read([escape], {escape: entry}) == ({}, [escape])
+
+
+def test_a_sha256_repository_s_blobs_are_read_from_the_disk_too(tmp_path: Path) -> None:
+    """Blob ids of 64 digits are SHA-256 of the same header and bytes."""
+    work = tmp_path / "sha256"
+    work.mkdir()
+    subprocess.run(
+        ["git", "init", "-q", "--object-format=sha256", "-b", "main", str(work)], check=True
+    )
+    repo = GitRepo(work, init=False)
+    repo.copy_inventory(CASES / "base")
+    repo.commit("Initial inventory")
+    assert len(repo.git("rev-parse", f"HEAD:{WEB01}")) == 64
+    true = (repo.path / WEB01).read_bytes()
+    forge_blob(repo.path, "HEAD", WEB01)
+    (repo.path / WEB01).write_bytes(true)
+    assert _both_ways(repo, [WEB01]) == [{WEB01: true}] * 2

@@ -233,16 +233,19 @@ class _Disk:
     bytes (the same hash): the usual case for a build or a report on a checkout of the
     revision, and a fraction of the cost of git inflating each object.
 
-    Only a regular file of the blob's size is read (not a link, nor a pipe that would
-    never answer) and only bytes with the blob's id are taken; anything else is left
-    to git. Once the misses outrun the hits (another revision, a bare repository), the
-    disk is no longer tried."""
+    Only a regular file of the blob's size is opened, in a folder of the repository
+    reached without a link (a committed tree's paths are not trusted: no `..`), and
+    only bytes with the blob's id are taken; anything else is left to git. Once the
+    misses outrun the hits (another revision, a bare repository), the disk is no
+    longer tried. The bytes are the blob's whatever git's copy of it is: a damaged
+    object is found by `git fsck`, not here."""
 
     GIVE_UP = 256  # misses beyond the hits
 
     def __init__(self, root: Path) -> None:
-        self.top = str(root)
+        self.top = os.path.realpath(root)
         self.hits = self.misses = 0
+        self._folders: dict[str, bool] = {}
 
     def read(
         self, paths: list[str], entries: dict[str, git.TreeEntry]
@@ -256,7 +259,12 @@ class _Disk:
                 rest += paths[i:]
                 break
             entry = entries[path]
-            data = _same_blob(f"{self.top}/{path}", entry.sha, entry.size)
+            folder, _, name = path.rpartition("/")
+            data = (
+                _same_blob(f"{self.top}/{path}", entry.sha, entry.size)
+                if name not in _NOT_NAMES and self._plain(folder)
+                else None
+            )
             if data is None:
                 self.misses += 1
                 rest.append(path)
@@ -265,19 +273,36 @@ class _Disk:
                 found[path] = data
         return found, rest
 
+    def _plain(self, folder: str) -> bool:
+        """Whether `folder` is a folder of the repository by that name, with no link
+        and no `..` on the way (asked once a folder)."""
+        known = self._folders.get(folder)
+        if known is None:
+            where = f"{self.top}/{folder}"
+            known = self._folders[folder] = (
+                not (set(folder.split("/")) & _NOT_NAMES) and os.path.realpath(where) == where
+            )
+        return known
+
+
+_NOT_NAMES = frozenset({"", ".", ".."})
+
 
 def _same_blob(path: str, sha: str, size: int) -> bytes | None:
-    """The file's bytes when they are the blob `sha` of `size` bytes, else None."""
+    """The file's bytes when they are the blob `sha` of `size` bytes, else None.
+
+    Nothing but a regular file is opened (not a pipe, which would never answer, nor a
+    device); the open itself follows no link, should the file change in between."""
     if not 0 <= size <= MAX_BYTES:
         return None
     try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
+            return None
         fd = os.open(path, _ON_DISK)
     except OSError:
         return None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
-            return None
         data = os.read(fd, size + 1)
     except OSError:
         return None
