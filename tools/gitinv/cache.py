@@ -73,9 +73,10 @@ REWRITE_FROM = 1000  # the file is rewritten once a thousandth of its rows chang
 PREFETCH_FROM = 4 << 20  # bytes of cache file (about 12,000 servers) worth a Prefetch child
 
 
-def blob_id(data: bytes) -> str:
-    """`git hash-object` of these bytes (without filters): sha1 of "blob LEN\\0" + data."""
-    h = hashlib.sha1(b"blob %d\0" % len(data))
+def blob_id(data: bytes, *, sha256: bool = False) -> str:
+    """`git hash-object` of these bytes (without filters): sha1 of "blob LEN\\0" + data,
+    or sha256 in a repository of that object format."""
+    h = (hashlib.sha256 if sha256 else hashlib.sha1)(b"blob %d\0" % len(data))
     h.update(data)
     return h.hexdigest()
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,8 @@ from gitinv.changes import NotText
 from gitinv.fields import BUILTIN, Field, FieldSet
 from gitinv.fields.field import BOOLEANS
 from gitinv.layout import INVENTORY
-from gitinv.loader import Typed
-from gitinv.source import read_limited
+from gitinv.loader import MAX_BYTES, Typed
+from gitinv.source import open_regular, read_up_to
 
 DECLARATION_KEYS: tuple[str, ...] = tuple(models.FieldSpec.model_fields)
 
@@ -50,13 +49,16 @@ def fields_at(root: Path, rev: str | None) -> FieldSet:
     if rev is not None:
         return fields_from(git.read_blob(root, git.resolve_commit(root, rev), path))
     # As the load lists files: a link, or anything but a regular file, is not read
-    # (a named pipe would never answer).
-    try:
-        if (root / INVENTORY).is_symlink() or not stat.S_ISREG(os.lstat(root / path).st_mode):
-            return BUILTIN
-        return fields_from(read_limited(root / path))
-    except OSError:  # none, or unreadable: the load says which
+    # (a named pipe would never answer). None, or unreadable: the load says which.
+    if (root / INVENTORY).is_symlink() or (opened := open_regular(root / path)) is None:
         return BUILTIN
+    fd, size = opened
+    try:
+        return fields_from(read_up_to(fd, MAX_BYTES + 1, size))
+    except OSError:
+        return BUILTIN
+    finally:
+        os.close(fd)
 
 
 def typed(f: Field, value: Any) -> Any:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from gitinv.layout import CATALOG_FILES, SERVERS_DIR, SETTINGS_FILE
 from gitinv.loader import Document, LoadError, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
-from gitinv.source import GitRevision, Source, WorkTree, unreadable
+from gitinv.source import GitRevision, Source, WorkTree, open_regular, unreadable
 
 
 @dataclass(frozen=True)
@@ -170,14 +169,13 @@ class _Known:
 
 
 def _read_kept(path: Path, head: bytes) -> bytes | None:
-    """What follows `head` in a regular file (never what a link or a pipe leads to), or
-    None: no such file, or another head (then nothing more is read)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+    """What follows `head` in a regular file (`open_regular`: never what a link or a pipe
+    leads to), or None: no such file, or another head (then nothing more is read)."""
+    if (opened := open_regular(path)) is None:
         return None
+    fd = opened[0]
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.read(fd, len(head)) != head:
+        if os.read(fd, len(head)) != head:
             return None
         chunks = []
         while chunk := os.read(fd, 1 << 20):

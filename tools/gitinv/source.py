@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing.util
 import os
 import stat
@@ -11,7 +10,7 @@ from array import array
 from pathlib import Path
 from typing import NamedTuple, NoReturn, Protocol
 
-from gitinv import git
+from gitinv import cache, git
 from gitinv.layout import INVENTORY as INVENTORY
 from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
@@ -161,17 +160,39 @@ def read_with_stat(path: Path) -> tuple[bytes, os.stat_result]:
     fd = os.open(path, os.O_RDONLY)
     try:
         st = os.fstat(fd)
-        want = MAX_BYTES + 1
-        data = os.read(fd, want)
-        if len(data) < min(st.st_size, want):  # a short read, or the file grew
-            parts, got = [data], len(data)
-            while got < want and (more := os.read(fd, want - got)):
-                parts.append(more)
-                got += len(more)
-            data = b"".join(parts)
-        return data, st
+        return read_up_to(fd, MAX_BYTES + 1, st.st_size), st
     finally:
         os.close(fd)
+
+
+def read_up_to(fd: int, want: int, size: int) -> bytes:
+    """At most `want` bytes of a file of `size` bytes: one read, unless it comes back short
+    (or the file grew)."""
+    data = os.read(fd, want)
+    if len(data) < min(size, want):
+        parts, got = [data], len(data)
+        while got < want and (more := os.read(fd, want - got)):
+            parts.append(more)
+            got += len(more)
+        data = b"".join(parts)
+    return data
+
+
+_ONLY_THIS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def open_regular(path: str | Path) -> tuple[int, int] | None:
+    """A descriptor of `path` and its size when it is a regular file, else None (also when
+    it cannot be opened); the caller closes it. Nothing else is opened (not a pipe,
+    which would never answer, nor a device), and the open follows no link, should the
+    file change in between."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return os.open(path, _ONLY_THIS), st.st_size
+    except OSError:
+        return None
 
 
 class GitRevision:
@@ -223,9 +244,6 @@ class GitRevision:
     def _missing(self, path: str) -> NoReturn:
         """A blob the repository lacks: a partial clone, or a damaged one."""
         raise git.GitError("cat-file", f"{self.rev} has no object for {path}")
-
-
-_ON_DISK = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 class _Disk:
@@ -289,31 +307,19 @@ _NOT_NAMES = frozenset({"", ".", ".."})
 
 
 def _same_blob(path: str, sha: str, size: int) -> bytes | None:
-    """The file's bytes when they are the blob `sha` of `size` bytes, else None.
-
-    Nothing but a regular file is opened (not a pipe, which would never answer, nor a
-    device); the open itself follows no link, should the file change in between."""
-    if not 0 <= size <= MAX_BYTES:
+    """The file's bytes when it is a regular file (`open_regular`) holding the blob `sha`
+    of `size` bytes, else None."""
+    if not 0 <= size <= MAX_BYTES or (opened := open_regular(path)) is None:
         return None
+    fd, found = opened
     try:
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != size:
-            return None
-        fd = os.open(path, _ON_DISK)
-    except OSError:
-        return None
-    try:
-        data = os.read(fd, size + 1)
+        data = read_up_to(fd, size + 1, size) if found == size else b""
     except OSError:
         return None
     finally:
         os.close(fd)
-    if len(data) != size:
-        return None
-    digest = hashlib.sha1(usedforsecurity=False) if len(sha) == 40 else hashlib.sha256()
-    digest.update(b"blob %d\0" % size)
-    digest.update(data)
-    return data if digest.hexdigest() == sha else None
+    same = len(data) == size and cache.blob_id(data, sha256=len(sha) == 64) == sha
+    return data if same else None
 
 
 class Overlay:
