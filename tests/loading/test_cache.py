@@ -421,6 +421,10 @@ def _damage(good: bytes) -> dict[str, bytes]:
         "finding of wrong types": {"findings": {"0": [["f", "1", 1, "c", "m"]]}},
         "finding past the end": {"findings": {"9": []}},
         "missing paths": {"paths": None},
+        # Rows are looked up by bisection: out of order, a path is not found, never
+        # found at another's row.
+        "paths out of order": {"paths": doc["paths"][::-1]},
+        "paths swapped": {"paths": [doc["paths"][1], doc["paths"][0], *doc["paths"][2:]]},
     }
     for name, change in changes.items():
         cases[name] = b"\n".join([json.dumps({**doc, **change}).encode(), rest])
@@ -647,6 +651,21 @@ def test_a_row_json_cannot_hold_any_more_matches_nothing(tmp_path: Path) -> None
     third = cache.Store(tmp_path).session("k" * 64)
     assert third.row("a", blob) is None
     assert third.row("b", blob) == ("b", {"ip": "b"}, (2, 5), (4, 1), [])
+
+
+def test_rows_found_by_bisection_and_by_index(tmp_path: Path) -> None:
+    """A few lookups bisect the sorted paths, more index them all: the same rows."""
+    blob = "4" * 40
+    names = [f"p{i:03}" for i in range(cache.BISECT_LOOKUPS * 2)]
+    first = cache.Store(tmp_path).session("k" * 64)
+    for name in names:
+        first.keep(name, blob, None, {"ip": name}, (2, 5), (4, 1), [])
+    first.save(names)
+    second = cache.Store(tmp_path).session("k" * 64)
+    for name in [*names, *names]:  # past BISECT_LOOKUPS: from the index
+        assert second.row(name, blob) == (name, {"ip": name}, (2, 5), (4, 1), [])
+        assert second.row(name + "x", blob) is None
+        assert second.row("", blob) is None and second.row("q", blob) is None
 
 
 def test_damaged_lines_found_while_saving(repo: GitRepo) -> None:

@@ -34,6 +34,7 @@ Public API::
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import os
@@ -69,6 +70,8 @@ ENV = "GITINV_CACHE_DIR"
 PREFIX = "validate-"
 KEEP = 4  # files kept, one a key: the working tree and main may differ in catalogs
 RACY_NS = 2 * 10**9  # FAT's 2 s timestamps are the coarsest in common use
+# Lookups of a row by bisection before every path is indexed in a dict.
+BISECT_LOOKUPS = 64
 REWRITE_FROM = 1000  # the file is rewritten once a thousandth of its rows changed
 PREFETCH_FROM = 4 << 20  # bytes of cache file (about 12,000 servers) worth a Prefetch child
 
@@ -177,17 +180,28 @@ class Session:
         self.old = old
         self.started = time.time_ns()
         self._index: dict[str, int] | None = None
+        self._lookups = 0
         self.kept: dict[str, Kept] = {}
 
     def forget(self) -> None:
         """Use nothing kept (part of it turned out damaged); the next save writes all."""
         self.old = Columns()
         self._index = None
+        self._lookups = 0
 
     def _find(self, path: str) -> int | None:
-        if self._index is None:
+        """The row of `path`. The rows are written in path order: the first few are found
+        by bisection, without indexing every path (a warm run looks up one or two). Rows
+        out of order (a damaged file) only make a path not found: its file is read again."""
+        if self._index is not None:
+            return self._index.get(path)
+        self._lookups += 1
+        if self._lookups > BISECT_LOOKUPS:
             self._index = {p: i for i, p in enumerate(self.old.paths)}
-        return self._index.get(path)
+            return self._index.get(path)
+        paths = self.old.paths
+        i = bisect.bisect_left(paths, path)
+        return i if i < len(paths) and paths[i] == path else None
 
     def row(self, path: str, blob: str) -> Row | None:
         """The kept row for these bytes at this path, or None."""
