@@ -110,3 +110,42 @@ def test_every_command_has_help_with_an_example() -> None:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Example" in result.output, f"`gitinv {name} --help` has no example"
+
+
+def test_pydantic_plugins_of_other_packages_are_not_loaded(tmp_path: Path) -> None:
+    """An installed package's pydantic plugin is not asked to look at gitinv's
+    validations, unless the environment names which plugins to leave out."""
+    import os
+
+    site = tmp_path / "site"
+    (site / "fakeplugin-1.0.dist-info").mkdir(parents=True)
+    (site / "fakeplugin-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fakeplugin\nVersion: 1.0\n"
+    )
+    (site / "fakeplugin-1.0.dist-info" / "entry_points.txt").write_text(
+        "[pydantic]\nfake = fakeplugin:plugin\n"
+    )
+    marker = tmp_path / "loaded"
+    (site / "fakeplugin.py").write_text(
+        "from pathlib import Path\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, *args, **kwargs):\n"
+        f"        Path({str(marker)!r}).write_text('asked')\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n"
+    )
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    for setting, loaded in ((None, False), ("other", True)):
+        marker.unlink(missing_ok=True)
+        run_env = {**env, "PYTHONPATH": path}
+        if setting is not None:
+            run_env["PYDANTIC_DISABLE_PLUGINS"] = setting
+        done = subprocess.run(
+            [sys.executable, "-m", "gitinv", "-C", str(ROOT), "validate", "--no-cache"],
+            capture_output=True,
+            text=True,
+            env=run_env,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert marker.exists() == loaded, setting

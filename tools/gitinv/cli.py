@@ -874,6 +874,10 @@ def main(argv: list[str] | None = None) -> Any:
     if sys.stdout is None:  # started with standard output closed (`>&-`)
         click.echo("gitinv: error: cannot write the output: standard output is closed", err=True)
         sys.exit(2)
+    # Pydantic plugins (entry points of other installed packages) would look at every
+    # one of gitinv's validations; finding them reads every package's metadata, a
+    # twentieth of a warm `validate`. An explicit setting of the variable is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         try:
             result = cli.main(args=argv, prog_name="gitinv", standalone_mode=False)
