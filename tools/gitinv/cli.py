@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gitinv import __version__
+from gitinv import __version__, collector
 from gitinv.errors import GitinvError
 from gitinv.printable import one_line
 from gitinv.repo import find_root
@@ -883,6 +883,7 @@ def main(argv: list[str] | None = None) -> Any:
             result = cli.main(args=argv, prog_name="gitinv", standalone_mode=False)
         finally:
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+            collector.at_exit()
         return result
     except click.exceptions.Abort:
         click.echo("gitinv: aborted", err=True)

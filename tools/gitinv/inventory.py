@@ -7,7 +7,6 @@ read by a pool of forked workers, one per core.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import sys
@@ -17,7 +16,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from gitinv import cache, checks, fields, ipkey, models
+from gitinv import cache, checks, collector, fields, ipkey, models
 from gitinv.cache import Prefetch
 from gitinv.cache_file import VALID, Hits, Row, Stat
 from gitinv.forge import config as forge_config
@@ -186,9 +185,7 @@ def load(
     (the working tree and revisions only; see cache.py)."""
     # Loading makes millions of small objects and no cycles: the cyclic collector
     # would only walk them again and again (a quarter of the time at 100,000 servers).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         read = _read_all(root, rev, progress, source, cache, records=True)
         if isinstance(read, Inventory):
             return read
@@ -209,9 +206,6 @@ def load(
             broken=frozenset(read.broken),
             fields=read.declared,
         )
-    finally:
-        if collecting:
-            gc.enable()
 
 
 @dataclass(slots=True)
@@ -238,9 +232,7 @@ def check(
     of the files the cache still holds (``cache``, see cache.py): the rules across files
     run over their names and IPs, and only the servers that clash become records.
     ``prefetch``: the working tree's stats, taken meanwhile (see cache.Prefetch)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         read = _read_all(root, rev, progress, None, cache, records=False, prefetch=prefetch)
         if isinstance(read, Inventory):
             return Checked(read.findings, 0)
@@ -270,9 +262,6 @@ def check(
         # With `unique` declared fields the cache's results were made into records.
         read.findings.extend(_duplicates(read.source, read.declared, records))
         return Checked(sorted(set(read.findings)), len(set(valid)))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 @dataclass(slots=True)

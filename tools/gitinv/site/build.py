@@ -11,16 +11,14 @@ is worked out; the servers' files are then written about half here, half in a ch
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitinv import gitlog, history, remote
+from gitinv import collector, gitlog, history, remote
 from gitinv import inventory as inventory_mod
 from gitinv.errors import GitinvError
 from gitinv.exports import ansible, prometheus, tables
@@ -58,25 +56,6 @@ def default_rev(root: Path) -> str:
     return found
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while millions of long-lived objects exist.
-
-    Reading 100,000 servers and their history builds acyclic data that lives until the
-    site is written; each full collection would walk all of it again (measured: most of
-    the writing time went to collections triggered by opening files).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
-
-
 def _quiet(message: str) -> None:
     pass
 
@@ -100,7 +79,7 @@ def build(
         )
     commit = gitdata.resolve(root, rev)
     progress(f"reading the inventory and the history of main at {commit.id[:12]}")
-    with _gc_paused(), gitlog.SpooledLog(root, commit.id) as log:
+    with collector.paused(), gitlog.SpooledLog(root, commit.id) as log:
         source = GitRevision(root, commit.id)
         inventory = inventory_mod.load(root, commit.id, source=source, cache=True)
         if not inventory.ok:
