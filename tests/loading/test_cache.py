@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import gitinv
-from gitinv import cache, cache_file, inventory
+from gitinv import cache, cache_file, checks, inventory
 from gitinv.commands import validate
 from gitinv.report import Finding
 from gitinv.source import WorkTree
@@ -666,6 +666,35 @@ def test_rows_found_by_bisection_and_by_index(tmp_path: Path) -> None:
         assert second.row(name, blob) == (name, {"ip": name}, (2, 5), (4, 1), [])
         assert second.row(name + "x", blob) is None
         assert second.row("", blob) is None and second.row("q", blob) is None
+
+
+def test_clashes_counted_from_the_columns_as_from_the_rows() -> None:
+    """`Hits.clash_free` (C speed, keys compared by their low bits first) agrees with the
+    rules' own count over the rows made whole, keys that end alike included."""
+    rng = random.Random(7)
+    names = ["a", "b", "c", "d", "e", "f", "g", "h"]
+    keys = [None, (4, 1), (4, 2), (6, 1), (6, 5 | 1 << 64), (6, 5 | 2 << 64), (6, 5)]
+    agreed = {True: 0, False: 0}
+    for _ in range(300):
+        rows = cache_file.Builder()
+        for i in range(rng.randint(0, 6)):
+            # Of one folder each: no two paths alike, the names across folders may be.
+            path = f"{SERVERS}/g{i}/{rng.choice(names)}.yaml"
+            fields = rng.choice([None, {}, {"ip": "x"}])
+            rows.add(path, ("0" * 40, None, fields, (2, 5), rng.choice(keys), []))
+        columns = rows.columns()
+        n = len(columns.paths)
+        for held in (cache_file.Hits(columns, None, []), cache_file.Hits(columns, None, [0][:n])):
+            run_names = rng.sample(names, rng.randint(0, 2))
+            run_keys = [rng.choice(keys) for _ in run_names]
+            kinds = held.kinds()
+            every = run_names + [m for m, k in zip(held.names(), kinds, strict=True) if k]
+            dup_names, dup_keys = checks.clashes(every, run_keys + held.ip_keys())
+            expected = not dup_names and not dup_keys
+            assert held.clash_free(run_names, run_keys) == expected
+            assert held.count(cache_file.VALID) == kinds.count(cache_file.VALID)
+            agreed[expected] += 1
+    assert min(agreed.values()) > 50  # both answers were tried
 
 
 def test_damaged_lines_found_while_saving(repo: GitRepo) -> None:

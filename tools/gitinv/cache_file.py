@@ -19,6 +19,7 @@ from __future__ import annotations
 import mmap
 import os
 from array import array
+from itertools import compress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -337,6 +338,27 @@ class Hits:
     def names(self) -> list[str]:
         """The server names (file stems) of the rows; those of no record too."""
         return names_of(self.paths())
+
+    def clash_free(self, names: list[str], keys: list[IPKey | None]) -> bool:
+        """Whether the rows' server names (rows of a server path) and IP keys, together
+        with `names` and `keys` (the files read this run), are each held once. Counted at
+        C speed, without making each row's key: most inventories have no clash, and a
+        warm run waits for this answer."""
+        c = self.columns
+        versions, lows = (self._pick(c.ips[k::_IP].tolist()) for k in (2, 4))
+        held = list(compress(lows, versions)) + [n & _LOW for _, n in filter(None, keys)]
+        if len(set(held)) != len(held):  # two keys end alike: are they the same key?
+            highs = self._pick(c.ips[3::_IP].tolist())
+            whole = list(compress(zip(versions, highs, lows, strict=True), versions))
+            whole += [(version, n >> 64, n & _LOW) for version, n in filter(None, keys)]
+            if len(set(whole)) != len(whole):
+                return False
+        every = names + names_of(compress(self.paths(), self.kinds()))
+        return len(set(every)) == len(every)
+
+    def count(self, kind: int) -> int:
+        """The rows of this kind (NONE, INVALID, VALID)."""
+        return self.kinds().count(kind)
 
     def ip_keys(self) -> list[IPKey | None]:
         n = self.columns.ips.tolist()

@@ -240,6 +240,10 @@ def check(
         names = [r.name for r in records]
         keys = [r.ip_key for r in records]
         valid = [r.name for r in records if r.fields]
+        if hits is not None and hits.clash_free(names, keys):
+            # Names held once: each valid one is a server of its own.
+            read.findings.extend(_duplicates(read.source, read.declared, records))
+            return Checked(sorted(set(read.findings)), len(valid) + hits.count(VALID))
         if hits is not None:
             kinds = hits.kinds()
             hit_names, hit_keys = hits.names(), hits.ip_keys()

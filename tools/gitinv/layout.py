@@ -90,7 +90,8 @@ def split_server_path(path: str) -> tuple[str, str] | str:
 def names_of(paths: Iterable[str]) -> list[str]:
     """The server names of paths `split_server_path` accepted (one pass, no checks: a
     cache holds hundreds of thousands)."""
-    return [p[p.rindex("/") + 1 : -len(_SUFFIX)] for p in paths]
+    cut = -len(_SUFFIX)
+    return [p[p.rindex("/") + 1 : cut] for p in paths]
 
 
 def classify(path: str) -> tuple[str, str | None, str | None] | None:
