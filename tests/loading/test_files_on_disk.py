@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from gitinv.source import WorkTree
 from tests.conftest import GitRepo, gitinv, tree_state
 
 SERVER = "inventory/servers/web/web01.yaml"
@@ -138,3 +140,22 @@ def test_diff_of_an_unreadable_changed_file(locked: GitRepo) -> None:
         f"gitinv: error: cannot read {SERVER} (Permission denied); make it readable "
         f"(`chmod a+r {SERVER}`), or give HEAD to compare commits\n"
     )
+
+
+def test_listing_tells_each_kind_of_entry(tmp_path: Path) -> None:
+    """A link to a file is a link, not the file it names; a pipe is neither."""
+    servers = tmp_path / "inventory" / "servers" / "web"
+    servers.mkdir(parents=True)
+    (servers / "web01.yaml").write_text("component: nginx\n")
+    (servers / "link.yaml").symlink_to(servers / "web01.yaml")
+    (servers / "dir.yaml").mkdir()
+    os.mkfifo(servers / "pipe.yaml")
+    (tmp_path / "inventory" / "groups").symlink_to(servers)
+    kinds = {f.path: (f.kind, f.size) for f in WorkTree(tmp_path).files()}
+    assert kinds == {
+        "inventory/servers/web/web01.yaml": ("file", -1),
+        "inventory/servers/web/link.yaml": ("symlink", 0),
+        "inventory/servers/web/dir.yaml": ("folder", 0),
+        "inventory/servers/web/pipe.yaml": ("other", 0),
+        "inventory/groups": ("symlink", 0),
+    }

@@ -638,7 +638,7 @@ def _load_servers(
     """The records of the server files; with a cache, the results it still holds, made
     into records too when asked."""
     global _WORK
-    paths = sorted(f.path for f in files)
+    paths = sorted([f.path for f in files])
     records: list[ServerRecord] = []
     todo, hits = paths, None
     if session is not None:

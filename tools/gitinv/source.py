@@ -55,9 +55,14 @@ class WorkTree:
         except OSError:
             found.append(SourceFile(rel, "unreadable", 0))
             return
+        new = tuple.__new__  # a SourceFile without the Python-level __new__ of NamedTuple
         for entry in entries:
             path = f"{rel}/{entry.name}"
-            if entry.is_symlink():
+            # A regular file first (not a link to one): nearly every entry is one.
+            if entry.is_file(follow_symlinks=False):
+                # Size unknown (-1) saves a stat per file: the reader stops past the limit.
+                found.append(new(SourceFile, (path, "file", -1)))
+            elif entry.is_symlink():
                 found.append(SourceFile(path, "symlink", 0))
             elif entry.is_dir(follow_symlinks=False):
                 if entry.name.endswith((".yaml", ".yml")):
@@ -65,9 +70,6 @@ class WorkTree:
                     found.append(SourceFile(path, "folder", 0))
                 else:
                     self._scan(Path(entry.path), path, found)
-            elif entry.is_file(follow_symlinks=False):
-                # Size unknown (-1) saves a stat per file: the reader stops past the limit.
-                found.append(SourceFile(path, "file", -1))
             else:
                 found.append(SourceFile(path, "other", 0))
 
