@@ -112,6 +112,23 @@ def test_every_command_has_help_with_an_example() -> None:
         assert "Example" in result.output, f"`gitinv {name} --help` has no example"
 
 
+def test_main_in_process_leaves_environment_and_collector_as_they_were(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+    import os
+
+    from gitinv.cli import main
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    frozen, enabled = gc.get_freeze_count(), gc.isenabled()
+    with pytest.raises(SystemExit) as end:
+        main(["-C", str(ROOT), "validate", "--no-cache"])
+    assert end.value.code == 0, capsys.readouterr()
+    assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+    assert (gc.get_freeze_count(), gc.isenabled()) == (frozen, enabled)
+
+
 def test_pydantic_plugins_of_other_packages_are_not_loaded(tmp_path: Path) -> None:
     """An installed package's pydantic plugin is not asked to look at gitinv's
     validations, unless the environment names which plugins to leave out."""

@@ -37,3 +37,16 @@ def test_paused_owes_no_pass_and_leaks_no_cycle(enabled: bool) -> None:
         assert len(kept) == 50_000
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_callers_frozen_objects_stay_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with collector.paused():
+            made = [[i] for i in range(1_000)]
+        assert gc.get_freeze_count() == frozen
+        assert len(made) == 1_000
+    finally:
+        gc.unfreeze()

@@ -192,7 +192,8 @@ class Session:
     def _find(self, path: str) -> int | None:
         """The row of `path`. The rows are written in path order: the first few are found
         by bisection, without indexing every path (a warm run looks up one or two). Rows
-        out of order (a damaged file) only make a path not found: its file is read again."""
+        out of order (a damaged file) may make a path not found, and its file is read
+        again; a row found is always the one kept under that path."""
         if self._index is not None:
             return self._index.get(path)
         self._lookups += 1

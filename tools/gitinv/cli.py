@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
 import importlib
 import os
@@ -877,13 +878,19 @@ def main(argv: list[str] | None = None) -> Any:
     # Pydantic plugins (entry points of other installed packages) would look at every
     # one of gitinv's validations; finding them reads every package's metadata, a
     # twentieth of a warm `validate`. An explicit setting of the variable is kept.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    ours = "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+    if ours:
+        os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    # Before the interpreter's last passes of the cyclic collector, which would walk
+    # every object the command made.
+    atexit.register(collector.at_exit)
     try:
         try:
             result = cli.main(args=argv, prog_name="gitinv", standalone_mode=False)
         finally:
+            if ours:  # as it was, for a caller in the same process
+                os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
-            collector.at_exit()
         return result
     except click.exceptions.Abort:
         click.echo("gitinv: aborted", err=True)

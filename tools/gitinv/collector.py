@@ -5,13 +5,14 @@ the collector would only walk them again. Held off, the collector still owes one
 at the end, over everything made meanwhile, the moment it is turned back on; `paused`
 moves what is still alive into the oldest generation instead, where it waits for a
 full collection like anything long-lived (and cycles made meanwhile are still found
-there). `at_exit` spares the interpreter's last passes, which walk every object to
+there). A caller's own frozen objects stay frozen: then what is alive is left where
+it is. `at_exit` spares the interpreter's last passes, which walk every object to
 free memory the process is about to give back.
 
 Public API::
 
     with paused(): ...   # no collection inside; none owed when it ends
-    at_exit()            # the process ends now: its objects are not walked again
+    at_exit()            # the process is ending: its objects are not walked again
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ from contextlib import contextmanager
 @contextmanager
 def paused() -> Iterator[None]:
     enabled = gc.isenabled()
+    frozen = gc.get_freeze_count()
     gc.disable()
     try:
         yield
     finally:
         # freeze then unfreeze: every tracked object into the oldest generation, with
-        # the count of new objects back at zero, without walking any of them.
-        gc.freeze()
-        gc.unfreeze()
+        # the count of new objects back at zero, without walking any of them. Not when
+        # the caller froze objects: unfreezing would let those go too.
+        if not frozen:
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
