@@ -882,7 +882,8 @@ def main(argv: list[str] | None = None) -> Any:
     if ours:
         os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     # Before the interpreter's last passes of the cyclic collector, which would walk
-    # every object the command made.
+    # every object the command made (once, however often main is called).
+    atexit.unregister(collector.at_exit)
     atexit.register(collector.at_exit)
     try:
         try:
