@@ -126,7 +126,9 @@ def test_main_in_process_leaves_environment_and_collector_as_they_were(
         main(["-C", str(ROOT), "validate", "--no-cache"])
     assert end.value.code == 0, capsys.readouterr()
     assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
-    assert (gc.get_freeze_count(), gc.isenabled()) == (frozen, enabled)
+    # Nothing newly frozen (a frozen object freed meanwhile leaves the count lower).
+    assert gc.get_freeze_count() <= frozen
+    assert gc.isenabled() == enabled
 
 
 def test_pydantic_plugins_of_other_packages_are_not_loaded(tmp_path: Path) -> None:
