@@ -236,36 +236,40 @@ def check(
         read = _read_all(root, rev, progress, None, cache, records=False, prefetch=prefetch)
         if isinstance(read, Inventory):
             return Checked(read.findings, 0)
-        records, hits = read.records, read.hits
-        names = [r.name for r in records]
-        keys = [r.ip_key for r in records]
-        valid = [r.name for r in records if r.fields]
-        if hits is not None and hits.clash_free(names, keys):
-            # Names held once: each valid one is a server of its own.
-            read.findings.extend(_duplicates(read.source, read.declared, records))
-            return Checked(sorted(set(read.findings)), len(valid) + hits.count(VALID))
-        if hits is not None:
-            kinds = hits.kinds()
-            hit_names, hit_keys = hits.names(), hits.ip_keys()
-            names += [n for n, kind in zip(hit_names, kinds, strict=True) if kind]
-            keys += hit_keys
-            valid += [n for n, kind in zip(hit_names, kinds, strict=True) if kind == VALID]
-        dup_names, dup_keys = checks.clashes(names, keys)
-        if dup_names or dup_keys:
-            involved = [r for r in records if r.name in dup_names or r.ip_key in dup_keys]
-            if hits is not None:
-                at = {
-                    i
-                    for i, (name, key, kind) in enumerate(
-                        zip(hit_names, hit_keys, kinds, strict=True)
-                    )
-                    if kind and (name in dup_names or key in dup_keys)
-                }
-                involved += [_claim(row) for row in hits.rows(at, fields=False)]
-            read.findings.extend(checks.unique(involved))
+        found, servers = _names_and_ips(read.records, read.hits)
+        read.findings.extend(found)
         # With `unique` declared fields the cache's results were made into records.
-        read.findings.extend(_duplicates(read.source, read.declared, records))
-        return Checked(sorted(set(read.findings)), len(set(valid)))
+        read.findings.extend(_duplicates(read.source, read.declared, read.records))
+        return Checked(sorted(set(read.findings)), servers)
+
+
+def _names_and_ips(records: list[ServerRecord], hits: Hits | None) -> tuple[list[Finding], int]:
+    """Unique names and IPs across the records read and the rows the cache still holds:
+    the findings, and the number of servers (the names of valid files)."""
+    names = [r.name for r in records]
+    keys = [r.ip_key for r in records]
+    valid = [r.name for r in records if r.fields]
+    if hits is not None and hits.clash_free(names, keys):
+        # Names held once: each valid one is a server of its own.
+        return [], len(valid) + hits.count(VALID)
+    if hits is not None:
+        kinds = hits.kinds()
+        hit_names, hit_keys = hits.names(), hits.ip_keys()
+        names += [n for n, kind in zip(hit_names, kinds, strict=True) if kind]
+        keys += hit_keys
+        valid += [n for n, kind in zip(hit_names, kinds, strict=True) if kind == VALID]
+    dup_names, dup_keys = checks.clashes(names, keys)
+    if not dup_names and not dup_keys:
+        return [], len(set(valid))
+    involved = [r for r in records if r.name in dup_names or r.ip_key in dup_keys]
+    if hits is not None:
+        at = {
+            i
+            for i, (name, key, kind) in enumerate(zip(hit_names, hit_keys, kinds, strict=True))
+            if kind and (name in dup_names or key in dup_keys)
+        }
+        involved += [_claim(row) for row in hits.rows(at, fields=False)]
+    return checks.unique(involved), len(set(valid))
 
 
 @dataclass(slots=True)
