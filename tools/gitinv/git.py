@@ -449,6 +449,18 @@ def first_parent_subjects(root: Path, rev: str) -> list[tuple[str, str]]:
     return [(sha.decode(), subject.decode("utf-8", "replace")) for sha, subject in pairs]
 
 
+def on_first_parent_line(root: Path, commit: str, rev: str) -> bool:
+    """Whether `commit` is `rev` or one of the commits its first parents lead back to (both
+    full commit ids); False when git does not know `commit`."""
+    if commit == rev:
+        return True
+    # The walk from `rev` along first parents stops where it reaches what `commit` can
+    # reach: at `commit` itself exactly when `commit` is on that line.
+    found = _plain(root, "rev-list", "--first-parent", "--parents", f"{commit}..{rev}", "--")
+    oldest = found.rsplit("\n", 1)[-1].split() if found else []
+    return len(oldest) > 1 and oldest[1] == commit
+
+
 def merge_base(root: Path, a: str, b: str) -> str | None:
     status, out, _ = _run(root, "merge-base", a, b, ok=(0, 1))
     return out.decode().strip() if status == 0 else None

@@ -139,8 +139,15 @@ class SpooledLog:
     """
 
     def __init__(
-        self, root: Path, rev: str, prefix: str = "inventory", since: str | None = None
+        self,
+        root: Path,
+        rev: str,
+        prefix: str = "inventory",
+        since: str | None = None,
+        *,
+        after: str | None = None,
     ) -> None:
+        """`after`: a commit on the first-parent line of `rev`; only the commits since it."""
         handle, name = tempfile.mkstemp(prefix="gitinv-log-")
         os.close(handle)
         self._path = Path(name)
@@ -148,7 +155,12 @@ class SpooledLog:
         try:
             config = _log_config(root, rev, prefix)
             self._proc = git.spawn(
-                root, *_log_args(since), f"--output={name}", rev, "--", config=config
+                root,
+                *_log_args(since),
+                f"--output={name}",
+                f"{after}..{rev}" if after else rev,
+                "--",
+                config=config,
             )
         except BaseException:
             self._path.unlink()

@@ -10,6 +10,7 @@ is worked out; the servers' files are then written about half here, half in a ch
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -27,6 +28,7 @@ from gitinv.settings import branch_of, main_branch
 from gitinv.source import GitRevision
 
 from . import api, forks, gitdata, openapi, output, pages, requests
+from .kept import Kept
 
 API_DIR = "api/v1"
 EXPORTS = {"ansible.json", "servers.csv", "prometheus.json"}
@@ -79,7 +81,11 @@ def build(
         )
     commit = gitdata.resolve(root, rev)
     progress(f"reading the inventory and the history of main at {commit.id[:12]}")
-    with collector.paused(), gitlog.SpooledLog(root, commit.id) as log:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(collector.paused())
+        # The history an earlier build kept: git walks only the commits since its own.
+        earlier = Kept.open(root, commit.id)
+        log = stack.enter_context(gitlog.SpooledLog(root, commit.id, after=earlier.after))
         source = GitRevision(root, commit.id)
         inventory = inventory_mod.load(root, commit.id, source=source, cache=True)
         if not inventory.ok:
@@ -88,7 +94,7 @@ def build(
         # With a token, the open requests, checked against this commit's inventory.
         pending = requests.document(root, commit.id, inventory, progress)
         progress(f"writing {out}")
-        reading = _Reading(root, commit, inventory, source, log, pending)
+        reading = _Reading(root, commit, inventory, source, log, earlier, pending)
         output.write_site(out, lambda tmp: _write(reading, tmp, built))
     return built
 
@@ -100,14 +106,17 @@ class _Reading:
     inventory: inventory_mod.Inventory
     source: GitRevision
     log: gitlog.SpooledLog
+    kept: Kept
     requests: dict[str, Any] | None = None
 
     def history(self) -> history.History:
-        # Most server files have not changed since they were added: the history takes
-        # them as the inventory parsed them instead of reading them again.
+        # Most server files have not changed since they were added: a walk of the whole
+        # history takes them as the inventory parsed them instead of reading them again.
         blob_id = self.source.blob_id
-        known = {blob_id(r.path): r.fields for r in self.inventory.servers.values()}
-        return history.scan(self.root, self.commit.id, known=known, log=self.log.commits())
+        servers = () if self.kept.after else self.inventory.servers.values()
+        known = {blob_id(r.path): r.fields for r in servers}
+        new = history.scan(self.root, self.commit.id, known=known, log=self.log.commits())
+        return self.kept.history(new)
 
     def context(self) -> dict[str, Any]:
         settings = self.inventory.settings or {}
@@ -159,6 +168,7 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         # What needs only the inventory is written while the history is read.
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
         log = reading.history()
+        parts.start(functools.partial(_keep, reading.kept, reading.commit.id, log))
         names = list(inventory.servers)
         # The child takes the larger share: this process writes servers.json too.
         mine = len(names) * 9 // 20
@@ -178,6 +188,11 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         files, size = parts.wait()
     built.files = files + here.files
     built.bytes = size + here.bytes
+
+
+def _keep(kept: Kept, rev: str, log: history.History) -> forks.Totals:
+    kept.save(rev, log)
+    return 0, 0
 
 
 def _inventory_files(

@@ -1,0 +1,193 @@
+"""The history a build worked out, kept for the next build.
+
+git's walk of the history and the reading of its changes are about half of a build at
+100,000 servers and 20,000 commits, and a commit never changes: the history of `rev`
+is that of the commits since an earlier build's commit on its first-parent line,
+followed by that commit's history. A build keeps its history in the cache's folder
+(`$GITINV_CACHE_DIR`, else `.git/gitinv/`, beside validate's results), and the next
+one walks only the commits since.
+
+The file holds what the site publishes of each change, with values as JSON gives them
+back (a value YAML reads as a number is its text, a date its ISO text): a history read
+from it writes the same site, to the byte, as one walked again. It is used only under
+the same key (gitinv's code and libraries, see `cache.code_version`) and only for a
+commit on `rev`'s first-parent line; anything unexpected in it (another format, wrong
+shapes, a commit git does not know) makes the build walk the whole history, as without
+it. Only a build writes it, and a build publishes what the history says: a folder
+others can write to (a cache shared with pull requests' runs) is no place for it.
+
+Public API::
+
+    kept = Kept.open(root, rev)       # never raises: nothing kept, or a usable history
+    kept.after                        # its commit, for the log of the commits since; or None
+    kept.history(new)                 # the new commits' history followed by the kept one
+    kept.save(rev, history)           # keep `history`, the history of `rev`
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+
+from gitinv import cache, git
+from gitinv.changes import NOTHING_UNREADABLE, Change
+from gitinv.history import CommitInfo, Entry, History
+
+FORMAT = "gitinv-history/1"
+PREFIX = "history-"
+_COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_STR = (str,)
+_NAME = (str, type(None))
+_NUMBER = (int, type(None))
+# The types of a kept commit's fields, in CommitInfo's order.
+_INFO = (_STR, _STR, _STR, _STR, _NUMBER, _NAME, _STR, _STR)
+
+
+def _key() -> str:
+    return cache.rules_key([("history", FORMAT)])
+
+
+def _name(key: str) -> str:
+    return f"{PREFIX}{key[:24]}.json"
+
+
+@dataclass
+class Kept:
+    store: cache.Store | None
+    after: str | None = None  # the commit whose history `entries` is
+    entries: list[Entry] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, root: Path, rev: str) -> Kept:
+        """What is kept for `rev`: a history that ends on its first-parent line, else
+        nothing (`after` None)."""
+        store = cache.Store.open(root)
+        if store is None:
+            return cls(None)
+        key = _key()
+        try:
+            head, _, body = (store.folder / _name(key)).read_bytes().partition(b"\n")
+            after = _commit_of(head, key)
+            if not git.on_first_parent_line(root, after, rev):
+                return cls(store)
+            return cls(store, after, _entries(body))
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return cls(store)
+
+    def history(self, new: History) -> History:
+        """`new` (the history of the commits since `after`) followed by the kept one."""
+        return History(new.entries + self.entries) if self.entries else new
+
+    def save(self, rev: str, history: History) -> None:
+        """Keep `history` as the history of `rev`; a value JSON cannot hold (an integer
+        past 64 bits, in an old invalid file) keeps nothing."""
+        if self.store is None or rev == self.after:
+            return
+        key = _key()
+        try:
+            data = _encode(rev, history, key)
+        except (TypeError, orjson.JSONEncodeError):
+            return
+        self.store.replace(PREFIX, _name(key), data)
+
+
+def _encode(rev: str, history: History, key: str) -> bytes:
+    numbers: dict[str, int] = {}
+    commits: list[list[Any]] = []
+    rows: list[list[Any]] = []
+    for entry in history.entries:
+        info, change = entry.info, entry.change
+        number = numbers.get(info.commit)
+        if number is None:
+            number = numbers[info.commit] = len(commits)
+            commits.append(
+                [
+                    info.commit,
+                    info.date,
+                    info.author,
+                    info.email,
+                    info.pull_request,
+                    info.merged_by,
+                    info.subject,
+                    info.reason,
+                ]
+            )
+        unreadable = dict(change.unreadable) if change.unreadable else None
+        rows.append(
+            [
+                number,
+                change.kind,
+                change.name,
+                change.action,
+                change.group,
+                change.path,
+                change.changes,
+                unreadable,
+            ]
+        )
+    head = orjson.dumps({"format": FORMAT, "key": key, "commit": rev})
+    return head + b"\n" + orjson.dumps({"commits": commits, "entries": rows})
+
+
+def _commit_of(head: bytes, key: str) -> str:
+    """The commit of the history a file's first line announces, if it is of our format
+    and key; ValueError (or another of `Kept.open`'s errors) otherwise."""
+    header = orjson.loads(head)
+    after = header["commit"]
+    if header["format"] != FORMAT or header["key"] != key or not _is_commit(after):
+        raise ValueError("another file")
+    return str(after)
+
+
+def _entries(body: bytes) -> list[Entry]:
+    """The entries of a file's second line; ValueError (or another of `Kept.open`'s
+    errors) when it holds anything else."""
+    doc = orjson.loads(body)
+    if type(doc["commits"]) is not list or type(doc["entries"]) is not list:
+        raise ValueError("no lists of commits and entries")
+    infos = [_info(row) for row in doc["commits"]]
+    entries = []
+    for number, kind, name, action, group, path, changes, unreadable in doc["entries"]:
+        if not (
+            type(kind) is str
+            and type(name) is str
+            and type(action) is str
+            and (group is None or type(group) is str)
+            and type(path) is str
+            and number >= 0
+        ):
+            raise ValueError("an entry of other types")
+        pairs = {k: (v[0], v[1]) for k, v in changes.items() if type(v) is list and len(v) == 2}
+        if len(pairs) != len(changes):
+            raise ValueError("a change is not a pair")
+        change = Change(
+            kind, name, action, pairs, group, path=path, unreadable=_unreadable(unreadable)
+        )
+        entries.append(Entry(infos[number], change))
+    return entries
+
+
+def _is_commit(value: object) -> bool:
+    return isinstance(value, str) and _COMMIT.fullmatch(value) is not None
+
+
+def _info(row: list[Any]) -> CommitInfo:
+    if len(row) != len(_INFO) or not _is_commit(row[0]):
+        raise ValueError("a commit of another shape")
+    for value, types in zip(row, _INFO, strict=True):
+        if type(value) not in types:
+            raise ValueError("a commit of other types")
+    return CommitInfo(*row)
+
+
+def _unreadable(value: object) -> Any:
+    if value is None:
+        return NOTHING_UNREADABLE
+    if not isinstance(value, dict) or not all(type(v) is str for v in value.values()):
+        raise ValueError("unreadable is not text")
+    return MappingProxyType(value)
