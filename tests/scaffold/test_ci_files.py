@@ -270,3 +270,37 @@ def test_the_validation_cache_is_saved_by_main_and_read_by_pull_requests(
         "restore-keys": "gitinv-validate-",
     }
     assert not any("actions/cache/save@" in s.get("uses", "") for s in steps)
+
+
+def test_the_kept_history_is_restored_and_saved_by_the_build_alone(
+    written: dict[str, Path],
+) -> None:
+    """publish.yml restores the history the last build of main kept (only it: never the
+    validation results) after saving the validation cache, and saves the new one under
+    its commit; GitLab's pages job keeps it in the default branch's protected cache."""
+    flows = written["github"] / ".github/workflows"
+    steps = yaml.safe_load((flows / "publish.yml").read_text())["jobs"]["build"]["steps"]
+    names = [s.get("name") or s["uses"] for s in steps]
+    restore = names.index("Restore the history the last build kept")
+    keep = names.index("Keep the history for the next build")
+    assert names.index("Save the validation cache") < restore < names.index("Build the site")
+    assert names.index("Build the site") < keep
+    assert steps[restore]["uses"].startswith("actions/cache/restore@")
+    assert steps[restore]["with"] == {
+        "path": ".git/gitinv/history-*.json",
+        "key": "gitinv-history-${{ github.sha }}",
+        "restore-keys": "gitinv-history-",
+    }
+    assert steps[keep]["uses"].startswith("actions/cache/save@")
+    assert steps[keep]["with"] == {
+        "path": ".git/gitinv/history-*.json",
+        "key": "gitinv-history-${{ github.sha }}",
+    }
+    assert steps[keep]["if"] == "steps.history.outputs.cache-hit != 'true'"
+    validate = yaml.safe_load((flows / "validate.yml").read_text())["jobs"]["validate"]
+    assert not any("gitinv-history" in str(step) for step in validate["steps"])
+    doc = yaml.safe_load((written["gitlab"] / ".gitlab-ci.yml").read_text())
+    pages = doc["pages"]
+    assert pages["variables"]["GITINV_CACHE_DIR"] == "$CI_PROJECT_DIR/.gitinv-cache"
+    assert pages["cache"] == {"key": "gitinv-history", "paths": [".gitinv-cache/history-*.json"]}
+    assert "gitinv-history" not in str(doc["validate"])

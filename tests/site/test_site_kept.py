@@ -10,7 +10,6 @@ import orjson
 import pytest
 
 from gitinv import git
-from gitinv.site import kept
 from gitinv.site.build import build
 from tests.conftest import server
 from tests.site.sitefixtures import Repo, make_history, tree_digest
@@ -257,8 +256,3 @@ def test_on_first_parent_line(repo: Repo) -> None:
     assert not git.on_first_parent_line(repo.path, branch_tip, main)  # a merged branch
     assert not git.on_first_parent_line(repo.path, main, merge)  # newer than rev
     assert not git.on_first_parent_line(repo.path, "ab" * 20, main)  # unknown
-
-
-def test_the_key_follows_the_code() -> None:
-    assert kept._name(kept._key()).startswith(kept.PREFIX)
-    assert kept._key() != kept.cache.rules_key([("history", "gitinv-history/0")])
