@@ -3,6 +3,7 @@ from it writes, to the byte, what a build walking the whole history writes."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import orjson
 import pytest
 
 from gitinv import git
+from gitinv.site import kept
 from gitinv.site.build import build
 from tests.conftest import server
 from tests.site.sitefixtures import Repo, make_history, tree_digest
@@ -73,14 +75,18 @@ def _more_history(repo: Repo) -> None:
 
 def _fresh(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The site of main built with nothing kept."""
-    out = tmp_path / "fresh"
-    _build(repo, out, tmp_path / "fresh-cache", monkeypatch, "main")
-    return tree_digest(out)
+    fresh = Path(tempfile.mkdtemp(prefix="fresh-", dir=tmp_path))
+    _build(repo, fresh / "_site", fresh / "cache", monkeypatch, "main")
+    return tree_digest(fresh / "_site")
 
 
-def test_a_build_after_new_commits_writes_what_a_whole_walk_writes(
-    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("line", [kept.LINE, 2])
+def test_builds_after_new_commits_write_what_a_whole_walk_writes(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: int
 ) -> None:
+    """Each build adds the new commits' part to the file; the third reads two parts
+    (with `line` 2, each of several lines)."""
+    monkeypatch.setattr(kept, "LINE", line)
     cache = tmp_path / "cache"
     _build(repo.path, tmp_path / "first", cache, monkeypatch, "main")
     first = repo.git("rev-parse", "main")
@@ -89,6 +95,17 @@ def test_a_build_after_new_commits_writes_what_a_whole_walk_writes(
     _build(repo.path, tmp_path / "second", cache, monkeypatch, "main")
     assert tree_digest(tmp_path / "second") == _fresh(repo.path, tmp_path, monkeypatch)
     assert _kept_commit(cache) == repo.git("rev-parse", "main")
+    repo.merge_pr(
+        12,
+        "request/update/web03",
+        "web03 to staging",
+        "Bob Builder",
+        {"inventory/servers/web/web03.yaml": server("10.1.0.3", environment="staging")},
+    )
+    _build(repo.path, tmp_path / "third", cache, monkeypatch, "main")
+    assert tree_digest(tmp_path / "third") == _fresh(repo.path, tmp_path, monkeypatch)
+    parts = [line for line in _kept_file(cache).read_bytes().splitlines() if b'"commits"' in line]
+    assert len(parts) == 3
 
 
 def test_a_build_of_the_kept_commit_again_writes_the_same_site(
@@ -153,6 +170,9 @@ def test_a_history_off_the_first_parent_line_is_walked_again(
     assert _kept_commit(cache) == main
 
 
+Line = dict[str, list[list[object]]]  # a line of the file after its first
+
+
 def _first_line(edit: Callable[[dict[str, object]], None]) -> Callable[[bytes], bytes]:
     def damage(data: bytes) -> bytes:
         head, _, body = data.partition(b"\n")
@@ -163,22 +183,43 @@ def _first_line(edit: Callable[[dict[str, object]], None]) -> Callable[[bytes], 
     return damage
 
 
+def _lines(data: bytes) -> tuple[dict[str, object], list[Line]]:
+    head, *lines = data.splitlines()
+    return orjson.loads(head), [orjson.loads(line) for line in lines]
+
+
+def _file(header: dict[str, object], lines: list[Line]) -> bytes:
+    body = b"".join(orjson.dumps(line) + b"\n" for line in lines)
+    return orjson.dumps({**header, "bytes": len(body)}) + b"\n" + body
+
+
 def _an_entry(edit: Callable[[list[object]], None]) -> Callable[[bytes], bytes]:
+    """The last entry edited, the file's size in its first line made to agree."""
+
     def damage(data: bytes) -> bytes:
-        head, _, body = data.partition(b"\n")
-        doc = orjson.loads(body)
-        edit(doc["entries"][-1])
-        return head + b"\n" + orjson.dumps(doc)
+        header, lines = _lines(data)
+        edit(lines[-1]["entries"][-1])
+        return _file(header, lines)
 
     return damage
 
 
 def _a_commit(edit: Callable[[list[object]], None]) -> Callable[[bytes], bytes]:
     def damage(data: bytes) -> bytes:
-        head, _, body = data.partition(b"\n")
-        doc = orjson.loads(body)
-        edit(doc["commits"][0])
-        return head + b"\n" + orjson.dumps(doc)
+        header, lines = _lines(data)
+        edit(lines[0]["commits"][0])
+        return _file(header, lines)
+
+    return damage
+
+
+def _body(
+    edit: Callable[[list[dict[str, list[list[object]]]]], object],
+) -> Callable[[bytes], bytes]:
+    def damage(data: bytes) -> bytes:
+        header, lines = _lines(data)
+        edit(lines)
+        return _file(header, lines)
 
     return damage
 
@@ -190,6 +231,8 @@ def _set(index: int, value: object) -> Callable[[list[object]], None]:
 DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "empty": lambda data: b"",
     "truncated": lambda data: data[: len(data) // 2],
+    "the last line dropped": lambda data: data[: data.rindex(b"\n", 0, -1) + 1],
+    "the last line doubled": lambda data: data + data[data.rindex(b"\n", 0, -1) + 1 :],
     "not JSON": lambda data: b"\x00\xff" + data,
     "no second line": lambda data: data.partition(b"\n")[0],
     "another format": _first_line(lambda h: h.update(format="gitinv-history/0")),
@@ -197,8 +240,12 @@ DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "a commit id that is an option": _first_line(lambda h: h.update(commit="--all")),
     "a commit git does not have": _first_line(lambda h: h.update(commit="ab" * 20)),
     "a commit of a number": _first_line(lambda h: h.update(commit=7)),
-    "entries not a list": lambda data: data.partition(b"\n")[0] + b'\n{"commits":[],"entries":{}}',
-    "commits not a list": lambda data: data.partition(b"\n")[0] + b'\n{"commits":{},"entries":[]}',
+    "a size of text": _first_line(lambda h: h.update(bytes="1")),
+    "commits not a list": _body(lambda lines: lines[0].update(commits={})),
+    "entries not a list": _body(lambda lines: lines[-1].update(entries={})),
+    "entries before their commits": _body(lambda lines: lines.pop(0)),
+    "a line of another shape": _body(lambda lines: lines.append({"commits": [], "entries": []})),
+    "a line of a list": _body(lambda lines: lines.append([])),  # type: ignore[arg-type]
     "an entry too short": _an_entry(lambda row: row.pop()),
     "an entry's commit out of range": _an_entry(_set(0, 10**6)),
     "an entry's commit negative": _an_entry(_set(0, -1)),

@@ -116,7 +116,7 @@ class _Reading:
         servers = () if self.kept.after else self.inventory.servers.values()
         known = {blob_id(r.path): r.fields for r in servers}
         new = history.scan(self.root, self.commit.id, known=known, log=self.log.commits())
-        return self.kept.history(new)
+        return self.kept.add(new)
 
     def context(self) -> dict[str, Any]:
         settings = self.inventory.settings or {}
@@ -168,7 +168,7 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         # What needs only the inventory is written while the history is read.
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
         log = reading.history()
-        parts.start(functools.partial(_keep, reading.kept, reading.commit.id, log))
+        parts.start(functools.partial(_keep, reading.kept, reading.commit.id))
         names = list(inventory.servers)
         # The child takes the larger share: this process writes servers.json too.
         mine = len(names) * 9 // 20
@@ -190,8 +190,8 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
     built.bytes = size + here.bytes
 
 
-def _keep(kept: Kept, rev: str, log: history.History) -> forks.Totals:
-    kept.save(rev, log)
+def _keep(kept: Kept, rev: str) -> forks.Totals:
+    kept.save(rev)
     return 0, 0
 
 

@@ -20,8 +20,8 @@ Public API::
 
     kept = Kept.open(root, rev)       # never raises: nothing kept, or a usable history
     kept.after                        # its commit, for the log of the commits since; or None
-    kept.history(new)                 # the new commits' history followed by the kept one
-    kept.save(rev, history)           # keep `history`, the history of `rev`
+    kept.add(new)                     # the new commits' history followed by the kept one
+    kept.save(rev)                    # keep that whole history as the history of `rev`
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from gitinv.history import CommitInfo, Entry, History
 
 FORMAT = "gitinv-history/1"
 PREFIX = "history-"
+LINE = 500  # entries a line: decoding one line at a time keeps what is decoded small
 _COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _STR = (str,)
 _NAME = (str, type(None))
@@ -61,6 +62,8 @@ class Kept:
     store: cache.Store | None
     after: str | None = None  # the commit whose history `entries` is
     entries: list[Entry] = field(default_factory=list)
+    kept: bytes = b""  # the file's lines after its first: `entries`, as they were read
+    new: History | None = None  # the history of the commits since `after`, once added
 
     @classmethod
     def open(cls, root: Path, rev: str) -> Kept:
@@ -72,35 +75,44 @@ class Kept:
         key = _key()
         try:
             head, _, body = (store.folder / _name(key)).read_bytes().partition(b"\n")
-            after = _commit_of(head, key)
+            after = _commit_of(head, key, len(body))
             if not git.on_first_parent_line(root, after, rev):
                 return cls(store)
-            return cls(store, after, _entries(body))
+            return cls(store, after, _entries(body), body)
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             return cls(store)
 
-    def history(self, new: History) -> History:
-        """`new` (the history of the commits since `after`) followed by the kept one."""
+    def add(self, new: History) -> History:
+        """The whole history: `new` (that of the commits since `after`, or of all of
+        them when nothing is kept) followed by the kept one."""
+        self.new = new
         return History(new.entries + self.entries) if self.entries else new
 
-    def save(self, rev: str, history: History) -> None:
-        """Keep `history` as the history of `rev`; a value JSON cannot hold (an integer
-        past 64 bits, in an old invalid file) keeps nothing."""
-        if self.store is None or rev == self.after:
+    def save(self, rev: str) -> None:
+        """Keep the whole history as that of `rev`: the new commits' lines, then the kept
+        ones as they were. A value JSON cannot hold (an integer past 64 bits) keeps
+        nothing."""
+        if self.store is None or self.new is None or rev == self.after:
             return
         key = _key()
         try:
-            data = _encode(rev, history, key)
+            lines = _lines(self.new.entries)
         except (TypeError, orjson.JSONEncodeError):
             return
-        self.store.replace(PREFIX, _name(key), data)
+        body = b"".join([*lines, self.kept])
+        head = orjson.dumps({"format": FORMAT, "key": key, "commit": rev, "bytes": len(body)})
+        self.store.replace(PREFIX, _name(key), b"".join([head, b"\n", body]))
 
 
-def _encode(rev: str, history: History, key: str) -> bytes:
+def _lines(entries: list[Entry]) -> list[bytes]:
+    """A part of the file: a line of its commits, then lines of at most LINE entries
+    (decoded one at a time, so that reading never holds the whole file decoded)."""
+    if not entries:
+        return []
     numbers: dict[str, int] = {}
     commits: list[list[Any]] = []
     rows: list[list[Any]] = []
-    for entry in history.entries:
+    for entry in entries:
         info, change = entry.info, entry.change
         number = numbers.get(info.commit)
         if number is None:
@@ -130,45 +142,62 @@ def _encode(rev: str, history: History, key: str) -> bytes:
                 unreadable,
             ]
         )
-    head = orjson.dumps({"format": FORMAT, "key": key, "commit": rev})
-    return head + b"\n" + orjson.dumps({"commits": commits, "entries": rows})
+    out = [orjson.dumps({"commits": commits}) + b"\n"]
+    for i in range(0, len(rows), LINE):
+        out.append(orjson.dumps({"entries": rows[i : i + LINE]}) + b"\n")
+    return out
 
 
-def _commit_of(head: bytes, key: str) -> str:
+def _commit_of(head: bytes, key: str, size: int) -> str:
     """The commit of the history a file's first line announces, if it is of our format
-    and key; ValueError (or another of `Kept.open`'s errors) otherwise."""
+    and key and the rest of the file of the size it gives; ValueError (or another of
+    `Kept.open`'s errors) otherwise."""
     header = orjson.loads(head)
     after = header["commit"]
     if header["format"] != FORMAT or header["key"] != key or not _is_commit(after):
         raise ValueError("another file")
+    if header["bytes"] != size:
+        raise ValueError("a file cut short or grown")
     return str(after)
 
 
 def _entries(body: bytes) -> list[Entry]:
-    """The entries of a file's second line; ValueError (or another of `Kept.open`'s
-    errors) when it holds anything else."""
-    doc = orjson.loads(body)
-    if type(doc["commits"]) is not list or type(doc["entries"]) is not list:
-        raise ValueError("no lists of commits and entries")
-    infos = [_info(row) for row in doc["commits"]]
-    entries = []
-    for number, kind, name, action, group, path, changes, unreadable in doc["entries"]:
-        if not (
-            type(kind) is str
-            and type(name) is str
-            and type(action) is str
-            and (group is None or type(group) is str)
-            and type(path) is str
-            and number >= 0
-        ):
-            raise ValueError("an entry of other types")
-        pairs = {k: (v[0], v[1]) for k, v in changes.items() if type(v) is list and len(v) == 2}
-        if len(pairs) != len(changes):
-            raise ValueError("a change is not a pair")
-        change = Change(
-            kind, name, action, pairs, group, path=path, unreadable=_unreadable(unreadable)
-        )
-        entries.append(Entry(infos[number], change))
+    """The entries of the file's lines after its first; ValueError (or another of
+    `Kept.open`'s errors) when they hold anything else."""
+    infos: list[CommitInfo] | None = None
+    entries: list[Entry] = []
+    lines = body.split(b"\n")
+    if lines.pop() != b"":
+        raise ValueError("a last line cut short")
+    for line in lines:
+        part = orjson.loads(line)
+        if type(part) is not dict or len(part) != 1:
+            raise ValueError("a line of another shape")
+        if "commits" in part:
+            if type(part["commits"]) is not list:
+                raise ValueError("commits not a list")
+            infos = [_info(row) for row in part["commits"]]
+            continue
+        rows = part["entries"]
+        if infos is None or type(rows) is not list:
+            raise ValueError("entries before their commits")
+        for number, kind, name, action, group, path, changes, unreadable in rows:
+            if not (
+                type(kind) is str
+                and type(name) is str
+                and type(action) is str
+                and (group is None or type(group) is str)
+                and type(path) is str
+                and number >= 0
+            ):
+                raise ValueError("an entry of other types")
+            pairs = {k: (v[0], v[1]) for k, v in changes.items() if type(v) is list and len(v) == 2}
+            if len(pairs) != len(changes):
+                raise ValueError("a change is not a pair")
+            change = Change(
+                kind, name, action, pairs, group, path=path, unreadable=_unreadable(unreadable)
+            )
+            entries.append(Entry(infos[number], change))
     return entries
 
 
