@@ -165,9 +165,12 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
     if reading.requests is not None:
         here.put(f"{API_DIR}/requests.json", api.dumps(reading.requests))
     with forks.Parts(parallel=len(inventory.servers) >= PARALLEL_FROM) as parts:
-        # What needs only the inventory is written while the history is read.
+        # What needs only the inventory is written while the history is read, unless
+        # little is left to read (a history kept): then the history comes first, since
+        # after a fork every page this process writes is copied.
+        log = reading.history() if reading.kept.after else None
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
-        log = reading.history()
+        log = log or reading.history()
         parts.start(functools.partial(_keep, reading.kept, reading.commit.id))
         names = list(inventory.servers)
         # The child takes the larger share: this process writes servers.json too.
