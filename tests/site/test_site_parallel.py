@@ -43,6 +43,28 @@ def test_the_spooled_log_leaves_no_file(history_repo: Path) -> None:
     assert not spool.exists()  # also when nobody read it
 
 
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts /proc/self/fd")
+def test_a_log_left_early_stops_git_and_closes_its_pipes(history_repo: Path) -> None:
+    before = _open_fds()
+    with gitlog.SpooledLog(history_repo, "main") as log:
+        proc = log._proc.proc
+        next(iter(log.commits()))
+    assert proc.returncode is not None
+    assert all(pipe is None or pipe.closed for pipe in (proc.stdin, proc.stdout, proc.stderr))
+    streamed = gitlog.iter_first_parent(history_repo, "main")
+    next(streamed)
+    streamed.close()
+    reader = git.BlobReader(history_repo)
+    (tags,) = git.blob_ids(history_repo, "main", ["inventory/tags.yaml"]).values()
+    assert reader.read([tags])[0]
+    reader.close()
+    assert _open_fds() == before
+
+
 def test_the_spooled_log_of_an_unknown_revision_is_an_error(history_repo: Path) -> None:
     with (
         gitlog.SpooledLog(history_repo, "no-such-branch") as log,

@@ -134,14 +134,25 @@ class Spawned:
         failed."""
         err = self.proc.stderr.read() if self.proc.stderr else b""
         self.proc.wait()
-        for pipe in (self.proc.stdout, self.proc.stderr):
-            if pipe is not None:
-                pipe.close()
+        self._close_pipes()
         if self.proc.returncode != 0:
             message = (
                 err.decode("utf-8", "replace").strip() or f"exit status {self.proc.returncode}"
             )
             raise GitError(self.what, message)
+
+    def stop(self) -> None:
+        """End it if it still runs, and close its pipes: for a reader that leaves early."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe is not None and not pipe.closed:
+                with contextlib.suppress(OSError):  # what stdin held for a git that ended
+                    pipe.close()
 
 
 def spawn(
@@ -319,18 +330,20 @@ class BlobReader:
     def _failed(self) -> NoReturn:
         proc = self._proc.proc
         proc.kill()
-        self.close()
+        proc.wait()
         err = proc.stderr.read() if proc.stderr else b""
+        self._proc.stop()
         detail = err.decode("utf-8", "replace").strip() or "it stopped answering"
         raise GitError("cat-file", detail)
 
     def close(self) -> None:
-        """Let git end (it does at the end of its input) and reap it."""
+        """Let git end (it does at the end of its input), reap it and close its pipes."""
         proc = self._proc.proc
         with contextlib.suppress(OSError):
             if proc.stdin:
                 proc.stdin.close()
         proc.wait()
+        self._proc.stop()
 
 
 def read_blob(root: Path, rev: str, path: str) -> bytes | None:

@@ -125,7 +125,15 @@ def iter_first_parent(
     chunks: queue.Queue[bytes | None] = queue.Queue()
     reader = threading.Thread(target=_pump, args=(proc.proc.stdout.fileno(), chunks), daemon=True)
     reader.start()
-    yield from _commits(iter(chunks.get, None), f"{prefix}/")
+    read = False
+    try:
+        yield from _commits(iter(chunks.get, None), f"{prefix}/")
+        read = True
+    finally:
+        if not read:  # left early: git is stopped, its pipes closed once the pump ends
+            proc.proc.kill()
+            reader.join()
+            proc.stop()
     reader.join()
     proc.finish()
 
@@ -193,9 +201,7 @@ class SpooledLog:
                     time.sleep(0.005)
 
     def close(self) -> None:
-        if self._proc.proc.poll() is None:
-            self._proc.proc.kill()
-            self._proc.proc.wait()
+        self._proc.stop()
         self._path.unlink(missing_ok=True)
 
 
