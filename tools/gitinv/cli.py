@@ -808,7 +808,9 @@ def build(obj: Context, rev: str | None, out: Path | None) -> None:
     Reads the inventory from git objects (no checkout), refuses an invalid one with
     its findings (exit 1), then writes into a temporary folder and swaps it in: a
     failed build leaves the previous site untouched. The same revision always gives
-    the same bytes. Needs the full history (not a shallow clone).
+    the same bytes. Needs the full history (not a shallow clone); keeps the history
+    it works out in the cache's folder, and the next build walks only the commits
+    since.
 
     \b
     Example:
