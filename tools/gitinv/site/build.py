@@ -170,7 +170,8 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         # after a fork every page this process writes is copied.
         log = reading.history() if reading.kept.after else None
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
-        log = log or reading.history()
+        if log is None:
+            log = reading.history()
         parts.start(functools.partial(_keep, reading.kept, reading.commit.id))
         names = list(inventory.servers)
         # The child takes the larger share: this process writes servers.json too.

@@ -7,9 +7,12 @@ followed by that commit's history. A build keeps its history in the cache's fold
 (`$GITINV_CACHE_DIR`, else `.git/gitinv/`, beside validate's results), and the next
 one walks only the commits since.
 
-The file holds what the site publishes of each change, with values as JSON gives them
-back (a value YAML reads as a number is its text, a date its ISO text): a history read
-from it writes the same site, to the byte, as one walked again. It is used only under
+The file holds what the site publishes of each change, its values as the site's JSON
+writes them, so a history read from it writes the same site, to the byte, as one walked
+again. Its first line names its format, key and commit and the size of the rest; then
+comes a part for each build that added commits, newest first: a line of those commits,
+then lines of at most LINE changes. A build writes its part and copies the kept lines
+as they were, so it never encodes the whole history again. It is used only under
 the same key (gitinv's code and libraries, see `cache.code_version`) and only for a
 commit on `rev`'s first-parent line; anything unexpected in it (another format, wrong
 shapes, a commit git does not know) makes the build walk the whole history, as without
