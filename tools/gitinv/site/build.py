@@ -6,6 +6,8 @@ history from the log, and writing 100,000 files. The first two run side by side
 (git writes the log into a file while forked workers check the inventory); the
 files that need only the inventory are written by a forked child while the history
 is worked out; the servers' files are then written about half here, half in a child.
+The history an earlier build kept (kept.py) leaves git only the commits since it, so
+that after a merge the first and third costs come down to reading that file.
 """
 
 from __future__ import annotations
@@ -172,7 +174,8 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
         if log is None:
             log = reading.history()
-        parts.start(functools.partial(_keep, reading.kept, reading.commit.id))
+        if reading.kept.after != reading.commit.id:  # else nothing new to keep
+            parts.start(functools.partial(_keep, reading.kept, reading.commit.id))
         names = list(inventory.servers)
         # The child takes the larger share: this process writes servers.json too.
         mine = len(names) * 9 // 20
