@@ -4,6 +4,6 @@ importable by the tests too."""
 from __future__ import annotations
 
 from tests.site.browserfixtures import browser, page
-from tests.site.sitefixtures import _quiet_git, built_site, history_repo
+from tests.site.sitefixtures import _own_cache, _quiet_git, built_site, history_repo
 
-__all__ = ["_quiet_git", "browser", "built_site", "history_repo", "page"]
+__all__ = ["_own_cache", "_quiet_git", "browser", "built_site", "history_repo", "page"]

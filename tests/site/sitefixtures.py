@@ -102,6 +102,15 @@ def _quiet_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own cache folder: a build keeps its history there, and a test's
+    builds of the session's `history_repo` start from nothing kept by another test."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("GITINV_CACHE_DIR", str(folder))
+    return folder
+
+
 def make_history(path: Path) -> Repo:
     """Six changes: an import, a PR update, a squash add, a move, a delete, a catalog edit."""
     repo = Repo(path)

@@ -3,7 +3,9 @@ from it writes, to the byte, what a build walking the whole history writes."""
 
 from __future__ import annotations
 
+import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,15 +110,19 @@ def test_builds_after_new_commits_write_what_a_whole_walk_writes(
     assert len(parts) == 3
 
 
-def test_a_build_of_the_kept_commit_again_writes_the_same_site(
+def test_a_build_of_the_kept_commit_again_takes_its_whole_history_from_the_file(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A scheduled build of the same commit walks nothing and keeps the file as it is."""
     cache = tmp_path / "cache"
     _build(repo.path, tmp_path / "first", cache, monkeypatch, "main")
-    before = _kept_file(cache).read_bytes()
+    path = _kept_file(cache)
+    path.write_bytes(path.read_bytes().replace(b'"Dana Data"', b'"Dana Kept"'))
+    before = path.read_bytes()
     _build(repo.path, tmp_path / "again", cache, monkeypatch, "main")
-    assert tree_digest(tmp_path / "again") == tree_digest(tmp_path / "first")
-    assert _kept_file(cache).read_bytes() == before
+    audit = (tmp_path / "again/api/v1/audit.json").read_bytes()
+    assert b'"Dana Kept"' in audit and b'"Dana Data"' not in audit
+    assert path.read_bytes() == before
 
 
 def test_the_build_takes_the_old_commits_from_the_kept_history(
@@ -281,14 +287,52 @@ def test_nothing_is_kept_where_json_cannot_hold_a_value(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An integer past 64 bits (valid: cpu has no maximum yet) has no JSON orjson writes:
-    nothing is kept, and the site is written all the same."""
-    repo.write("inventory/servers/web/web01.yaml", _web01(cpu=str(2**70)))
-    repo.commit("A very large machine (#12)")
+    what was kept is removed (else every later build would walk from the same kept
+    commit and fail on the same value), and the site is written all the same."""
     cache = tmp_path / "cache"
     _build(repo.path, tmp_path / "first", cache, monkeypatch, "main")
+    assert _kept_file(cache)
+    repo.write("inventory/servers/web/web01.yaml", _web01(cpu=str(2**70)))
+    repo.commit("A very large machine (#12)")
+    _build(repo.path, tmp_path / "second", cache, monkeypatch, "main")
     assert not list(cache.glob("history-*"))
-    detail = orjson.loads((tmp_path / "first/api/v1/servers/web01.json").read_bytes())
+    detail = orjson.loads((tmp_path / "second/api/v1/servers/web01.json").read_bytes())
     assert detail["history"][0]["changes"]["cpu"] == [8, 2**70]
+    assert tree_digest(tmp_path / "second") == _fresh(repo.path, tmp_path, monkeypatch)
+
+
+def test_one_history_file_and_no_temporary_file_left_for_long(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another key's file (another gitinv's) goes; a temporary file an hour old (a build
+    killed while it wrote) goes, a newer one (a build writing now) stays."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    other = cache / "history-000000000000000000000000.json"
+    other.write_bytes(b"{}\n")
+    killed, writing = cache / ".history-killed.tmp", cache / ".history-writing.tmp"
+    for path in (killed, writing):
+        path.write_bytes(b"{")
+    os.utime(killed, (time.time() - 2 * 3600,) * 2)
+    _build(repo.path, tmp_path / "first", cache, monkeypatch, "main")
+    assert sorted(p.name for p in cache.glob("*history-*")) == [
+        writing.name,
+        _kept_file(cache).name,
+    ]
+
+
+def test_a_pipe_in_its_place_is_not_read(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    _build(repo.path, tmp_path / "first", cache, monkeypatch, "main")
+    path = _kept_file(cache)
+    path.unlink()
+    os.mkfifo(path)
+    _more_history(repo)
+    _build(repo.path, tmp_path / "second", cache, monkeypatch, "main")  # would wait for ever
+    assert tree_digest(tmp_path / "second") == _fresh(repo.path, tmp_path, monkeypatch)
+    assert _kept_commit(cache) == repo.git("rev-parse", "main")
 
 
 def test_on_first_parent_line(repo: Repo) -> None:

@@ -69,6 +69,7 @@ from gitinv.report import Finding
 ENV = "GITINV_CACHE_DIR"
 PREFIX = "validate-"
 KEEP = 4  # files kept, one a key: the working tree and main may differ in catalogs
+STALE_SECONDS = 3600  # a temporary file this old was left by a run that was killed
 RACY_NS = 2 * 10**9  # FAT's 2 s timestamps are the coarsest in common use
 # Lookups of a row by bisection before every path is indexed in a dict.
 BISECT_LOOKUPS = 64
@@ -146,10 +147,11 @@ class Store:
         """Replace the file for `key` whole; see `replace`."""
         self.replace(PREFIX, self.path(key).name, data)
 
-    def replace(self, prefix: str, name: str, data: bytes) -> None:
+    def replace(self, prefix: str, name: str, data: bytes, keep: int = KEEP) -> None:
         """Replace the file `name` whole (a temporary file renamed over it); then drop
-        the oldest files of its kind (named `prefix...` with its suffix) past KEEP. Any
-        failure leaves things as they were."""
+        the oldest files of its kind (named `prefix...` with its suffix) past `keep`, and
+        temporary files of its kind an hour old (left by a run killed while it wrote).
+        Any failure leaves things as they were."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{prefix}", suffix=".tmp", dir=self.folder)
@@ -165,8 +167,12 @@ class Store:
             return
         try:
             found = self.folder.glob(f"{prefix}*{Path(name).suffix}")
-            for _, old in sorted(((p.stat().st_mtime_ns, p) for p in found), reverse=True)[KEEP:]:
+            for _, old in sorted(((p.stat().st_mtime_ns, p) for p in found), reverse=True)[keep:]:
                 old.unlink()
+            stale = time.time() - STALE_SECONDS
+            for left in self.folder.glob(f".{prefix}*.tmp"):
+                if left.stat().st_mtime < stale:
+                    left.unlink()
         except OSError:
             pass
 

@@ -216,13 +216,18 @@ def ref_exists(root: Path, ref: str) -> bool:
     return status == 0
 
 
-def _plain(root: Path, *args: str) -> str | None:
+def _plain(root: Path, *args: str, env: Mapping[str, str] | None = None) -> str | None:
     """The output of a git command run as a plain process, not through GitPython: a
     validate that finds everything in its cache should not pay for loading it. None
-    when git fails (or cannot start)."""
+    when git fails (or cannot start). `env` is added to the environment."""
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=root, stdin=subprocess.DEVNULL, capture_output=True, check=False
+            ["git", *args],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            env={**os.environ, **env} if env else None,
         )
     except OSError:
         return None
@@ -337,11 +342,13 @@ class BlobReader:
         raise GitError("cat-file", detail)
 
     def close(self) -> None:
-        """Let git end (it does at the end of its input), reap it and close its pipes."""
+        """Let git end (it does at the end of its input, or when answers nobody will read
+        meet a closed pipe), reap it and close its pipes."""
         proc = self._proc.proc
-        with contextlib.suppress(OSError):
-            if proc.stdin:
-                proc.stdin.close()
+        for pipe in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                if pipe:
+                    pipe.close()
         proc.wait()
         self._proc.stop()
 
@@ -469,7 +476,10 @@ def on_first_parent_line(root: Path, commit: str, rev: str) -> bool:
         return True
     # The walk from `rev` along first parents stops where it reaches what `commit` can
     # reach: at `commit` itself exactly when `commit` is on that line.
-    found = _plain(root, "rev-list", "--first-parent", "--parents", f"{commit}..{rev}", "--")
+    # A partial clone lacking `commit` says so instead of asking its remote for it.
+    offline = {"GIT_NO_LAZY_FETCH": "1", "GIT_TERMINAL_PROMPT": "0"}
+    args = ("rev-list", "--first-parent", "--parents", f"{commit}..{rev}", "--")
+    found = _plain(root, *args, env=offline)
     oldest = found.rsplit("\n", 1)[-1].split() if found else []
     return len(oldest) > 1 and oldest[1] == commit
 

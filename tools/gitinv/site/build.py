@@ -176,6 +176,7 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
             log = reading.history()
         if reading.kept.after != reading.commit.id:  # else nothing new to keep
             parts.start(functools.partial(_keep, reading.kept, reading.commit.id))
+        reading.kept.release()  # `log` holds the history from here
         names = list(inventory.servers)
         # The child takes the larger share: this process writes servers.json too.
         mine = len(names) * 9 // 20

@@ -29,6 +29,8 @@ Public API::
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,7 @@ import orjson
 from gitinv import cache, git
 from gitinv.changes import NOTHING_UNREADABLE, Change
 from gitinv.history import CommitInfo, Entry, History
+from gitinv.source import open_regular, read_up_to
 
 FORMAT = "gitinv-history/1"
 PREFIX = "history-"
@@ -77,7 +80,7 @@ class Kept:
             return cls(None)
         key = _key()
         try:
-            head, _, body = (store.folder / _name(key)).read_bytes().partition(b"\n")
+            head, _, body = _read(store.folder / _name(key)).partition(b"\n")
             after = _commit_of(head, key, len(body))
             if not git.on_first_parent_line(root, after, rev):
                 return cls(store)
@@ -94,17 +97,26 @@ class Kept:
     def save(self, rev: str) -> None:
         """Keep the whole history as that of `rev`: the new commits' lines, then the kept
         ones as they were. A value JSON cannot hold (an integer past 64 bits) keeps
-        nothing."""
+        nothing, and removes what was kept: the next build walks the whole history
+        rather than fail on the same value after the same kept commit every time."""
         if self.store is None or self.new is None or rev == self.after:
             return
         key = _key()
         try:
             lines = _lines(self.new.entries)
         except (TypeError, orjson.JSONEncodeError):
+            with contextlib.suppress(OSError):
+                (self.store.folder / _name(key)).unlink(missing_ok=True)
             return
         body = b"".join([*lines, self.kept])
         head = orjson.dumps({"format": FORMAT, "key": key, "commit": rev, "bytes": len(body)})
-        self.store.replace(PREFIX, _name(key), b"".join([head, b"\n", body]))
+        # One file: another key's (another gitinv) would only take room in CI's caches.
+        self.store.replace(PREFIX, _name(key), b"".join([head, b"\n", body]), keep=1)
+
+    def release(self) -> None:
+        """Let go of the history (once a child that keeps it has been started): a build
+        frees it while its children still write."""
+        self.entries, self.kept, self.new = [], b"", None
 
 
 def _lines(entries: list[Entry]) -> list[bytes]:
@@ -149,6 +161,18 @@ def _lines(entries: list[Entry]) -> list[bytes]:
     for i in range(0, len(rows), LINE):
         out.append(orjson.dumps({"entries": rows[i : i + LINE]}) + b"\n")
     return out
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes if it is a regular file (a pipe would never answer)."""
+    found = open_regular(path)
+    if found is None:
+        raise OSError(f"not a regular file: {path}")
+    fd, size = found
+    try:
+        return read_up_to(fd, size, size)
+    finally:
+        os.close(fd)
 
 
 def _commit_of(head: bytes, key: str, size: int) -> str:
