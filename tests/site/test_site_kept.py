@@ -301,6 +301,21 @@ def test_nothing_is_kept_where_json_cannot_hold_a_value(
     assert tree_digest(tmp_path / "second") == _fresh(repo.path, tmp_path, monkeypatch)
 
 
+def test_a_history_read_without_a_version_this_clone_lacks_is_not_kept(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version git lacks (a partial clone) is a state of the clone: a walk once it is
+    fetched would read it, so nothing is kept."""
+    root_commit = repo.git("rev-list", "--max-parents=0", "main")
+    repo.lose(f"{root_commit}:inventory/servers/web/web01.yaml")
+    _more_history(repo)
+    monkeypatch.setenv("GITINV_CACHE_DIR", str(tmp_path / "nothing-kept"))
+    assert build(repo.path, "main", tmp_path / "second").ok
+    audit = (tmp_path / "second/api/v1/audit.json").read_bytes()
+    assert b"git does not have this version" in audit
+    assert not list((tmp_path / "nothing-kept").glob("history-*"))
+
+
 def test_one_history_file_and_no_temporary_file_left_for_long(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -119,11 +119,15 @@ class Unreadable:
     empty: bool = False  # no YAML document at all: an empty catalog, but not a server
 
 
+# Why a version git lacks does not read: a state of this clone, not of the history.
+MISSING_VERSION = "1:1 bad-file: git does not have this version (a partial clone?)"
+
+
 def parse(data: bytes | None, path: str = "") -> dict[str, Any] | Unreadable:
     """A mapping document as plain data, read by the strict loader (as validate reads
     it: no alias expanded, nothing converted), or why it does not read."""
     if data is None:
-        return Unreadable("1:1 bad-file: git does not have this version (a partial clone?)")
+        return Unreadable(MISSING_VERSION)
     try:
         doc = load_bytes(path, data, allow_empty=True)
     except LoadError as exc:

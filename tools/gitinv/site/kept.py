@@ -40,7 +40,7 @@ from typing import Any
 import orjson
 
 from gitinv import cache, git
-from gitinv.changes import NOTHING_UNREADABLE, Change
+from gitinv.changes import MISSING_VERSION, NOTHING_UNREADABLE, Change
 from gitinv.history import CommitInfo, Entry, History
 from gitinv.source import open_regular, read_up_to
 
@@ -96,15 +96,18 @@ class Kept:
 
     def save(self, rev: str) -> None:
         """Keep the whole history as that of `rev`: the new commits' lines, then the kept
-        ones as they were. A value JSON cannot hold (an integer past 64 bits) keeps
-        nothing, and removes what was kept: the next build walks the whole history
-        rather than fail on the same value after the same kept commit every time."""
+        ones as they were. A value JSON cannot hold (an integer past 64 bits), or a
+        version of a file this clone lacks, keeps nothing and removes what was kept: the
+        next build walks the whole history rather than meet the same value after the
+        same kept commit every time."""
         if self.store is None or self.new is None or rev == self.after:
             return
         key = _key()
         try:
+            if _lacks_a_version(self.new.entries):
+                raise ValueError("a version this clone lacks: not a fact of the history")
             lines = _lines(self.new.entries)
-        except (TypeError, orjson.JSONEncodeError):
+        except (ValueError, TypeError, orjson.JSONEncodeError):
             with contextlib.suppress(OSError):
                 (self.store.folder / _name(key)).unlink(missing_ok=True)
             return
@@ -117,6 +120,14 @@ class Kept:
         """Let go of the history (once a child that keeps it has been started): a build
         frees it while its children still write."""
         self.entries, self.kept, self.new = [], b"", None
+
+
+def _lacks_a_version(entries: list[Entry]) -> bool:
+    """Whether a change was read without a version git lacks here (a partial clone): a
+    whole walk once it is fetched would say more, so such a history is not kept."""
+    return any(
+        MISSING_VERSION in why for entry in entries for why in entry.change.unreadable.values()
+    )
 
 
 def _lines(entries: list[Entry]) -> list[bytes]:
