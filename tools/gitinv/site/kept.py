@@ -32,7 +32,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -51,7 +51,8 @@ _COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _STR = (str,)
 _NAME = (str, type(None))
 _NUMBER = (int, type(None))
-# The types of a kept commit's fields, in CommitInfo's order.
+# A kept commit: CommitInfo's fields in their order, and the types each may have.
+_INFO_FIELDS = tuple(f.name for f in fields(CommitInfo))
 _INFO = (_STR, _STR, _STR, _STR, _NUMBER, _NAME, _STR, _STR)
 
 
@@ -143,18 +144,7 @@ def _lines(entries: list[Entry]) -> list[bytes]:
         number = numbers.get(info.commit)
         if number is None:
             number = numbers[info.commit] = len(commits)
-            commits.append(
-                [
-                    info.commit,
-                    info.date,
-                    info.author,
-                    info.email,
-                    info.pull_request,
-                    info.merged_by,
-                    info.subject,
-                    info.reason,
-                ]
-            )
+            commits.append([getattr(info, name) for name in _INFO_FIELDS])
         unreadable = dict(change.unreadable) if change.unreadable else None
         rows.append(
             [
