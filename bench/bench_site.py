@@ -234,42 +234,31 @@ def _gzip_size(path: Path) -> int:
         return len(gzip.compress(source.read(), compresslevel=6))
 
 
-def _build(ctx: Any, repo: Path, out: Path, label: str, target: float | None) -> float:
-    """One build against a cold validate run just before it (the machine's load drifts
-    over a long bench; two runs side by side see about the same)."""
-    ctx.time(ctx.cold_validate())  # the files back in the page cache
-    validate = ctx.time(ctx.cold_validate())
-    # The build keeps and reuses validate's cache: measure it with an empty one, as
-    # the first build of a clone runs (publish.yml's validate fills it first in CI).
-    with tempfile.TemporaryDirectory(prefix="bench-cache-") as folder:
-        build = [GITINV, "-C", str(repo), "build", "--out", str(out)]
-        seconds = ctx.time(build, env={"GITINV_CACHE_DIR": folder})
-    ctx.peak("build")
-    ctx.report(f"site: build seconds ({label}; validate {validate:.2f} s)", seconds, unit=" s")
-    ctx.report(f"site: build / cold validate ({label})", seconds / validate, target)
-    return seconds
+def _build(
+    ctx: Any, repo: Path, out: Path, label: str, target: float | None, *, after_merge: bool = False
+) -> float:
+    """One build of main against a cold validate run just before it (the machine's load
+    drifts over a long bench; two runs side by side see about the same).
 
-
-def _build_after_merge(ctx: Any, repo: Path, out: Path) -> float:
-    """A build of the last commit with the history kept by a build of the one before, as
-    publish.yml runs after a merge, against a cold validate run just before it. Only the
-    history is kept: validate's results are dropped, as in `_build`."""
+    The build keeps and reuses validate's cache: measure it with an empty one, as the
+    first build of a clone runs (publish.yml's validate fills it first in CI).
+    `after_merge`: with the history a build of main's parent kept, as publish.yml builds
+    after a merge (that build's validation results are dropped)."""
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as folder:
         env = {"GITINV_CACHE_DIR": folder}
-        before = [GITINV, "-C", str(repo), "build", "--rev", "HEAD~1", "--out", str(out)]
-        subprocess.run(before, env={**os.environ, **env}, check=True, capture_output=True)
-        shutil.rmtree(out)
-        for path in Path(folder).iterdir():
-            if not path.name.startswith("history-"):
-                path.unlink()
-        ctx.time(ctx.cold_validate())
+        if after_merge:
+            before = [GITINV, "-C", str(repo), "build", "--rev", "main~1", "--out", str(out)]
+            subprocess.run(before, env={**os.environ, **env}, check=True, capture_output=True)
+            shutil.rmtree(out)
+            for path in Path(folder).iterdir():
+                if not path.name.startswith("history-"):
+                    path.unlink()
+        ctx.time(ctx.cold_validate())  # the files back in the page cache
         validate = ctx.time(ctx.cold_validate())
-        build = [GITINV, "-C", str(repo), "build", "--rev", "HEAD", "--out", str(out)]
-        seconds = ctx.time(build, env=env)
-    ctx.peak("build after a merge")
-    label = "after a merge, history kept; output on tmpfs"
+        seconds = ctx.time([GITINV, "-C", str(repo), "build", "--out", str(out)], env=env)
+    ctx.peak("build after a merge" if after_merge else "build")
     ctx.report(f"site: build seconds ({label}; validate {validate:.2f} s)", seconds, unit=" s")
-    ctx.report(f"site: build / cold validate ({label})", seconds / validate, 3.0)
+    ctx.report(f"site: build / cold validate ({label})", seconds / validate, target)
     return seconds
 
 
@@ -284,7 +273,8 @@ def run(ctx: Any) -> None:
         if memory is not None:
             _build(ctx, repo, fast / "_site", "from nothing; output on tmpfs", 3.0)
             shutil.rmtree(fast / "_site")
-            _build_after_merge(ctx, repo, fast / "_site")
+            label = "after a merge, history kept; output on tmpfs"
+            _build(ctx, repo, fast / "_site", label, 3.0, after_merge=True)
             shutil.rmtree(fast / "_site")
         out = work / "_site"
         _build(ctx, repo, out, "output on disk", None if memory else 3.0)
