@@ -16,7 +16,6 @@ Public API::
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from gitinv.fields import BUILTIN, Field, FieldSet
 from gitinv.fields.field import BOOLEANS
 from gitinv.layout import INVENTORY
 from gitinv.loader import MAX_BYTES, Typed
-from gitinv.source import open_regular, read_up_to
+from gitinv.source import read_regular
 
 DECLARATION_KEYS: tuple[str, ...] = tuple(models.FieldSpec.model_fields)
 
@@ -50,15 +49,9 @@ def fields_at(root: Path, rev: str | None) -> FieldSet:
         return fields_from(git.read_blob(root, git.resolve_commit(root, rev), path))
     # As the load lists files: a link, or anything but a regular file, is not read
     # (a named pipe would never answer). None, or unreadable: the load says which.
-    if (root / INVENTORY).is_symlink() or (opened := open_regular(root / path)) is None:
+    if (root / INVENTORY).is_symlink():
         return BUILTIN
-    fd, size = opened
-    try:
-        return fields_from(read_up_to(fd, MAX_BYTES + 1, size))
-    except OSError:
-        return BUILTIN
-    finally:
-        os.close(fd)
+    return fields_from(read_regular(root / path, MAX_BYTES + 1))
 
 
 def typed(f: Field, value: Any) -> Any:

@@ -197,6 +197,20 @@ def open_regular(path: str | Path) -> tuple[int, int] | None:
         return None
 
 
+def read_regular(path: str | Path, most: int | None = None) -> bytes | None:
+    """At most `most` bytes (all of them: None) of `path` when it is a regular file (see
+    `open_regular`), else None, as when it cannot be read."""
+    if (opened := open_regular(path)) is None:
+        return None
+    fd, size = opened
+    try:
+        return read_up_to(fd, size if most is None else most, size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 class GitRevision:
     def __init__(self, root: Path, rev: str) -> None:
         self.root = root

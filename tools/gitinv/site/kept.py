@@ -30,7 +30,6 @@ Public API::
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -42,7 +41,7 @@ import orjson
 from gitinv import cache, git
 from gitinv.changes import MISSING_VERSION, NOTHING_UNREADABLE, Change
 from gitinv.history import CommitInfo, Entry, History
-from gitinv.source import open_regular, read_up_to
+from gitinv.source import read_regular
 
 FORMAT = "gitinv-history/1"
 PREFIX = "history-"
@@ -80,8 +79,11 @@ class Kept:
         if store is None:
             return cls(None)
         key = _key()
+        data = read_regular(store.folder / _name(key))  # a pipe would never answer
+        if data is None:
+            return cls(store)
         try:
-            head, _, body = _read(store.folder / _name(key)).partition(b"\n")
+            head, _, body = data.partition(b"\n")
             after = _commit_of(head, key, len(body))
             if not git.on_first_parent_line(root, after, rev):
                 return cls(store)
@@ -162,18 +164,6 @@ def _lines(entries: list[Entry]) -> list[bytes]:
     for i in range(0, len(rows), LINE):
         out.append(orjson.dumps({"entries": rows[i : i + LINE]}) + b"\n")
     return out
-
-
-def _read(path: Path) -> bytes:
-    """The file's bytes if it is a regular file (a pipe would never answer)."""
-    found = open_regular(path)
-    if found is None:
-        raise OSError(f"not a regular file: {path}")
-    fd, size = found
-    try:
-        return read_up_to(fd, size, size)
-    finally:
-        os.close(fd)
 
 
 def _commit_of(head: bytes, key: str, size: int) -> str:
