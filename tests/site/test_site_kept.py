@@ -199,35 +199,25 @@ def _file(header: dict[str, object], lines: list[Line]) -> bytes:
     return orjson.dumps({**header, "bytes": len(body)}) + b"\n" + body
 
 
-def _an_entry(edit: Callable[[list[object]], None]) -> Callable[[bytes], bytes]:
-    """The last entry edited, the file's size in its first line made to agree."""
+def _body(edit: Callable[[list[Line]], object]) -> Callable[[bytes], bytes]:
+    """The lines after the first edited, the file's size in its first line made to agree."""
 
-    def damage(data: bytes) -> bytes:
-        header, lines = _lines(data)
-        edit(lines[-1]["entries"][-1])
-        return _file(header, lines)
-
-    return damage
-
-
-def _a_commit(edit: Callable[[list[object]], None]) -> Callable[[bytes], bytes]:
-    def damage(data: bytes) -> bytes:
-        header, lines = _lines(data)
-        edit(lines[0]["commits"][0])
-        return _file(header, lines)
-
-    return damage
-
-
-def _body(
-    edit: Callable[[list[dict[str, list[list[object]]]]], object],
-) -> Callable[[bytes], bytes]:
     def damage(data: bytes) -> bytes:
         header, lines = _lines(data)
         edit(lines)
         return _file(header, lines)
 
     return damage
+
+
+def _an_entry(edit: Callable[[list[object]], None]) -> Callable[[bytes], bytes]:
+    """The last entry edited."""
+    return _body(lambda lines: edit(lines[-1]["entries"][-1]))
+
+
+def _a_commit(edit: Callable[[list[object]], None]) -> Callable[[bytes], bytes]:
+    """The first commit edited."""
+    return _body(lambda lines: edit(lines[0]["commits"][0]))
 
 
 def _set(index: int, value: object) -> Callable[[list[object]], None]:
