@@ -125,15 +125,13 @@ def iter_first_parent(
     chunks: queue.Queue[bytes | None] = queue.Queue()
     reader = threading.Thread(target=_pump, args=(proc.proc.stdout.fileno(), chunks), daemon=True)
     reader.start()
-    read = False
     try:
         yield from _commits(iter(chunks.get, None), f"{prefix}/")
-        read = True
-    finally:
-        if not read:  # left early: git is stopped, its pipes closed once the pump ends
-            proc.proc.kill()
-            reader.join()
-            proc.stop()
+    except BaseException:  # left early: git is stopped, its pipes closed once the pump ends
+        proc.proc.kill()
+        reader.join()
+        proc.stop()
+        raise
     reader.join()
     proc.finish()
 
