@@ -464,14 +464,20 @@ def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding], depth: in
 # A plain SCALAR here neither starts with an indicator or a space nor ends with a
 # space or `:`, and holds no `: ` (YAML would read a mapping) and no ` #`; the text as a
 # whole has passed _FAST_REJECT, so no control character, tab or quote is left to
-# consider. Lines are checked with string operations, not a regular expression per
-# line: the keys repeat from file to file and are checked once.
+# consider. Only the first character of a scalar is looked at line by line; the rest
+# is checked over the whole text at once, at C speed:
+# - no line is empty or ends with a space (so no scalar is empty or ends with one);
+# - `: ` occurs once per `KEY: SCALAR` line (so no scalar holds one);
+# - a line ends with `:` once per `KEY:` line (so no scalar ends with one);
+# - there are as many keys as key lines (so none is given twice), each a plain name
+#   (the names seen before are known without a regular expression), and every `KEY:`
+#   has items.
 _FAST_KEY = re.compile(r"[a-z_][a-z0-9_]*")
 _NOT_FIRST = frozenset(" -?:,[]{}#&*!|>'\"%@`")
-_NOT_LAST = frozenset(" :")
 # Besides YAML's indicators: every control character (libyaml refuses them; the full
-# path reports where). A line starting `---` or `...` is neither shape.
-_FAST_REJECT = re.compile(r"[#&*!|>'\"{}%@`\\\x00-\x09\x0b-\x1f\x7f]")
+# path reports where). A line starting `---` or `...` is neither shape. Bytes, for
+# `bytes.translate` to delete: a third of the work of a regular expression's search.
+_FAST_REJECT = bytes(sorted({*b"#&*!|>'\"{}%@`\\", *range(0x00, 0x0A), *range(0x0B, 0x20), 0x7F}))
 _resolver = yaml.resolver.Resolver()
 # Only a scalar starting with one of these can resolve to anything but a string.
 _IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
@@ -515,53 +521,60 @@ def _plain_key(key: str) -> bool:
 
 
 def fast_load(path: str, text: str) -> Document | None:
-    if not text.endswith("\n") or not text.isascii() or _FAST_REJECT.search(text):
+    if not text.endswith("\n") or not text.isascii():
+        return None
+    data = text.encode()
+    if (
+        len(data.translate(None, _FAST_REJECT)) != len(data)
+        or " \n" in text
+        or "\n\n" in text
+        or text[0] == "\n"
+    ):
         return None
     lines = text.split("\n")
     lines.pop()
     value: dict[str, Any] = {}
-    current: list[Any] | None = None  # the block list being read, under `key`
-    key = ""
+    lists: list[list[Any]] = []  # the block lists, each under a `KEY:` line
+    current: list[Any] | None = None  # the block list being read
     scalar, resolved = _fast_scalar, _RESOLVED  # a value seen before, without the call
-    implicit = _IMPLICIT_FIRST
-    not_first, not_last, known = _NOT_FIRST, _NOT_LAST, _KEYS
+    implicit, not_first = _IMPLICIT_FIRST, _NOT_FIRST
     for line in lines:
-        if line[:4] == "  - ":
-            item = line[4:]
-            if (
-                current is None
-                or not item
-                or item[0] in not_first
-                or item[-1] in not_last
-                or ": " in item
-            ):
+        if line[0] == " ":
+            if current is None or line[:4] != "  - ":
                 return None
-            if item[0] in implicit:
+            item = line[4:]
+            first = item[0]
+            if first in not_first:
+                return None
+            if first in implicit:
                 item = resolved[item] if item in resolved else scalar(item)
             current.append(item)
             continue
-        if current is not None and not current:
-            return None  # `key:` with no items: null, left to the full path
         key, colon, raw = line.partition(": ")
-        if not colon:
-            if line[-1:] != ":":
-                return None
-            key = line[:-1]
-        if key in value or not (key in known or _plain_key(key)):
-            return None
-        if not colon:
-            current = value[key] = []
-            continue
-        if raw == "[]":
-            value[key] = []
-        elif not raw or raw[0] in not_first or raw[-1] in not_last or ": " in raw:
-            return None
-        elif raw[0] in implicit:
-            value[key] = resolved[raw] if raw in resolved else scalar(raw)
+        if colon:
+            first = raw[0]
+            if first in not_first:
+                if raw != "[]":
+                    return None
+                value[key] = []
+            elif first in implicit:
+                value[key] = resolved[raw] if raw in resolved else scalar(raw)
+            else:
+                value[key] = raw
+            current = None
+        elif line[-1] == ":":
+            current = value[line[:-1]] = []
+            lists.append(current)
         else:
-            value[key] = raw
-        current = None
-    if not value or (current is not None and not current):
+            return None
+    pairs = len(lines) - len(lists) - sum(map(len, lists))  # the `KEY: SCALAR` lines
+    if (
+        len(value) != pairs + len(lists)
+        or text.count(": ") != pairs
+        or text.count(":\n") != len(lists)
+        or not all(lists)
+        or not (value.keys() <= _KEYS or all(map(_plain_key, value)))
+    ):
         return None
     # The positions are worked out from the lines if a problem asks for one.
     return Document(path, value, {(): (1, 1)}, lines=lines)
