@@ -40,9 +40,7 @@ def declare(text: str) -> fields.FieldSet:
 
 def check(declaration: str, line: str) -> tuple[dict[str, Any] | None, list[str]]:
     """A server with one more line, against one declared field `x`."""
-    doc = load_bytes("inventory/servers/web/web09.yaml", (SERVER + line + "\n").encode())
-    values, problems = declare(f"x: {declaration}\n").validate_server(doc)
-    return values, [f"{p.line}:{p.column}: {p.code}: {p.message}" for p in problems]
+    return _read(declare(f"x: {declaration}\n"), line)
 
 
 # (declaration, the server's line, the value kept) for values each type accepts.
@@ -126,6 +124,37 @@ def test_each_type_refuses(declaration: str, line: str, finding: str, words: str
     values, problems = check(declaration, line)
     assert values is None
     assert any(p.startswith(f"{finding}: ") and words in p for p in problems), problems
+
+
+def _read(declared: fields.FieldSet, line: str) -> tuple[dict[str, Any] | None, list[str]]:
+    doc = load_bytes("inventory/servers/web/web09.yaml", (SERVER + line + "\n").encode())
+    values, problems = declared.validate_server(doc)
+    return values, [f"{p.line}:{p.column}: {p.code}: {p.message}" for p in problems]
+
+
+# The same text written as another type: one accepted, the other refused.
+TYPED_PAIRS = [
+    ("{type: integer}", ["x: 4", 'x: "4"']),
+    ("{type: string}", ['x: "12"', "x: 12"]),
+    ("{type: enum, values: ['10']}", ['x: "10"', "x: 10"]),
+    ("{type: boolean}", ["x: true", 'x: "true"']),
+    ("{type: date}", ["x: 2027-01-31", 'x: "2027-01-31"', "x: 2027-02-30"]),
+]
+
+
+def test_a_field_set_reading_many_servers_answers_as_a_new_one() -> None:
+    """A FieldSet remembers the values its checks accepted (they repeat from server to
+    server): a value seen before, or the same text of another type, gets the answer a
+    FieldSet that has seen nothing gives."""
+    lines: dict[str, list[str]] = {}
+    for declaration, line, *_ in [*VALID, *INVALID]:
+        lines.setdefault(declaration, []).append(line)
+    for declaration, pair in TYPED_PAIRS:
+        lines.setdefault(declaration, []).extend(pair)
+    for declaration, written in lines.items():
+        shared = declare(f"x: {declaration}\n")
+        for line in [*written, *reversed(written), *written]:
+            assert _read(shared, line) == check(declaration, line), (declaration, line)
 
 
 def test_a_required_field_missing() -> None:

@@ -33,6 +33,9 @@ class FieldSet(Protocol):
 
 
 _REMEMBER = 4096  # values a check keeps as known good, where values repeat
+_UNSEEN = object()
+# The kind of YAML scalar (`Typed`) a check accepts, by type.
+_ACCEPTS = {"integer": "a number", "date": "a date", "boolean": "a boolean"}
 _INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[.]|inf|nan", re.IGNORECASE)  # what YAML reads as a float, not an int
 
@@ -66,7 +69,6 @@ def _not_text(name: str, value: Any) -> _Problem:
 def _string_check(f: Field) -> Check:
     name, pattern, longest = f.name, f.pattern, f.max_length
     compiled = re.compile(pattern) if pattern is not None else None
-    good: set[str] = set()  # owners, sites and the like repeat: matched once
 
     def check(value: Any) -> Any:
         if type(value) is not str:
@@ -76,14 +78,11 @@ def _string_check(f: Field) -> Check:
                 "bad-value",
                 f"`{name}` is {len(value)} characters long; at most {longest} are allowed",
             )
-        if compiled is not None and value not in good:
-            if compiled.search(value) is None:
-                return _Problem(
-                    "bad-value",
-                    f"`{name}`: `{value}` does not match the pattern `{pattern}`{_suffix(f)}",
-                )
-            if len(good) < _REMEMBER:
-                good.add(value)
+        if compiled is not None and compiled.search(value) is None:
+            return _Problem(
+                "bad-value",
+                f"`{name}`: `{value}` does not match the pattern `{pattern}`{_suffix(f)}",
+            )
         return value
 
     return check
@@ -149,8 +148,6 @@ def _boolean_check(f: Field) -> Check:
 def _date_check(f: Field) -> Check:
     name = f.name
 
-    good: set[str] = set()  # dates repeat (an end of support is many servers')
-
     def check(value: Any) -> Any:
         if type(value) is Typed and value.kind == "a date":
             text = value.text
@@ -160,8 +157,6 @@ def _date_check(f: Field) -> Check:
             return _Problem(
                 "bad-type", f"`{name}` must be a date such as 2027-01-31, not {describe(value)}"
             )
-        if text in good:
-            return text
         try:
             if not DATE_RE.fullmatch(text):
                 raise ValueError(text)
@@ -171,8 +166,6 @@ def _date_check(f: Field) -> Check:
                 "bad-value",
                 f"`{name}`: `{text}` is not a date; write it as YYYY-MM-DD (2027-01-31)",
             )
-        if len(good) < _REMEMBER:
-            good.add(text)
         return text
 
     return check
@@ -238,8 +231,15 @@ class Checker:
 
     def __init__(self, fields: FieldSet) -> None:
         declared = [f for f in fields.declared if f.name not in fields.unchecked]
-        self.checks = tuple((f.name, _CHECKS[f.kind](f)) for f in declared)
+        # Each check with what it accepted, by value: most values repeat from server to
+        # server (owners, sizes, systems, dates), and a lookup costs a fraction of a
+        # check. Text is kept by itself; YAML's other scalars by their text, for the
+        # kind the check accepts (a number, a date, a boolean).
+        self.checks = tuple(
+            (f.name, _CHECKS[f.kind](f), {}, {}, _ACCEPTS.get(f.kind)) for f in declared
+        )
         self.required = tuple(f for f in declared if f.required)
+        self.required_names = frozenset(f.name for f in self.required)
         # Keys left alone: the model's, and those of declarations that are wrong (or,
         # when fields.yaml cannot be read, any key at all).
         self.builtin = frozenset(f.name for f in fields.builtin)
@@ -256,12 +256,27 @@ class Checker:
         if not (self.broken or value.keys() <= self.known):
             findings += [self._unknown(doc, key) for key in value if key not in self.known]
         get = value.get
-        for name, check in self.checks:
+        for name, check, texts, typed, accepts in self.checks:
             item = get(name)
             if item is not None:
+                kind = type(item)
+                if kind is str:
+                    result = texts.get(item, _UNSEEN)
+                elif kind is Typed and item.kind == accepts:
+                    result = typed.get(item.text, _UNSEEN)
+                else:
+                    result = _UNSEEN
+                if result is not _UNSEEN:
+                    declared[name] = result
+                    continue
                 result = check(item)
                 if type(result) is not _Problem:
                     declared[name] = result
+                    if kind is str:
+                        if len(texts) < _REMEMBER:
+                            texts[item] = result
+                    elif kind is Typed and item.kind == accepts and len(typed) < _REMEMBER:
+                        typed[item.text] = result
                     continue
                 loc = (name,) if result.item is None else (name, result.item)
                 findings.append(Finding(doc.path, *doc.position(loc), result.code, result.message))
@@ -274,17 +289,18 @@ class Checker:
                         f"`{name}` has no value; give it one or remove the line",
                     )
                 )
-        for f in self.required:
-            if f.name not in value:
-                findings.append(
-                    Finding(
-                        doc.path,
-                        1,
-                        1,
-                        "missing-field",
-                        f"missing required field `{f.name}`{_suffix(f)}; add it",
-                    )
+        if self.required_names and not self.required_names <= value.keys():
+            findings += [
+                Finding(
+                    doc.path,
+                    1,
+                    1,
+                    "missing-field",
+                    f"missing required field `{f.name}`{_suffix(f)}; add it",
                 )
+                for f in self.required
+                if f.name not in value
+            ]
         return declared, findings
 
     def _unknown(self, doc: Document, key: str) -> Finding:

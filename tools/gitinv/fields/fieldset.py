@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, model_validator
 
 from gitinv import models, schemas
 from gitinv.fields.checks import Checker
@@ -176,9 +176,17 @@ BUILTIN = FieldSet(builtin_fields())
 
 
 class _ServerKeys(models.Server):
-    """The Server model, leaving the keys it does not know to the FieldSet."""
+    """The Server model, leaving the keys it does not know to the FieldSet. It is asked
+    through `validate_fields` alone, which reports the keys without a value and takes
+    them out first: the model's own look for them is left out (it compares every value
+    with None, and a declared number or date compares in Python, not C)."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_empty_values(cls, data: Any) -> Any:
+        return data
 
 
 SERVER_MODEL: type[models.Server] = _ServerKeys
