@@ -235,6 +235,7 @@ class Checker:
         # server (owners, sizes, systems, dates), and a lookup costs a fraction of a
         # check. Text is kept by itself; YAML's other scalars by their text, for the
         # kind the check accepts (a number, a date, a boolean).
+        self.checks: tuple[tuple[str, Check, dict[str, Any], dict[str, Any], str | None], ...]
         self.checks = tuple(
             (f.name, _CHECKS[f.kind](f), {}, {}, _ACCEPTS.get(f.kind)) for f in declared
         )
