@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from gitinv.loader import Document, LoadError, fast_load, load_text
@@ -139,3 +141,32 @@ def test_every_server_file_in_the_repository() -> None:
         _same(text)
         taken += fast_load(str(path), text) is not None
     assert taken > 40  # the plain files do take the fast path
+
+
+# What an edit to a server file may put in or take out: a character the fast path looks
+# at, a line's start or end, a line break.
+EDITS = [*"az09.-_ :,[]?|#'\"", "  - ", ": ", ":\n", " \n", "\n\n", "\n", "\n  - x"]
+
+
+def test_server_files_edited_at_random() -> None:
+    """The repository's server files with a piece put in, cut out or a line repeated
+    (seeded): the fast path gives libyaml's document or leaves the file to it."""
+    rng = random.Random(7)
+    files = sorted((ROOT / "inventory" / "servers").rglob("*.yaml"))
+    texts = [path.read_text() for path in files]
+    taken = 0
+    for _ in range(3000):
+        text = rng.choice(texts)
+        at = rng.randrange(len(text) + 1)
+        kind = rng.random()
+        if kind < 0.4:
+            text = text[:at] + rng.choice(EDITS) + text[at:]
+        elif kind < 0.7:
+            text = text[:at] + text[at + rng.randint(1, 4) :]
+        else:
+            lines = text.split("\n")
+            lines.insert(rng.randrange(len(lines)), rng.choice(lines))
+            text = "\n".join(lines)
+        _same(text)
+        taken += fast_load("f.yaml", text) is not None
+    assert taken > 500  # many edits keep the plain shape
