@@ -260,27 +260,26 @@ class Checker:
         for name, check, texts, typed, accepts in self.checks:
             item = get(name)
             if item is not None:
-                kind = type(item)
-                if kind is str:
-                    result = texts.get(item, _UNSEEN)
-                elif kind is Typed and item.kind == accepts:
-                    result = typed.get(item.text, _UNSEEN)
+                # Where the check's answer for this value is remembered, and under what.
+                memo: dict[str, Any] | None
+                if type(item) is str:
+                    memo, seen = texts, item
+                elif type(item) is Typed and item.kind == accepts:
+                    memo, seen = typed, item.text
                 else:
-                    result = _UNSEEN
-                if result is not _UNSEEN:
-                    declared[name] = result
-                    continue
-                result = check(item)
-                if type(result) is not _Problem:
-                    declared[name] = result
-                    if kind is str:
-                        if len(texts) < _REMEMBER:
-                            texts[item] = result
-                    elif kind is Typed and item.kind == accepts and len(typed) < _REMEMBER:
-                        typed[item.text] = result
-                    continue
-                loc = (name,) if result.item is None else (name, result.item)
-                findings.append(Finding(doc.path, *doc.position(loc), result.code, result.message))
+                    memo, seen = None, ""
+                result = _UNSEEN if memo is None else memo.get(seen, _UNSEEN)
+                if result is _UNSEEN:
+                    result = check(item)
+                    if type(result) is _Problem:
+                        loc = (name,) if result.item is None else (name, result.item)
+                        findings.append(
+                            Finding(doc.path, *doc.position(loc), result.code, result.message)
+                        )
+                        continue
+                    if memo is not None and len(memo) < _REMEMBER:
+                        memo[seen] = result
+                declared[name] = result
             elif name in value:
                 findings.append(
                     Finding(
