@@ -38,6 +38,13 @@ def declare(text: str) -> fields.FieldSet:
     return found
 
 
+def _read(declared: fields.FieldSet, line: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """A server with one more line, against the fields `declared`."""
+    doc = load_bytes("inventory/servers/web/web09.yaml", (SERVER + line + "\n").encode())
+    values, problems = declared.validate_server(doc)
+    return values, [f"{p.line}:{p.column}: {p.code}: {p.message}" for p in problems]
+
+
 def check(declaration: str, line: str) -> tuple[dict[str, Any] | None, list[str]]:
     """A server with one more line, against one declared field `x`."""
     return _read(declare(f"x: {declaration}\n"), line)
@@ -124,12 +131,6 @@ def test_each_type_refuses(declaration: str, line: str, finding: str, words: str
     values, problems = check(declaration, line)
     assert values is None
     assert any(p.startswith(f"{finding}: ") and words in p for p in problems), problems
-
-
-def _read(declared: fields.FieldSet, line: str) -> tuple[dict[str, Any] | None, list[str]]:
-    doc = load_bytes("inventory/servers/web/web09.yaml", (SERVER + line + "\n").encode())
-    values, problems = declared.validate_server(doc)
-    return values, [f"{p.line}:{p.column}: {p.code}: {p.message}" for p in problems]
 
 
 # The same text written as another type: one accepted, the other refused.
