@@ -72,7 +72,10 @@ def validate_fields(
         return {}, []
     empty = (
         [k for k, v in data.items() if v is None and k in model.model_fields]
-        if None in data.values()  # at C speed: most files have no key without a value
+        # At C speed: most files have no key without a value, and every value true (a
+        # text, a list with items, a YAML number or date) is not one. Not `None in`,
+        # which compares each value with None: for a number or a date, a call to Python.
+        if not all(data.values())
         else []
     )
     findings = [
