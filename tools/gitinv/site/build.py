@@ -112,12 +112,18 @@ class _Reading:
     requests: dict[str, Any] | None = None
 
     def history(self) -> history.History:
+        """The kept history's commits read, the others walked; every commit walked when
+        nothing is kept, or when what is kept does not read after all (the log git wrote
+        meanwhile holds only the commits since it: the walk starts a log of its own)."""
+        since = self.kept.after
+        whole = not self.kept.load()
+        log = None if whole and since is not None else self.log.commits()
         # Most server files have not changed since they were added: a walk of the whole
         # history takes them as the inventory parsed them instead of reading them again.
         blob_id = self.source.blob_id
-        servers = () if self.kept.after else self.inventory.servers.values()
+        servers = self.inventory.servers.values() if whole else ()
         known = {blob_id(r.path): r.fields for r in servers}
-        new = history.scan(self.root, self.commit.id, known=known, log=self.log.commits())
+        new = history.scan(self.root, self.commit.id, known=known, log=log)
         return self.kept.add(new)
 
     def context(self) -> dict[str, Any]:
@@ -167,13 +173,9 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
     if reading.requests is not None:
         here.put(f"{API_DIR}/requests.json", api.dumps(reading.requests))
     with forks.Parts(parallel=len(inventory.servers) >= PARALLEL_FROM) as parts:
-        # What needs only the inventory is written while the history is read, unless
-        # little is left to read (a history kept): then the history comes first, since
-        # after a fork every page this process writes is copied.
-        log = reading.history() if reading.kept.after else None
+        # What needs only the inventory is written while the history is walked or read.
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
-        if log is None:
-            log = reading.history()
+        log = reading.history()
         if reading.kept.after != reading.commit.id:  # else nothing new to keep
             parts.start(functools.partial(_keep, reading.kept, reading.commit.id))
         reading.kept.release()  # `log` holds the history from here

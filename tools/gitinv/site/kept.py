@@ -16,13 +16,19 @@ as they were, so it never encodes the whole history again. It is used only under
 the same key (gitinv's code and libraries, see `cache.code_version`) and only for a
 commit on `rev`'s first-parent line; anything unexpected in it (another format, wrong
 shapes, a commit git does not know) makes the build walk the whole history, as without
-it. Only a build writes it, and a build publishes what the history says: a folder
-others can write to (a cache shared with pull requests' runs) is no place for it.
+it. Only its first line is read before the inventory: the build reads the rest (`load`)
+once it has started the child that writes the files needing only the inventory, which
+then works beside it (a rest that does not read is found late, and the build walks the
+whole history then). Only a build writes it, and a build publishes what the history
+says: a folder others can write to (a cache shared with pull requests' runs) is no place
+for it.
 
 Public API::
 
-    kept = Kept.open(root, rev)       # never raises: nothing kept, or a usable history
+    kept = Kept.open(root, rev)       # never raises: nothing kept, or a history to load
     kept.after                        # its commit, for the log of the commits since; or None
+    kept.load()                       # read its changes: False, and nothing kept, if they
+                                      #   do not read (the whole history is walked)
     kept.add(new)                     # the new commits' history followed by the kept one
     kept.save(rev)                    # keep that whole history as the history of `rev`
 """
@@ -66,15 +72,15 @@ def _name(key: str) -> str:
 @dataclass
 class Kept:
     store: cache.Store | None
-    after: str | None = None  # the commit whose history `entries` is
-    entries: list[Entry] = field(default_factory=list)
-    kept: bytes = b""  # the file's lines after its first: `entries`, as they were read
+    after: str | None = None  # the commit whose history `kept` is
+    kept: bytes = b""  # the file's lines after its first, as they were read
+    entries: list[Entry] = field(default_factory=list)  # `kept`'s, once loaded
     new: History | None = None  # the history of the commits since `after`, once added
 
     @classmethod
     def open(cls, root: Path, rev: str) -> Kept:
         """What is kept for `rev`: a history that ends on its first-parent line, else
-        nothing (`after` None)."""
+        nothing (`after` None). Its entries are read by `load`."""
         store = cache.Store.open(root)
         if store is None:
             return cls(None)
@@ -87,9 +93,21 @@ class Kept:
             after = _commit_of(head, key, len(body))
             if not git.on_first_parent_line(root, after, rev):
                 return cls(store)
-            return cls(store, after, _entries(body), body)
+            return cls(store, after, body)
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             return cls(store)
+
+    def load(self) -> bool:
+        """Read the kept history's entries: False when nothing is kept, or when they do not
+        read (then nothing is kept from here on, and `save` writes the file anew)."""
+        if self.after is None:
+            return False
+        try:
+            self.entries = _entries(self.kept)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            self.after, self.kept, self.entries = None, b"", []
+            return False
+        return True
 
     def add(self, new: History) -> History:
         """The whole history: `new` (that of the commits since `after`, or of all of
