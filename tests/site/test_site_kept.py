@@ -246,6 +246,7 @@ DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "an entry's commit out of range": _an_entry(_set(0, 10**6)),
     "an entry's commit negative": _an_entry(_set(0, -1)),
     "an entry's commit not a number": _an_entry(_set(0, "0")),
+    "an entry's commit true": _an_entry(_set(0, True)),
     "a name of a number": _an_entry(_set(2, 5)),
     "a group of a list": _an_entry(_set(4, ["web"])),
     "changes not a mapping": _an_entry(_set(6, [["ip", None]])),

@@ -16,7 +16,7 @@ as they were, so it never encodes the whole history again. It is used only under
 the same key (gitinv's code and libraries, see `cache.code_version`) and only for a
 commit on `rev`'s first-parent line; anything unexpected in it (another format, wrong
 shapes, a commit git does not know) makes the build walk the whole history, as without
-it. Only its first line is read before the inventory: the build reads the rest (`load`)
+it. Only its first line is parsed before the inventory: the build reads the rest (`load`)
 once it has started the child that writes the files needing only the inventory, which
 then works beside it (a rest that does not read is found late, and the build walks the
 whole history then). Only a build writes it, and a build publishes what the history
@@ -198,8 +198,8 @@ def _commit_of(head: bytes, key: str, size: int) -> str:
 
 
 def _entries(body: bytes) -> list[Entry]:
-    """The entries of the file's lines after its first; ValueError (or another of
-    `Kept.open`'s errors) when they hold anything else."""
+    """The entries of the file's lines after its first; ValueError (or another of the
+    errors `Kept.load` catches) when they hold anything else."""
     infos: list[CommitInfo] | None = None
     entries: list[Entry] = []
     lines = body.split(b"\n")
@@ -224,6 +224,7 @@ def _entries(body: bytes) -> list[Entry]:
                 and type(action) is str
                 and (group is None or type(group) is str)
                 and type(path) is str
+                and type(number) is int  # not true, which would count as 1
                 and number >= 0
             ):
                 raise ValueError("an entry of other types")
