@@ -16,7 +16,7 @@ import contextlib
 import functools
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,12 @@ class _Reading:
         meanwhile holds only the commits since it: the walk starts a log of its own)."""
         since = self.kept.after
         whole = not self.kept.load()
-        log = None if whole and since is not None else self.log.commits()
+        log: Iterator[gitlog.LogCommit] | None
+        if whole and since is not None:
+            self.log.close()  # git, walking only the commits since, would only compete
+            log = None
+        else:
+            log = self.log.commits()
         # Most server files have not changed since they were added: a walk of the whole
         # history takes them as the inventory parsed them instead of reading them again.
         blob_id = self.source.blob_id
