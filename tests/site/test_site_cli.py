@@ -290,6 +290,39 @@ def test_ctrl_c_stops_serve_cleanly(tmp_path: Path) -> None:
         assert "Built 3 servers" in out
 
 
+def test_ctrl_c_as_a_request_thread_starts_is_no_failure(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C can reach the server while it starts a request's thread: the server then
+    closes that request's socket, and the thread, finding it closed, reports nothing."""
+    import socket
+    import threading
+
+    from gitinv.site import serving
+
+    server = serving._listen(0)
+    waiting: list[threading.Thread] = []
+
+    def interrupted(thread: threading.Thread) -> None:
+        waiting.append(thread)  # started below, once its socket is closed
+        raise KeyboardInterrupt
+
+    try:
+        with socket.create_connection(server.server_address[:2]) as client:
+            client.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
+            monkeypatch.setattr(threading.Thread, "start", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                server._handle_request_noblock()
+            monkeypatch.undo()
+            (thread,) = waiting
+            thread.start()
+            thread.join(timeout=30)
+    finally:
+        server.server_close()
+    assert not thread.is_alive()
+    assert capsys.readouterr().err == ""
+
+
 def test_ctrl_c_stops_the_demo_cleanly(tmp_path: Path) -> None:
     from tests.conftest import ROOT
 

@@ -85,6 +85,15 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     stopping = False
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            # Ctrl-C while the request's thread starts: the server closes the request's
+            # socket under that thread, which is stopping, not a failure to report.
+            self.stopping = True
+            raise
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         error = sys.exc_info()[1]
         if isinstance(error, (ConnectionError, TimeoutError)) or self.stopping:
