@@ -88,3 +88,15 @@ def test_a_repository_url_that_is_not_one_says_what_to_write(inv_repo: GitRepo) 
         "does not fit: expected the code host URL, e.g. https://github.com/acme/inventory "
         "(edit and history links)"
     )
+
+
+def test_a_nested_setting_without_a_value_says_so(inv_repo: GitRepo) -> None:
+    """Below the top level the models themselves find a key without a value:
+    validate_fields takes out only the top level's."""
+    inv_repo.write("inventory/settings.yaml", "exports:\n  prometheus:\n    port:\n")
+    result = gitinv("-C", str(inv_repo.path), "validate")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == (
+        "inventory/settings.yaml:3:10: bad-type: `port` has no value; give it one or "
+        "remove the line"
+    )

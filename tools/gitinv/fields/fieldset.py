@@ -177,9 +177,9 @@ BUILTIN = FieldSet(builtin_fields())
 
 class _ServerKeys(models.Server):
     """The Server model, leaving the keys it does not know to the FieldSet. It is asked
-    through `validate_fields` alone, which reports the keys without a value and takes
-    them out first: the model's own look for them is left out (it compares every value
-    with None, and a declared number or date compares in Python, not C)."""
+    through `validate_fields` alone, which has reported the keys without a value and
+    taken them out: the model's own look for them would be the same work again, on
+    every server file (2,000 to 3,000 machine instructions of some 265,000)."""
 
     model_config = ConfigDict(extra="ignore")
 
