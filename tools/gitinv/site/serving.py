@@ -88,9 +88,10 @@ class _Server(http.server.ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request(request, client_address)
-        except BaseException:
-            # Ctrl-C while the request's thread starts: the server closes the request's
-            # socket under that thread, which is stopping, not a failure to report.
+        except KeyboardInterrupt:
+            # Ctrl-C (or SIGTERM, made one) while the request's thread starts: the server
+            # closes the request's socket under that thread, which is stopping, not a
+            # failure to report. Any other error stays one, reported by handle_error.
             self.stopping = True
             raise
 
