@@ -59,6 +59,8 @@ _NUMBER = (int, type(None))
 # A kept commit: CommitInfo's fields in their order, and the types each may have.
 _INFO_FIELDS = tuple(f.name for f in fields(CommitInfo))
 _INFO = (_STR, _STR, _STR, _STR, _NUMBER, _NAME, _STR, _STR)
+# What reading lines of another shape raises (orjson's decoding error is a ValueError).
+_NOT_OURS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 
 def _key() -> str:
@@ -94,7 +96,7 @@ class Kept:
             if not git.on_first_parent_line(root, after, rev):
                 return cls(store)
             return cls(store, after, body)
-        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        except (OSError, *_NOT_OURS):
             return cls(store)
 
     def load(self) -> bool:
@@ -104,7 +106,7 @@ class Kept:
             return False
         try:
             self.entries = _entries(self.kept)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        except _NOT_OURS:
             self.after, self.kept, self.entries = None, b"", []
             return False
         return True
