@@ -121,7 +121,11 @@ def test_not_canonical_is_part_of_the_verdict_with_its_fix(branch: GitRepo) -> N
     assert gitinv("-C", str(branch.path), "fmt").returncode == 0
     assert suggested[0] == (branch.path / DB01).read_text()
     assert suggested[1] == (branch.path / WEB01).read_text()
-    assert comparison.startswith("\n\nno changes (")  # the same values, written otherwise
+    # The same values, written otherwise: no row of values, and each file named.
+    assert comparison.startswith("\n\n2 files with no value changed (")
+    assert "### Other changed files" in comparison and " server ` " not in comparison
+    for path in (DB01, WEB01):
+        assert f"| ` {path} ` | no value changed: only comments, quoting, order" in comparison
 
 
 def test_fmt_check_annotates_the_first_line_to_change(branch: GitRepo) -> None:

@@ -274,9 +274,11 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     """Show what changes between two revisions, field by field.
 
     Servers added, updated (each changed field old → new), deleted and moved
-    between groups, and catalog entries added, changed or removed. BASE defaults
-    to the merge base with the main branch, HEAD to the working tree. `markdown`
-    is the comparison table posted on pull requests.
+    between groups, and catalog entries added, changed or removed; then every
+    other changed file and why it has no row (no value changed in it, or it is
+    outside inventory/). BASE defaults to the merge base with the main branch,
+    HEAD to the working tree. `markdown` is the comparison table posted on pull
+    requests.
 
     \b
     Example:

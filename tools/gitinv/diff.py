@@ -25,10 +25,32 @@ from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, 
 from gitinv.errors import GitinvError
 from gitinv.fields import FIELDS_FILE, FieldSet
 from gitinv.fieldsides import Sides, fields_from
+from gitinv.layout import INVENTORY, classify
 from gitinv.loader import Typed
 from gitinv.settings import main_branch
 
 WORKTREE = "working tree"
+
+
+# Why a changed file has no row in the comparison (`OtherFile.why`), and how the
+# one-line summary counts those files.
+TEXT_ONLY = "no value changed: only comments, quoting, order or the file's mode"
+NOT_INVENTORY = "under inventory/ but not a server, catalog or settings file"
+OUTSIDE = "outside inventory/"
+_COUNTED = {
+    TEXT_ONLY: "with no value changed",
+    NOT_INVENTORY: "under inventory/ not read as inventory",
+    OUTSIDE: "outside inventory/",
+}
+
+
+@dataclass(frozen=True)
+class OtherFile:
+    """A changed file the comparison has no row for, and why: the diff names every file
+    that changed, so that "no changes" is never said of a change."""
+
+    path: str
+    why: str
 
 
 @dataclass
@@ -36,6 +58,7 @@ class InventoryDiff:
     base: str
     head: str | None  # a commit id, or None for the working tree
     changes: list[Change] = field(default_factory=list)
+    others: list[OtherFile] = field(default_factory=list)
 
     @property
     def servers(self) -> list[Change]:
@@ -61,6 +84,8 @@ class InventoryDiff:
         unreadable = sum(1 for c in self.changes if c.unreadable)
         if unreadable:
             parts.append(f"{unreadable} unreadable")
+        whys = Counter(o.why for o in self.others)
+        parts += [f"{whys[w]} file{'s' * (whys[w] > 1)} {_COUNTED[w]}" for w in _COUNTED if whys[w]]
         return ", ".join(parts) or "no changes"
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,6 +99,7 @@ class InventoryDiff:
             "summary": self.summary(),
             "servers": [full(c) for c in self.servers],
             "catalogs": [full(c) for c in self.catalogs],
+            "other_files": [{"path": o.path, "why": o.why} for o in self.others],
         }
 
 
@@ -111,8 +137,31 @@ def inventory_diff(
     return diff_commits(root, base_sha, head_sha)
 
 
+def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile]:
+    """The changed `files` no change in `changes` stands for, in path order."""
+    servers = {c.name for c in changes if c.kind == "server"}
+    shown = {c.path for c in changes}
+    found = []
+    for f in sorted(files, key=lambda f: f.path):
+        if not f.path.startswith(f"{INVENTORY}/"):
+            found.append(OtherFile(f.path, OUTSIDE))
+            continue
+        kind = classify(f.path)
+        if kind is None:
+            found.append(OtherFile(f.path, NOT_INVENTORY))
+        elif not (kind[2] in servers if kind[0] == "server" else f.path in shown):
+            found.append(OtherFile(f.path, TEXT_ONLY))
+    return found
+
+
+def _split(files: list[git.FileChange]) -> tuple[list[git.FileChange], list[git.FileChange]]:
+    """(the inventory's files, the others)."""
+    inside = [f for f in files if f.path.startswith(f"{INVENTORY}/")]
+    return inside, [f for f in files if not f.path.startswith(f"{INVENTORY}/")]
+
+
 def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
-    files = git.diff_tree(root, base_sha, head_sha)
+    files, outside = _split(git.diff_tree(root, base_sha, head_sha, prefix=None))
     raw = git.read_blobs(root, {s for f in files for s in (f.old, f.new) if s})
     cache: dict[str, dict[str, Any] | Unreadable] = {}
 
@@ -125,7 +174,7 @@ def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
     changes = compare(
         files, read, old_at=at_commit(base_sha), new_at=at_commit(head_sha), fields=sides
     )
-    return InventoryDiff(base_sha, head_sha, changes)
+    return InventoryDiff(base_sha, head_sha, changes, others(files + outside, changes))
 
 
 def _fields_at(root: Path, commit: str) -> FieldSet:
@@ -135,9 +184,8 @@ def _fields_at(root: Path, commit: str) -> FieldSet:
 def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
     files: list[git.FileChange] = []
     local: dict[str, bytes] = {}
-    for fc in git.diff_worktree(root, base_sha) + [
-        git.FileChange(p, None, None) for p in git.untracked(root)
-    ]:
+    tracked, outside = _split(git.diff_worktree(root, base_sha, prefix=None))
+    for fc in tracked + [git.FileChange(p, None, None) for p in git.untracked(root)]:
         new_id = None
         target = root / fc.path
         if fc.new_mode != "000000" and target.is_file() and not target.is_symlink():
@@ -165,4 +213,4 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
         new_at=AT_WORKTREE,
         fields=sides,
     )
-    return InventoryDiff(base_sha, None, changes)
+    return InventoryDiff(base_sha, None, changes, others(files + outside, changes))

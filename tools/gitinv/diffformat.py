@@ -10,7 +10,7 @@ from typing import Any
 
 from gitinv import markdown
 from gitinv.changes import Change
-from gitinv.diff import WORKTREE, InventoryDiff, plain
+from gitinv.diff import WORKTREE, InventoryDiff, OtherFile, plain
 from gitinv.layout import FIELDS
 from gitinv.printable import CONTROL, one_line
 
@@ -120,6 +120,9 @@ def render_text(d: InventoryDiff) -> str:
                 lines.append(f"    {key}: {shown(old, was)}")
             else:
                 lines.append(f"    {key}: {shown(old, was)} → {shown(new, now)}")
+    if d.others:
+        lines.append("other changed files:")
+        lines += [one_line(f"  {o.path}: {o.why}") for o in d.others]
     return "\n".join(lines) + "\n"
 
 
@@ -235,6 +238,18 @@ def catalog_row(c: Change) -> str:
     return f"| {md_code(c.kind)} | {entry} | {c.action} | {changes} |"
 
 
+OTHERS_HEADER = [
+    "### Other changed files",
+    "",
+    "| file | why it has no row above |",
+    "|---|---|",
+]
+
+
+def other_row(o: OtherFile) -> str:
+    return f"| {md_code(o.path)} | {markdown.text(o.why)} |"
+
+
 def markdown_intro(d: InventoryDiff) -> list[str]:
     return ["## Inventory changes", "", f"{d.describe()} ({_revs(d)})", ""]
 
@@ -245,6 +260,8 @@ def render_markdown(d: InventoryDiff) -> str:
         lines += server_section(c)
     if d.catalogs:
         lines += [*CATALOG_HEADER, *(catalog_row(c) for c in d.catalogs), ""]
+    if d.others:
+        lines += [*OTHERS_HEADER, *(other_row(o) for o in d.others), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -281,6 +298,13 @@ def render_html(d: InventoryDiff) -> str:
                 f'<tr{cls}><td>{e(key)}</td><td class="old">{e(shown(old, was))}</td>'
                 f'<td class="new">{e(shown(new, now))}</td></tr>'
             )
+        parts.append("</tbody></table>")
+    if d.others:
+        parts.append(
+            "<h2>Other changed files</h2><table><thead><tr><th>file</th>"
+            "<th>why it has no row above</th></tr></thead><tbody>"
+        )
+        parts += [f"<tr><td>{e(o.path)}</td><td>{e(o.why)}</td></tr>" for o in d.others]
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

@@ -398,10 +398,14 @@ def parse_raw(tokens: list[bytes], i: int, files: list[FileChange]) -> int:
     return i
 
 
-def diff_tree(root: Path, base: str, head: str, prefix: str = "inventory") -> list[FileChange]:
-    """Paths under `prefix` that differ between two commits or trees (no rename detection)."""
+def diff_tree(
+    root: Path, base: str, head: str, prefix: str | None = "inventory"
+) -> list[FileChange]:
+    """Paths under `prefix` (None: every path) that differ between two commits or trees
+    (no rename detection)."""
+    where = () if prefix is None else (prefix,)
     out = _run(
-        root, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", base, head, "--", prefix
+        root, "diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", base, head, "--", *where
     )[1]
     files: list[FileChange] = []
     parse_raw(out.split(b"\0"), 0, files)
@@ -446,11 +450,13 @@ def tree_of(root: Path, rev: str) -> str:
     return _text(root, "rev-parse", "--verify", "--end-of-options", f"{rev}^{{tree}}")
 
 
-def diff_worktree(root: Path, base: str, prefix: str = "inventory") -> list[FileChange]:
-    """Tracked paths under `prefix` whose working-tree content differs from `base`.
+def diff_worktree(root: Path, base: str, prefix: str | None = "inventory") -> list[FileChange]:
+    """Tracked paths under `prefix` (None: every path) whose working-tree content differs
+    from `base`.
 
     A path still present has `new` None and a non-zero `new_mode`: read it from disk."""
-    out = _run(root, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", prefix)[1]
+    where = () if prefix is None else (prefix,)
+    out = _run(root, "diff", "--raw", "-z", "--no-renames", "--no-abbrev", base, "--", *where)[1]
     files: list[FileChange] = []
     parse_raw(out.split(b"\0"), 0, files)
     return files

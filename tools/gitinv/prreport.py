@@ -8,10 +8,11 @@ The verdict names every problem and every file not in canonical form with its fi
 (the canonical text, and the `gitinv fmt` line). The report is made of units kept
 whole or left out, in order: the verdict's heading, each problem's row, each file
 to reformat, the comparison's heading, each server's section, each catalog change's
-row. When all of it does not fit, the longest run of units from the start that fits
-is kept (a file to reformat may shrink to its diff, then to its `gitinv fmt` line)
-and a notice under the verdict says what is left out and where the full report is.
-Nothing is ever cut inside a unit, so no row and no character is split.
+row, and the row of each other changed file (no value changed in it, or outside
+the inventory). When all of it does not fit, the longest run of units from the start
+that fits is kept (a file to reformat may shrink to its diff, then to its `gitinv
+fmt` line) and a notice under the verdict says what is left out and where the full
+report is. Nothing is ever cut inside a unit, so no row and no character is split.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from pathlib import Path
 
 from gitinv import formatting, inventory
 from gitinv.diff import WORKTREE, InventoryDiff, inventory_diff
-from gitinv.diffformat import CATALOG_HEADER, catalog_row, markdown_intro, server_section
+from gitinv.diffformat import (
+    CATALOG_HEADER,
+    OTHERS_HEADER,
+    catalog_row,
+    markdown_intro,
+    other_row,
+    server_section,
+)
 from gitinv.report import FINDINGS_HEADER, Finding, finding_row, md_code
 from gitinv.source import GitRevision, Source, WorkTree
 
@@ -197,6 +205,9 @@ def _groups(r: Report) -> list[_Group]:
     if d.catalogs:
         rows = [[catalog_row(c) + "\n"] for c in d.catalogs]
         groups.append(_Group("catalog changes", "\n".join(CATALOG_HEADER) + "\n", rows))
+    if d.others:
+        rows = [[other_row(o) + "\n"] for o in d.others]
+        groups.append(_Group("other changed files", "\n".join(OTHERS_HEADER) + "\n", rows))
     return groups
 
 

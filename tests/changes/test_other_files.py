@@ -1,0 +1,106 @@
+"""Changed files without a row of values: the comparison names each one and says why,
+so that it never says "no changes" of a change (a comment, a quoted value, a file
+outside inventory/)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.changes.test_report import as_html, report
+from tests.conftest import GitRepo, gitinv
+
+WEB01 = "inventory/servers/web/web01.yaml"
+TEXT_ONLY = "no value changed: only comments, quoting, order or the file's mode"
+
+
+@pytest.fixture
+def branch(inv_repo: GitRepo) -> GitRepo:
+    inv_repo.git("checkout", "-q", "-b", "change")
+    text = (inv_repo.path / WEB01).read_text()
+    inv_repo.write(WEB01, "# Owned by the web team\n" + text)
+    inv_repo.write("inventory/servers/web/NOTES.txt", "ask the web team first\n")
+    inv_repo.write(".github/workflows/extra.yml", "on: push\n")
+    return inv_repo
+
+
+def _diff(repo: GitRepo, *args: str) -> str:
+    result = gitinv("-C", str(repo.path), "diff", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_each_format_names_every_file_and_why(branch: GitRepo) -> None:
+    branch.commit("a comment, a note and a workflow")
+    text = _diff(branch, "main", "HEAD")
+    summary = (
+        "1 file with no value changed, 1 file under inventory/ not read as inventory, "
+        "1 file outside inventory/"
+    )
+    assert text.splitlines()[0].endswith(f": {summary}")
+    assert text.splitlines()[1:] == [
+        "other changed files:",
+        "  .github/workflows/extra.yml: outside inventory/",
+        "  inventory/servers/web/NOTES.txt: "
+        "under inventory/ but not a server, catalog or settings file",
+        f"  {WEB01}: {TEXT_ONLY}",
+    ]
+    data = json.loads(_diff(branch, "main", "HEAD", "--format", "json"))
+    assert data["servers"] == [] and data["catalogs"] == []
+    assert [(o["path"], o["why"]) for o in data["other_files"]] == [
+        (".github/workflows/extra.yml", "outside inventory/"),
+        ("inventory/servers/web/NOTES.txt", data["other_files"][1]["why"]),
+        (WEB01, TEXT_ONLY),
+    ]
+    markdown = _diff(branch, "main", "HEAD", "--format", "markdown")
+    assert f"{summary} (" in markdown
+    assert f"| ` {WEB01} ` | {TEXT_ONLY} |" in markdown
+    rendered = as_html(markdown)
+    assert rendered.count("<tr>") == 4  # the header and the three files
+    page = _diff(branch, "main", "HEAD", "--format", "html")
+    assert f"<tr><td>{WEB01}</td><td>{TEXT_ONLY.replace(chr(39), '&#x27;')}</td></tr>" in page
+
+
+def test_a_change_of_values_keeps_its_row_and_the_rest_is_named(branch: GitRepo) -> None:
+    text = (branch.path / WEB01).read_text()
+    branch.write(WEB01, text.replace("state: active", "state: offline"))
+    branch.commit("offline, with a comment")
+    text = _diff(branch, "main", "HEAD")
+    assert ": 1 updated, 1 file under inventory/ not read as inventory, 1 file outside" in text
+    assert "state: active → offline" in text
+    assert WEB01 not in text  # its change of values stands for it
+
+
+def test_the_working_tree_is_compared_the_same_way(branch: GitRepo) -> None:
+    branch.git("add", "-A")  # tracked, not committed: outside inventory/ too
+    text = _diff(branch)
+    assert "→ working tree: 1 file with no value changed" in text
+    assert "  .github/workflows/extra.yml: outside inventory/" in text
+    assert f"  {WEB01}: {TEXT_ONLY}" in text
+
+
+def test_nothing_changed_is_still_no_changes(inv_repo: GitRepo) -> None:
+    inv_repo.git("checkout", "-q", "-b", "change")
+    inv_repo.git("commit", "-q", "--allow-empty", "-m", "nothing")
+    assert _diff(inv_repo, "main", "HEAD").endswith(": no changes\n")
+
+
+def test_the_report_names_them_and_a_cut_counts_them(branch: GitRepo) -> None:
+    for n in range(60):
+        branch.write(f"docs/page{n:02}.md", f"page {n}\n")
+    branch.commit("a comment and many pages")
+    code, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert code == 1  # NOTES.txt has no place under inventory/
+    assert "1 file with no value changed" in text.split("\n\n")[1]  # the verdict's line
+    assert "### Other changed files" in text and f"| ` {WEB01} ` | {TEXT_ONLY} |" in text
+    assert text.count("| outside inventory/ |") == 61
+    code, out = report(branch, "main", "HEAD", "--max-chars", "2000")
+    cut = out.decode()
+    left = re.search(r"Not shown here: (\d+) of 63 other changed files\.", cut)
+    assert left is not None and 0 < int(left[1]) < 63
+    assert cut.count("| outside inventory/ |") + cut.count(f"| {TEXT_ONLY} |") + cut.count(
+        "| under inventory/ but not"
+    ) == 63 - int(left[1])
