@@ -138,7 +138,8 @@ def inventory_diff(
 
 
 def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile]:
-    """The changed `files` no change in `changes` stands for, in path order."""
+    """The changed `files` no change in `changes` stands for: the inventory's first (a
+    cut of the report leaves out the last), each kind in path order."""
     servers = {c.name for c in changes if c.kind == "server"}
     shown = {c.path for c in changes}
     found = []
@@ -151,7 +152,8 @@ def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile
             found.append(OtherFile(f.path, NOT_INVENTORY))
         elif not (kind[2] in servers if kind[0] == "server" else f.path in shown):
             found.append(OtherFile(f.path, TEXT_ONLY))
-    return found
+    rank = {why: n for n, why in enumerate(_COUNTED)}
+    return sorted(found, key=lambda o: rank[o.why])  # stable: paths stay in order
 
 
 def _split(files: list[git.FileChange]) -> tuple[list[git.FileChange], list[git.FileChange]]:
