@@ -142,6 +142,18 @@ def test_pending_invalid_and_conflicting_with_main(
     assert doc["stale-db01"]["valid"] is False
 
 
+def test_pending_names_a_request_that_changes_no_value(
+    hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = "inventory/servers/platform/web01.yaml"
+    text = (hub.moderator.path / path).read_text()
+    _push_branch(hub, "comment", {path: "# Ask the web team\n" + text}, "A comment on web01")
+    capsys.readouterr()
+    assert pending.run(repo=hub.moderator.path, fmt="text") == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("comment")]
+    assert ": 1 file with no value changed; " in line
+
+
 def test_pending_needs_a_remote(hub: Hub) -> None:
     hub.moderator.git("remote", "remove", "origin")
     with pytest.raises(GitinvError, match="no remote"):
