@@ -5,6 +5,7 @@ outside inventory/)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -36,24 +37,24 @@ def test_each_format_names_every_file_and_why(branch: GitRepo) -> None:
     branch.commit("a comment, a note and a workflow")
     text = _diff(branch, "main", "HEAD")
     summary = (
-        "1 file with no value changed, 1 file under inventory/ not read as inventory, "
-        "1 file outside inventory/"
+        "1 file under inventory/ not read as inventory, 1 file outside inventory/, "
+        "1 file with no value changed"
     )
     assert text.splitlines()[0].endswith(f": {summary}")
-    # The inventory's files first: a cut of the report leaves out the last rows.
+    # Those that may matter first: a cut of the report leaves out the last rows.
     assert text.splitlines()[1:] == [
         "other changed files:",
-        f"  {WEB01}: {TEXT_ONLY}",
         "  inventory/servers/web/NOTES.txt: "
         "under inventory/ but not a server, catalog or settings file",
         "  .github/workflows/extra.yml: outside inventory/",
+        f"  {WEB01}: {TEXT_ONLY}",
     ]
     data = json.loads(_diff(branch, "main", "HEAD", "--format", "json"))
     assert data["servers"] == [] and data["catalogs"] == []
     assert [(o["path"], o["why"]) for o in data["other_files"]] == [
-        (WEB01, TEXT_ONLY),
-        ("inventory/servers/web/NOTES.txt", data["other_files"][1]["why"]),
+        ("inventory/servers/web/NOTES.txt", data["other_files"][0]["why"]),
         (".github/workflows/extra.yml", "outside inventory/"),
+        (WEB01, TEXT_ONLY),
     ]
     markdown = _diff(branch, "main", "HEAD", "--format", "markdown")
     assert f"{summary} (" in markdown
@@ -75,10 +76,12 @@ def test_a_change_of_values_keeps_its_row_and_the_rest_is_named(branch: GitRepo)
 
 
 def test_the_working_tree_is_compared_the_same_way(branch: GitRepo) -> None:
-    branch.git("add", "-A")  # tracked, not committed: outside inventory/ too
+    branch.git("add", ".github")  # tracked, not committed
+    branch.write("scratch.txt", "not tracked\n")
     text = _diff(branch)
-    assert "→ working tree: 1 file with no value changed" in text
+    assert "→ working tree: 1 file under inventory/ not read as inventory, 2 files outside" in text
     assert "  .github/workflows/extra.yml: outside inventory/" in text
+    assert "  scratch.txt: outside inventory/" in text
     assert f"  {WEB01}: {TEXT_ONLY}" in text
 
 
@@ -101,7 +104,56 @@ def test_the_report_names_them_and_a_cut_counts_them(branch: GitRepo) -> None:
     code, out = report(branch, "main", "HEAD", "--max-chars", "2000")
     cut = out.decode()
     left = re.search(r"Not shown here: (\d+) of 63 other changed files\.", cut)
-    assert left is not None and 0 < int(left[1]) < 63
-    assert cut.count("| outside inventory/ |") + 2 == 63 - int(left[1])
-    assert f"| ` {WEB01} ` | {TEXT_ONLY} |" in cut  # the inventory's files are kept
+    assert left is not None and 0 < int(left[1]) < 62
+    assert cut.count("| outside inventory/ |") + 1 == 63 - int(left[1])
     assert "| ` inventory/servers/web/NOTES.txt ` | under inventory/ but not" in cut
+    assert TEXT_ONLY not in cut  # what changes no value is left out first
+
+
+def test_a_second_file_of_a_server_is_named_not_lost(inv_repo: GitRepo) -> None:
+    """Two changed files of one name: the comparison pairs one of them with the other
+    side; the version it leaves out is named, not dropped."""
+    inv_repo.git("checkout", "-q", "-b", "change")
+    text = (inv_repo.path / WEB01).read_text().replace("state: active", "state: offline")
+    inv_repo.write(WEB01, text)
+    inv_repo.write("inventory/servers/data/web01.yaml", text)
+    inv_repo.commit("web01 offline, and a copy in data")
+    out = _diff(inv_repo, "main", "HEAD")
+    assert ": 1 updated, 1 file not compared\n~ updated server web01 (web)\n" in out
+    copy = "inventory/servers/data/web01.yaml"
+    assert f"  {copy}: not compared: another changed file holds a server of the same" in out
+
+
+def test_files_added_or_deleted_without_a_value(inv_repo: GitRepo) -> None:
+    inv_repo.git("checkout", "-q", "-b", "change")
+    inv_repo.write("inventory/fields.yaml", "# No field of our own yet\n")
+    inv_repo.commit("fields.yaml, empty")
+    assert "  inventory/fields.yaml: added without a value (empty, or comments only)" in (
+        _diff(inv_repo, "main", "HEAD")
+    )
+    inv_repo.remove("inventory/fields.yaml")
+    inv_repo.commit("no fields.yaml")
+    assert "  inventory/fields.yaml: deleted; it held no value (empty, or comments only)" in (
+        _diff(inv_repo, "HEAD~1", "HEAD")
+    )
+
+
+def test_a_name_of_any_bytes_is_written_safely(inv_repo: GitRepo) -> None:
+    inv_repo.git("checkout", "-q", "-b", "change")
+    (inv_repo.path / "docs").mkdir()
+    (inv_repo.path / "docs").joinpath(os.fsdecode(b"bad\xffname.md")).write_text("x\n")
+    inv_repo.write("docs/esc\x1b[31mred\x07.md", "x\n")
+    inv_repo.commit("two odd names")
+    code, out = report(inv_repo, "main", "HEAD")
+    text = out.decode()  # strict: every byte is UTF-8
+    assert code == 0
+    assert "| ` docs/bad\\xffname.md ` | outside inventory/ |" in text
+    assert "\x1b" not in text and "\x07" not in text
+    for fmt in ("text", "markdown", "html"):
+        out = _diff(inv_repo, "main", "HEAD", "--format", fmt)
+        assert "docs/bad\\xffname.md" in out and "\x1b" not in out, fmt
+    data = json.loads(_diff(inv_repo, "main", "HEAD", "--format", "json"))
+    assert {o["path"] for o in data["other_files"]} == {
+        "docs/bad\\xffname.md",
+        "docs/esc\x1b[31mred\x07.md",  # JSON's own escapes: \u001b in the text
+    }

@@ -25,7 +25,7 @@ from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, 
 from gitinv.errors import GitinvError
 from gitinv.fields import FIELDS_FILE, FieldSet
 from gitinv.fieldsides import Sides, fields_from
-from gitinv.layout import INVENTORY, classify
+from gitinv.layout import INVENTORY, classify, server_path
 from gitinv.loader import Typed
 from gitinv.settings import main_branch
 
@@ -33,14 +33,26 @@ WORKTREE = "working tree"
 
 
 # Why a changed file has no row in the comparison (`OtherFile.why`), and how the
-# one-line summary counts those files.
-TEXT_ONLY = "no value changed: only comments, quoting, order or the file's mode"
+# one-line summary counts them. In this order in the comparison: a cut of the report
+# leaves out the last, those that change no value.
+DUPLICATE = (
+    "not compared: another changed file holds a server of the same name "
+    "(validation reports it as duplicate-name)"
+)
 NOT_INVENTORY = "under inventory/ but not a server, catalog or settings file"
+NOT_READ = "not read: not a regular file"
 OUTSIDE = "outside inventory/"
+TEXT_ONLY = "no value changed: only comments, quoting, order or the file's mode"
+ADDED_EMPTY = "added without a value (empty, or comments only)"
+DELETED_EMPTY = "deleted; it held no value (empty, or comments only)"
 _COUNTED = {
-    TEXT_ONLY: "with no value changed",
+    DUPLICATE: "not compared",
     NOT_INVENTORY: "under inventory/ not read as inventory",
+    NOT_READ: "under inventory/ not read as inventory",
     OUTSIDE: "outside inventory/",
+    TEXT_ONLY: "with no value changed",
+    ADDED_EMPTY: "with no value changed",
+    DELETED_EMPTY: "with no value changed",
 }
 
 
@@ -84,8 +96,8 @@ class InventoryDiff:
         unreadable = sum(1 for c in self.changes if c.unreadable)
         if unreadable:
             parts.append(f"{unreadable} unreadable")
-        whys = Counter(o.why for o in self.others)
-        parts += [f"{whys[w]} file{'s' * (whys[w] > 1)} {_COUNTED[w]}" for w in _COUNTED if whys[w]]
+        counted = Counter(_COUNTED[o.why] for o in self.others)
+        parts += [f"{n} file{'s' * (n > 1)} {label}" for label, n in counted.items()]
         return ", ".join(parts) or "no changes"
 
     def as_dict(self) -> dict[str, Any]:
@@ -138,22 +150,42 @@ def inventory_diff(
 
 
 def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile]:
-    """The changed `files` no change in `changes` stands for: the inventory's first (a
-    cut of the report leaves out the last), each kind in path order."""
+    """The changed `files` no change in `changes` stands for, and why: those that may
+    matter first (see `_COUNTED`), each kind in path order."""
+    # The versions (old, new) each change stands for, by path.
+    olds, news = set(), set()
+    for c in changes:
+        if c.kind != "server" or c.action != "added":
+            olds.add(c.path if c.old_group is None else server_path(c.old_group, c.name))
+        if c.kind != "server" or c.action != "deleted":
+            news.add(c.path)
     servers = {c.name for c in changes if c.kind == "server"}
-    shown = {c.path for c in changes}
     found = []
-    for f in sorted(files, key=lambda f: f.path):
-        if not f.path.startswith(f"{INVENTORY}/"):
-            found.append(OtherFile(f.path, OUTSIDE))
+    for f in files:
+        read = f.old is not None or f.new is not None  # else neither version was read
+        if read and (f.old is None or f.path in olds) and (f.new is None or f.path in news):
             continue
-        kind = classify(f.path)
-        if kind is None:
-            found.append(OtherFile(f.path, NOT_INVENTORY))
-        elif not (kind[2] in servers if kind[0] == "server" else f.path in shown):
-            found.append(OtherFile(f.path, TEXT_ONLY))
+        inside = f.path.startswith(f"{INVENTORY}/")
+        kind = classify(f.path) if inside else None
+        if not inside:
+            why = OUTSIDE
+        elif kind is None:
+            why = NOT_INVENTORY
+        elif kind[0] == "server" and kind[2] in servers:
+            why = DUPLICATE
+        elif f.old is None and f.new is None:
+            why = NOT_READ
+        else:
+            why = ADDED_EMPTY if f.old is None else DELETED_EMPTY if f.new is None else TEXT_ONLY
+        found.append(OtherFile(printable_path(f.path), why))
     rank = {why: n for n, why in enumerate(_COUNTED)}
-    return sorted(found, key=lambda o: rank[o.why])  # stable: paths stay in order
+    return sorted(found, key=lambda o: (rank[o.why], o.path))
+
+
+def printable_path(path: str) -> str:
+    """A path as git gave it, its bytes that are not UTF-8 written `\\xff`: it can then be
+    encoded and printed anywhere (escaping control characters is the renderer's)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _split(files: list[git.FileChange]) -> tuple[list[git.FileChange], list[git.FileChange]]:
@@ -186,8 +218,10 @@ def _fields_at(root: Path, commit: str) -> FieldSet:
 def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
     files: list[git.FileChange] = []
     local: dict[str, bytes] = {}
-    tracked, outside = _split(git.diff_worktree(root, base_sha, prefix=None))
-    for fc in tracked + [git.FileChange(p, None, None) for p in git.untracked(root)]:
+    changed = git.diff_worktree(root, base_sha, prefix=None)
+    changed += [git.FileChange(p, None, None) for p in git.untracked(root, prefix=None)]
+    tracked, outside = _split(changed)
+    for fc in tracked:
         new_id = None
         target = root / fc.path
         if fc.new_mode != "000000" and target.is_file() and not target.is_symlink():

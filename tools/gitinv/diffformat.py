@@ -304,7 +304,7 @@ def render_html(d: InventoryDiff) -> str:
             "<h2>Other changed files</h2><table><thead><tr><th>file</th>"
             "<th>why it has no row above</th></tr></thead><tbody>"
         )
-        parts += [f"<tr><td>{e(o.path)}</td><td>{e(o.why)}</td></tr>" for o in d.others]
+        parts += [f"<tr><td>{e(one_line(o.path))}</td><td>{e(o.why)}</td></tr>" for o in d.others]
         parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

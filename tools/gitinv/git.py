@@ -462,9 +462,11 @@ def diff_worktree(root: Path, base: str, prefix: str | None = "inventory") -> li
     return files
 
 
-def untracked(root: Path, prefix: str = "inventory") -> list[str]:
-    """Files under `prefix` git does not track yet (ignored files left out)."""
-    out = _run(root, "ls-files", "-z", "--others", "--exclude-standard", "--", prefix)[1]
+def untracked(root: Path, prefix: str | None = "inventory") -> list[str]:
+    """Files under `prefix` (None: anywhere) git does not track yet (ignored files left
+    out)."""
+    where = () if prefix is None else (prefix,)
+    out = _run(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *where)[1]
     return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
 
