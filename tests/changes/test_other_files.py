@@ -37,7 +37,7 @@ def test_each_format_names_every_file_and_why(branch: GitRepo) -> None:
     branch.commit("a comment, a note and a workflow")
     text = _diff(branch, "main", "HEAD")
     summary = (
-        "1 file under inventory/ not read as inventory, 1 file outside inventory/, "
+        "1 file in inventory/ not read as inventory, 1 file outside inventory/, "
         "1 file with no value changed"
     )
     assert text.splitlines()[0].endswith(f": {summary}")
@@ -45,7 +45,7 @@ def test_each_format_names_every_file_and_why(branch: GitRepo) -> None:
     assert text.splitlines()[1:] == [
         "other changed files:",
         "  inventory/servers/web/NOTES.txt: "
-        "under inventory/ but not a server, catalog or settings file",
+        "in inventory/ but not a server, catalog or settings file",
         "  .github/workflows/extra.yml: outside inventory/",
         f"  {WEB01}: {TEXT_ONLY}",
     ]
@@ -70,7 +70,7 @@ def test_a_change_of_values_keeps_its_row_and_the_rest_is_named(branch: GitRepo)
     branch.write(WEB01, text.replace("state: active", "state: offline"))
     branch.commit("offline, with a comment")
     text = _diff(branch, "main", "HEAD")
-    assert ": 1 updated, 1 file under inventory/ not read as inventory, 1 file outside" in text
+    assert ": 1 updated, 1 file in inventory/ not read as inventory, 1 file outside" in text
     assert "state: active → offline" in text
     assert WEB01 not in text  # its change of values stands for it
 
@@ -79,7 +79,7 @@ def test_the_working_tree_is_compared_the_same_way(branch: GitRepo) -> None:
     branch.git("add", ".github")  # tracked, not committed
     branch.write("scratch.txt", "not tracked\n")
     text = _diff(branch)
-    assert "→ working tree: 1 file under inventory/ not read as inventory, 2 files outside" in text
+    assert "→ working tree: 1 file in inventory/ not read as inventory, 2 files outside" in text
     assert "  .github/workflows/extra.yml: outside inventory/" in text
     assert "  scratch.txt: outside inventory/" in text
     assert f"  {WEB01}: {TEXT_ONLY}" in text
@@ -106,22 +106,29 @@ def test_the_report_names_them_and_a_cut_counts_them(branch: GitRepo) -> None:
     left = re.search(r"Not shown here: (\d+) of 63 other changed files\.", cut)
     assert left is not None and 0 < int(left[1]) < 62
     assert cut.count("| outside inventory/ |") + 1 == 63 - int(left[1])
-    assert "| ` inventory/servers/web/NOTES.txt ` | under inventory/ but not" in cut
+    assert "| ` inventory/servers/web/NOTES.txt ` | in inventory/ but not" in cut
     assert TEXT_ONLY not in cut  # what changes no value is left out first
 
 
 def test_a_second_file_of_a_server_is_named_not_lost(inv_repo: GitRepo) -> None:
-    """Two changed files of one name: the comparison pairs one of them with the other
-    side; the version it leaves out is named, not dropped."""
+    """Two changed files of one name: the comparison pairs one version of each side;
+    each file it leaves out is named, not dropped."""
     inv_repo.git("checkout", "-q", "-b", "change")
-    text = (inv_repo.path / WEB01).read_text().replace("state: active", "state: offline")
-    inv_repo.write(WEB01, text)
-    inv_repo.write("inventory/servers/data/web01.yaml", text)
+    text = (inv_repo.path / WEB01).read_text()
+    inv_repo.write(WEB01, text.replace("state: active", "state: offline"))
+    copy = "inventory/servers/data/web01.yaml"
+    inv_repo.write(copy, text.replace("state: active", "state: offline"))
     inv_repo.commit("web01 offline, and a copy in data")
     out = _diff(inv_repo, "main", "HEAD")
-    assert ": 1 updated, 1 file not compared\n~ updated server web01 (web)\n" in out
-    copy = "inventory/servers/data/web01.yaml"
-    assert f"  {copy}: not compared: another changed file holds a server of the same" in out
+    assert ": 1 updated, 1 file sharing a server's name\n~ updated server web01 (web)\n" in out
+    assert f"  {copy}: one of several changed files of this server's name, compared" in out
+    # A copy with every value, and a comment on the first: neither is "no value changed".
+    inv_repo.write(WEB01, "# kept\n" + text)
+    inv_repo.write(copy, text)
+    inv_repo.commit("the copy as it was, a comment on web01")
+    out = _diff(inv_repo, "main", "HEAD")
+    assert ": 2 files sharing a server's name\n" in out
+    assert "no value changed" not in out and "without a value" not in out
 
 
 def test_files_added_or_deleted_without_a_value(inv_repo: GitRepo) -> None:
@@ -157,3 +164,36 @@ def test_a_name_of_any_bytes_is_written_safely(inv_repo: GitRepo) -> None:
         "docs/bad\\xffname.md",
         "docs/esc\x1b[31mred\x07.md",  # JSON's own escapes: \u001b in the text
     }
+
+
+def test_a_file_taken_out_of_the_index_is_no_change(inv_repo: GitRepo) -> None:
+    """`git rm --cached`: git's diff says deleted and ls-files says untracked; the file
+    is there with the same bytes, which changes nothing."""
+    inv_repo.git("rm", "-q", "--cached", "inventory/tags.yaml", WEB01)
+    out = _diff(inv_repo)
+    assert out.endswith(": no changes\n"), out
+    text = (inv_repo.path / WEB01).read_text()
+    inv_repo.write(WEB01, text.replace("state: active", "state: offline"))
+    out = _diff(inv_repo)
+    assert ": 1 updated\n~ updated server web01 (web)\n    state: active → offline\n" in out
+
+
+def test_names_that_are_not_utf8_in_the_inventory(inv_repo: GitRepo) -> None:
+    """Refused by name, never read, and printed with their bytes escaped: by validate,
+    the report and the queue alike."""
+    inv_repo.git("checkout", "-q", "-b", "change")
+    folder = inv_repo.path / "inventory/servers/web"
+    (folder / os.fsdecode(b"caf\xe9.yaml")).write_text((inv_repo.path / WEB01).read_text())
+    (inv_repo.path / "inventory" / os.fsdecode(b"\xff.txt")).write_text("x\n")
+    result = gitinv("-C", str(inv_repo.path), "validate")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "inventory/servers/web/caf\\xe9.yaml:1:1: bad-path: the name is not UTF-8" in (
+        result.stdout
+    )
+    inv_repo.commit("two names of other bytes")
+    code, out = report(inv_repo, "main", "HEAD")
+    text = out.decode()  # strict: every byte is UTF-8
+    assert code == 1 and "| ` inventory/servers/web/caf\\xe9.yaml ` | 1:1 | `bad-path` |" in text
+    assert "| ` inventory/\\xff.txt ` | in inventory/ but not a server" in text
+    diff = _diff(inv_repo, "main", "HEAD")
+    assert "\n+ added server caf\\xe9 (web)\n" in diff  # a row, its name as git holds it

@@ -16,11 +16,12 @@ declared in fields.yaml is read with each side's declaration (`fieldsides.Sides`
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from gitinv import git, remote
+from gitinv.cache import blob_id
 from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, parse
 from gitinv.errors import GitinvError
 from gitinv.fields import FIELDS_FILE, FieldSet
@@ -28,6 +29,7 @@ from gitinv.fieldsides import Sides, fields_from
 from gitinv.layout import INVENTORY, classify, server_path
 from gitinv.loader import Typed
 from gitinv.settings import main_branch
+from gitinv.source import printable
 
 WORKTREE = "working tree"
 
@@ -36,19 +38,18 @@ WORKTREE = "working tree"
 # one-line summary counts them. In this order in the comparison: a cut of the report
 # leaves out the last, those that change no value.
 DUPLICATE = (
-    "not compared: another changed file holds a server of the same name "
-    "(validation reports it as duplicate-name)"
+    "one of several changed files of this server's name, compared by name: read this one yourself"
 )
-NOT_INVENTORY = "under inventory/ but not a server, catalog or settings file"
+NOT_INVENTORY = "in inventory/ but not a server, catalog or settings file"
 NOT_READ = "not read: not a regular file"
 OUTSIDE = "outside inventory/"
 TEXT_ONLY = "no value changed: only comments, quoting, order or the file's mode"
 ADDED_EMPTY = "added without a value (empty, or comments only)"
 DELETED_EMPTY = "deleted; it held no value (empty, or comments only)"
 _COUNTED = {
-    DUPLICATE: "not compared",
-    NOT_INVENTORY: "under inventory/ not read as inventory",
-    NOT_READ: "under inventory/ not read as inventory",
+    DUPLICATE: "sharing a server's name",
+    NOT_INVENTORY: "in inventory/ not read as inventory",
+    NOT_READ: "in inventory/ not read as inventory",
     OUTSIDE: "outside inventory/",
     TEXT_ONLY: "with no value changed",
     ADDED_EMPTY: "with no value changed",
@@ -159,39 +160,39 @@ def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile
             olds.add(c.path if c.old_group is None else server_path(c.old_group, c.name))
         if c.kind != "server" or c.action != "deleted":
             news.add(c.path)
-    servers = {c.name for c in changes if c.kind == "server"}
+    # A name several changed files hold: `compare` pairs one version of each side.
+    names = Counter(k[2] for f in files if (k := classify(f.path)) and k[0] == "server")
     found = []
     for f in files:
         read = f.old is not None or f.new is not None  # else neither version was read
         if read and (f.old is None or f.path in olds) and (f.new is None or f.path in news):
             continue
-        inside = f.path.startswith(f"{INVENTORY}/")
-        kind = classify(f.path) if inside else None
-        if not inside:
+        kind = classify(f.path)
+        if f.path != INVENTORY and not f.path.startswith(f"{INVENTORY}/"):
             why = OUTSIDE
         elif kind is None:
             why = NOT_INVENTORY
-        elif kind[0] == "server" and kind[2] in servers:
-            why = DUPLICATE
-        elif f.old is None and f.new is None:
+        elif not read:
             why = NOT_READ
+        elif kind[0] == "server" and names[kind[2]] > 1:
+            why = DUPLICATE
         else:
             why = ADDED_EMPTY if f.old is None else DELETED_EMPTY if f.new is None else TEXT_ONLY
-        found.append(OtherFile(printable_path(f.path), why))
+        found.append(OtherFile(f.path, why))
     rank = {why: n for n, why in enumerate(_COUNTED)}
     return sorted(found, key=lambda o: (rank[o.why], o.path))
-
-
-def printable_path(path: str) -> str:
-    """A path as git gave it, its bytes that are not UTF-8 written `\\xff`: it can then be
-    encoded and printed anywhere (escaping control characters is the renderer's)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _split(files: list[git.FileChange]) -> tuple[list[git.FileChange], list[git.FileChange]]:
     """(the inventory's files, the others)."""
     inside = [f for f in files if f.path.startswith(f"{INVENTORY}/")]
     return inside, [f for f in files if not f.path.startswith(f"{INVENTORY}/")]
+
+
+def printable_paths(files: list[git.FileChange]) -> list[git.FileChange]:
+    """The changes with names that are not UTF-8 written `\\xff` (see source.printable):
+    what the comparison shows can be printed; it reads the versions by their ids."""
+    return [f if f.path.isascii() else replace(f, path=printable(f.path)) for f in files]
 
 
 def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
@@ -205,6 +206,7 @@ def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
         return cache[sha]
 
     sides = Sides(_fields_at(root, base_sha), _fields_at(root, head_sha))
+    files, outside = printable_paths(files), printable_paths(outside)
     changes = compare(
         files, read, old_at=at_commit(base_sha), new_at=at_commit(head_sha), fields=sides
     )
@@ -218,21 +220,29 @@ def _fields_at(root: Path, commit: str) -> FieldSet:
 def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
     files: list[git.FileChange] = []
     local: dict[str, bytes] = {}
-    changed = git.diff_worktree(root, base_sha, prefix=None)
-    changed += [git.FileChange(p, None, None) for p in git.untracked(root, prefix=None)]
-    tracked, outside = _split(changed)
+    changed = {f.path: f for f in git.diff_worktree(root, base_sha, prefix=None)}
+    # Untracked but in `base` (`git rm --cached`): git diff says deleted, yet it is there.
+    unindexed = set()
+    for path in git.untracked(root, prefix=None):
+        was = changed.get(path) or git.FileChange(path, None, None)
+        changed[path] = git.FileChange(path, was.old, None, was.old_mode, "100644")
+        if was.old is not None:
+            unindexed.add(path)
+    tracked, outside = _split(list(changed.values()))
     for fc in tracked:
         new_id = None
         target = root / fc.path
         if fc.new_mode != "000000" and target.is_file() and not target.is_symlink():
             new_id = f"worktree:{fc.path}"
             try:
-                local[new_id] = target.read_bytes()
+                data = local[new_id] = target.read_bytes()
             except OSError as exc:
                 raise GitinvError(
                     f"cannot read {fc.path} ({exc.strerror or exc}); make it readable "
                     f"(`chmod a+r {fc.path}`), or give HEAD to compare commits"
                 ) from None
+            if fc.path in unindexed and fc.old == blob_id(data, sha256=len(fc.old or "") == 64):
+                continue  # the same bytes as in `base`: no change at all
         files.append(git.FileChange(fc.path, fc.old, new_id, fc.old_mode, fc.new_mode))
     raw = git.read_blobs(root, {f.old for f in files if f.old})
     raw.update(local)
@@ -242,6 +252,7 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
         sides = Sides(base_fields, base_fields)
     else:
         sides = Sides(base_fields, fields_from(local.get(edited.new) if edited.new else None))
+    files, outside = printable_paths(files), printable_paths(outside)
     changes = compare(
         files,
         lambda sha: parse(raw.get(sha)),

@@ -22,7 +22,9 @@ class SourceFile(NamedTuple):
     tuple is made in a fraction of a frozen dataclass's time)."""
 
     path: str  # posix, relative to the repository root
-    kind: str  # "file", "symlink", "folder" (named like a file), "unreadable" or "other"
+    # "file", "symlink", "folder" (named like a file), "unreadable", "other" or
+    # "badname" (not UTF-8: `path` then shows its bytes, and it is never read)
+    kind: str
     size: int  # -1: not known before reading
 
 
@@ -58,8 +60,10 @@ class WorkTree:
         new = tuple.__new__  # a SourceFile without the Python-level __new__ of NamedTuple
         for entry in entries:
             path = f"{rel}/{entry.name}"
+            if not entry.name.isascii() and not utf8(entry.name):
+                found.append(SourceFile(printable(path), "badname", 0))
             # A regular file first (not a link to one): nearly every entry is one.
-            if entry.is_file(follow_symlinks=False):
+            elif entry.is_file(follow_symlinks=False):
                 # Size unknown (-1) saves a stat per file: the reader stops past the limit.
                 found.append(new(SourceFile, (path, "file", -1)))
             elif entry.is_symlink():
@@ -110,8 +114,33 @@ def unreadable(path: str, exc: OSError) -> Finding:
     )
 
 
+def utf8(name: str) -> bool:
+    """Whether a name the system or git gave (undecodable bytes kept as surrogates) is
+    UTF-8."""
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(path: str) -> str:
+    """A path whose bytes are not all UTF-8 with those written `\\xff`: it can be
+    printed, and encoded, anywhere."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def file_problem(f: SourceFile) -> Finding | None:
     """What is wrong with a listed entry before it is read, if anything."""
+    if f.kind == "badname":
+        return Finding(
+            f.path,
+            1,
+            1,
+            "bad-path",
+            "the name is not UTF-8 (the bytes shown as \\x..); rename it with `git mv` "
+            "to a name of letters, digits, dots and dashes",
+        )
     if f.kind == "symlink":
         return Finding(
             f.path,
@@ -224,7 +253,10 @@ class GitRevision:
         out = []
         for e in self._entries.values():
             kind = "symlink" if e.mode == "120000" else "file" if e.kind == "blob" else "other"
-            out.append(SourceFile(e.path, kind, max(e.size, 0)))
+            if not e.path.isascii() and not utf8(e.path):
+                out.append(SourceFile(printable(e.path), "badname", 0))
+            else:
+                out.append(SourceFile(e.path, kind, max(e.size, 0)))
         return out
 
     def blob_id(self, path: str) -> str:
