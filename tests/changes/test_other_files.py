@@ -197,3 +197,28 @@ def test_names_that_are_not_utf8_in_the_inventory(inv_repo: GitRepo) -> None:
     assert "| ` inventory/\\xff.txt ` | in inventory/ but not a server" in text
     diff = _diff(inv_repo, "main", "HEAD")
     assert "\n+ added server caf\\xe9 (web)\n" in diff  # a row, its name as git holds it
+
+
+def test_a_link_or_a_submodule_is_not_read_as_a_server(inv_repo: GitRepo) -> None:
+    """git keeps a link's target (or a submodule's commit) where a file's bytes would be:
+    the comparison says the version is not a file instead of reading those bytes."""
+    inv_repo.git("checkout", "-q", "-b", "change")
+    blob = inv_repo.git("rev-parse", f"HEAD:{WEB01}")
+    evil = "inventory/servers/web/evil.yaml"
+    inv_repo.git("update-index", "--add", "--cacheinfo", f"120000,{blob},{evil}")
+    inv_repo.git(
+        "update-index", "--add", "--cacheinfo", f"160000,{blob},inventory/servers/web/ghost.yaml"
+    )
+    inv_repo.git("commit", "-q", "-m", "a link and a submodule holding web01's bytes")
+    out = _diff(inv_repo, "main", "HEAD")
+    assert "+ added server evil (web)\n    (new version unreadable in commit " in out
+    assert ": 1:1 bad-file: symbolic links are not allowed under inventory/" in out
+    assert "+ added server ghost (web)\n    (new version unreadable in commit " in out
+    assert ": 1:1 bad-file: a submodule, not a file; remove it" in out
+    assert "component: " not in out  # web01's values are not shown as theirs
+    # The same in the working tree: a server replaced by a link.
+    inv_repo.git("checkout", "-q", "main")
+    (inv_repo.path / WEB01).unlink()
+    (inv_repo.path / WEB01).symlink_to("db01.yaml")
+    out = _diff(inv_repo)
+    assert "~ updated server web01 (web)\n    (new version unreadable in the working tree: " in out

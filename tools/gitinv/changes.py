@@ -225,6 +225,7 @@ class _ServerSide:
     group: str
     path: str
     blob: str
+    mode: str = ""
 
 
 @dataclass
@@ -268,9 +269,9 @@ def compare(
         if what == "server":
             assert group is not None and name is not None
             if fc.old is not None:
-                servers.old[name] = _ServerSide(group, fc.path, fc.old)
+                servers.old[name] = _ServerSide(group, fc.path, fc.old, fc.old_mode)
             if fc.new is not None:
-                servers.new[name] = _ServerSide(group, fc.path, fc.new)
+                servers.new[name] = _ServerSide(group, fc.path, fc.new, fc.new_mode)
         else:
             result.extend(_catalog_changes(what, fc, read, where, fields))
     for name in sorted(set(servers.old) | set(servers.new)):
@@ -282,13 +283,31 @@ def compare(
     return result
 
 
+# What git holds in a tree besides files: its blob (a link's target) or commit (a
+# submodule's) is not a version of the file, and is not read as one.
+_NOT_FILES = {
+    "120000": Unreadable(
+        "1:1 bad-file: symbolic links are not allowed under inventory/; "
+        "replace it with the file itself"
+    ),
+    "160000": Unreadable("1:1 bad-file: a submodule, not a file; remove it"),
+}
+
+
 def _read(
-    read: Read, blob: str | None, side: str, where: _Where, bad: dict[str, str], *, empty_ok: bool
+    read: Read,
+    blob: str | None,
+    side: str,
+    where: _Where,
+    bad: dict[str, str],
+    *,
+    empty_ok: bool,
+    mode: str = "",
 ) -> dict[str, Any] | None:
     """The version's fields; None when absent, or when it does not read (noted in `bad`)."""
     if blob is None:
         return None
-    doc = read(blob)
+    doc = _NOT_FILES.get(mode) or read(blob)
     if isinstance(doc, Unreadable):
         if doc.empty and empty_ok:
             return {}
@@ -307,8 +326,16 @@ def _server_change(
     fields: FieldReader,
 ) -> Change | None:
     found: dict[str, str] = {}
-    raw_old = _read(read, before.blob if before else None, "old", where, found, empty_ok=False)
-    raw_new = _read(read, after.blob if after else None, "new", where, found, empty_ok=False)
+    raw_old = (
+        _read(read, before.blob, "old", where, found, empty_ok=False, mode=before.mode)
+        if before
+        else None
+    )
+    raw_new = (
+        _read(read, after.blob, "new", where, found, empty_ok=False, mode=after.mode)
+        if after
+        else None
+    )
     old, new = fields.read(raw_old, "old"), fields.read(raw_new, "new")
     bad = found or NOTHING_UNREADABLE
     order = fields.order
@@ -362,8 +389,8 @@ def _catalog_changes(
     what: str, fc: FileChange, read: Read, where: _Where, fields: FieldReader
 ) -> list[Change]:
     bad: dict[str, str] = {}
-    old = _read(read, fc.old, "old", where, bad, empty_ok=True)
-    new = _read(read, fc.new, "new", where, bad, empty_ok=True)
+    old = _read(read, fc.old, "old", where, bad, empty_ok=True, mode=fc.old_mode)
+    new = _read(read, fc.new, "new", where, bad, empty_ok=True, mode=fc.new_mode)
     if bad:
         action = "added" if fc.old is None else "deleted" if fc.new is None else "updated"
         name = SETTINGS if what == SETTINGS else ""

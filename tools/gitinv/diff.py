@@ -243,6 +243,8 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
                 ) from None
             if fc.path in unindexed and fc.old == blob_id(data, sha256=len(fc.old or "") == 64):
                 continue  # the same bytes as in `base`: no change at all
+        elif fc.new_mode in ("120000", "160000") and (target.is_symlink() or target.is_dir()):
+            new_id = f"worktree:{fc.path}"  # a link or a submodule: compare says so, unread
         files.append(git.FileChange(fc.path, fc.old, new_id, fc.old_mode, fc.new_mode))
     raw = git.read_blobs(root, {f.old for f in files if f.old})
     raw.update(local)
