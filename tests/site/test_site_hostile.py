@@ -79,6 +79,27 @@ def test_a_bad_version_in_history_stops_neither_build_nor_audit(tmp_path: Path, 
     assert [e["unreadable"] for e in feed if e["commit"] == bad] == [slipped["unreadable"]]
 
 
+def test_a_name_of_other_bytes_in_history_stops_neither_build_nor_audit(
+    tmp_path: Path,
+) -> None:
+    """A server file whose name is not UTF-8, merged once and removed: its name is
+    written with its bytes escaped, in the audit feed and in the terminal."""
+    repo = make_history(tmp_path / "repo")
+    odd = os.fsdecode(b"inventory/servers/web/caf\xe9.yaml")
+    (repo.path / odd).write_text(server("10.1.0.9"))
+    repo.commit("Add an odd name (#6)")
+    (repo.path / odd).unlink()
+    repo.commit("Remove it (#7)")
+    out = tmp_path / "_site"
+    built = run_measured("-C", str(repo.path), "build", "--out", str(out))
+    _cheap(built)
+    assert built.returncode == 0, built.stdout + built.stderr
+    feed = json.loads((out / "api/v1/audit.json").read_text())["results"]
+    assert [e["action"] for e in feed if e["name"] == "caf\\xe9"] == ["deleted", "added"]
+    audit = run_measured("-C", str(repo.path), "audit")
+    assert audit.returncode == 0 and "deleted server caf\\xe9 — " in audit.stdout
+
+
 def _site(repo: Repo, out: Path) -> None:
     assert build(repo.path, "main", out).ok
 

@@ -28,6 +28,8 @@ from typing import Any, Protocol
 from gitinv.git import FileChange
 from gitinv.layout import FIELDS, SETTINGS, classify
 from gitinv.loader import LoadError, Typed, load_bytes
+from gitinv.printable import undecoded
+from gitinv.source import SYMLINK_REFUSED
 
 # The built-in fields (models.Server's; a test keeps them equal): models imports this
 # module through settings, so it cannot be imported here.
@@ -262,16 +264,17 @@ def compare(
     servers = _Pairing()
     result: list[Change] = []
     for fc in files:
-        kind = classify(fc.path)
+        path = undecoded(fc.path)  # shown and stored: a name's bytes that are not UTF-8 escaped
+        kind = classify(path)
         if kind is None:
             continue
         what, group, name = kind
         if what == "server":
             assert group is not None and name is not None
             if fc.old is not None:
-                servers.old[name] = _ServerSide(group, fc.path, fc.old, fc.old_mode)
+                servers.old[name] = _ServerSide(group, path, fc.old, fc.old_mode)
             if fc.new is not None:
-                servers.new[name] = _ServerSide(group, fc.path, fc.new, fc.new_mode)
+                servers.new[name] = _ServerSide(group, path, fc.new, fc.new_mode)
         else:
             result.extend(_catalog_changes(what, fc, read, where, fields))
     for name in sorted(set(servers.old) | set(servers.new)):
@@ -286,10 +289,7 @@ def compare(
 # What git holds in a tree besides files: its blob (a link's target) or commit (a
 # submodule's) is not a version of the file, and is not read as one.
 _NOT_FILES = {
-    "120000": Unreadable(
-        "1:1 bad-file: symbolic links are not allowed under inventory/; "
-        "replace it with the file itself"
-    ),
+    "120000": Unreadable(f"1:1 bad-file: {SYMLINK_REFUSED}"),
     "160000": Unreadable("1:1 bad-file: a submodule, not a file; remove it"),
 }
 

@@ -16,7 +16,7 @@ declared in fields.yaml is read with each side's declaration (`fieldsides.Sides`
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ from gitinv.fields import FIELDS_FILE, FieldSet
 from gitinv.fieldsides import Sides, fields_from
 from gitinv.layout import INVENTORY, classify, server_path
 from gitinv.loader import Typed
+from gitinv.printable import undecoded
 from gitinv.settings import main_branch
-from gitinv.source import printable
 
 WORKTREE = "working tree"
 
@@ -160,15 +160,16 @@ def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile
             olds.add(c.path if c.old_group is None else server_path(c.old_group, c.name))
         if c.kind != "server" or c.action != "deleted":
             news.add(c.path)
+    # Each file as `compare` names it (a name's bytes that are not UTF-8 escaped).
+    named = [(f, path := undecoded(f.path), classify(path)) for f in files]
     # A name several changed files hold: `compare` pairs one version of each side.
-    names = Counter(k[2] for f in files if (k := classify(f.path)) and k[0] == "server")
+    names = Counter(kind[2] for _, _, kind in named if kind and kind[0] == "server")
     found = []
-    for f in files:
+    for f, path, kind in named:
         read = f.old is not None or f.new is not None  # else neither version was read
-        if read and (f.old is None or f.path in olds) and (f.new is None or f.path in news):
+        if read and (f.old is None or path in olds) and (f.new is None or path in news):
             continue
-        kind = classify(f.path)
-        if f.path != INVENTORY and not f.path.startswith(f"{INVENTORY}/"):
+        if path != INVENTORY and not path.startswith(f"{INVENTORY}/"):
             why = OUTSIDE
         elif kind is None:
             why = NOT_INVENTORY
@@ -178,7 +179,7 @@ def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile
             why = DUPLICATE
         else:
             why = ADDED_EMPTY if f.old is None else DELETED_EMPTY if f.new is None else TEXT_ONLY
-        found.append(OtherFile(f.path, why))
+        found.append(OtherFile(path, why))
     rank = {why: n for n, why in enumerate(_COUNTED)}
     return sorted(found, key=lambda o: (rank[o.why], o.path))
 
@@ -187,12 +188,6 @@ def _split(files: list[git.FileChange]) -> tuple[list[git.FileChange], list[git.
     """(the inventory's files, the others)."""
     inside = [f for f in files if f.path.startswith(f"{INVENTORY}/")]
     return inside, [f for f in files if not f.path.startswith(f"{INVENTORY}/")]
-
-
-def printable_paths(files: list[git.FileChange]) -> list[git.FileChange]:
-    """The changes with names that are not UTF-8 written `\\xff` (see source.printable):
-    what the comparison shows can be printed; it reads the versions by their ids."""
-    return [f if f.path.isascii() else replace(f, path=printable(f.path)) for f in files]
 
 
 def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
@@ -206,7 +201,6 @@ def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
         return cache[sha]
 
     sides = Sides(_fields_at(root, base_sha), _fields_at(root, head_sha))
-    files, outside = printable_paths(files), printable_paths(outside)
     changes = compare(
         files, read, old_at=at_commit(base_sha), new_at=at_commit(head_sha), fields=sides
     )
@@ -254,7 +248,6 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
         sides = Sides(base_fields, base_fields)
     else:
         sides = Sides(base_fields, fields_from(local.get(edited.new) if edited.new else None))
-    files, outside = printable_paths(files), printable_paths(outside)
     changes = compare(
         files,
         lambda sha: parse(raw.get(sha)),

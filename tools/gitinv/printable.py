@@ -30,3 +30,12 @@ def one_line(text: str, keep: str = "") -> str:
     else:
         out = CONTROL.sub(_escape, text)
     return out.replace("##[", "#\\u0023[") if "##[" in out else out
+
+
+def undecoded(text: str) -> str:
+    """`text` as decoded from a file name or from git (bytes that are not UTF-8 kept as
+    surrogates) with those bytes written `\\xff`: it can then be encoded, printed and
+    stored anywhere. Text that is UTF-8 comes back as it is."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -24,7 +24,7 @@ from typing import Any
 
 from gitinv import checks, git, inventory, ipkey, merged
 from gitinv.changes import Change, Unreadable, at_commit, compare, parse
-from gitinv.diff import InventoryDiff, others, printable_paths
+from gitinv.diff import InventoryDiff, others
 from gitinv.fields import BUILTIN, FIELDS_FILE
 from gitinv.fieldsides import Sides, fields_from
 from gitinv.layout import classify
@@ -181,10 +181,9 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) 
         edited = next((f for f in b.files if f.path == FIELDS_FILE), None)
         after = before if edited is None else fields_from(raw.get(edited.new or ""))
         sides = Sides(before or BUILTIN, after or BUILTIN)
-        files = printable_paths(b.files)
-        b.diff.changes = compare(files, read, old_at=old_at, new_at=new_at, fields=sides)
+        b.diff.changes = compare(b.files, read, old_at=old_at, new_at=new_at, fields=sides)
         # Files under inventory/ without a row of values (the queue reads nothing outside).
-        b.diff.others = others(files, b.diff.changes)
+        b.diff.others = others(b.files, b.diff.changes)
         b.blobs = {f.new: raw[f.new] for f in b.files if f.new and f.new in raw}
     return found
 

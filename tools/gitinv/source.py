@@ -13,6 +13,7 @@ from typing import NamedTuple, NoReturn, Protocol
 from gitinv import cache, git
 from gitinv.layout import INVENTORY as INVENTORY
 from gitinv.loader import MAX_BYTES
+from gitinv.printable import undecoded
 from gitinv.report import Finding
 from gitinv.stats import stat_numbers
 
@@ -60,8 +61,8 @@ class WorkTree:
         new = tuple.__new__  # a SourceFile without the Python-level __new__ of NamedTuple
         for entry in entries:
             path = f"{rel}/{entry.name}"
-            if not entry.name.isascii() and not utf8(entry.name):
-                found.append(SourceFile(printable(path), "badname", 0))
+            if not entry.name.isascii() and undecoded(path) != path:
+                found.append(SourceFile(undecoded(path), "badname", 0))
             # A regular file first (not a link to one): nearly every entry is one.
             elif entry.is_file(follow_symlinks=False):
                 # Size unknown (-1) saves a stat per file: the reader stops past the limit.
@@ -114,20 +115,8 @@ def unreadable(path: str, exc: OSError) -> Finding:
     )
 
 
-def utf8(name: str) -> bool:
-    """Whether a name the system or git gave (undecodable bytes kept as surrogates) is
-    UTF-8."""
-    try:
-        name.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def printable(path: str) -> str:
-    """A path whose bytes are not all UTF-8 with those written `\\xff`: it can be
-    printed, and encoded, anywhere."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+# Why a link is refused: by validation, and by a comparison reading a version of one.
+SYMLINK_REFUSED = "symbolic links are not allowed under inventory/; replace it with the file itself"
 
 
 def file_problem(f: SourceFile) -> Finding | None:
@@ -147,7 +136,7 @@ def file_problem(f: SourceFile) -> Finding | None:
             1,
             1,
             "bad-file",
-            "symbolic links are not allowed under inventory/; replace it with the file itself",
+            SYMLINK_REFUSED,
         )
     if f.kind == "unreadable":
         return Finding(
@@ -253,8 +242,8 @@ class GitRevision:
         out = []
         for e in self._entries.values():
             kind = "symlink" if e.mode == "120000" else "file" if e.kind == "blob" else "other"
-            if not e.path.isascii() and not utf8(e.path):
-                out.append(SourceFile(printable(e.path), "badname", 0))
+            if not e.path.isascii() and undecoded(e.path) != e.path:
+                out.append(SourceFile(undecoded(e.path), "badname", 0))
             else:
                 out.append(SourceFile(e.path, kind, max(e.size, 0)))
         return out
