@@ -5,7 +5,9 @@ git's walk of the history, reading and checking the inventory, working out the
 history from the log, and writing 100,000 files. The first two run side by side
 (git writes the log into a file while forked workers check the inventory); the
 files that need only the inventory are written by a forked child while the history
-is worked out; the servers' files are then written about half here, half in a child.
+is worked out; then a child writes what needs only the history (audit.json, and the
+history kept for the next build) while the servers' rows are worked out here, and the
+servers' files are written partly here, mostly in another child.
 The history an earlier build kept (kept.py) leaves git only the commits since it, so
 that after a merge the first and third costs come down to reading that file.
 """
@@ -181,22 +183,21 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
         # What needs only the inventory is written while the history is walked or read.
         parts.start(lambda: _inventory_files(_Folder(tmp), inventory, reading.context()))
         log = reading.history()
-        if reading.kept.after != reading.commit.id:  # else nothing new to keep
-            parts.start(functools.partial(_keep, reading.kept, reading.commit.id))
+        # What needs only the history (audit.json, and the history kept for the next
+        # build) is written while the rows are worked out here.
+        kept = reading.kept if reading.kept.after != reading.commit.id else None
+        parts.start(functools.partial(_history_only, _Folder(tmp), log, kept, reading.commit.id))
         reading.kept.release()  # `log` holds the history from here
-        names = list(inventory.servers)
-        # The child takes the larger share: this process writes servers.json too.
-        mine = len(names) * 9 // 20
-        theirs = names[mine:]
-        parts.start(functools.partial(_their_share, _Folder(tmp), inventory, log, theirs))
-        # Every row again here, for servers.json: the child works out its own share's
-        # rather than wait for these.
         rows = api.server_rows(inventory, log)
-        _history_files(here, inventory, rows[:mine], log, audit=False)
+        # The servers' pages: a child takes the larger share, as this process writes
+        # servers.json too.
+        mine = len(rows) * 3 // 10
+        parts.start(functools.partial(_server_files, _Folder(tmp), inventory, rows[mine:], log))
+        _server_files(here, inventory, rows[:mine], log)
         for path, value in api.deleted_documents(inventory, log):
             here.put(f"{API_DIR}/{path}", api.dumps(value))
         here.put(f"{API_DIR}/servers.json", api.dumps(api.listing(rows)))
-        # Free what this process holds while the child still writes: at 100,000
+        # Free what this process holds while the children still write: at 100,000
         # servers that takes half a second, which would otherwise follow the last write.
         del rows, log
         inventory.servers.clear()
@@ -205,9 +206,14 @@ def _write(reading: _Reading, tmp: Path, built: Built) -> None:
     built.bytes = size + here.bytes
 
 
-def _keep(kept: Kept, rev: str) -> forks.Totals:
-    kept.save(rev)
-    return 0, 0
+def _history_only(
+    folder: _Folder, log: history.History, kept: Kept | None, rev: str
+) -> forks.Totals:
+    """audit.json, and the history kept as that of `rev` (unless it is kept already)."""
+    folder.put(f"{API_DIR}/audit.json", api.dumps(api.audit_listing(log)))
+    if kept is not None:
+        kept.save(rev)
+    return folder.totals()
 
 
 def _inventory_files(
@@ -233,24 +239,13 @@ def _inventory_files(
     return folder.totals()
 
 
-def _their_share(
-    folder: _Folder, inventory: inventory_mod.Inventory, log: history.History, names: list[str]
-) -> forks.Totals:
-    rows = api.server_rows(inventory, log, names)
-    return _history_files(folder, inventory, rows, log, audit=True)
-
-
-def _history_files(
+def _server_files(
     folder: _Folder,
     inventory: inventory_mod.Inventory,
     rows: list[dict[str, Any]],
     log: history.History,
-    *,
-    audit: bool,
 ) -> forks.Totals:
-    """The pages of `rows`' servers, and audit.json when asked."""
+    """`servers/<name>.json` of the servers of `rows`."""
     for path, value in api.server_documents(inventory, rows, log):
         folder.put(f"{API_DIR}/{path}", api.dumps(value))
-    if audit:
-        folder.put(f"{API_DIR}/audit.json", api.dumps(api.audit_listing(log)))
     return folder.totals()
