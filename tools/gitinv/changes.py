@@ -81,7 +81,8 @@ class Change:
             "name": self.name,
             "group": self.group,
             "action": self.action,
-            "changes": {k: [v[0], v[1]] for k, v in self.changes.items()},
+            # Each change an (old, new) pair, which JSON writes as a list of two.
+            "changes": dict(self.changes),
         }
         if self.unreadable:
             out["unreadable"] = dict(self.unreadable)

@@ -84,16 +84,18 @@ class Entry:
         return self.change.action
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "commit": self.info.commit,
-            "date": self.info.date,
-            "author": self.info.author,
-            "pull_request": self.info.pull_request,
-            "merged_by": self.info.merged_by,
-            "subject": self.info.subject,
-            "reason": self.info.reason,
-            **self.change.as_dict(),
+        info = self.info
+        out = {
+            "commit": info.commit,
+            "date": info.date,
+            "author": info.author,
+            "pull_request": info.pull_request,
+            "merged_by": info.merged_by,
+            "subject": info.subject,
+            "reason": info.reason,
         }
+        out.update(self.change.as_dict())
+        return out
 
 
 @dataclass
