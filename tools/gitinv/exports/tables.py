@@ -85,14 +85,25 @@ def csv_cell(value: Any) -> str:
 
 def rows_csv(rows: Iterable[Mapping[str, Any]], fields: FieldSet = BUILTIN) -> str:
     """CSV text with a header of the columns of `fields`; lists joined by ``,``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
     header = columns(fields)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_cell(row.get(column)) for column in header])
-    return out.getvalue()
+    return _csv_text(header, (map(row.get, header) for row in rows))
 
 
 def servers_csv(inventory: Inventory) -> str:
-    return rows_csv(server_rows(inventory), inventory.fields)
+    """`rows_csv` of `server_rows`, read from the records without making the rows."""
+    names, servers = inventory.fields.names, inventory.servers
+    records = (servers[n] for n in sorted(servers))
+    cells = ((r.name, r.group, *map(r.fields.get, names)) for r in records)
+    return _csv_text(columns(inventory.fields), cells)
+
+
+def _csv_text(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> str:
+    """CSV text of a header and rows of values, each cell as `csv_cell` writes it (text
+    that starts safely, most cells, as it is, without a call for it)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    cell, risky = csv_cell, _RISKY_START
+    for row in rows:
+        writer.writerow([v if type(v) is str and v[:1] not in risky else cell(v) for v in row])
+    return out.getvalue()
