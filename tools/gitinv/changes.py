@@ -170,12 +170,19 @@ def _ordered_keys(
     return keys
 
 
-def _in_order(doc: Mapping[str, Any], order: tuple[str, ...]) -> list[tuple[str, Any]]:
-    """The fields of `doc` that have a value: those of `order` first, in that order."""
-    known = [(k, v) for k in order if (v := doc.get(k)) is not None]
-    if len(doc) > len(known):
-        known += [(k, doc[k]) for k in sorted(set(doc) - set(order)) if doc[k] is not None]
-    return known
+def _one_side(doc: Mapping[str, Any], order: tuple[str, ...], *, added: bool) -> dict[str, Any]:
+    """The changes of a server added (or deleted) with `doc`: each field that has a
+    value, paired with None, those of `order` first, in that order."""
+    get = doc.get
+    if added:
+        out = {k: (None, v) for k in order if (v := get(k)) is not None}
+    else:
+        out = {k: (v, None) for k in order if (v := get(k)) is not None}
+    if len(doc) > len(out):  # fields outside `order`, or without a value
+        for k in sorted(set(doc) - set(order)):
+            if (v := doc[k]) is not None:
+                out[k] = (None, v) if added else (v, None)
+    return out
 
 
 def field_changes(
@@ -183,9 +190,9 @@ def field_changes(
 ) -> dict[str, tuple[Any, Any]]:
     """{field: (old, new)} for every field whose value differs."""
     if not new:  # deleted: every field that had a value, in order
-        return {k: (v, None) for k, v in _in_order(old, order)}
+        return _one_side(old, order, added=False)
     if not old:  # added
-        return {k: (None, v) for k, v in _in_order(new, order)}
+        return _one_side(new, order, added=True)
     return {
         k: (old.get(k), new.get(k))
         for k in _ordered_keys(old, new, order)
@@ -223,7 +230,7 @@ class _BuiltinOnly:
 BUILTIN_ONLY: FieldReader = _BuiltinOnly()
 
 
-@dataclass
+@dataclass(slots=True)
 class _ServerSide:
     group: str
     path: str
