@@ -43,6 +43,9 @@ SERVER_FIELDS: tuple[str, ...] = (
     "tags",
     "description",
 )
+# The field of a catalog entry compared whole: one whose value is not a mapping of
+# attributes on a side (`staging: 1`).
+WHOLE_ENTRY = "(the whole entry)"
 # The `unreadable` of almost every change: one shared empty mapping, not one dict each.
 NOTHING_UNREADABLE: Mapping[str, str] = MappingProxyType({})
 
@@ -414,6 +417,13 @@ def _catalog_changes(
         before, after = old.get(entry), new.get(entry)
         if before == after:
             continue
+        action = "added" if entry not in old else "deleted" if entry not in new else "updated"
+        if not (_attributes(before) and _attributes(after)):
+            # Not a mapping of attributes (`staging: 1`, which validation rejects): the
+            # entry is compared whole, so that its value is shown, not taken as empty.
+            whole = {WHOLE_ENTRY: (before, after)}
+            result.append(Change(what, entry, action, whole, path=fc.path))
+            continue
         b = before if isinstance(before, dict) else {}
         a = after if isinstance(after, dict) else {}
         order: tuple[str, ...] = ()
@@ -421,7 +431,6 @@ def _catalog_changes(
             (b, order), (a, _) = fields.declaration(b), fields.declaration(a)
             if a == b and entry in old and entry in new:
                 continue
-        action = "added" if entry not in old else "deleted" if entry not in new else "updated"
         result.append(
             Change(
                 what,
@@ -436,3 +445,8 @@ def _catalog_changes(
             )
         )
     return result
+
+
+def _attributes(value: Any) -> bool:
+    """Whether a catalog entry's value is a mapping of attributes (or none: `name:`)."""
+    return value is None or isinstance(value, dict)
