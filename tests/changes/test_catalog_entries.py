@@ -64,3 +64,23 @@ def test_a_field_declared_as_a_word(inv_repo: GitRepo) -> None:
         "~ updated declared field cpu (fields.yaml)",
         '    (the whole entry): {"min": "1", "type": "integer"} (mapping) → integer (text)',
     ]
+
+
+def test_html_shows_the_values_of_an_entry_compared_whole_and_of_settings(
+    inv_repo: GitRepo,
+) -> None:
+    """The HTML table takes a changed field's values from its change: an entry compared
+    whole and the settings keep no mapping of their sides, and showed "—" on both."""
+    _edit(inv_repo, ENVIRONMENTS, STAGING, "staging: 1\n")
+    inv_repo.write("inventory/settings.yaml", "prometheus_port: 9101\n")
+    inv_repo.commit("staging: 1, a port")
+    page = _diff(inv_repo, "HEAD~1", "HEAD", "--format", "html")
+    assert (
+        '<tr class="changed"><td>(the whole entry)</td><td class="old">'
+        "{&quot;description&quot;: &quot;Pre-release tests&quot;} (mapping)</td>"
+        '<td class="new">1 (number)</td></tr>'
+    ) in page
+    assert (
+        '<tr class="changed"><td>prometheus_port</td><td class="old">—</td>'
+        '<td class="new">9101 (number)</td></tr>'
+    ) in page

@@ -167,6 +167,10 @@ def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
         keys += sorted((set(old) | set(new)) - set(keys))
     else:
         keys = sorted(set(old) | set(new) | set(c.changes))
+        # A changed field's values are its change's: settings and an entry compared
+        # whole keep no mapping of their sides.
+        old = {**old, **{k: pair[0] for k, pair in c.changes.items()}}
+        new = {**new, **{k: pair[1] for k, pair in c.changes.items()}}
     rows = [
         (k, old.get(k), new.get(k), old.get(k) != new.get(k))
         for k in keys
