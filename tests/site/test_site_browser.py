@@ -337,7 +337,8 @@ LONG = "x" * 60_000  # one word: nothing to break at but what the page allows
 @pytest.fixture(scope="module")
 def long_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A site whose server web01 got a 60,000-character description, and a catalog entry
-    one as long, with a version that does not read in between."""
+    one as long, with a version that does not read in between; and a catalog entry
+    that was a number for one commit."""
     from gitinv.site.build import build
     from tests.conftest import server
     from tests.site.sitefixtures import CATALOGS, make_history
@@ -349,6 +350,10 @@ def long_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     repo.commit("Describe web01 (#6)")
     repo.write(web01, server("10.1.0.1", description="Shop front"))
     repo.commit("Fix web01's description (#7)")
+    environments = "inventory/environments.yaml"
+    repo.write(environments, CATALOGS["environments.yaml"].replace("staging: {}", "staging: 1"))
+    repo.commit("Staging as a number (#9)")
+    repo.write(environments, CATALOGS["environments.yaml"])
     repo.write(web01, server("10.1.0.1", description=LONG))
     repo.write(
         "inventory/components.yaml", CATALOGS["components.yaml"] + f"h:\n  description: {LONG}\n"
@@ -392,3 +397,16 @@ def test_a_version_that_did_not_read_shows_in_the_history(page: Any, long_origin
     assert notes[0].startswith("The old version of the file is unreadable in commit ")
     assert notes[1].startswith("The new version of the file is unreadable in commit ")
     assert "yaml-syntax" in notes[0]
+
+
+def test_an_entry_compared_whole_shows_its_values(page: Any, long_origin: str) -> None:
+    """A catalog entry that was a number, not a mapping, reads as both values in the
+    audit log: the mapping as JSON, never "[object Object]"."""
+    page.goto(f"{long_origin}/audit.html")
+    page.fill("#search", "staging")
+    page.wait_for_selector("text=(the whole entry)")
+    lines = page.locator(".ag-row .cell-lines div").all_text_contents()
+    assert sorted(line for line in lines if line.startswith("(the whole entry)")) == [
+        "(the whole entry): 1 → {}",
+        "(the whole entry): {} → 1",
+    ]

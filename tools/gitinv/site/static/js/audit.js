@@ -1,5 +1,5 @@
 // The audit log: every change on main, newest first, filterable like the servers table.
-import { LOOKUP_OPTIONS, commitUrl, csvSafe, el, getJson, gridTheme, link, pullUrl, serverHref } from "./common.js";
+import { LOOKUP_OPTIONS, commitUrl, csvSafe, el, getJson, gridTheme, link, pullUrl, serverHref, shownValue } from "./common.js";
 
 // The JSON's keys are sorted; a server's fields read best in the file's order: the
 // built-in fields, then those fields.yaml declares (fields.json lists both in order).
@@ -10,8 +10,7 @@ function changeLines(changes, unreadable) {
   const notes = Object.entries(unreadable || {}).map(([side, why]) => `${side} version ${why}`);
   const fields = Object.entries(changes).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
   return notes.concat(fields.map(([field, [oldValue, newValue]]) => {
-    const show = (v) => (v === null || v === undefined ? "—" : Array.isArray(v) ? v.join(", ") : String(v));
-    return `${field}: ${show(oldValue)} → ${show(newValue)}`;
+    return `${field}: ${shownValue(oldValue)} → ${shownValue(newValue)}`;
   }));
 }
 

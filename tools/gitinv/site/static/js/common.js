@@ -131,6 +131,14 @@ export const LOOKUP_OPTIONS = [
   "notBlank",
 ];
 
+/** A value of a change on one line: absent "—", a list joined, a mapping (a catalog
+ * entry compared whole, an invalid file's value) as JSON, not "[object Object]". */
+export function shownValue(value) {
+  if (value === null || value === undefined) return "—";
+  if (Array.isArray(value)) return value.join(", ");
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
 /** Spreadsheet programs run cells that start like a formula; quote those in CSV the way
  * `gitinv export csv` does (one more `'`, also before `'=`), so `import csv` undoes it. */
 export function csvSafe(value) {

@@ -1,17 +1,15 @@
 // The open requests: status, reason, author, age, the servers each touches, links.
-import { el, getJson, link, serverHref, showStatus } from "./common.js";
+import { el, getJson, link, serverHref, showStatus, shownValue } from "./common.js";
 import { age, comparisonUrl, label, webUrl } from "./requestdata.js";
 
 const STATUSES = ["pending", "on-hold", "changes-requested", "approved", "rejected"];
 const ACTION = { added: "adds", updated: "updates", deleted: "deletes", moved: "moves" };
 
-const shown = (v) => (v === null || v === undefined ? "—" : Array.isArray(v) ? v.join(", ") : String(v));
-
 function serverRow(server) {
   const name = server.action === "added" ? el("span", {}, server.name) : el("a", { href: serverHref(server.name) }, server.name);
   const where = server.action === "moved" ? `${server.old_group} → ${server.group}` : server.group ?? "";
   const fields = Object.entries(server.changes).map(([field, [oldValue, newValue]]) =>
-    el("li", {}, el("span", { class: "muted" }, `${field}: `), el("span", { class: "old" }, shown(oldValue)), " → ", el("span", { class: "new" }, shown(newValue))));
+    el("li", {}, el("span", { class: "muted" }, `${field}: `), el("span", { class: "old" }, shownValue(oldValue)), " → ", el("span", { class: "new" }, shownValue(newValue))));
   return el("tr", { "data-server": server.name },
     el("td", {}, el("span", { class: `badge action-${server.action}` }, ACTION[server.action] ?? server.action)),
     el("th", { scope: "row" }, name),
