@@ -209,6 +209,8 @@ FAILURES: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
     "pages": lambda mp: _raise_in(mp, pages, "render", OSError(errno.EACCES, "Permission denied")),
     # the servers' pages, written here and in a child
     "servers": lambda mp: _raise_in(mp, api, "server_detail", OSError(errno.ENOSPC, "No space")),
+    # audit.json and the kept history, written by a child while the rows are made here
+    "audit": lambda mp: _raise_in(mp, api, "audit_listing", OSError(errno.EIO, "I/O error")),
     # the history itself, read here while a child writes
     "history": lambda mp: _raise_in(mp, history, "_entries", GitinvError("git cat-file failed")),
 }
