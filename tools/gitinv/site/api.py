@@ -63,14 +63,11 @@ def audit_listing(history: History) -> dict[str, Any]:
     return listing([entry.as_dict() for entry in history.entries])
 
 
-def server_rows(
-    inventory: Inventory, history: History, names: list[str] | None = None
-) -> list[dict[str, Any]]:
-    """The rows of servers.json (records.server_row_model): every server's, or those of
-    `names`, in their order."""
+def server_rows(inventory: Inventory, history: History) -> list[dict[str, Any]]:
+    """The rows of servers.json (records.server_row_model), sorted by name."""
     rows = []
     fields, servers = inventory.fields, inventory.servers
-    for name in sorted(servers) if names is None else names:
+    for name in sorted(servers):
         record = servers[name]
         latest = history.latest(name)
         last = changed(latest) if latest else None
