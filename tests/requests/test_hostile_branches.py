@@ -340,3 +340,29 @@ def test_a_branch_made_meanwhile_is_left_alone(hub: Hub) -> None:
     )
     hook.unlink()
     assert req.git("branch", "--list", "request/delete/web02") == ""
+
+
+def test_a_branch_naming_itself_the_main_branch_is_still_compared_with_main(hub: Hub) -> None:
+    """settings.yaml of the branch says `branch: self-main`, its own name: `diff` and
+    `report` on its checkout still compare it with the main branch the remote's default
+    branch names, so the settings change and the new address both show."""
+    settings = (hub.requester.path / "inventory/settings.yaml").read_bytes()
+    _push(
+        hub.requester,
+        "self-main",
+        {
+            "inventory/settings.yaml": settings + b"branch: self-main\n",
+            WEB02: server("10.1.0.99").encode(),
+        },
+        "Tidy settings",
+    )
+    mod = hub.moderator
+    mod.git("fetch", "-q", "origin")
+    mod.git("checkout", "-q", "-b", "self-main", "origin/self-main")
+    shown = run_measured("diff", cwd=mod.path)
+    assert shown.returncode == 0, shown.stderr
+    assert "no changes" not in shown.stdout
+    assert "10.1.0.2 → 10.1.0.99" in shown.stdout
+    assert "branch: — → self-main" in shown.stdout
+    report = run_measured("report", cwd=mod.path)
+    assert "10.1.0.99" in report.stdout and "self-main" in report.stdout

@@ -29,7 +29,6 @@ from gitinv.fieldsides import Sides, fields_from
 from gitinv.layout import INVENTORY, classify, server_path
 from gitinv.loader import Typed
 from gitinv.printable import undecoded
-from gitinv.settings import main_branch
 
 WORKTREE = "working tree"
 
@@ -129,8 +128,9 @@ def plain(value: Any) -> Any:
 
 
 def default_base(root: Path, main: str | None = None) -> str:
-    """The merge base of HEAD with the main branch (or its remote copy)."""
-    main = main or main_branch(root)
+    """The merge base of HEAD with the main branch (or its remote copy), named as the
+    main branch names itself (`remote.stated_main`)."""
+    main = main or remote.stated_main(root)
     found = remote.main_rev(root, main)
     if found is None:
         raise GitinvError(f"no branch {main!r} to compare with; give BASE")

@@ -216,6 +216,12 @@ def ref_exists(root: Path, ref: str) -> bool:
     return status == 0
 
 
+def symbolic_target(root: Path, ref: str) -> str | None:
+    """The ref a symbolic ref points at (`refs/remotes/origin/HEAD` gives
+    `refs/remotes/origin/main`), or None when it is not one or does not exist."""
+    return _plain(root, "symbolic-ref", "-q", ref)
+
+
 def _plain(root: Path, *args: str, env: Mapping[str, str] | None = None) -> str | None:
     """The output of a git command run as a plain process, not through GitPython: a
     validate that finds everything in its cache should not pay for loading it. None

@@ -8,7 +8,8 @@ from urllib.parse import quote
 from gitinv import git
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
-from gitinv.settings import main_branch, read_settings
+from gitinv.layout import SETTINGS_FILE
+from gitinv.settings import branch_of, main_branch, read_settings, settings_of
 
 
 def default_remote(root: Path) -> str | None:
@@ -17,6 +18,19 @@ def default_remote(root: Path) -> str | None:
     if "origin" in names:
         return "origin"
     return names[0] if len(names) == 1 else None
+
+
+def stated_main(root: Path) -> str:
+    """The main branch's name as the main branch states it: `branch:` of settings.yaml
+    on the remote's default branch (`origin/HEAD`, which `git clone` sets), which no
+    branch under review can change; without one, the working tree's (`main_branch`).
+
+    A branch naming itself the main branch in its own settings.yaml would otherwise be
+    compared with itself by `diff` and `report`, and show no change at all."""
+    remote = default_remote(root)
+    target = git.symbolic_target(root, f"refs/remotes/{remote}/HEAD") if remote else None
+    data = git.read_blob(root, target, SETTINGS_FILE) if target else None
+    return branch_of(settings_of(data)) if data is not None else main_branch(root)
 
 
 def main_ref(root: Path, remote: str | None, main: str) -> str:

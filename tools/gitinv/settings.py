@@ -3,6 +3,7 @@
 Public API::
 
     read_settings(root) -> dict        # the working tree's settings.yaml as plain data
+    settings_of(data) -> dict          # the same of settings.yaml's bytes
     branch_of(settings) -> str         # `branch:`, else the model's default ("main")
     main_branch(root) -> str           # the main branch's name, from the working tree
 
@@ -30,11 +31,17 @@ def read_settings(root: Path) -> dict[str, Any]:
     path = root / SETTINGS_FILE
     if path.is_file() and not path.is_symlink():
         try:
-            found = parse(read_limited(path))
+            return settings_of(read_limited(path))
         except OSError:
             return {}  # validate says why; the defaults serve meanwhile
-        if isinstance(found, dict):
-            return {k: v for k, v in found.items() if not isinstance(v, NotText)}
+    return {}
+
+
+def settings_of(data: bytes) -> dict[str, Any]:
+    """settings.yaml's bytes as plain data, as `read_settings` gives them."""
+    found = parse(data)
+    if isinstance(found, dict):
+        return {k: v for k, v in found.items() if not isinstance(v, NotText)}
     return {}
 
 
