@@ -91,6 +91,23 @@ def test_valid_and_canonical(branch: GitRepo) -> None:
     assert "Cut to fit" not in text
 
 
+def test_valid_counts_no_server_named_in_a_problem(branch: GitRepo) -> None:
+    """A server whose component does not exist, and two sharing an address, read well
+    on their own but are not valid: the count leaves all three out."""
+    edit(branch, WEB01, "component: ", "component: nosuch-")
+    ip = re.search(r"^ip: (.*)$", (branch.path / DB01).read_text(), re.M)
+    assert ip is not None
+    web02 = "inventory/servers/web/web02.yaml"
+    edit(branch, web02, re.search(r"^ip: .*$", (branch.path / web02).read_text(), re.M)[0],
+         f"ip: {ip[1]}")  # fmt: skip
+    branch.commit("three problems")
+    code, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert code == 1
+    assert "problems in 3 files" in text
+    assert "\n\n1 valid server at `" in text
+
+
 def test_working_tree_by_default(branch: GitRepo) -> None:
     edit(branch, WEB01, "state: active", "state: offline")
     code, out = report(branch)

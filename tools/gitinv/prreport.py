@@ -64,7 +64,7 @@ class Limits:
 class Report:
     diff: InventoryDiff
     findings: list[Finding]
-    servers: int
+    servers: int  # the valid ones: without a finding of their own or across files
     reformat: list[formatting.Reformat]
     unformattable: list[Finding]  # canonical files fmt cannot write safely
 
@@ -93,7 +93,10 @@ def build(
     checked = formatting.check(source, declared=inv.fields)
     # A file that does not validate is listed with the problems; fmt refuses it for them.
     unformattable = [f for f in checked.problems if f.code == "not-canonical"]
-    return Report(d, inv.findings, len(inv.servers), checked.reformat, unformattable)
+    # Valid: read, and named in no finding (not a reference nor an address in question).
+    named = {f.file for f in inv.findings}
+    valid = sum(1 for s in inv.servers.values() if s.path not in named)
+    return Report(d, inv.findings, valid, checked.reformat, unformattable)
 
 
 @dataclass
