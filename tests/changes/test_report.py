@@ -108,6 +108,24 @@ def test_valid_counts_no_server_named_in_a_problem(branch: GitRepo) -> None:
     assert "\n\n1 valid server at `" in text
 
 
+def test_one_long_server_section_does_not_push_out_a_change_of_moderators(
+    branch: GitRepo,
+) -> None:
+    """A server's description longer than the whole limit cannot be shown; the row
+    giving the web group a new moderator still is, and the notice counts the server."""
+    edit(branch, WEB01, "description: Public web frontend", "description: " + "x" * 64_000)
+    edit(branch, "inventory/groups.yaml", '    - "@acme/web-leads"',
+         '    - "@acme/web-leads"\n    - "@mallory"')  # fmt: skip
+    branch.commit("a long description, and a moderator")
+    code, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert code == 0
+    assert len(text) <= 60_000
+    assert "Not shown here: 1 of 1 server changes." in text
+    assert "| ` groups ` | ` web ` | updated |" in text and "@mallory" in text
+    assert "x" * 1_000 not in text
+
+
 def test_working_tree_by_default(branch: GitRepo) -> None:
     edit(branch, WEB01, "state: active", "state: offline")
     code, out = report(branch)

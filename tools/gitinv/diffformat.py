@@ -245,7 +245,7 @@ def catalog_row(c: Change) -> str:
 OTHERS_HEADER = [
     "### Other changed files",
     "",
-    "| file | why it has no row above |",
+    "| file | why it has no row of its own |",
     "|---|---|",
 ]
 
@@ -306,7 +306,7 @@ def render_html(d: InventoryDiff) -> str:
     if d.others:
         parts.append(
             "<h2>Other changed files</h2><table><thead><tr><th>file</th>"
-            "<th>why it has no row above</th></tr></thead><tbody>"
+            "<th>why it has no row of its own</th></tr></thead><tbody>"
         )
         parts += [f"<tr><td>{e(one_line(o.path))}</td><td>{e(o.why)}</td></tr>" for o in d.others]
         parts.append("</tbody></table>")

@@ -7,12 +7,14 @@
 The verdict names every problem and every file not in canonical form with its fix
 (the canonical text, and the `gitinv fmt` line). The report is made of units kept
 whole or left out, in order: the verdict's heading, each problem's row, each file
-to reformat, the comparison's heading, each server's section, each catalog change's
-row, and the row of each other changed file (no value changed in it, or outside
-the inventory). When all of it does not fit, the longest run of units from the start
-that fits is kept (a file to reformat may shrink to its diff, then to its `gitinv
-fmt` line) and a notice under the verdict says what is left out and where the full
-report is. Nothing is ever cut inside a unit, so no row and no character is split.
+to reformat, the comparison's heading, each catalog change's row, the row of each
+other changed file (no value changed in it, or outside the inventory), and each
+server's section: the few short rows that may change who approves come before the
+servers, so no long server section pushes them out. When all of it does not fit,
+the longest run of units from the start that fits is kept (a file to reformat may
+shrink to its diff, then to its `gitinv fmt` line) and a notice under the verdict
+says what is left out and where the full report is. Nothing is ever cut inside a
+unit, so no row and no character is split.
 """
 
 from __future__ import annotations
@@ -199,18 +201,21 @@ def _groups(r: Report) -> list[_Group]:
     d = r.diff
     intro = "\n".join(markdown_intro(d)) + "\n"
     groups.append(_Group("", "", [[intro]], footer="", counted=False))
-    if d.servers:
-        # Servers with a problem or to reformat first: those a cut must not hide.
-        flagged = {f.file for f in r.findings} | {f.path for f in r.reformat}
-        ordered = sorted(d.servers, key=lambda c: (c.path not in flagged, c.name))
-        sections = [["\n".join(server_section(c)) + "\n"] for c in ordered]
-        groups.append(_Group("server changes", "", sections, footer=""))
     if d.catalogs:
         rows = [[catalog_row(c) + "\n"] for c in d.catalogs]
         groups.append(_Group("catalog changes", "\n".join(CATALOG_HEADER) + "\n", rows))
     if d.others:
         rows = [[other_row(o) + "\n"] for o in d.others]
         groups.append(_Group("other changed files", "\n".join(OTHERS_HEADER) + "\n", rows))
+    # The servers last: catalog, settings and fields.yaml rows and the other files (a
+    # workflow, CODEOWNERS) are few and short, and one long server section must not
+    # push a change of moderators out of a cut report.
+    if d.servers:
+        # Servers with a problem or to reformat first: those a cut must not hide.
+        flagged = {f.file for f in r.findings} | {f.path for f in r.reformat}
+        ordered = sorted(d.servers, key=lambda c: (c.path not in flagged, c.name))
+        sections = [["\n".join(server_section(c)) + "\n"] for c in ordered]
+        groups.append(_Group("server changes", "", sections, footer=""))
     return groups
 
 
