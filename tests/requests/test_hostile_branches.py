@@ -301,6 +301,24 @@ def test_markdown_mentions_and_references_in_values_stay_text(hub: Hub) -> None:
     assert _live(log.stdout) == [f"#{number}"]  # the pull request column's own link
 
 
+def test_links_in_a_note_on_an_unreadable_version_stay_text(hub: Hub) -> None:
+    """The note on a version that does not read quotes the key given twice: its bare
+    link, `www.` address and e-mail address are not links once GitHub renders them."""
+    key = '"see https://evil.example/x or www.evil.com, mail a@evil.com, &12 %3"'
+    text = server("10.1.0.2") + f"{key}: 1\n{key}: 2\n"
+    _push(hub.requester, "links", {WEB02: text.encode()}, "Describe web02")
+    mod = hub.moderator
+    mod.git("fetch", "-q", "origin")
+    shown = run_measured("diff", "origin/main", "origin/links", "--format", "markdown",
+                         cwd=mod.path)  # fmt: skip
+    assert "version unreadable in commit" in shown.stdout and "evil.example/x" in shown.stdout
+    page = cmarkgfm.github_flavored_markdown_to_html(shown.stdout, options=Options.CMARK_OPT_UNSAFE)
+    assert "<a " not in page and "evil.example/x" in page
+    nodes = _TextNodes()
+    nodes.feed(page)
+    assert not [n for n in nodes.nodes if re.search(r"[&%]\d", n)]  # GitLab's references
+
+
 def test_unreadable_server_json_says_where(hub: Hub) -> None:
     tip = _push(hub.requester, "tidy-web02", {WEB02: BOMB.encode()}, "Tidy web02")
     hub.moderator.git("fetch", "-q", "origin")

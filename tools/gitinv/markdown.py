@@ -5,8 +5,9 @@ markdown output uses, so a value shows as the text it is.
     markdown.code("inventory/servers/web/web01.yaml")  # a code span no value can leave
 
 GitHub (and GitLab) turn `@name` into a mention that notifies people and `#12`
-into a link, after the markdown is parsed: a backslash does not stop them, an empty
-HTML comment between the two characters does (and shows nothing).
+into a link, after the markdown is parsed, and so do their autolinks with a bare
+`https://...` or `www.`: a backslash does not stop them, an empty HTML comment
+between two of their characters does (and shows nothing).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import re
 from gitinv.printable import one_line
 
 _SPECIAL = re.compile(r"[\\`*_\[\]~|]")
-# `@user`, `@org/team`, `#12`, GitLab's `!12`: a mention or a reference once rendered.
-_LIVE = re.compile(r"@(?=[\w-])|[#!](?=\d)")
+# `@user`, `@org/team`, `#12`, GitLab's `!12`, `%12`, `$12` and `&12` (escaped by then):
+# a mention or a reference once rendered; `https:`, `ftp:` before `//` and `www`
+# before `.`: an autolink (an e-mail address is one too, and its `@` is caught).
+_LIVE = re.compile(r"@(?=[\w-])|[#!%$](?=\d)|&amp;(?=\d)|(?i:\b(?:https?|ftp):(?=//)|\bwww(?=\.))")
 
 
 def text(value: str) -> str:
