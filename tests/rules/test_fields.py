@@ -191,6 +191,17 @@ def test_fields_yaml_messages_name_what_to_do() -> None:
     ]
 
 
+@pytest.mark.parametrize("name", ["site__in", "rack_", "Rack", "_rack", "9u"])
+def test_a_field_name_query_could_not_read_is_refused(name: str) -> None:
+    """`query` reads `__` as a lookup: `site__in` could never be asked for by name."""
+    found, problems = fields.parse(
+        f"{name}: {{type: string}}\nrack_unit: {{type: string}}\n".encode()
+    )
+    assert [f.name for f in found.declared] == ["rack_unit"]
+    assert [p.code for p in problems] == ["bad-value"]
+    assert "words joined by one `_`" in problems[0].message
+
+
 def test_a_type_that_is_no_name_is_the_model_s_finding() -> None:
     """`type: [integer]` (a list, or a mapping) is a bad value of `type`, not a crash."""
     for bad, what in (

@@ -308,7 +308,8 @@ REFERENCES: dict[str, str] = {
 
 
 # inventory/fields.yaml: server fields an organisation declares (see gitinv.fields).
-FIELD_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# Words joined by single `_`: `query` reads `__` as the start of a lookup (`cpu__gte`).
+FIELD_NAME_PATTERN = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
 # Names a declared field may not take besides the built-in ones: the other keys of a
 # published server (its path's name and group, its last change, its history).
 RESERVED_FIELD_NAMES: tuple[str, ...] = ("name", "group", "changed", "history")

@@ -70,8 +70,9 @@ def _declaration(doc: Document, name: str, attrs: Any) -> tuple[Field | None, li
                 doc.path,
                 *at,
                 "bad-value",
-                f"field name `{name}` must be lowercase letters, digits and `_`, starting "
-                "with a letter; rename it",
+                f"field name `{name}` must be lowercase letters and digits, starting with "
+                "a letter, words joined by one `_` (`query` reads `__` as a lookup, as in "
+                "`cpu__gte`); rename it",
             )
         )
     if not isinstance(attrs, dict):
