@@ -118,6 +118,25 @@ INVALID = [
     ("{type: date}", "x: [2027-01-31]", "6:4: bad-type", "a date such as"),
     ("{type: enum, values: [a, b]}", "x: c", "6:4: bad-value", "use one of a, b"),
     ("{type: enum, values: ['10']}", "x: 10", "6:4: bad-type", 'quote it ("10")'),
+    # Where the quoted text would be refused too, quoting is not offered as the fix.
+    (
+        "{type: enum, values: [a, b]}",
+        "x: 12",
+        "6:4: bad-type",
+        "would not help: as text it is not allowed; use one of a, b",
+    ),
+    (
+        "{type: string, pattern: '^[a-z]+$'}",
+        "x: 42",
+        "6:4: bad-type",
+        "would not help: as text it does not match the pattern `^[a-z]+$`",
+    ),
+    (
+        "{type: list, values: [a, b]}",
+        "x:\n  - a\n  - 5",
+        "8:5: bad-type",
+        "would not help: as text it is not allowed; use one of a, b",
+    ),
     ("{type: list}", "x: one", "6:4: bad-type", "must be a list"),
     ("{type: list}", "x:\n  - one\n  - 2", "8:5: bad-type", "read by YAML as a number"),
     ("{type: list}", "x:\n  - a\n  - a", "8:5: bad-value", "listed twice"),

@@ -38,6 +38,7 @@ _UNSEEN = object()
 _ACCEPTS = {"integer": "a number", "date": "a date", "boolean": "a boolean"}
 _INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"[.]|inf|nan", re.IGNORECASE)  # what YAML reads as a float, not an int
+_OF_VALUE = re.compile(r"`[^`]+`: `[^`]*` (.*)", re.DOTALL)  # a message about one value
 
 
 # A check of one declared value: the value as kept, or the problem (code, message, where:
@@ -56,8 +57,20 @@ def _suffix(f: Field) -> str:
     return f" ({f.description.rstrip('.')})" if f.description else ""
 
 
-def _not_text(name: str, value: Any) -> _Problem:
+def _not_text(name: str, value: Any, quoted: Check | None = None) -> _Problem:
+    """`value` is not text. `quoted`: the check its text would meet once quoted; when
+    that one refuses it too, quoting is not offered as the fix."""
     if isinstance(value, Typed):
+        after = quoted(value.text) if quoted is not None else None
+        if type(after) is _Problem:
+            # "`os`: `12` is not allowed; ..." said of the text: "as text it is not allowed".
+            said = _OF_VALUE.match(after.message)
+            why = f"as text it {said[1]}" if said else after.message
+            return _Problem(
+                "bad-type",
+                f"`{name}`: `{value.text}` is read by YAML as {value.kind}, and quoting it "
+                f"would not help: {why}",
+            )
         return _Problem(
             "bad-type",
             f"`{name}`: `{value.text}` is read by YAML as {value.kind}, not text; "
@@ -72,7 +85,7 @@ def _string_check(f: Field) -> Check:
 
     def check(value: Any) -> Any:
         if type(value) is not str:
-            return _not_text(name, value)
+            return _not_text(name, value, check)
         if longest is not None and len(value) > longest:
             return _Problem(
                 "bad-value",
@@ -177,7 +190,7 @@ def _enum_check(f: Field) -> Check:
 
     def check(value: Any) -> Any:
         if type(value) is not str:
-            return _not_text(name, value)
+            return _not_text(name, value, check)
         if value not in allowed:
             return _Problem("bad-value", f"`{name}`: `{value}` is not allowed; use one of {shown}")
         return value
@@ -189,6 +202,11 @@ def _list_check(f: Field) -> Check:
     name, allowed = f.name, frozenset(f.values)
     shown = ", ".join(f.values)
 
+    def _item_check(item: str) -> Any:
+        if allowed and item not in allowed:
+            return _Problem("bad-value", f"`{name}`: `{item}` is not allowed; use one of {shown}")
+        return item
+
     def check(value: Any) -> Any:
         if type(value) is not list:
             return _Problem(
@@ -199,13 +217,12 @@ def _list_check(f: Field) -> Check:
         seen: set[str] = set()
         for index, item in enumerate(value):
             if type(item) is not str:
-                problem = _not_text(f"{name}.{index}", item)
+                problem = _not_text(f"{name}.{index}", item, _item_check)
                 problem.item = index
                 return problem
-            if allowed and item not in allowed:
-                return _Problem(
-                    "bad-value", f"`{name}`: `{item}` is not allowed; use one of {shown}", index
-                )
+            if type(known := _item_check(item)) is _Problem:
+                known.item = index
+                return known
             if item in seen:
                 return _Problem(
                     "bad-value", f"`{item}` is listed twice; list each entry once", index
