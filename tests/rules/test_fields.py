@@ -18,6 +18,7 @@ from gitinv import fields, inventory
 from gitinv.commands import fmt, schema, validate
 from gitinv.docs import field_table
 from gitinv.errors import GitinvError
+from gitinv.fields.checks import schema_regex
 from gitinv.loader import load_bytes
 from tests.conftest import CASES, ROOT, build_case
 
@@ -95,6 +96,8 @@ INVALID = [
     ("{type: string}", "x:", "6:3: bad-type", "has no value"),
     ("{type: string, pattern: '^[a-z]+$'}", "x: Abc", "6:4: bad-value", "`^[a-z]+$`"),
     ("{type: string, max_length: 2}", "x: abc", "6:4: bad-value", "at most 2"),
+    # `$` is the end of the text, as for an editor's JSON Schema: not before a last newline.
+    ("{type: string, pattern: '^[a-z]+$'}", 'x: "abc\\n"', "6:4: bad-value", "`^[a-z]+$`"),
     ("{type: integer}", 'x: "4"', "6:4: bad-type", "write 4 without quotes"),
     ("{type: integer}", "x: 4.0", "6:4: bad-type", "whole number"),
     ("{type: integer}", "x: .inf", "6:4: bad-type", "whole number"),
@@ -607,3 +610,21 @@ def test_an_unreadable_fields_yaml_is_said_so(repo: Path) -> None:
     (repo / "inventory/fields.yaml").mkdir()
     with pytest.raises(GitinvError, match=r"fields\.yaml: cannot read it"):
         fields.for_worktree(repo)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [
+        ("^[a-z]+$", "web\n", False),
+        ("^[a-z]+$", "web", True),
+        ("^x$|^y$", "y\n", False),
+        ("^[$]+$", "$$", True),  # in a class, `$` is a character
+        (r"^a\$$", "a$", True),  # escaped too
+        ("^[]$]+$", "]$", True),  # `]` first in a class is a character: `$` still in it
+        ("^[^]$]+$", "a$", False),
+        (r"^[\]$]+$", "]$", True),
+        ("^[a-]$", "-\n", False),  # the class is closed: `$` is the end again
+    ],
+)
+def test_a_pattern_s_dollar_is_the_end_of_the_text(pattern: str, value: str, matches: bool) -> None:
+    assert bool(schema_regex(pattern).search(value)) is matches

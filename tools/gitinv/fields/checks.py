@@ -79,9 +79,31 @@ def _not_text(name: str, value: Any, quoted: Check | None = None) -> _Problem:
     return _Problem("bad-type", f"`{name}` must be text (a string), not {describe(value)}")
 
 
+def schema_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled to mean what it means in a JSON Schema (an editor's check): a `$`
+    outside a character class is the end of the text, where Python's `$` also matches
+    before a last newline (`^[a-z]+$` would take "web\\n")."""
+    out: list[str] = []
+    i, first = 0, -1  # first: where the open class's characters start (-1: none open)
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if first >= 0:
+            if char == "]" and i > first:  # `]` first in a class (`[]a]`) is a character
+                first = -1
+        elif char == "[":
+            first = i + 2 if pattern[i + 1 : i + 2] == "^" else i + 1
+        out.append("\\Z" if char == "$" and first < 0 else char)
+        i += 1
+    return re.compile("".join(out))
+
+
 def _string_check(f: Field) -> Check:
     name, pattern, longest = f.name, f.pattern, f.max_length
-    compiled = re.compile(pattern) if pattern is not None else None
+    compiled = schema_regex(pattern) if pattern is not None else None
 
     def check(value: Any) -> Any:
         if type(value) is not str:
