@@ -628,3 +628,27 @@ def test_an_unreadable_fields_yaml_is_said_so(repo: Path) -> None:
 )
 def test_a_pattern_s_dollar_is_the_end_of_the_text(pattern: str, value: str, matches: bool) -> None:
     assert bool(schema_regex(pattern).search(value)) is matches
+
+
+def test_a_value_written_the_same_is_no_change_when_its_field_is_retyped(git_repo: Any) -> None:
+    """`eol` goes from a date field to a text field and web01's `eol: 2030-01-01` stays as
+    written: every format says only `cpu` changed, the comparison tables too."""
+    from gitinv.diff import inventory_diff
+    from gitinv.diffformat import RENDERERS
+
+    git_repo.copy_inventory(CASES / "base")
+    git_repo.write("inventory/fields.yaml", "eol: {type: date}\ncpu: {type: integer}\n")
+    web01 = git_repo.path / "inventory/servers/web/web01.yaml"
+    web01.write_text(web01.read_text() + "cpu: 8\neol: 2030-01-01\n")
+    base = git_repo.commit("declared fields")
+    git_repo.write("inventory/fields.yaml", "eol: {type: string}\ncpu: {type: integer}\n")
+    web01.write_text(web01.read_text().replace("cpu: 8", "cpu: 12"))
+    d = inventory_diff(git_repo.path, base, None)
+    (server,) = d.servers
+    assert set(server.changes) == {"cpu"}
+    markdown = RENDERERS["markdown"](d)
+    assert "| ✏️ | ` cpu ` | ` 8 ` | **` 12 `** |" in markdown
+    assert "| | ` eol ` | ` 2030-01-01 ` *(date)* | ` 2030-01-01 ` *(date)* |" in markdown
+    page = RENDERERS["html"](d)
+    eol_row = next(row for row in page.split("<tr") if "<td>eol</td>" in row)
+    assert 'class="changed"' not in eol_row

@@ -176,6 +176,14 @@ def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
         for k in keys
         if k in old or k in new or k in c.changes
     ]
+    if c.kind == "server":
+        # A field is changed when the comparison says so: a value written the same on
+        # both sides is no change even when fields.yaml now reads it as another kind,
+        # and it shows as the requested side reads it.
+        rows = [
+            row if row[0] == "group" or row[0] in c.changes else (row[0], row[2], row[2], False)
+            for row in rows
+        ]
     if not c.unreadable:
         return rows
     bad_old, bad_new = "old" in c.unreadable, "new" in c.unreadable
