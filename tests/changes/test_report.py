@@ -411,3 +411,14 @@ def test_the_verdict_reads_head_through_the_validation_cache(inv_repo: GitRepo) 
     assert prreport.build(inv_repo.path, base, "HEAD").findings == []
     shutil.rmtree(inv_repo.path / ".git" / "gitinv")
     assert {f.file for f in prreport.build(inv_repo.path, base, "HEAD").findings} == {WEB01}
+
+
+def test_a_pipe_in_a_heading_shows_as_written() -> None:
+    """In a table cell a pipe in code is escaped; in a heading the backslash would show."""
+    from gitinv.changes import Change
+    from gitinv.diffformat import server_heading
+
+    heading = server_heading(Change("server", "a|b`c", "added", {}, group="web"))
+    assert "<code>a|b`c</code>" in as_html(heading)
+    row = f"| x |\n|---|\n| {prreport.md_code('a|b')} |\n"
+    assert "<td><code>a|b</code></td>" in as_html(row)

@@ -212,11 +212,11 @@ def _md_table(c: Change) -> list[str]:
 
 def server_heading(c: Change) -> str:
     where = (
-        f"{md_code(c.old_group or '')} → {md_code(c.group or '')}"
+        f"{md_code(c.old_group or '', cell=False)} → {md_code(c.group or '', cell=False)}"
         if c.action == "moved"
-        else md_code(c.group or "")
+        else md_code(c.group or "", cell=False)
     )
-    return f"### {_TITLE[c.action]} server {md_code(c.name)} ({where})"
+    return f"### {_TITLE[c.action]} server {md_code(c.name, cell=False)} ({where})"
 
 
 def server_section(c: Change) -> list[str]:

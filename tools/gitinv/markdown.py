@@ -33,9 +33,13 @@ def text(value: str) -> str:
     return escaped.replace("\n", "<br>")
 
 
-def code(value: str) -> str:
+def code(value: str, *, cell: bool = True) -> str:
     """`value` as a code span no value can leave (a longer fence than any backtick run in
-    it); mentions and references do not work inside code."""
-    inner = one_line(value).replace("|", "\\|")
+    it); mentions and references do not work inside code. In a table `cell` a pipe is
+    escaped (it would end the cell); elsewhere (`cell=False`: a heading, a sentence) the
+    backslash would show."""
+    inner = one_line(value)
+    if cell:
+        inner = inner.replace("|", "\\|")
     fence = "`" * (max((len(run) for run in re.findall("`+", inner)), default=0) + 1)
     return f"{fence} {inner} {fence}"

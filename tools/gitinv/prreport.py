@@ -163,9 +163,9 @@ def _unified(old: str, new: str) -> str:
 
 
 def _reformat_unit(item: formatting.Reformat) -> list[str]:
-    heading = f"#### {md_code(item.path)}\n\n"
+    heading = f"#### {md_code(item.path, cell=False)}\n\n"
     how = (
-        f"Differs from line {item.line}. Run {md_code('gitinv fmt ' + item.path)}, "
+        f"Differs from line {item.line}. Run {md_code('gitinv fmt ' + item.path, cell=False)}, "
         "or in the web editor replace the file's text with its canonical text.\n\n"
     )
     changes = "What changes:\n\n" + _fence(_unified(item.old, item.new), "diff") + "\n"
@@ -194,7 +194,10 @@ def _groups(r: Report) -> list[_Group]:
         )
     if r.not_canonical:
         units = [_reformat_unit(item) for item in r.reformat]
-        units += [[f"#### {md_code(f.file)}\n\n{md_code(f.message)}\n\n"] for f in r.unformattable]
+        units += [
+            [f"#### {md_code(f.file, cell=False)}\n\n{md_code(f.message, cell=False)}\n\n"]
+            for f in r.unformattable
+        ]
         groups.append(
             _Group("files not in canonical form", "### Not in canonical form\n\n", units, footer="")
         )
@@ -232,7 +235,7 @@ def _notice(groups: list[_Group], limits: Limits, full_report: str | None, again
     where = (
         f"The full report: <{full_report}>"
         if full_report
-        else f"For the full report, run {md_code(again)}."
+        else f"For the full report, run {md_code(again, cell=False)}."
     )
     return f"> ✂️ **Cut to fit {limits.describe()}.** Not shown here: {', '.join(left)}. {where}\n\n"
 
