@@ -110,25 +110,26 @@ def test_the_report_names_them_and_a_cut_counts_them(branch: GitRepo) -> None:
     assert TEXT_ONLY not in cut  # what changes no value is left out first
 
 
-def test_a_second_file_of_a_server_is_named_not_lost(inv_repo: GitRepo) -> None:
-    """Two changed files of one name: the comparison pairs one version of each side;
-    each file it leaves out is named, not dropped."""
+def test_a_second_file_of_a_server_is_its_own_change(inv_repo: GitRepo) -> None:
+    """Two changed files of one name (web01 changed, and copied into another group):
+    each file's change is shown, the one changed in place as updated, the copy as
+    added; no move is claimed and neither is left for the reader to compare."""
     inv_repo.git("checkout", "-q", "-b", "change")
     text = (inv_repo.path / WEB01).read_text()
     inv_repo.write(WEB01, text.replace("state: active", "state: offline"))
     copy = "inventory/servers/data/web01.yaml"
-    inv_repo.write(copy, text.replace("state: active", "state: offline"))
+    inv_repo.write(copy, text)
     inv_repo.commit("web01 offline, and a copy in data")
     out = _diff(inv_repo, "main", "HEAD")
-    assert ": 1 updated, 1 file sharing a server's name\n~ updated server web01 (web)\n" in out
-    assert f"  {copy}: one of several changed files of this server's name, compared" in out
-    # A copy with every value, and a comment on the first: neither is "no value changed".
+    assert ": 1 added, 1 updated\n+ added server web01 (data)\n" in out
+    assert "~ updated server web01 (web)\n    state: active → offline\n" in out
+    assert "moved" not in out and "sharing a server's name" not in out
+    # Moved from web to data, and a new web01 in web: the file in place is updated.
     inv_repo.write(WEB01, "# kept\n" + text)
-    inv_repo.write(copy, text)
-    inv_repo.commit("the copy as it was, a comment on web01")
+    inv_repo.commit("a comment on web01")
     out = _diff(inv_repo, "main", "HEAD")
-    assert ": 2 files sharing a server's name\n" in out
-    assert "no value changed" not in out and "without a value" not in out
+    assert ": 1 added, 1 file with no value changed\n+ added server web01 (data)\n" in out
+    assert f"  {WEB01}: {TEXT_ONLY}" in out
 
 
 def test_files_added_or_deleted_without_a_value(inv_repo: GitRepo) -> None:

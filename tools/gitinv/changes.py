@@ -241,10 +241,31 @@ class _ServerSide:
     mode: str = ""
 
 
-@dataclass
-class _Pairing:
-    old: dict[str, _ServerSide] = field(default_factory=dict)
-    new: dict[str, _ServerSide] = field(default_factory=dict)
+# A server name's changed files: its old versions and its new ones.
+_Sides = tuple[list[_ServerSide], list[_ServerSide]]
+
+
+def _pairs(
+    olds: list[_ServerSide], news: list[_ServerSide]
+) -> list[tuple[_ServerSide | None, _ServerSide | None]]:
+    """A name's old and new versions, paired into the changes they make. One of each is
+    one server (updated, or moved to another group). With more (a copy into another
+    group, two files of the name that validation refuses), a path on both sides is
+    that file's own change, one version left on each side is a move, and any other
+    stands alone: no file's change is hidden behind another's."""
+    if len(olds) <= 1 and len(news) <= 1:
+        return [(olds[0] if olds else None, news[0] if news else None)]
+    both = {o.path for o in olds} & {n.path for n in news}
+    pairs: list[tuple[_ServerSide | None, _ServerSide | None]] = [
+        (o, n) for o in olds for n in news if o.path == n.path
+    ]
+    gone = [o for o in olds if o.path not in both]
+    made = [n for n in news if n.path not in both]
+    if len(gone) == 1 and len(made) == 1:
+        pairs.append((gone[0], made[0]))
+    else:
+        pairs += [(o, None) for o in gone] + [(None, n) for n in made]
+    return sorted(pairs, key=lambda pair: next(s.path for s in pair if s is not None))
 
 
 @dataclass(frozen=True)
@@ -269,10 +290,11 @@ def compare(
     `fields`: each side's FieldSet (its fields.yaml), for the order and the reading
     of the declared fields.
     Servers are matched by name, so a file moved to another group folder is one
-    "moved" change. Result order: catalogs and settings first, then servers by name.
+    "moved" change (see `_pairs` for a name several changed files hold). Result
+    order: catalogs and settings first, then servers by name.
     """
     where = _Where(old_at, new_at)
-    servers = _Pairing()
+    servers: dict[str, _Sides] = {}
     result: list[Change] = []
     for fc in files:
         path = undecoded(fc.path)  # shown and stored: a name's bytes that are not UTF-8 escaped
@@ -282,18 +304,18 @@ def compare(
         what, group, name = kind
         if what == "server":
             assert group is not None and name is not None
+            olds, news = servers.setdefault(name, ([], []))
             if fc.old is not None:
-                servers.old[name] = _ServerSide(group, path, fc.old, fc.old_mode)
+                olds.append(_ServerSide(group, path, fc.old, fc.old_mode))
             if fc.new is not None:
-                servers.new[name] = _ServerSide(group, path, fc.new, fc.new_mode)
+                news.append(_ServerSide(group, path, fc.new, fc.new_mode))
         else:
             result.extend(_catalog_changes(what, fc, read, where, fields))
-    for name in sorted(set(servers.old) | set(servers.new)):
-        change = _server_change(
-            name, servers.old.get(name), servers.new.get(name), read, where, fields
-        )
-        if change is not None:
-            result.append(change)
+    for name in sorted(servers):
+        for old, new in _pairs(*servers[name]):
+            change = _server_change(name, old, new, read, where, fields)
+            if change is not None:
+                result.append(change)
     return result
 
 

@@ -36,9 +36,6 @@ WORKTREE = "working tree"
 # Why a changed file has no row in the comparison (`OtherFile.why`), and how the
 # one-line summary counts them. In this order in the comparison: a cut of the report
 # leaves out the last, those that change no value.
-DUPLICATE = (
-    "one of several changed files of this server's name, compared by name: read this one yourself"
-)
 NOT_INVENTORY = "in inventory/ but not a server, catalog or settings file"
 NOT_READ = "not read: not a regular file"
 OUTSIDE = "outside inventory/"
@@ -46,7 +43,6 @@ TEXT_ONLY = "no value changed: only comments, quoting, order or the file's mode"
 ADDED_EMPTY = "added without a value (empty, or comments only)"
 DELETED_EMPTY = "deleted; it held no value (empty, or comments only)"
 _COUNTED = {
-    DUPLICATE: "sharing a server's name",
     NOT_INVENTORY: "in inventory/ not read as inventory",
     NOT_READ: "in inventory/ not read as inventory",
     OUTSIDE: "outside inventory/",
@@ -162,8 +158,6 @@ def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile
             news.add(c.path)
     # Each file as `compare` names it (a name's bytes that are not UTF-8 escaped).
     named = [(f, path := undecoded(f.path), classify(path)) for f in files]
-    # A name several changed files hold: `compare` pairs one version of each side.
-    names = Counter(kind[2] for _, _, kind in named if kind and kind[0] == "server")
     found = []
     for f, path, kind in named:
         read = f.old is not None or f.new is not None  # else neither version was read
@@ -175,8 +169,6 @@ def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile
             why = NOT_INVENTORY
         elif not read:
             why = NOT_READ
-        elif kind[0] == "server" and names[kind[2]] > 1:
-            why = DUPLICATE
         else:
             why = ADDED_EMPTY if f.old is None else DELETED_EMPTY if f.new is None else TEXT_ONLY
         found.append(OtherFile(path, why))
