@@ -19,6 +19,7 @@ from gitinv.commands import fmt, schema, validate
 from gitinv.docs import field_table
 from gitinv.errors import GitinvError
 from gitinv.fields.checks import schema_regex
+from gitinv.fields.field import LIST_ITEM_PATTERN
 from gitinv.loader import load_bytes
 from tests.conftest import CASES, ROOT, build_case
 
@@ -144,6 +145,10 @@ INVALID = [
     ("{type: list}", "x:\n  - one\n  - 2", "8:5: bad-type", "read by YAML as a number"),
     ("{type: list}", "x:\n  - a\n  - a", "8:5: bad-value", "listed twice"),
     ("{type: list, values: [a, b]}", "x:\n  - a\n  - c", "8:5: bad-value", "use one of a, b"),
+    # An item must come back from `export csv` and `import csv` (and `--set`) as it went.
+    ("{type: list}", "x:\n  - a\n  - b, c", "8:5: bad-value", "holds a comma"),
+    ("{type: list}", "x:\n  - a\n  - ' b'", "8:5: bad-value", "starts or ends with a space"),
+    ("{type: list}", "x:\n  - a\n  - ''", "8:5: bad-value", "an empty item"),
     ("{type: string, required: true}", "y: 1", "6:1: unknown-field", "nor declared in"),
 ]
 
@@ -562,12 +567,20 @@ def test_canonical_form_never_drops_a_key_it_does_not_know() -> None:
         (
             "{type: list, values: [a]}",
             "list of `a`",
-            {"type": "array", "items": {"type": "string", "enum": ["a"]}, "uniqueItems": True},
+            {
+                "type": "array",
+                "items": {"type": "string", "pattern": LIST_ITEM_PATTERN, "enum": ["a"]},
+                "uniqueItems": True,
+            },
         ),
         (
             "{type: list}",
             "list of strings",
-            {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+            {
+                "type": "array",
+                "items": {"type": "string", "pattern": LIST_ITEM_PATTERN},
+                "uniqueItems": True,
+            },
         ),
     ],
 )

@@ -227,6 +227,22 @@ def _list_check(f: Field) -> Check:
     def _item_check(item: str) -> Any:
         if allowed and item not in allowed:
             return _Problem("bad-value", f"`{name}`: `{item}` is not allowed; use one of {shown}")
+        # A CSV cell and `--set` separate the items with commas and trim them: an item
+        # must come back from `export csv` and `import csv` as it went.
+        if "," in item:
+            return _Problem(
+                "bad-value",
+                f"`{name}`: `{item}` holds a comma, which separates the items in a CSV "
+                "cell and in --set; make it two items, or leave the comma out",
+            )
+        if not item.strip():
+            return _Problem("bad-value", f"`{name}`: an empty item; remove it")
+        if item != item.strip():
+            return _Problem(
+                "bad-value",
+                f"`{name}`: `{item}` starts or ends with a space, which a CSV cell and "
+                "--set leave out; remove it",
+            )
         return item
 
     def check(value: Any) -> Any:

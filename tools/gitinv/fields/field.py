@@ -19,6 +19,9 @@ ORDER_LOOKUPS: tuple[str, ...] = tuple(
 )
 ORDERED_KINDS = lookups_.ORDERED_KINDS
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# An item of a declared list, as the JSON Schema says what `fields.checks` refuses with a
+# message each: no comma (a CSV cell's and --set's separator), no space at either end.
+LIST_ITEM_PATTERN = r"^[^,\s](?:[^,]*[^,\s])?$"
 # True and false as YAML 1.1 and 1.2 both read them (`yes`, `on` are 1.1's alone).
 BOOLEANS = {"true": True, "True": True, "TRUE": True}
 BOOLEANS |= {"false": False, "False": False, "FALSE": False}
@@ -75,7 +78,8 @@ class Field:
         elif self.kind == "enum":
             schema.update(type="string", enum=list(self.values))
         elif self.kind == "list":
-            items: dict[str, Any] = {"type": "string"}
+            # No comma, no space at either end, not empty: what a CSV cell keeps.
+            items: dict[str, Any] = {"type": "string", "pattern": LIST_ITEM_PATTERN}
             if self.values:
                 items["enum"] = list(self.values)
             schema.update(type="array", items=items, uniqueItems=True)
