@@ -422,3 +422,27 @@ def test_a_pipe_in_a_heading_shows_as_written() -> None:
     assert "<code>a|b`c</code>" in as_html(heading)
     row = f"| x |\n|---|\n| {prreport.md_code('a|b')} |\n"
     assert "<td><code>a|b</code></td>" in as_html(row)
+
+
+def test_a_base_that_moved_on_is_said(branch: GitRepo) -> None:
+    """BASE given is main after it moved on: main's own change shows reversed, and every
+    format says why and which commit to compare with instead."""
+    edit(branch, WEB01, "state: active", "state: offline")
+    tip = branch.commit("web01 offline")
+    branch.git("checkout", "-q", "main")
+    edit(branch, DB01, "state: active", "state: maintenance")
+    main = branch.commit("db01 in maintenance, on main")
+    note = f"{main[:10]} is not an ancestor of {tip[:10]}: what changed on its side since"
+    for fmt in ("text", "markdown", "html"):
+        shown = gitinv("-C", str(branch.path), "diff", "main", "change", "--format", fmt)
+        assert shown.returncode == 0 and note in shown.stdout, (fmt, shown.stdout)
+    data = json.loads(gitinv("-C", str(branch.path), "diff", "main", "change",
+                             "--format", "json").stdout)  # fmt: skip
+    assert data["diverged"] is True
+    _, out = report(branch, "main", "change")
+    assert f"> ⚠️ {note}" in out.decode()
+    # From the merge base, the branch's own change alone, and nothing to say.
+    base = branch.git("merge-base", "main", "change")
+    data = json.loads(gitinv("-C", str(branch.path), "diff", base, "change",
+                             "--format", "json").stdout)  # fmt: skip
+    assert data["diverged"] is False and [c["name"] for c in data["servers"]] == ["web01"]

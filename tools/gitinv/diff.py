@@ -67,6 +67,9 @@ class InventoryDiff:
     head: str | None  # a commit id, or None for the working tree
     changes: list[Change] = field(default_factory=list)
     others: list[OtherFile] = field(default_factory=list)
+    # BASE is not an ancestor of HEAD (main moved on since the branch was cut): what
+    # BASE's side changed since they parted shows too, reversed.
+    diverged: bool = False
 
     @property
     def servers(self) -> list[Change]:
@@ -104,6 +107,7 @@ class InventoryDiff:
         return {
             "base": self.base,
             "head": self.head,
+            "diverged": self.diverged,
             "summary": self.summary(),
             "servers": [full(c) for c in self.servers],
             "catalogs": [full(c) for c in self.catalogs],
@@ -141,9 +145,13 @@ def inventory_diff(
 ) -> InventoryDiff:
     base_sha = git.rev_parse(root, base) if base else default_base(root, main)
     if head is None:
-        return _worktree_diff(root, base_sha)
-    head_sha = git.rev_parse(root, head)
-    return diff_commits(root, base_sha, head_sha)
+        found = _worktree_diff(root, base_sha)
+        tip = git.try_rev_parse(root, "HEAD")  # the working tree's commit, if any
+    else:
+        tip = git.rev_parse(root, head)
+        found = diff_commits(root, base_sha, tip)
+    found.diverged = tip is not None and not git.is_ancestor(root, base_sha, tip)
+    return found
 
 
 def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile]:

@@ -91,6 +91,18 @@ def _revs(d: InventoryDiff) -> str:
     return f"{d.base[:10]} → {d.head[:10] if d.head else WORKTREE}"
 
 
+def diverged_note(d: InventoryDiff) -> str | None:
+    """What to know when BASE is not an ancestor of HEAD (main moved on meanwhile)."""
+    if not d.diverged:
+        return None
+    head = d.head[:10] if d.head else "HEAD"
+    return (
+        f"{d.base[:10]} is not an ancestor of {head}: what changed on its side since the "
+        f"two parted shows here too, reversed; for {head}'s own changes, compare with "
+        f"their merge base (git merge-base {d.base[:10]} {head})"
+    )
+
+
 def _where(c: Change) -> str:
     if c.kind not in ("server", "settings") and not c.name:
         return f"catalog {c.kind} (the whole file)"
@@ -107,6 +119,8 @@ def _where(c: Change) -> str:
 
 def render_text(d: InventoryDiff) -> str:
     lines = [f"{_revs(d)}: {d.describe()}"]
+    if note := diverged_note(d):
+        lines.append(f"note: {note}")
     for c in d.catalogs + d.servers:
         lines.append(f"{_SIGN.get(c.action, '~')} {c.action} {one_line(_where(c))}")
         if note := unreadable_note(c):
@@ -263,7 +277,9 @@ def other_row(o: OtherFile) -> str:
 
 
 def markdown_intro(d: InventoryDiff) -> list[str]:
-    return ["## Inventory changes", "", f"{d.describe()} ({_revs(d)})", ""]
+    note = diverged_note(d)
+    warning = [f"> ⚠️ {markdown.text(note)}", ""] if note else []
+    return ["## Inventory changes", "", f"{d.describe()} ({_revs(d)})", "", *warning]
 
 
 def render_markdown(d: InventoryDiff) -> str:
@@ -293,6 +309,7 @@ def render_html(d: InventoryDiff) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Inventory changes {e(_revs(d))}</title><style>{_CSS}</style></head><body>",
         f"<h1>Inventory changes</h1><p>{e(d.describe())} ({e(_revs(d))})</p>",
+        *([f'<p class="unreadable">{e(note)}</p>'] if (note := diverged_note(d)) else []),
     ]
     for c in d.servers + d.catalogs:
         title = f"{_TITLE.get(c.action, c.action)} {_where(c)}"
