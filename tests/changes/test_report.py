@@ -446,3 +446,25 @@ def test_a_base_that_moved_on_is_said(branch: GitRepo) -> None:
     data = json.loads(gitinv("-C", str(branch.path), "diff", base, "change",
                              "--format", "json").stdout)  # fmt: skip
     assert data["diverged"] is False and [c["name"] for c in data["servers"]] == ["web01"]
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066", "\ufeff", "\u00ad"])
+def test_a_character_that_hides_or_reorders_text_is_never_shown_raw(
+    branch: GitRepo, char: str
+) -> None:
+    """A description holding a right-to-left override or a zero-width space, in a file
+    that is not in canonical form either: the comparison writes the character escaped,
+    and the fix shows no raw text, only the command."""
+    edit(branch, WEB01, "description: Public web frontend",
+         f"description:  Pay {char}root ok")  # fmt: skip
+    branch.commit("a hidden character")
+    code, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert code == 1 and "### Not in canonical form" in text
+    assert char not in text
+    assert f"Pay \\u{ord(char):04x}root ok" in text
+    assert (
+        "so its text is not shown here. Run ` gitinv fmt inventory/servers/web/web01.yaml `" in text
+    )
+    shown = gitinv("-C", str(branch.path), "diff", "main", "HEAD")
+    assert char not in shown.stdout and f"\\u{ord(char):04x}" in shown.stdout

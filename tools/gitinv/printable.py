@@ -3,7 +3,8 @@
 A value from a file or from git (a description, an author, a branch or file name)
 may hold control characters: an escape sequence that retitles or clears a terminal,
 a line break that starts a line of its own (in a GitHub Actions log, one that reads
-as a workflow command), a bidirectional override that reorders what is shown. Every
+as a workflow command), a bidirectional override that reorders what is shown, a
+character that shows as nothing. Every
 text output writes such characters as escapes (`\\u001b`), and breaks up `##[`,
 which the Actions runner reads as a command anywhere in a line.
 """
@@ -12,9 +13,14 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional
-# marks, embeddings, overrides and isolates.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, the line and paragraph separators, the bidirectional marks,
+# embeddings, overrides and isolates, and the characters that show as nothing: a soft
+# hyphen, a zero-width space, a word joiner, a byte order mark (`web\u200b01` would
+# look like `web01`).
+_UNSEEN = "\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+CONTROL = re.compile(f"[\x00-\x1f{_UNSEEN}]")
+# The same but C0 (line breaks, tabs): what a text shown as it is, in lines, must not hold.
+UNSEEN = re.compile(f"[{_UNSEEN}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

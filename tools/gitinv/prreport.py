@@ -34,6 +34,7 @@ from gitinv.diffformat import (
     other_row,
     server_section,
 )
+from gitinv.printable import UNSEEN
 from gitinv.report import FINDINGS_HEADER, Finding, finding_row, md_code
 from gitinv.source import GitRevision, Source, WorkTree
 
@@ -164,6 +165,15 @@ def _unified(old: str, new: str) -> str:
 
 def _reformat_unit(item: formatting.Reformat) -> list[str]:
     heading = f"#### {md_code(item.path, cell=False)}\n\n"
+    if UNSEEN.search(item.old) or UNSEEN.search(item.new):
+        # Shown raw in a code block, a reordering or invisible character would make the
+        # text read as other than it is: the fix is the command alone.
+        return [
+            heading + f"Differs from line {item.line}; it holds a character that shows as "
+            "nothing or reorders the text around it (written escaped, as `\\u202e`, in "
+            f"the comparison below), so its text is not shown here. Run "
+            f"{md_code('gitinv fmt ' + item.path, cell=False)}.\n\n"
+        ]
     how = (
         f"Differs from line {item.line}. Run {md_code('gitinv fmt ' + item.path, cell=False)}, "
         "or in the web editor replace the file's text with its canonical text.\n\n"
