@@ -468,3 +468,17 @@ def test_a_character_that_hides_or_reorders_text_is_never_shown_raw(
     )
     shown = gitinv("-C", str(branch.path), "diff", "main", "HEAD")
     assert char not in shown.stdout and f"\\u{ord(char):04x}" in shown.stdout
+
+
+def test_text_that_would_read_as_another_value_is_quoted(branch: GitRepo) -> None:
+    """A list of one item holding a comma is not two items, and the text `—` is not an
+    absent value, in text and html as in markdown."""
+    edit(branch, WEB01, "tags:\n  - frontend\n", 'tags:\n  - "frontend, pci"\n')
+    edit(branch, WEB01, "description: Public web frontend", 'description: "—"')
+    branch.commit("look-alikes")
+    text = gitinv("-C", str(branch.path), "diff", "main", "HEAD").stdout
+    assert '    tags: frontend → ["frontend, pci"]\n' in text
+    assert '    description: Public web frontend → "—"\n' in text
+    page = gitinv("-C", str(branch.path), "diff", "main", "HEAD", "--format", "html").stdout
+    assert '<td class="new">[&quot;frontend, pci&quot;]</td>' in page
+    assert '<td class="new">&quot;—&quot;</td>' in page

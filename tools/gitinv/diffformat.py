@@ -27,16 +27,26 @@ def value_text(value: Any) -> str:
     if value is None:
         return ABSENT
     if isinstance(value, list):
+        if any(isinstance(v, str) and (", " in v or _looks_like_another(v)) for v in value):
+            # An item that would read as two, or as nothing: the list as JSON.
+            return one_line(json.dumps(plain(value), ensure_ascii=False))
         return ", ".join(shown(v, kind(v) if _odd(v) else None) for v in value) if value else "[]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
         return one_line(json.dumps(plain(value), sort_keys=True, ensure_ascii=False))
     text = str(value)
-    if CONTROL.search(text):
-        # A newline or control character would break the table's line: show it escaped.
+    if CONTROL.search(text) or _looks_like_another(text):
+        # A newline or control character would break the table's line, and text that
+        # reads as no value or an empty list would pass for one: show it quoted.
         return one_line(json.dumps(text, ensure_ascii=False))
     return one_line(text)
+
+
+def _looks_like_another(text: str) -> bool:
+    """Text that, shown as it is, would read as something else: no value (`—`), an
+    empty list (`[]`), nothing at all, or a space at an end that shows as none."""
+    return text in (ABSENT, "[]", "") or text != text.strip()
 
 
 def kind(value: Any) -> str:
