@@ -384,3 +384,24 @@ def test_a_branch_naming_itself_the_main_branch_is_still_compared_with_main(hub:
     assert "branch: — → self-main" in shown.stdout
     report = run_measured("report", cwd=mod.path)
     assert "10.1.0.99" in report.stdout and "self-main" in report.stdout
+
+
+def test_without_settings_on_main_a_branch_still_cannot_name_itself_main(hub: Hub) -> None:
+    """Main has no settings.yaml (the default, "main", holds); a branch adding one that
+    names itself is still compared with main."""
+    _to_main(hub, {"inventory/settings.yaml": None}, "No settings")
+    _push(
+        hub.requester,
+        "self-named",
+        {
+            "inventory/settings.yaml": b"branch: self-named\n",
+            WEB02: server("10.1.0.98").encode(),
+        },
+        "Tidy",
+    )
+    mod = hub.moderator
+    mod.git("fetch", "-q", "origin")
+    mod.git("checkout", "-q", "-b", "self-named", "origin/self-named")
+    shown = run_measured("diff", cwd=mod.path)
+    assert shown.returncode == 0, shown.stderr
+    assert "10.1.0.2 → 10.1.0.98" in shown.stdout

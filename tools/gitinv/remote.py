@@ -26,11 +26,14 @@ def stated_main(root: Path) -> str:
     branch under review can change; without one, the working tree's (`main_branch`).
 
     A branch naming itself the main branch in its own settings.yaml would otherwise be
-    compared with itself by `diff` and `report`, and show no change at all."""
+    compared with itself by `diff` and `report`, and show no change at all. There, a
+    settings.yaml that is absent or does not read names the default, "main"."""
     remote = default_remote(root)
     target = git.symbolic_target(root, f"refs/remotes/{remote}/HEAD") if remote else None
-    data = git.read_blob(root, target, SETTINGS_FILE) if target else None
-    return branch_of(settings_of(data)) if data is not None else main_branch(root)
+    if target is None or git.try_rev_parse(root, target) is None:
+        return main_branch(root)
+    data = git.read_blob(root, target, SETTINGS_FILE)
+    return branch_of(settings_of(data) if data is not None else {})
 
 
 def main_ref(root: Path, remote: str | None, main: str) -> str:
