@@ -100,12 +100,16 @@ def test_the_report_names_them_and_a_cut_counts_them(branch: GitRepo) -> None:
     assert code == 1  # NOTES.txt has no place under inventory/
     assert "1 file with no value changed" in text.split("\n\n")[1]  # the verdict's line
     assert "### Other changed files" in text and f"| ` {WEB01} ` | {TEXT_ONLY} |" in text
+    assert "### Changed files with no value changed" in text
     assert text.count("| outside inventory/ |") == 61
     code, out = report(branch, "main", "HEAD", "--max-chars", "2000")
     cut = out.decode()
-    left = re.search(r"Not shown here: (\d+) of 63 other changed files\.", cut)
-    assert left is not None and 0 < int(left[1]) < 62
-    assert cut.count("| outside inventory/ |") + 1 == 63 - int(left[1])
+    left = re.search(
+        r"Not shown here: (\d+) of 62 other changed files, 1 of 1 files with no value changed\.",
+        cut,
+    )
+    assert left is not None and 0 < int(left[1]) < 61
+    assert cut.count("| outside inventory/ |") + 1 == 62 - int(left[1])
     assert "| ` inventory/servers/web/NOTES.txt ` | in inventory/ but not" in cut
     assert TEXT_ONLY not in cut  # what changes no value is left out first
 

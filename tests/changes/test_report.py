@@ -158,7 +158,8 @@ def test_not_canonical_is_part_of_the_verdict_with_its_fix(branch: GitRepo) -> N
     assert suggested[1] == (branch.path / WEB01).read_text()
     # The same values, written otherwise: no row of values, and each file named.
     assert comparison.startswith("\n\n2 files with no value changed (")
-    assert "### Other changed files" in comparison and " server ` " not in comparison
+    assert "### Changed files with no value changed" in comparison
+    assert " server ` " not in comparison
     for path in (DB01, WEB01):
         assert f"| ` {path} ` | no value changed: only comments, quoting, order" in comparison
 
@@ -482,3 +483,30 @@ def test_text_that_would_read_as_another_value_is_quoted(branch: GitRepo) -> Non
     page = gitinv("-C", str(branch.path), "diff", "main", "HEAD", "--format", "html").stdout
     assert '<td class="new">[&quot;frontend, pci&quot;]</td>' in page
     assert '<td class="new">&quot;—&quot;</td>' in page
+
+
+def test_the_comparison_s_order_in_the_report(branch: GitRepo) -> None:
+    """Catalog rows and files outside the inventory before the servers; the files that
+    change no value after them, so a cut leaves those out first."""
+    edit(branch, WEB01, "state: active", "state: offline")
+    edit(branch, WEB01, "Public web frontend", "Public web frontend " + "x" * 3_000)
+    for quiet in (DB01, "inventory/servers/data/db02.yaml", "inventory/servers/web/web02.yaml"):
+        branch.write(quiet, "# checked in December\n" + (branch.path / quiet).read_text())
+    edit(branch, "inventory/groups.yaml", "Web team", "Web and edge team")
+    branch.write(".github/workflows/extra.yml", "on: push\n")
+    branch.commit("four kinds of change")
+    _, out = report(branch, "main", "HEAD", "--max-chars", "0")
+    text = out.decode()
+    headings = [line for line in text.splitlines() if line.startswith("### ")]
+    assert headings == [
+        "### Catalog changes",
+        "### Other changed files",
+        "### Update server ` web01 ` (` web `)",
+        "### Changed files with no value changed",
+    ]
+    assert "| ` .github/workflows/extra.yml ` | outside inventory/ |" in text
+    # One character short: the files with no value changed go first.
+    _, out = report(branch, "main", "HEAD", "--max-chars", str(len(text) - 1))
+    cut = out.decode()
+    assert "Not shown here: 3 of 3 files with no value changed." in cut
+    assert "**` offline `**" in cut

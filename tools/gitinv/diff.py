@@ -34,14 +34,16 @@ WORKTREE = "working tree"
 
 
 # Why a changed file has no row in the comparison (`OtherFile.why`), and how the
-# one-line summary counts them. In this order in the comparison: a cut of the report
-# leaves out the last, those that change no value.
+# one-line summary counts them, in the comparison's order; the report puts those that
+# change no value (`QUIET`) after the servers, and a cut leaves them out first.
 NOT_INVENTORY = "in inventory/ but not a server, catalog or settings file"
 NOT_READ = "not read: not a regular file"
 OUTSIDE = "outside inventory/"
 TEXT_ONLY = "no value changed: only comments, quoting, order or the file's mode"
 ADDED_EMPTY = "added without a value (empty, or comments only)"
 DELETED_EMPTY = "deleted; it held no value (empty, or comments only)"
+# The files that change no value: the report shows them after the servers.
+QUIET = frozenset({TEXT_ONLY, ADDED_EMPTY, DELETED_EMPTY})
 _COUNTED = {
     NOT_INVENTORY: "in inventory/ not read as inventory",
     NOT_READ: "in inventory/ not read as inventory",

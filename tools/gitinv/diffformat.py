@@ -280,6 +280,12 @@ OTHERS_HEADER = [
     "| file | why it has no row of its own |",
     "|---|---|",
 ]
+QUIET_HEADER = [
+    "### Changed files with no value changed",
+    "",
+    "| file | why it has no row of its own |",
+    "|---|---|",
+]
 
 
 def other_row(o: OtherFile) -> str:

@@ -8,9 +8,10 @@ The verdict names every problem and every file not in canonical form with its fi
 (the canonical text, and the `gitinv fmt` line). The report is made of units kept
 whole or left out, in order: the verdict's heading, each problem's row, each file
 to reformat, the comparison's heading, each catalog change's row, the row of each
-other changed file (no value changed in it, or outside the inventory), and each
-server's section: the few short rows that may change who approves come before the
-servers, so no long server section pushes them out. When all of it does not fit,
+file outside the inventory (or in it but not read as inventory), each server's
+section, and the row of each file that changes no value: the short rows that may
+change who approves come before the servers, so no long server section pushes them
+out, and the files that change nothing come last. When all of it does not fit,
 the longest run of units from the start that fits is kept (a file to reformat may
 shrink to its diff, then to its `gitinv fmt` line) and a notice under the verdict
 says what is left out and where the full report is. Nothing is ever cut inside a
@@ -25,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitinv import formatting, inventory
-from gitinv.diff import WORKTREE, InventoryDiff, inventory_diff
+from gitinv.diff import QUIET, WORKTREE, InventoryDiff, inventory_diff
 from gitinv.diffformat import (
     CATALOG_HEADER,
     OTHERS_HEADER,
+    QUIET_HEADER,
     catalog_row,
     markdown_intro,
     other_row,
@@ -217,18 +219,25 @@ def _groups(r: Report) -> list[_Group]:
     if d.catalogs:
         rows = [[catalog_row(c) + "\n"] for c in d.catalogs]
         groups.append(_Group("catalog changes", "\n".join(CATALOG_HEADER) + "\n", rows))
-    if d.others:
-        rows = [[other_row(o) + "\n"] for o in d.others]
+    # Before the servers: catalog, settings and fields.yaml rows and the files outside
+    # the inventory (a workflow, CODEOWNERS), short rows that may change who approves,
+    # which one long server section must not push out of a cut report. After them: the
+    # files that change no value.
+    loud = [o for o in d.others if o.why not in QUIET]
+    quiet = [o for o in d.others if o.why in QUIET]
+    if loud:
+        rows = [[other_row(o) + "\n"] for o in loud]
         groups.append(_Group("other changed files", "\n".join(OTHERS_HEADER) + "\n", rows))
-    # The servers last: catalog, settings and fields.yaml rows and the other files (a
-    # workflow, CODEOWNERS) are few and short, and one long server section must not
-    # push a change of moderators out of a cut report.
     if d.servers:
         # Servers with a problem or to reformat first: those a cut must not hide.
         flagged = {f.file for f in r.findings} | {f.path for f in r.reformat}
         ordered = sorted(d.servers, key=lambda c: (c.path not in flagged, c.name))
         sections = [["\n".join(server_section(c)) + "\n"] for c in ordered]
         groups.append(_Group("server changes", "", sections, footer=""))
+    if quiet:
+        rows = [[other_row(o) + "\n"] for o in quiet]
+        header = "\n".join(QUIET_HEADER) + "\n"
+        groups.append(_Group("files with no value changed", header, rows))
     return groups
 
 
