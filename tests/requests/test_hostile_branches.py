@@ -304,7 +304,7 @@ def test_markdown_mentions_and_references_in_values_stay_text(hub: Hub) -> None:
 def test_links_in_a_note_on_an_unreadable_version_stay_text(hub: Hub) -> None:
     """The note on a version that does not read quotes the key given twice: its bare
     link, `www.` address and e-mail address are not links once GitHub renders them."""
-    key = '"see https://evil.example/x or www.evil.com, mail a@evil.com, &12 %3"'
+    key = '"see https://evil.example/x or a_www.evil.com_https://e.org, a@evil.com, &12 %3 ~4"'
     text = server("10.1.0.2") + f"{key}: 1\n{key}: 2\n"
     _push(hub.requester, "links", {WEB02: text.encode()}, "Describe web02")
     mod = hub.moderator
@@ -316,7 +316,7 @@ def test_links_in_a_note_on_an_unreadable_version_stay_text(hub: Hub) -> None:
     assert "<a " not in page and "evil.example/x" in page
     nodes = _TextNodes()
     nodes.feed(page)
-    assert not [n for n in nodes.nodes if re.search(r"[&%]\d", n)]  # GitLab's references
+    assert not [n for n in nodes.nodes if re.search(r"[&%~]\d", n)]  # GitLab's references
 
 
 def test_unreadable_server_json_says_where(hub: Hub) -> None:

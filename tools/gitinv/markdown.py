@@ -18,10 +18,11 @@ import re
 from gitinv.printable import one_line
 
 _SPECIAL = re.compile(r"[\\`*_\[\]~|]")
-# `@user`, `@org/team`, `#12`, GitLab's `!12`, `%12`, `$12` and `&12` (escaped by then):
-# a mention or a reference once rendered; `https:`, `ftp:` before `//` and `www`
-# before `.`: an autolink (an e-mail address is one too, and its `@` is caught).
-_LIVE = re.compile(r"@(?=[\w-])|[#!%$](?=\d)|&amp;(?=\d)|(?i:\b(?:https?|ftp):(?=//)|\bwww(?=\.))")
+# `@user`, `@org/team`, `#12`, GitLab's `!12`, `%12`, `$12`, `~12` and `&12` (escaped by
+# then): a mention or a reference once rendered; `https:`, `ftp:` before `//` and `www`
+# before `.`, wherever they are (`_www.` is linked too): an autolink (an e-mail address
+# is one too, and its `@` is caught).
+_LIVE = re.compile(r"@(?=[\w-])|[#!%$~](?=\d)|&amp;(?=\d)|(?i:(?:https?|ftp):(?=//)|www(?=\.))")
 
 
 def text(value: str) -> str:
