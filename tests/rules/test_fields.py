@@ -229,6 +229,32 @@ def test_a_field_name_query_could_not_read_is_refused(name: str) -> None:
     assert "words joined by one `_`" in problems[0].message
 
 
+@pytest.mark.parametrize(
+    ("declaration", "words"),
+    [
+        ('{type: string, pattern: "(?i)^web$"}', "Python's own syntax"),
+        ('{type: string, pattern: "^a(?#[)$"}', "Python's own syntax"),
+        ('{type: string, pattern: "^(?P<x>a)$"}', "Python's own syntax"),
+        ('{type: list, values: [ok, "x, y"]}', "`x, y` cannot be a list item"),
+        ("{type: list, values: [ok, ' z']}", "` z` cannot be a list item"),
+    ],
+)
+def test_a_declaration_no_server_or_editor_could_meet_is_refused(
+    declaration: str, words: str
+) -> None:
+    """A pattern an editor's JSON Schema cannot read, a list value no item may be."""
+    found, problems = fields.parse(f"x: {declaration}\n".encode())
+    assert found.unchecked == {"x"}
+    assert [p.code for p in problems] == ["bad-value"] and words in problems[0].message
+
+
+def test_a_pattern_without_python_syntax_is_taken() -> None:
+    """An escaped parenthesis, maybe there, then x: not a flag."""
+    pattern = r"^(?:a|b)\(?x$"
+    found, problems = fields.parse(f"x: {{type: string, pattern: '{pattern}'}}\n".encode())
+    assert not problems and found["x"].pattern == pattern
+
+
 def test_a_type_that_is_no_name_is_the_model_s_finding() -> None:
     """`type: [integer]` (a list, or a mapping) is a bad value of `type`, not a crash."""
     for bad, what in (

@@ -8,7 +8,7 @@ from typing import Any
 
 from gitinv import git, models
 from gitinv.errors import GitinvError
-from gitinv.fields.field import BOOLEANS, FIELDS_FILE, Field
+from gitinv.fields.field import BOOLEANS, FIELDS_FILE, LIST_ITEM_PATTERN, Field
 from gitinv.fields.fieldset import BUILTIN, FieldSet
 from gitinv.loader import Document, LoadError, Typed, load_bytes
 from gitinv.report import Finding
@@ -17,6 +17,9 @@ from gitinv.source import INVENTORY, read_limited
 
 RESERVED = models.RESERVED_FIELD_NAMES
 _NAME_RE = re.compile(models.FIELD_NAME_PATTERN)
+# Python's inline flags and comments, which a JSON Schema (ECMA) pattern does not have;
+# an escaped `\(` is not one.
+_PYTHON_ONLY = re.compile(r"(?<!\\)\(\?[aiLmsuxP#-]")
 # The attributes that belong to some types only (models.FIELD_OPTIONS).
 _OPTIONS = frozenset(o for options in models.FIELD_OPTIONS.values() for o in options)
 
@@ -177,17 +180,35 @@ def _consistency(doc: Document, name: str, attrs: dict[str, Any]) -> list[Findin
             )
     pattern = attrs.get("pattern")
     if isinstance(pattern, str):
+        problem = None
         try:
             re.compile(pattern)
         except re.error as exc:
-            findings.append(
-                Finding(
-                    doc.path,
-                    *doc.position((name, "pattern")),
-                    "bad-value",
-                    f"`pattern` is not a regular expression: {exc}; fix it",
+            problem = f"`pattern` is not a regular expression: {exc}; fix it"
+        else:
+            if _PYTHON_ONLY.search(pattern):
+                problem = (
+                    "`pattern` uses Python's own syntax (a flag `(?i)`, a comment "
+                    "`(?#...)`, a name `(?P<name>...)`), which the JSON Schema an editor "
+                    "checks does not have; write it without (`[Aa]` for either case)"
                 )
+        if problem is not None:
+            findings.append(
+                Finding(doc.path, *doc.position((name, "pattern")), "bad-value", problem)
             )
+    if kind == "list" and isinstance(values := attrs.get("values"), list):
+        for index, item in enumerate(values):
+            if isinstance(item, str) and item and not re.search(LIST_ITEM_PATTERN, item):
+                findings.append(
+                    Finding(
+                        doc.path,
+                        *doc.position((name, "values", index)),
+                        "bad-value",
+                        f"`{item}` cannot be a list item: an item holds no comma and does "
+                        "not start or end with a space (a CSV cell and --set separate the "
+                        "items with commas); fix it",
+                    )
+                )
     low, high = models.yaml_integer(attrs.get("min")), models.yaml_integer(attrs.get("max"))
     if low is not None and high is not None and low > high:
         findings.append(
