@@ -449,6 +449,20 @@ def test_a_base_that_moved_on_is_said(branch: GitRepo) -> None:
     assert data["diverged"] is False and [c["name"] for c in data["servers"]] == ["web01"]
 
 
+def test_a_shallow_clone_says_it_cannot_tell(branch: GitRepo, tmp_path: Path) -> None:
+    """Both tips fetched without their history: whether BASE is HEAD's ancestor is not
+    known there, and the note says so instead of claiming it is not."""
+    edit(branch, WEB01, "state: active", "state: offline")
+    branch.commit("web01 offline")
+    shallow = GitRepo.clone(f"file://{branch.path}", tmp_path / "shallow", "--depth", "1",
+                            "--no-single-branch")  # fmt: skip
+    shown = gitinv("-C", str(shallow.path), "diff", "origin/main", "origin/change",
+                   "--format", "json")  # fmt: skip
+    assert json.loads(shown.stdout)["diverged"] is None
+    text = gitinv("-C", str(shallow.path), "diff", "origin/main", "origin/change").stdout
+    assert "note: this shallow clone lacks the history to tell whether" in text
+
+
 @pytest.mark.parametrize("char", ["\u202e", "\u200b", "\u2066", "\ufeff", "\u00ad"])
 def test_a_character_that_hides_or_reorders_text_is_never_shown_raw(
     branch: GitRepo, char: str

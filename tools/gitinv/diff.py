@@ -70,8 +70,9 @@ class InventoryDiff:
     changes: list[Change] = field(default_factory=list)
     others: list[OtherFile] = field(default_factory=list)
     # BASE is not an ancestor of HEAD (main moved on since the branch was cut): what
-    # BASE's side changed since they parted shows too, reversed.
-    diverged: bool = False
+    # BASE's side changed since they parted shows too, reversed. None: a shallow clone
+    # lacks the history to tell.
+    diverged: bool | None = False
 
     @property
     def servers(self) -> list[Change]:
@@ -152,7 +153,8 @@ def inventory_diff(
     else:
         tip = git.rev_parse(root, head)
         found = diff_commits(root, base_sha, tip)
-    found.diverged = tip is not None and not git.is_ancestor(root, base_sha, tip)
+    if tip is not None and not git.is_ancestor(root, base_sha, tip):
+        found.diverged = None if git.is_shallow(root) else True
     return found
 
 

@@ -103,9 +103,15 @@ def _revs(d: InventoryDiff) -> str:
 
 def diverged_note(d: InventoryDiff) -> str | None:
     """What to know when BASE is not an ancestor of HEAD (main moved on meanwhile)."""
-    if not d.diverged:
+    if d.diverged is False:
         return None
     head = d.head[:10] if d.head else "HEAD"
+    if d.diverged is None:
+        return (
+            f"this shallow clone lacks the history to tell whether {d.base[:10]} is an "
+            f"ancestor of {head}; if it is not, what changed on its side shows here too, "
+            "reversed (git fetch --unshallow tells)"
+        )
     return (
         f"{d.base[:10]} is not an ancestor of {head}: what changed on its side since the "
         f"two parted shows here too, reversed; for {head}'s own changes, compare with "
