@@ -60,7 +60,7 @@ def test_update_sets_a_declared_field_in_place(declared: Hub) -> None:
         ("cpu=four", "`cpu` must be a whole number"),
         ("cpu=0", "`cpu` must be at least 1, not 0"),
         ("backup=yes", "`backup` must be true or false"),
-        ("eol=2027-02-30", "`eol`: `2027-02-30` is not a date"),
+        ("eol=2027-02-30", "`eol`: `2027-02-30` is not a day of the calendar"),
         ("os=windows", "`os`: `windows` is not allowed; use one of debian12, rhel9"),
     ],
 )

@@ -311,7 +311,7 @@ IMPORT_INVALID = [
     ("{type: integer, min: 1}", "0", "bad-value: `x` must be at least 1, not 0"),
     ("{type: integer, max: 8}", "9", "bad-value: `x` must be at most 8, not 9"),
     ("{type: boolean}", "yes", "bad-type: `x` must be true or false"),
-    ("{type: date}", "2027-02-30", "bad-value: `x`: `2027-02-30` is not a date"),
+    ("{type: date}", "2027-02-30", "bad-value: `x`: `2027-02-30` is not a day of the calendar"),
     ("{type: date}", "31.01.2027", "bad-value: `x`: `31.01.2027` is not a date"),
     ("{type: enum, values: [a, b]}", "c", "bad-value: `x`: `c` is not allowed; use one of a, b"),
     ("{type: list, values: [a, b]}", '"a,c"', "bad-value: `x`: `c` is not allowed"),

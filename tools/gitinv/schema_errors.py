@@ -146,7 +146,7 @@ def _finding(model: type[BaseModel], doc: Document, prefix: Loc, e: Any) -> Find
         field = str(loc[-1])
         pos = (1, 1) if not loc[:-1] else doc.position(loc[:-1])
         info = model.model_fields.get(field)
-        hint = f" ({info.description})" if info and info.description else ""
+        hint = f" ({info.description.rstrip('.')})" if info and info.description else ""
         return Finding(
             doc.path, *pos, "missing-field", f"missing required field `{field}`{hint}; add it"
         )

@@ -37,6 +37,7 @@ _UNSEEN = object()
 # The kind of YAML scalar (`Typed`) a check accepts, by type.
 _ACCEPTS = {"integer": "a number", "date": "a date", "boolean": "a boolean"}
 _INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_ZERO_LED = re.compile(r"[-+]?0[0-9]+")
 _FLOAT = re.compile(r"[.]|inf|nan", re.IGNORECASE)  # what YAML reads as a float, not an int
 _OF_VALUE = re.compile(r"`[^`]+`: `[^`]*` (.*)", re.DOTALL)  # a message about one value
 
@@ -130,10 +131,15 @@ def _not_integer(name: str, value: Any) -> _Problem:
             f"`{name}`: write `{value.text}` as a plain decimal number "
             "(YAML readers disagree on what this form means)",
         )
-    plain = ""
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
+    plain, what = "", describe(value)
+    if isinstance(value, Typed) and value.kind == "a number":
+        what = f"a decimal number (`{value.text}`)"  # `1.0`, `1e3`, `.inf`
+    elif isinstance(value, str) and _INTEGER.fullmatch(value):
         plain = f"; write {value} without quotes"
-    return _Problem("bad-type", f"`{name}` must be a whole number, not {describe(value)}{plain}")
+    elif isinstance(value, str) and _ZERO_LED.fullmatch(value):
+        # `08` and `09` are text to YAML 1.1, not numbers (no octal digit 8 or 9).
+        plain = f"; write it without the leading zero ({value.lstrip('0') or '0'})"
+    return _Problem("bad-type", f"`{name}` must be a whole number, not {what}{plain}")
 
 
 def _integer_check(f: Field) -> Check:
@@ -192,14 +198,17 @@ def _date_check(f: Field) -> Check:
             return _Problem(
                 "bad-type", f"`{name}` must be a date such as 2027-01-31, not {describe(value)}"
             )
+        if not DATE_RE.fullmatch(text):
+            return _Problem(
+                "bad-value",
+                f"`{name}`: `{text}` is not a date; write it as YYYY-MM-DD (2027-01-31)",
+            )
         try:
-            if not DATE_RE.fullmatch(text):
-                raise ValueError(text)
             datetime.date.fromisoformat(text)
         except ValueError:
             return _Problem(
                 "bad-value",
-                f"`{name}`: `{text}` is not a date; write it as YYYY-MM-DD (2027-01-31)",
+                f"`{name}`: `{text}` is not a day of the calendar; fix the month or the day",
             )
         return text
 
