@@ -315,7 +315,7 @@ IMPORT_INVALID = [
     ("{type: date}", "31.01.2027", "bad-value: `x`: `31.01.2027` is not a date"),
     ("{type: enum, values: [a, b]}", "c", "bad-value: `x`: `c` is not allowed; use one of a, b"),
     ("{type: list, values: [a, b]}", '"a,c"', "bad-value: `x`: `c` is not allowed"),
-    ("{type: list}", '"a,a"', "bad-value: `a` is listed twice"),
+    ("{type: list}", '"a,a"', "bad-value: `x`: `a` is listed twice"),
 ]
 
 

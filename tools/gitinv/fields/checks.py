@@ -272,7 +272,7 @@ def _list_check(f: Field) -> Check:
                 return known
             if item in seen:
                 return _Problem(
-                    "bad-value", f"`{item}` is listed twice; list each entry once", index
+                    "bad-value", f"`{name}`: `{item}` is listed twice; list each entry once", index
                 )
             seen.add(item)
         return value
