@@ -22,15 +22,12 @@ import yaml
 from gitinv import models
 from gitinv.layout import SERVERS_DIR
 from gitinv.loader import STR_TAG, Document, Loc, Typed
-from gitinv.printable import UNSEEN_CHARS
 
 _resolver = yaml.resolver.Resolver()
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 # What JSON leaves as it is but YAML cannot hold raw inside double quotes: DEL and the
-# C1 controls (refused), NEL, U+2028 and U+2029 (folded into a space), U+FFFE, U+FFFF;
-# and what must not be raw in a file a person reads: a bidirectional override, a
-# zero-width space, a soft hyphen (printable.UNSEEN_CHARS), written as `\u202e`.
-_RAW_IN_JSON = re.compile(f"[\ufffe\uffff{UNSEEN_CHARS}]")
+# C1 controls (refused), NEL, U+2028 and U+2029 (folded into a space), U+FFFE, U+FFFF.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 class Unplaceable(Exception):

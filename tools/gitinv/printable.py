@@ -17,10 +17,10 @@ import re
 # embeddings, overrides and isolates, and the characters that show as nothing: a soft
 # hyphen, a zero-width space, a word joiner, a byte order mark (`web\u200b01` would
 # look like `web01`).
-UNSEEN_CHARS = "\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
-CONTROL = re.compile(f"[\x00-\x1f{UNSEEN_CHARS}]")
+_UNSEEN = "\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+CONTROL = re.compile(f"[\x00-\x1f{_UNSEEN}]")
 # The same but C0 (line breaks, tabs): what a text shown as it is, in lines, must not hold.
-UNSEEN = re.compile(f"[{UNSEEN_CHARS}]")
+UNSEEN = re.compile(f"[{_UNSEEN}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
