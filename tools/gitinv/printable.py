@@ -15,9 +15,12 @@ import re
 
 # C0 and C1 controls, DEL, the line and paragraph separators, the bidirectional marks,
 # embeddings, overrides and isolates, and the characters that show as nothing: a soft
-# hyphen, a zero-width space, a word joiner, a byte order mark (`web\u200b01` would
-# look like `web01`).
-_UNSEEN = "\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+# hyphen, a zero-width space, a word joiner and the invisible operators, a byte order
+# mark, the tag characters (`web\u200b01` would look like `web01`).
+_UNSEEN = (
+    "\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    "\U000e0000-\U000e007f"  # the tag characters
+)
 CONTROL = re.compile(f"[\x00-\x1f{_UNSEEN}]")
 # The same but C0 (line breaks, tabs): what a text shown as it is, in lines, must not hold.
 UNSEEN = re.compile(f"[{_UNSEEN}]")
@@ -25,7 +28,8 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _escape(match: re.Match[str]) -> str:
-    return _NAMED.get(match[0]) or f"\\u{ord(match[0]):04x}"
+    code = ord(match[0])
+    return _NAMED.get(match[0]) or (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
 
 
 def one_line(text: str, keep: str = "") -> str:

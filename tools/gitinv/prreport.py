@@ -167,7 +167,7 @@ def _unified(old: str, new: str) -> str:
 
 def _reformat_unit(item: formatting.Reformat) -> list[str]:
     heading = f"#### {md_code(item.path, cell=False)}\n\n"
-    if UNSEEN.search(item.old) or UNSEEN.search(item.new):
+    if UNSEEN.search(item.new):
         # Shown raw in a code block, a reordering or invisible character would make the
         # text read as other than it is: the fix is the command alone.
         return [
@@ -186,6 +186,9 @@ def _reformat_unit(item: formatting.Reformat) -> list[str]:
         + _fence(item.new, "yaml")
         + "\n</details>\n\n"
     )
+    if UNSEEN.search(item.old):
+        # The file as it is holds one (the canonical text does not): no diff of it.
+        return [heading + how + whole, heading + how]
     return [
         heading + how + changes + whole,
         heading + how + whole,
