@@ -18,7 +18,7 @@ from gitinv import fields, inventory
 from gitinv.commands import fmt, schema, validate
 from gitinv.docs import field_table
 from gitinv.errors import GitinvError
-from gitinv.fields.checks import schema_regex
+from gitinv.fields.checks import python_only, schema_regex
 from gitinv.fields.field import LIST_ITEM_PATTERN
 from gitinv.loader import load_bytes
 from tests.conftest import CASES, ROOT, build_case
@@ -233,9 +233,12 @@ def test_a_field_name_query_could_not_read_is_refused(name: str) -> None:
 @pytest.mark.parametrize(
     ("declaration", "words"),
     [
-        ('{type: string, pattern: "(?i)^web$"}', "Python's own syntax"),
-        ('{type: string, pattern: "^a(?#[)$"}', "Python's own syntax"),
-        ('{type: string, pattern: "^(?P<x>a)$"}', "Python's own syntax"),
+        ('{type: string, pattern: "(?i)^web$"}', "uses `(?i`, Python's own"),
+        ('{type: string, pattern: "^a(?#[)$"}', "uses `(?#`, Python's own"),
+        ('{type: string, pattern: "^(?P<x>a)$"}', "uses `(?P`, Python's own"),
+        (r"{type: string, pattern: '\Aweb\Z'}", "uses `\\A`, Python's own"),
+        (r"{type: string, pattern: '^a\\(?i:b)$'}", "uses `(?i`, Python's own"),
+        ('{type: list, values: [ok, "x\\n"]}', "cannot be a list item"),
         ('{type: list, values: [ok, "x, y"]}', "`x, y` cannot be a list item"),
         ("{type: list, values: [ok, ' z']}", "` z` cannot be a list item"),
     ],
@@ -692,3 +695,20 @@ def test_a_value_written_the_same_is_no_change_when_its_field_is_retyped(git_rep
     page = RENDERERS["html"](d)
     eol_row = next(row for row in page.split("<tr") if "<td>eol</td>" in row)
     assert 'class="changed"' not in eol_row
+
+
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [
+        (r"^[(?i]+$", None),  # in a character class, `(?i` is three characters
+        (r"^[a\](?i]$", None),
+        (r"^(?:a|b)\(?x$", None),  # an escaped parenthesis
+        (r"^(?=a)(?!b)(?<=c)(?<!d)(?<n>e)$", None),  # what ECMA has too
+        (r"^a\\(?i:b)$", "(?i"),  # an escaped backslash, then a group
+        (r"(?>ab)", "(?>"),
+        (r"(a)(?(1)b|c)", "(?("),
+        (r"\Aweb\Z", r"\A"),
+    ],
+)
+def test_python_only_syntax_is_found_outside_classes(pattern: str, found: str | None) -> None:
+    assert python_only(pattern) == found

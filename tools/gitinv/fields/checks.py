@@ -80,26 +80,56 @@ def _not_text(name: str, value: Any, quoted: Check | None = None) -> _Problem:
     return _Problem("bad-type", f"`{name}` must be text (a string), not {describe(value)}")
 
 
-def schema_regex(pattern: str) -> re.Pattern[str]:
-    """`pattern` compiled to mean what it means in a JSON Schema (an editor's check): a `$`
-    outside a character class is the end of the text, where Python's `$` also matches
-    before a last newline (`^[a-z]+$` would take "web\\n")."""
-    out: list[str] = []
+def _pieces(pattern: str) -> list[tuple[str, bool]]:
+    """`pattern` as its pieces (an escape like `\\$`, or one character), each with
+    whether it stands inside a character class."""
+    out: list[tuple[str, bool]] = []
     i, first = 0, -1  # first: where the open class's characters start (-1: none open)
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
-            out.append(pattern[i : i + 2])
+            out.append((pattern[i : i + 2], first >= 0))
             i += 2
             continue
         if first >= 0:
             if char == "]" and i > first:  # `]` first in a class (`[]a]`) is a character
                 first = -1
-        elif char == "[":
-            first = i + 2 if pattern[i + 1 : i + 2] == "^" else i + 1
-        out.append("\\Z" if char == "$" and first < 0 else char)
+            out.append((char, True))
+        else:
+            if char == "[":
+                first = i + 2 if pattern[i + 1 : i + 2] == "^" else i + 1
+            out.append((char, char == "["))
         i += 1
-    return re.compile("".join(out))
+    return out
+
+
+def schema_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled to mean what it means in a JSON Schema (an editor's check): a `$`
+    outside a character class is the end of the text, where Python's `$` also matches
+    before a last newline (`^[a-z]+$` would take "web\\n")."""
+    pieces = _pieces(pattern)
+    return re.compile("".join("\\Z" if p == "$" and not inside else p for p, inside in pieces))
+
+
+# After `(?`, what only Python's regular expressions have: inline flags, a comment, a
+# named group `(?P<`, an atomic group `(?>`, a conditional `(?(`.
+_PYTHON_GROUPS = frozenset("aiLmsuxP#->(")
+
+
+def python_only(pattern: str) -> str | None:
+    """The first piece of `pattern` (outside a character class) that a JSON Schema's
+    regular expression does not have, or None."""
+    pieces = _pieces(pattern)
+    for n, (piece, inside) in enumerate(pieces):
+        if inside:
+            continue
+        if piece in ("\\A", "\\Z"):
+            return piece
+        if piece == "(" and [p for p, _ in pieces[n + 1 : n + 2]] == ["?"]:
+            after = pieces[n + 2][0] if n + 2 < len(pieces) else ""
+            if after in _PYTHON_GROUPS:
+                return f"(?{after}"
+    return None
 
 
 def _string_check(f: Field) -> Check:

@@ -8,6 +8,7 @@ from typing import Any
 
 from gitinv import git, models
 from gitinv.errors import GitinvError
+from gitinv.fields.checks import python_only, schema_regex
 from gitinv.fields.field import BOOLEANS, FIELDS_FILE, LIST_ITEM_PATTERN, Field
 from gitinv.fields.fieldset import BUILTIN, FieldSet
 from gitinv.loader import Document, LoadError, Typed, load_bytes
@@ -17,9 +18,7 @@ from gitinv.source import INVENTORY, read_limited
 
 RESERVED = models.RESERVED_FIELD_NAMES
 _NAME_RE = re.compile(models.FIELD_NAME_PATTERN)
-# Python's inline flags and comments, which a JSON Schema (ECMA) pattern does not have;
-# an escaped `\(` is not one.
-_PYTHON_ONLY = re.compile(r"(?<!\\)\(\?[aiLmsuxP#-]")
+_LIST_ITEM = schema_regex(LIST_ITEM_PATTERN)  # `$` the end of the text, not before "\n"
 # The attributes that belong to some types only (models.FIELD_OPTIONS).
 _OPTIONS = frozenset(o for options in models.FIELD_OPTIONS.values() for o in options)
 
@@ -186,11 +185,12 @@ def _consistency(doc: Document, name: str, attrs: dict[str, Any]) -> list[Findin
         except re.error as exc:
             problem = f"`pattern` is not a regular expression: {exc}; fix it"
         else:
-            if _PYTHON_ONLY.search(pattern):
+            if (found := python_only(pattern)) is not None:
                 problem = (
-                    "`pattern` uses Python's own syntax (a flag `(?i)`, a comment "
-                    "`(?#...)`, a name `(?P<name>...)`), which the JSON Schema an editor "
-                    "checks does not have; write it without (`[Aa]` for either case)"
+                    f"`pattern` uses `{found}`, Python's own (a flag `(?i)`, a comment "
+                    "`(?#...)`, a name `(?P<name>...)`, `\\A`, `\\Z`), which the JSON "
+                    "Schema an editor checks does not have; write it without (`[Aa]` for "
+                    "either case, `^` and `$` for the ends)"
                 )
         if problem is not None:
             findings.append(
@@ -198,7 +198,7 @@ def _consistency(doc: Document, name: str, attrs: dict[str, Any]) -> list[Findin
             )
     if kind == "list" and isinstance(values := attrs.get("values"), list):
         for index, item in enumerate(values):
-            if isinstance(item, str) and item and not re.search(LIST_ITEM_PATTERN, item):
+            if isinstance(item, str) and item and not _LIST_ITEM.search(item):
                 findings.append(
                     Finding(
                         doc.path,
