@@ -10,13 +10,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 
 from gitinv import prreport
+from gitinv.changes import NotText
 from gitinv.commands import validate
+from gitinv.diffformat import value_text
 from tests.conftest import CASES, GitRepo, gitinv
 from tests.loading.test_cache import forge
 
@@ -506,6 +509,21 @@ def test_a_hidden_character_fmt_drops_leaves_the_text_but_no_diff(branch: GitRep
     text = out.decode()
     assert "### Not in canonical form" in text and "\ufeff" not in text
     assert "The canonical text of the file" in text and "What changes:" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (["a", "b"], "a, b"),
+        (["a, b"], '["a, b"]'),
+        (["—"], '["—"]'),
+        ([None, []], "[—, [] (list)]"),
+        ([{}], "[{} (mapping)]"),
+        ([NotText("1", "a number"), "x, y"], '[1 (number), "x, y"]'),
+    ],
+)
+def test_a_list_shows_items_that_would_read_otherwise_bracketed(value: Any, text: str) -> None:
+    assert value_text(value) == text
 
 
 def test_text_that_would_read_as_another_value_is_quoted(branch: GitRepo) -> None:

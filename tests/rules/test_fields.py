@@ -102,6 +102,8 @@ INVALID = [
     ("{type: integer}", 'x: "4"', "6:4: bad-type", "write 4 without quotes"),
     ("{type: integer}", "x: 4.0", "6:4: bad-type", "whole number, not a decimal number (`4.0`)"),
     ("{type: integer}", "x: 08", "6:4: bad-type", "without the leading zero (8)"),
+    ("{type: integer}", "x: -08", "6:4: bad-type", "without the leading zero (-8)"),
+    ("{type: date}", "x: 0000-01-01", "6:4: bad-value", "fix the year, the month or the day"),
     ("{type: integer}", "x: .inf", "6:4: bad-type", "whole number"),
     ("{type: integer}", "x: 1e3", "6:4: bad-type", "whole number"),
     ("{type: integer}", "x: 010", "6:4: bad-value", "plain decimal"),

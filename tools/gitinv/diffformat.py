@@ -27,9 +27,10 @@ def value_text(value: Any) -> str:
     if value is None:
         return ABSENT
     if isinstance(value, list):
-        if any(isinstance(v, str) and (", " in v or _looks_like_another(v)) for v in value):
-            # An item that would read as two, or as nothing: the list as JSON.
-            return one_line(json.dumps(plain(value), ensure_ascii=False))
+        if any(_unclear_item(v) for v in value):
+            # An item that would read as two, or as something else: the list bracketed,
+            # each text item quoted, each other one shown with its kind.
+            return "[" + ", ".join(_item_text(v) for v in value) + "]"
         return ", ".join(shown(v, kind(v) if _odd(v) else None) for v in value) if value else "[]"
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -41,6 +42,20 @@ def value_text(value: Any) -> str:
         # reads as no value or an empty list would pass for one: show it quoted.
         return one_line(json.dumps(text, ensure_ascii=False))
     return one_line(text)
+
+
+def _unclear_item(item: Any) -> bool:
+    """A list item that, shown as it is among the others, would read as something else:
+    text holding `, ` or looking like another value, or no value, a list, a mapping."""
+    if type(item) is str:
+        return ", " in item or _looks_like_another(item)
+    return item is None or isinstance(item, list | dict)
+
+
+def _item_text(item: Any) -> str:
+    if type(item) is str:  # text as it is (a value YAML reads as a number keeps its kind)
+        return one_line(json.dumps(item, ensure_ascii=False))
+    return shown(item, kind(item) if item is not None else None)
 
 
 def _looks_like_another(text: str) -> bool:

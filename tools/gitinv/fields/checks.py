@@ -164,11 +164,13 @@ def _not_integer(name: str, value: Any) -> _Problem:
     plain, what = "", describe(value)
     if isinstance(value, Typed) and value.kind == "a number":
         what = f"a decimal number (`{value.text}`)"  # `1.0`, `1e3`, `.inf`
+        plain = "; write a whole number, without a point or an exponent"
     elif isinstance(value, str) and _INTEGER.fullmatch(value):
         plain = f"; write {value} without quotes"
     elif isinstance(value, str) and _ZERO_LED.fullmatch(value):
         # `08` and `09` are text to YAML 1.1, not numbers (no octal digit 8 or 9).
-        plain = f"; write it without the leading zero ({value.lstrip('0') or '0'})"
+        sign, digits = value[0] if value[0] in "+-" else "", value.lstrip("+-")
+        plain = f"; write it without the leading zero ({sign}{digits.lstrip('0') or '0'})"
     return _Problem("bad-type", f"`{name}` must be a whole number, not {what}{plain}")
 
 
@@ -238,7 +240,8 @@ def _date_check(f: Field) -> Check:
         except ValueError:
             return _Problem(
                 "bad-value",
-                f"`{name}`: `{text}` is not a day of the calendar; fix the month or the day",
+                f"`{name}`: `{text}` is not a day of the calendar; fix the year, the month "
+                "or the day",
             )
         return text
 
