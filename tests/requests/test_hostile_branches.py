@@ -284,14 +284,20 @@ def _live(markdown: str) -> list[str]:
     return [node for node in parser.nodes if re.search(r"@[\w-]|#\d|!\d", node)]
 
 
-def test_markdown_mentions_and_references_in_values_stay_text(hub: Hub) -> None:
-    value = "ping @acme/everyone about #1 and !2"
-    text = server("10.1.0.2") + f"description: '{value}'\n"
-    _push(hub.requester, "ping", {WEB02: text.encode()}, "Describe web02")
+def _markdown_of(hub: Hub, branch: str, web02: str) -> Measured:
+    """web02 pushed on `branch` as the requester wrote it, and the moderator's `diff
+    --format markdown` of it."""
+    _push(hub.requester, branch, {WEB02: web02.encode()}, "Describe web02")
     mod = hub.moderator
     mod.git("fetch", "-q", "origin")
-    shown = run_measured("diff", "origin/main", "origin/ping", "--format", "markdown",
-                         cwd=mod.path)  # fmt: skip
+    return run_measured("diff", "origin/main", f"origin/{branch}", "--format", "markdown",
+                        cwd=mod.path)  # fmt: skip
+
+
+def test_markdown_mentions_and_references_in_values_stay_text(hub: Hub) -> None:
+    value = "ping @acme/everyone about #1 and !2"
+    shown = _markdown_of(hub, "ping", server("10.1.0.2") + f"description: '{value}'\n")
+    mod = hub.moderator
     assert shown.returncode == 0
     assert f"` {value} `" in shown.stdout and _live(shown.stdout) == []
     number = hub.merge("ping")
@@ -305,12 +311,7 @@ def test_links_in_a_note_on_an_unreadable_version_stay_text(hub: Hub) -> None:
     """The note on a version that does not read quotes the key given twice: its bare
     link, `www.` address and e-mail address are not links once GitHub renders them."""
     key = '"see https://evil.example/x or a_www.evil.com_https://e.org, a@evil.com, &12 %3 ~4"'
-    text = server("10.1.0.2") + f"{key}: 1\n{key}: 2\n"
-    _push(hub.requester, "links", {WEB02: text.encode()}, "Describe web02")
-    mod = hub.moderator
-    mod.git("fetch", "-q", "origin")
-    shown = run_measured("diff", "origin/main", "origin/links", "--format", "markdown",
-                         cwd=mod.path)  # fmt: skip
+    shown = _markdown_of(hub, "links", server("10.1.0.2") + f"{key}: 1\n{key}: 2\n")
     assert "version unreadable in commit" in shown.stdout and "evil.example/x" in shown.stdout
     page = cmarkgfm.github_flavored_markdown_to_html(shown.stdout, options=Options.CMARK_OPT_UNSAFE)
     assert "<a " not in page and "evil.example/x" in page
