@@ -301,12 +301,8 @@ OTHERS_HEADER = [
     "| file | why it has no row of its own |",
     "|---|---|",
 ]
-QUIET_HEADER = [
-    "### Changed files with no value changed",
-    "",
-    "| file | why it has no row of its own |",
-    "|---|---|",
-]
+# The files that change no value, in a table of their own (the report puts it last).
+QUIET_HEADER = ["### Changed files with no value changed", *OTHERS_HEADER[1:]]
 
 
 def other_row(o: OtherFile) -> str:
