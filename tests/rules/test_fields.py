@@ -18,7 +18,7 @@ from gitinv import fields, inventory
 from gitinv.commands import fmt, schema, validate
 from gitinv.docs import field_table
 from gitinv.errors import GitinvError
-from gitinv.fields.checks import python_only, schema_regex
+from gitinv.fields.checks import list_item_flaw, python_only, schema_regex
 from gitinv.fields.field import LIST_ITEM_PATTERN
 from gitinv.loader import load_bytes
 from tests.conftest import CASES, ROOT, build_case
@@ -714,3 +714,10 @@ def test_a_value_written_the_same_is_no_change_when_its_field_is_retyped(git_rep
 )
 def test_python_only_syntax_is_found_outside_classes(pattern: str, found: str | None) -> None:
     assert python_only(pattern) == found
+
+
+@pytest.mark.parametrize("item", ["a", "a b", "é", "a,b", " a", "a ", "a\n", "\ta", "x\u00a0"])
+def test_a_list_item_s_rule_and_its_json_schema_pattern_agree(item: str) -> None:
+    """`validate` says why an item is refused; the JSON Schema says the same with
+    LIST_ITEM_PATTERN ($ the end of the text, as an editor reads it)."""
+    assert (list_item_flaw(item) is None) == bool(schema_regex(LIST_ITEM_PATTERN).search(item))

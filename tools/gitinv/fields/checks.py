@@ -262,6 +262,21 @@ def _enum_check(f: Field) -> Check:
     return check
 
 
+def list_item_flaw(item: str) -> str | None:
+    """What keeps a text that is not blank from being an item of a declared list (the
+    JSON Schema's LIST_ITEM_PATTERN says the same), or None. A CSV cell and `--set`
+    separate the items with commas and trim them: an item must come back from `export
+    csv` and `import csv` as it went."""
+    if "," in item:
+        return (
+            "holds a comma, which separates the items in a CSV cell and in --set; make it "
+            "two items, or leave the comma out"
+        )
+    if item != item.strip():
+        return "starts or ends with a space, which a CSV cell and --set leave out; remove it"
+    return None
+
+
 def _list_check(f: Field) -> Check:
     name, allowed = f.name, frozenset(f.values)
     shown = ", ".join(f.values)
@@ -269,22 +284,10 @@ def _list_check(f: Field) -> Check:
     def _item_check(item: str) -> Any:
         if allowed and item not in allowed:
             return _Problem("bad-value", f"`{name}`: `{item}` is not allowed; use one of {shown}")
-        # A CSV cell and `--set` separate the items with commas and trim them: an item
-        # must come back from `export csv` and `import csv` as it went.
-        if "," in item:
-            return _Problem(
-                "bad-value",
-                f"`{name}`: `{item}` holds a comma, which separates the items in a CSV "
-                "cell and in --set; make it two items, or leave the comma out",
-            )
         if not item.strip():
             return _Problem("bad-value", f"`{name}`: an empty item; remove it")
-        if item != item.strip():
-            return _Problem(
-                "bad-value",
-                f"`{name}`: `{item}` starts or ends with a space, which a CSV cell and "
-                "--set leave out; remove it",
-            )
+        if (flaw := list_item_flaw(item)) is not None:
+            return _Problem("bad-value", f"`{name}`: `{item}` {flaw}")
         return item
 
     def check(value: Any) -> Any:

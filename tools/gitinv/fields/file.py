@@ -8,8 +8,8 @@ from typing import Any
 
 from gitinv import git, models
 from gitinv.errors import GitinvError
-from gitinv.fields.checks import python_only, schema_regex
-from gitinv.fields.field import BOOLEANS, FIELDS_FILE, LIST_ITEM_PATTERN, Field
+from gitinv.fields.checks import list_item_flaw, python_only
+from gitinv.fields.field import BOOLEANS, FIELDS_FILE, Field
 from gitinv.fields.fieldset import BUILTIN, FieldSet
 from gitinv.loader import Document, LoadError, Typed, load_bytes
 from gitinv.report import Finding
@@ -18,7 +18,6 @@ from gitinv.source import INVENTORY, read_limited
 
 RESERVED = models.RESERVED_FIELD_NAMES
 _NAME_RE = re.compile(models.FIELD_NAME_PATTERN)
-_LIST_ITEM = schema_regex(LIST_ITEM_PATTERN)  # `$` the end of the text, not before "\n"
 # The attributes that belong to some types only (models.FIELD_OPTIONS).
 _OPTIONS = frozenset(o for options in models.FIELD_OPTIONS.values() for o in options)
 
@@ -198,15 +197,14 @@ def _consistency(doc: Document, name: str, attrs: dict[str, Any]) -> list[Findin
             )
     if kind == "list" and isinstance(values := attrs.get("values"), list):
         for index, item in enumerate(values):
-            if isinstance(item, str) and item and not _LIST_ITEM.search(item):
+            # An empty one is the model's finding.
+            if isinstance(item, str) and item and (flaw := list_item_flaw(item)) is not None:
                 findings.append(
                     Finding(
                         doc.path,
                         *doc.position((name, "values", index)),
                         "bad-value",
-                        f"`{item}` cannot be a list item: an item holds no comma and does "
-                        "not start or end with a space (a CSV cell and --set separate the "
-                        "items with commas); fix it",
+                        f"`{item}` cannot be a list item: it {flaw}",
                     )
                 )
     low, high = models.yaml_integer(attrs.get("min")), models.yaml_integer(attrs.get("max"))
