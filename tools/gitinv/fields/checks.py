@@ -125,10 +125,9 @@ def python_only(pattern: str) -> str | None:
             continue
         if piece in ("\\A", "\\Z"):
             return piece
-        if piece == "(" and [p for p, _ in pieces[n + 1 : n + 2]] == ["?"]:
-            after = pieces[n + 2][0] if n + 2 < len(pieces) else ""
-            if after in _PYTHON_GROUPS:
-                return f"(?{after}"
+        opened = "".join(p for p, _ in pieces[n + 1 : n + 3])  # `(?i`: "?i"
+        if piece == "(" and opened[:1] == "?" and opened[1:] in _PYTHON_GROUPS:
+            return f"({opened}"
     return None
 
 
