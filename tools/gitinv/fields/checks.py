@@ -39,16 +39,24 @@ _ACCEPTS = {"integer": "a number", "date": "a date", "boolean": "a boolean"}
 _INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _ZERO_LED = re.compile(r"[-+]?0[0-9]+")
 _FLOAT = re.compile(r"[.]|inf|nan", re.IGNORECASE)  # what YAML reads as a float, not an int
-_OF_VALUE = re.compile(r"`[^`]+`: `[^`]*` (.*)", re.DOTALL)  # a message about one value
 
 
 # A check of one declared value: the value as kept, or the problem (code, message, where:
-# None for the value itself, else the index of a list item).
+# None for the value itself, else the index of a list item; `said`: what the message says
+# of the value, when it names the value and says one thing of it).
 class _Problem:
-    __slots__ = ("code", "item", "message")
+    __slots__ = ("code", "item", "message", "said")
 
-    def __init__(self, code: str, message: str, item: int | None = None) -> None:
-        self.code, self.message, self.item = code, message, item
+    def __init__(
+        self, code: str, message: str, item: int | None = None, said: str | None = None
+    ) -> None:
+        self.code, self.message, self.item, self.said = code, message, item, said
+
+
+def _of_value(name: str, value: str, said: str) -> _Problem:
+    """The value of `name` is refused for what `said` says of it: "`os`: `12` is not
+    allowed; ..."."""
+    return _Problem("bad-value", f"`{name}`: `{value}` {said}", said=said)
 
 
 Check = Callable[[Any], Any]
@@ -65,8 +73,7 @@ def _not_text(name: str, value: Any, quoted: Check | None = None) -> _Problem:
         after = quoted(value.text) if quoted is not None else None
         if type(after) is _Problem:
             # "`os`: `12` is not allowed; ..." said of the text: "as text it is not allowed".
-            said = _OF_VALUE.match(after.message)
-            why = f"as text it {said[1]}" if said else after.message
+            why = f"as text it {after.said}" if after.said else after.message
             return _Problem(
                 "bad-type",
                 f"`{name}`: `{value.text}` is read by YAML as {value.kind}, and quoting it "
@@ -144,10 +151,7 @@ def _string_check(f: Field) -> Check:
                 f"`{name}` is {len(value)} characters long; at most {longest} are allowed",
             )
         if compiled is not None and compiled.search(value) is None:
-            return _Problem(
-                "bad-value",
-                f"`{name}`: `{value}` does not match the pattern `{pattern}`{_suffix(f)}",
-            )
+            return _of_value(name, value, f"does not match the pattern `{pattern}`{_suffix(f)}")
         return value
 
     return check
@@ -255,7 +259,7 @@ def _enum_check(f: Field) -> Check:
         if type(value) is not str:
             return _not_text(name, value, check)
         if value not in allowed:
-            return _Problem("bad-value", f"`{name}`: `{value}` is not allowed; use one of {shown}")
+            return _of_value(name, value, f"is not allowed; use one of {shown}")
         return value
 
     return check
@@ -282,11 +286,11 @@ def _list_check(f: Field) -> Check:
 
     def _item_check(item: str) -> Any:
         if allowed and item not in allowed:
-            return _Problem("bad-value", f"`{name}`: `{item}` is not allowed; use one of {shown}")
+            return _of_value(name, item, f"is not allowed; use one of {shown}")
         if not item.strip():
             return _Problem("bad-value", f"`{name}`: an empty item; remove it")
         if (flaw := list_item_flaw(item)) is not None:
-            return _Problem("bad-value", f"`{name}`: `{item}` {flaw}")
+            return _of_value(name, item, flaw)
         return item
 
     def check(value: Any) -> Any:
