@@ -173,13 +173,19 @@ def test_exports_are_written(built_site: Path) -> None:
         assert (built_site / "api/v1" / name).is_file(), name
 
 
-def test_default_rev_falls_back_to_origin(tmp_path: Path, history_repo: Path) -> None:
+def test_default_rev_is_origins_copy_then_the_local_branch(
+    tmp_path: Path, history_repo: Path
+) -> None:
     repo = GitRepo.clone(history_repo.as_uri(), tmp_path / "clone")
     clone = repo.path
+    assert build_mod.default_rev(clone) == "refs/remotes/origin/main"
     repo.git("checkout", "--quiet", "-b", "work")
     repo.git("branch", "--quiet", "-D", "main")
-    assert build_mod.default_rev(clone) == "origin/main"
+    assert build_mod.default_rev(clone) == "refs/remotes/origin/main"
+    repo.git("branch", "--quiet", "main", "origin/main")
     repo.git("remote", "remove", "origin")
+    assert build_mod.default_rev(clone) == "refs/heads/main"
+    repo.git("branch", "--quiet", "-D", "main")
     with pytest.raises(GitinvError, match="pass --rev"):
         build_mod.default_rev(clone)
 

@@ -29,7 +29,7 @@ def gitlab_origin(history_repo: Path, tmp_path_factory: pytest.TempPathFactory) 
     settings.write_text(f"forge: gitlab\nrepository: {GITLAB}\nbranch: main\n")
     repo.git("commit", "-qam", "On GitLab")
     out = clone / "_site"
-    assert build(clone, None, out).ok
+    assert build(clone, "main", out).ok  # the local commit: origin's main is without it
     handler = functools.partial(_Handler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -41,11 +41,11 @@ def test_default_rev_follows_settings_branch(tmp_path: Path) -> None:
     repo = make_history(tmp_path / "repo")
     repo.git("branch", "trunk")
     repo.write("inventory/settings.yaml", "repository: https://example.com/x\nbranch: trunk\n")
-    assert default_rev(repo.path) == "trunk"
+    assert default_rev(repo.path) == "refs/heads/trunk"
     repo.write("inventory/settings.yaml", "branch: [not, a, name]\n")
-    assert default_rev(repo.path) == "main"
+    assert default_rev(repo.path) == "refs/heads/main"
     repo.write("inventory/settings.yaml", "branch: 'unclosed\n")
-    assert default_rev(repo.path) == "main"
+    assert default_rev(repo.path) == "refs/heads/main"
 
 
 def test_output_refuses_a_file(tmp_path: Path) -> None:

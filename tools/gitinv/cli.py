@@ -796,7 +796,7 @@ def import_(
 
 
 @cli.command()
-@rev_option("Build this git revision (default: the main branch, or origin's).")
+@rev_option("Build this git revision (default: the main branch, origin's copy first).")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -853,8 +853,9 @@ def serve(
 ) -> None:
     """Build the site and serve it on http://127.0.0.1:PORT/ until Ctrl-C.
 
-    Rebuilds whenever the main branch points at a new commit (after a pull or a
-    merge); an invalid revision keeps the last good site online.
+    Rebuilds whenever the main branch points at a new commit (after a fetch or a
+    pull; after a local merge where there is no remote); an invalid revision keeps
+    the last good site online.
 
     \b
     Example:

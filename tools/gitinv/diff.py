@@ -131,10 +131,10 @@ def plain(value: Any) -> Any:
 
 
 def default_base(root: Path, main: str | None = None) -> str:
-    """The merge base of HEAD with the main branch (or its remote copy), named as the
-    main branch names itself (`remote.stated_main`)."""
-    main = main or remote.stated_main(root)
-    found = remote.main_rev(root, main)
+    """The merge base of HEAD with the main branch (`remote.main_branch`,
+    `remote.find_main`)."""
+    main = main or remote.main_branch(root)
+    found = remote.find_main(root, remote.default_remote(root), main)
     if found is None:
         raise GitinvError(f"no branch {main!r} to compare with; give BASE")
     target = git.rev_parse(root, found)

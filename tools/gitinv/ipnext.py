@@ -29,7 +29,6 @@ from typing import Any
 from gitinv import forge, git, inventory, ipkey, remote, requests_host
 from gitinv.errors import GitinvError
 from gitinv.ipkey import IPKey
-from gitinv.settings import main_branch
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 LOCK = "gitinv/ip-next.lock"
@@ -49,7 +48,7 @@ class Main:
         origin = remote.default_remote(root)
         if origin:
             git.fetch(root, origin)
-        ref = remote.main_ref(root, origin, main_branch(root))
+        ref = remote.main_ref(root, origin, remote.main_branch(root))
         return cls(ref, git.resolve_commit(root, ref), origin)
 
 

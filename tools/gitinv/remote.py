@@ -9,7 +9,7 @@ from gitinv import git
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
 from gitinv.layout import SETTINGS_FILE
-from gitinv.settings import branch_of, main_branch, read_settings, settings_of
+from gitinv.settings import branch_of, read_settings, settings_of
 
 
 def default_remote(root: Path) -> str | None:
@@ -20,32 +20,48 @@ def default_remote(root: Path) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-def stated_main(root: Path) -> str:
-    """The main branch's name as the main branch states it: `branch:` of settings.yaml
-    on the remote's default branch (`origin/HEAD`, which `git clone` sets), which no
-    branch under review can change; without one, the working tree's (`main_branch`).
+def main_branch(root: Path) -> str:
+    """The main branch's name, the one way every command finds it: `branch:` of
+    settings.yaml on the remote's default branch (`origin/HEAD`, which `git clone`
+    sets), which no branch under review can change; without a remote default branch,
+    the working tree's settings.yaml. There, a settings.yaml that is absent or does not
+    read names the default, "main".
 
     A branch naming itself the main branch in its own settings.yaml would otherwise be
-    compared with itself by `diff` and `report`, and show no change at all. There, a
-    settings.yaml that is absent or does not read names the default, "main"."""
+    compared with itself by `diff` and `report` and show no change at all, or have
+    `request` start from it."""
     remote = default_remote(root)
     target = git.symbolic_target(root, f"refs/remotes/{remote}/HEAD") if remote else None
     if target is None or git.try_rev_parse(root, target) is None:
-        return main_branch(root)
+        return branch_of(read_settings(root))
     data = git.read_blob(root, target, SETTINGS_FILE)
     return branch_of(settings_of(data) if data is not None else {})
 
 
-def main_ref(root: Path, remote: str | None, main: str) -> str:
-    """The remote's copy of main when there is one, else the local branch."""
+def find_main(root: Path, remote: str | None, main: str) -> str | None:
+    """Where the main branch is, the one way every command finds it: the remote's copy
+    (as last fetched) when there is one, else the local branch; None when neither is.
+    The code host's main is what requests merge into and what was approved; a local
+    main can lag behind it or carry commits no one approved."""
     if remote and git.ref_exists(root, f"refs/remotes/{remote}/{main}"):
         return f"refs/remotes/{remote}/{main}"
     if git.ref_exists(root, f"refs/heads/{main}"):
         return f"refs/heads/{main}"
-    raise GitinvError(
-        f"no branch `{main}` here or on the remote; the main branch is set by "
-        "`branch:` in inventory/settings.yaml"
-    )
+    return None
+
+
+def main_ref(root: Path, remote: str | None = None, main: str | None = None) -> str:
+    """`find_main`, or an error that says how the main branch is named. Without
+    `remote` and `main`: the default remote and `main_branch`."""
+    if main is None:
+        remote, main = remote or default_remote(root), main_branch(root)
+    found = find_main(root, remote, main)
+    if found is None:
+        raise GitinvError(
+            f"no branch `{main}` here or on the remote; the main branch is set by "
+            "`branch:` in inventory/settings.yaml"
+        )
+    return found
 
 
 def repository_url(root: Path, remote: str | None) -> str | None:
@@ -79,21 +95,3 @@ def open_request_line(root: Path, repository: str, main: str, branch: str) -> st
     forge = forge_config.kind(root) or "github"
     noun = "merge request" if forge == "gitlab" else "pull request"
     return f"open the {noun}: {compare_url(repository, main, branch, forge)}\n"
-
-
-def main_rev(root: Path, main: str | None = None) -> str | None:
-    """The main branch as a revision: the local branch, else origin's copy; None when
-    neither is there. `main`: its name, when the caller has it already."""
-    main = main or main_branch(root)
-    for candidate in (main, f"origin/{main}"):
-        if git.try_rev_parse(root, candidate) is not None:
-            return candidate
-    return None
-
-
-def history_ref(root: Path) -> str:
-    """The main branch for reading history: the local branch, else the remote's copy."""
-    main = main_branch(root)
-    if git.ref_exists(root, f"refs/heads/{main}"):
-        return f"refs/heads/{main}"
-    return main_ref(root, default_remote(root), main)

@@ -36,7 +36,6 @@ from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
 from gitinv.forge.base import Host
 from gitinv.request_plan import Plan
-from gitinv.settings import main_branch
 
 WAIT_SECONDS = 60.0
 
@@ -100,7 +99,7 @@ class Start:
 
     @classmethod
     def of(cls, repo: Path, push: bool) -> Start:
-        main = main_branch(repo)
+        main = remote.main_branch(repo)
         origin = remote.default_remote(repo)
         if push and origin is None:
             raise GitinvError("--push needs a remote; add one with `git remote add origin URL`")

@@ -5,11 +5,11 @@ Public API::
     read_settings(root) -> dict        # the working tree's settings.yaml as plain data
     settings_of(data) -> dict          # the same of settings.yaml's bytes
     branch_of(settings) -> str         # `branch:`, else the model's default ("main")
-    main_branch(root) -> str           # the main branch's name, from the working tree
 
 `validate` reads settings.yaml with the other inventory files (`inventory.load`,
-every problem a finding); every other reader comes here. Where the main branch is
-(the local branch or the remote's copy) is `remote`'s.
+every problem a finding); every other reader comes here. The main branch's name
+and where it is are `remote`'s (`remote.main_branch`, `remote.main_ref`): which
+settings.yaml names it depends on the remote.
 """
 
 from __future__ import annotations
@@ -48,7 +48,3 @@ def settings_of(data: bytes) -> dict[str, Any]:
 def branch_of(settings: Mapping[str, Any]) -> str:
     branch = settings.get("branch")
     return branch if isinstance(branch, str) and branch else DEFAULT_BRANCH
-
-
-def main_branch(root: Path) -> str:
-    return branch_of(read_settings(root))

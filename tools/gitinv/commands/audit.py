@@ -26,7 +26,7 @@ def parse_since(since: str) -> str:
 def run(*, repo: Path, since: str | None = None, fmt: str = "text") -> int:
     printer = progress_printer(fmt)
     after = parse_since(since) if since else None
-    entries = scan(repo, remote.history_ref(repo), since=after, progress=printer).entries
+    entries = scan(repo, remote.main_ref(repo), since=after, progress=printer).entries
     if printer:
         sys.stderr.write("\r\033[K")
     sys.stdout.write(render_entries(entries, fmt))

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from gitinv.report import render
-from gitinv.site.build import build
+from gitinv.site.build import build, default_rev
 
 
 def progress(message: str) -> None:
@@ -16,7 +16,9 @@ def progress(message: str) -> None:
 
 def run(*, repo: Path, rev: str | None = None, out: Path | None = None, fmt: str = "text") -> int:
     target = out if out is not None else repo / "_site"
-    built = build(repo, rev, target, progress=progress)
+    # Without --rev, the main branch: which copy of it (origin's or the local one) is said.
+    main = None if rev else default_rev(repo)
+    built = build(repo, rev or main, target, progress=progress)
     if not built.ok:
         print(render(built.findings, fmt, servers=built.servers))
         print(
@@ -26,8 +28,14 @@ def run(*, repo: Path, rev: str | None = None, out: Path | None = None, fmt: str
         )
         return 1
     size = built.bytes / 1_000_000
+    where = f"{_short(main)} at " if main else ""
     print(
-        f"Built {target} from {built.commit.id[:12]} ({built.commit.date}): "
+        f"Built {target} from {where}{built.commit.id[:12]} ({built.commit.date}): "
         f"{built.servers} servers, {built.files} files, {size:.1f} MB"
     )
     return 0
+
+
+def _short(ref: str) -> str:
+    """`refs/remotes/origin/main` as `origin/main`, `refs/heads/main` as `main`."""
+    return ref.removeprefix("refs/remotes/").removeprefix("refs/heads/")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from gitinv.diff import inventory_diff
 from gitinv.diffformat import RENDERERS
-from gitinv.remote import stated_main
+from gitinv.remote import main_branch
 
 
 def run(*, repo: Path, base: str | None = None, head: str | None = None, fmt: str = "text") -> int:
     """BASE defaults to the merge base with the main branch, HEAD to the working tree."""
-    d = inventory_diff(repo, base, head, main=stated_main(repo))
+    d = inventory_diff(repo, base, head, main=main_branch(repo))
     sys.stdout.write(RENDERERS[fmt](d))
     return 0

@@ -13,7 +13,7 @@ from gitinv.history_report import progress_printer, render_entries
 
 def run(*, repo: Path, name: str, fmt: str = "text") -> int:
     printer = progress_printer(fmt)
-    entries = scan(repo, remote.history_ref(repo), progress=printer).for_server(name)
+    entries = scan(repo, remote.main_ref(repo), progress=printer).for_server(name)
     if printer:
         sys.stderr.write("\r\033[K")
     if not entries:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gitinv import prreport
 from gitinv.errors import GitinvError
-from gitinv.remote import stated_main
+from gitinv.remote import main_branch
 
 _URL = re.compile(r"https?://[^\s<>]{1,500}")
 
@@ -29,7 +29,7 @@ def run(
     link = full_report if full_report is not None else _run_url()
     if link is not None and not _URL.fullmatch(link):
         raise GitinvError(f"--full-report {link!r} is not an http(s) URL without spaces", 2)
-    report = prreport.build(repo, base, head, main=stated_main(repo), progress=sys.stderr.isatty())
+    report = prreport.build(repo, base, head, main=main_branch(repo), progress=sys.stderr.isatty())
     again = shlex.join(
         [
             "gitinv",

@@ -28,7 +28,7 @@ from gitinv import inventory as inventory_mod
 from gitinv.errors import GitinvError
 from gitinv.exports import ansible, prometheus, tables
 from gitinv.report import Finding
-from gitinv.settings import branch_of, main_branch
+from gitinv.settings import branch_of
 from gitinv.source import GitRevision
 
 from . import api, forks, gitdata, openapi, output, pages, requests
@@ -54,9 +54,9 @@ class Built:
 
 
 def default_rev(root: Path) -> str:
-    """The main branch as settings.yaml names it, locally or else on origin."""
-    branch = main_branch(root)
-    found = remote.main_rev(root, branch)
+    """The main branch (`remote.main_branch`, `remote.find_main`)."""
+    branch = remote.main_branch(root)
+    found = remote.find_main(root, remote.default_remote(root), branch)
     if found is None:
         raise GitinvError(f"no branch {branch!r} to build from: pass --rev")
     return found
