@@ -1,5 +1,5 @@
 // The audit log: every change on main, newest first, filterable like the servers table.
-import { LOOKUP_OPTIONS, commitUrl, csvSafe, el, getJson, gridTheme, link, pullUrl, serverHref, shownValue } from "./common.js";
+import { LOOKUP_OPTIONS, commitUrl, csvSafe, el, getJson, gridTheme, link, pullUrl, serverHref, shownValue, visible } from "./common.js";
 
 // The JSON's keys are sorted; a server's fields read best in the file's order: the
 // built-in fields, then those fields.yaml declares (fields.json lists both in order).
@@ -32,14 +32,14 @@ const COLUMNS = [
   { field: "name", headerName: "Name", width: 150,
     // Every server that ever was has a page, a deleted one too.
     cellRenderer: (p) => (p.data.kind === "server"
-      ? el("a", { href: serverHref(p.value) }, p.value) : document.createTextNode(p.value ?? "")) },
+      ? el("a", { href: serverHref(p.value) }, p.value) : document.createTextNode(visible(p.value ?? ""))) },
   { field: "action", headerName: "Action", width: 105,
     cellRenderer: (p) => el("span", { class: `badge action-${p.value}` }, p.value ?? "") },
   { field: "reason", headerName: "Reason", width: 240, cellRenderer: (p) => el("div", { class: "cell-lines" }, p.value ?? ""),
     wrapText: true, autoHeight: true },
   { colId: "changes", headerName: "Changes", flex: 1, minWidth: 300, valueGetter: (p) => changeLines(p.data.changes, p.data.unreadable).join("; "),
     cellRenderer: changesCell, wrapText: true, autoHeight: true },
-  { field: "author", headerName: "Author", width: 140 },
+  { field: "author", headerName: "Author", width: 140, cellRenderer: (p) => el("span", {}, p.value ?? "") },
   { field: "pull_request", headerName: "PR", width: 80, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : ""),
     cellRenderer: (p) => (p.value ? link(pullUrl(p.data.pull_request), p.value) : "") },
   { field: "group", headerName: "Group", width: 100 },

@@ -3,19 +3,39 @@
 export const API = "api/v1/";
 export const NAME_RE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 
-/** Create an element; string children become text nodes, never markup. */
+// What shows as nothing or reorders what is shown: C0 controls but tab and line breaks,
+// C1 controls, DEL, the line and paragraph separators, the bidirectional marks,
+// embeddings, overrides and isolates, a soft hyphen, zero-width characters, a byte order
+// mark, the tag characters. The same as gitinv's text outputs escape (printable.py); a
+// test compares the two over every code point.
+const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/gu;
+
+function escaped(char) {
+  const code = char.codePointAt(0).toString(16);
+  return code.length <= 4 ? `\\u${code.padStart(4, "0")}` : `\\U${code.padStart(8, "0")}`;
+}
+
+/** `text` as it is, but what would show as nothing or reorder it written as an escape
+ * (`\u202e`): a description cannot read backwards, nor a value hide a character. */
+export function visible(text) {
+  return text.replace(UNSEEN, escaped);
+}
+
+/** Create an element; string children become text nodes, never markup, and show every
+ * character they hold (`visible`), as the tooltip does. */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === null || value === undefined || value === false) continue;
     if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
+    else if (key === "text") node.textContent = visible(String(value));
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "title") node.setAttribute(key, visible(String(value)));
     else node.setAttribute(key, value === true ? "" : String(value));
   }
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    node.append(child instanceof Node ? child : document.createTextNode(visible(String(child))));
   }
   return node;
 }

@@ -64,7 +64,7 @@ function gridColumns(meta) {
   const text = { kind: "string", is_list: false, lookups: lookupsFor(meta, "string") };
   const change = [
     { field: "changed", headerName: "Last change", width: 130 },
-    { field: "author", headerName: "Changed by", width: 150, hide: true },
+    { field: "author", headerName: "Changed by", width: 150, hide: true, cellRenderer: titledCell },
     { field: "pull_request", headerName: "Pull request", width: 120, hide: true },
   ].map((col) => ({ ...textColumn({ ...text, name: col.field }), ...col }));
   return [...fields, ...change];

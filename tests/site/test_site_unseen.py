@@ -1,0 +1,105 @@
+"""A value or an author holding a character that shows as nothing or reorders the text
+(a right-to-left override, a zero-width space) shows it as an escape on every page, as
+gitinv's text outputs do: `\\u202e`, never a description reading backwards."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gitinv import printable
+from gitinv.site.build import build
+from gitinv.site.serving import _Handler
+from tests.conftest import server
+from tests.site.browserfixtures import ORIGINS
+from tests.site.sitefixtures import make_history
+
+SPOOF = "invoice\u202efdp.exe"  # reads "invoiceexe.pdf" when shown raw
+SHOWN = "invoice\\u202efdp.exe"
+AUTHOR = "Eve\u200b Admin"
+WEB02 = "inventory/servers/data/web02.yaml"
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("unseen")
+    with pytest.MonkeyPatch.context() as mp:
+        config = folder / "gitconfig"
+        config.write_text("[init]\n\tdefaultBranch = main\n")
+        mp.setenv("GIT_CONFIG_GLOBAL", str(config))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        mp.setenv("GITINV_CACHE_DIR", str(folder / "cache"))
+        repo = make_history(folder / "repo")
+        repo.write(WEB02, server("10.1.0.2", tags="\n  - pci", description=f'"{SPOOF}"'))
+        repo.commit("Describe web02 (#6)", who=AUTHOR)
+        out = folder / "_site"
+        assert build(repo.path, "main", out).ok
+    handler = functools.partial(_Handler, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
+    yield ORIGINS[-1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_table_the_server_page_and_the_audit_show_the_escape(page: Any, origin: str) -> None:
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    cell = page.locator(".ag-row[row-id='web02'] [col-id='description']")
+    assert cell.text_content() == SHOWN
+    assert cell.locator("span").get_attribute("title") == SHOWN
+
+    page.goto(f"{origin}/server.html?name=web02")
+    page.wait_for_selector("#history")
+    assert page.locator("dd[data-field='description']").text_content() == SHOWN
+    history = page.locator("#history").text_content() or ""
+    assert "by Eve\\u200b Admin" in history and SHOWN in history
+    assert SPOOF not in history and AUTHOR not in history
+
+    page.goto(f"{origin}/audit.html")
+    page.fill("#search", "Describe web02")
+    page.wait_for_selector("text=1 of 20 changes")
+    row = page.locator(".ag-row").first
+    assert row.locator("[col-id='author']").text_content() == "Eve\\u200b Admin"
+    assert SHOWN in (row.locator("[col-id='changes']").text_content() or "")
+
+
+def test_the_pages_escape_what_the_text_outputs_escape(page: Any, origin: str) -> None:
+    """Every code point: the dashboard writes as an escape exactly what `printable`
+    does in gitinv's text outputs, but tabs and line breaks, which a page lays out."""
+    page.goto(f"{origin}/index.html")
+    escaped = page.evaluate(
+        """async () => {
+            const { visible } = await import("./static/js/common.js");
+            const out = [];
+            for (let code = 0; code <= 0x10ffff; code++) {
+                if (code >= 0xd800 && code <= 0xdfff) continue;
+                const char = String.fromCodePoint(code);
+                if (visible(char) !== char) out.push(code);
+            }
+            return out;
+        }"""
+    )
+    expected = [
+        code
+        for code in range(0x110000)
+        if not 0xD800 <= code <= 0xDFFF
+        and chr(code) not in "\t\n\r"
+        and printable.CONTROL.match(chr(code))
+    ]
+    assert escaped == expected
+    samples = page.evaluate(
+        """async (texts) => {
+            const { visible } = await import("./static/js/common.js");
+            return texts.map(visible);
+        }""",
+        ["a\u202eb", "\x1b[31m", "tag\U000e0041"],
+    )
+    assert samples == [printable.one_line(t) for t in ["a\u202eb", "\x1b[31m", "tag\U000e0041"]]
