@@ -5,6 +5,7 @@ from the remote's copy before the local branch."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 from tests.conftest import gitinv, server
 
@@ -81,3 +82,46 @@ def test_a_checkout_naming_another_main_does_not_move_where_requests_start(hub: 
     assert made.returncode == 0, made.stderr
     assert mod.git("rev-parse", "request/update/db01~1") == main
     assert "from origin/main" in made.stdout + made.stderr
+
+
+def test_a_remote_default_branch_without_an_inventory_leaves_the_name_to_the_checkout(
+    hub: Hub,
+) -> None:
+    """The remote's default branch holds documentation, the inventory's main branch is
+    `production`: the checkout's settings.yaml names it, and every command finds it."""
+    mod = hub.moderator
+    mod.git("checkout", "-q", "-b", "production")
+    settings = mod.path / "inventory/settings.yaml"
+    settings.write_text(settings.read_text() + "branch: production\n")
+    mod.write(WEB02, server("10.1.0.55"))
+    mod.commit_all("Move to production")
+    mod.git("push", "-q", "origin", "production")
+    mod.git("checkout", "-q", "--orphan", "docs")
+    mod.git("rm", "-rqf", ".")
+    mod.write("README.md", "# Inventory docs\n")
+    mod.commit_all("Docs")
+    mod.git("push", "-q", "origin", "docs")
+    git = ["git", "--git-dir", str(hub.remote)]
+    subprocess.run([*git, "symbolic-ref", "HEAD", "refs/heads/docs"], check=True)
+    mod.git("push", "-q", "origin", "--delete", "main")
+    mod.git("fetch", "-q", "--prune", "origin")
+    mod.git("remote", "set-head", "origin", "docs")
+    mod.git("checkout", "-q", "production")
+    mod.git("branch", "-q", "-D", "main")
+
+    shown = gitinv("history", "web02", "--format", "json", cwd=mod.path)
+    assert shown.returncode == 0, shown.stderr
+    assert "10.1.0.55" in shown.stdout
+
+
+def test_no_main_branch_says_where_it_looked_and_what_to_do(hub: Hub) -> None:
+    mod = hub.moderator
+    mod.git("checkout", "-q", "-b", "work")
+    mod.git("branch", "-q", "-D", "main")
+    mod.git("update-ref", "-d", "refs/remotes/origin/main")
+    for args in (["history", "web02"], ["audit"], ["build"], ["diff"]):
+        failed = gitinv(*args, cwd=mod.path)
+        assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
+        assert "no branch `main` here or on origin (`git fetch origin` brings it)" in failed.stderr
+    assert "or pass --rev" in gitinv("build", cwd=mod.path).stderr
+    assert "or give BASE" in gitinv("diff", cwd=mod.path).stderr

@@ -358,3 +358,19 @@ def test_the_watcher_outlives_a_failing_git(
     stop.set()
     watcher.join(timeout=10)
     assert not watcher.is_alive() and failures == []
+
+
+def test_the_demo_serves_its_own_history_whatever_main_is_named(tmp_path: Path) -> None:
+    """The demo's made-up history is on `main`; a checkout whose settings.yaml names its
+    main branch otherwise is still shown."""
+    from tests.conftest import ROOT
+
+    source = tmp_path / "checkout"
+    shutil.copytree(ROOT / "inventory", source / "inventory")
+    settings = source / "inventory/settings.yaml"
+    text = settings.read_text()
+    assert "branch: main\n" in text
+    settings.write_text(text.replace("branch: main\n", "branch: production\n"))
+    status, out, err = _serve_until_sigint(["-C", str(source), "serve", "--demo"], tmp_path, 2.0)
+    assert status == 0, err
+    assert "Built 44 servers from main at " in out

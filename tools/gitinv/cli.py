@@ -854,8 +854,8 @@ def serve(
     """Build the site and serve it on http://127.0.0.1:PORT/ until Ctrl-C.
 
     Rebuilds whenever the main branch points at a new commit (after a fetch or a
-    pull; after a local merge where there is no remote); an invalid revision keeps
-    the last good site online.
+    pull; after a local merge where main has no remote copy); an invalid revision
+    keeps the last good site online.
 
     \b
     Example:

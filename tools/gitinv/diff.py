@@ -131,13 +131,9 @@ def plain(value: Any) -> Any:
 
 
 def default_base(root: Path, main: str | None = None) -> str:
-    """The merge base of HEAD with the main branch (`remote.main_branch`,
-    `remote.find_main`)."""
-    main = main or remote.main_branch(root)
-    found = remote.find_main(root, remote.default_remote(root), main)
-    if found is None:
-        raise GitinvError(f"no branch {main!r} to compare with; give BASE")
-    target = git.rev_parse(root, found)
+    """The merge base of HEAD with the main branch (`remote.main_ref`; `main`: its name,
+    when the caller has it)."""
+    target = git.rev_parse(root, remote.main_ref(root, main=main, instead=", or give BASE"))
     head = git.try_rev_parse(root, "HEAD")
     base = git.merge_base(root, head, target) if head else None
     return base or target

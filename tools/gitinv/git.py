@@ -222,6 +222,11 @@ def symbolic_target(root: Path, ref: str) -> str | None:
     return _plain(root, "symbolic-ref", "-q", ref)
 
 
+def object_at(root: Path, rev: str, path: str) -> str | None:
+    """The id of what `rev` holds at `path` (a tree or a blob), or None."""
+    return _plain(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}:{path}")
+
+
 def _plain(root: Path, *args: str, env: Mapping[str, str] | None = None) -> str | None:
     """The output of a git command run as a plain process, not through GitPython: a
     validate that finds everything in its cache should not pay for loading it. None

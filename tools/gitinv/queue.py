@@ -115,13 +115,13 @@ def open_refs(
     branches, and (for `request`) local `request/*` branches not pushed yet. A branch
     whose changes main already has (squash-merged, rebased, left behind) is not open."""
     found: dict[str, tuple[str, str]] = {}
-    main_name = main_ref.rsplit("/", 1)[-1]
     if local_requests:
         for ref, sha in git.branches(root, "refs/heads/request", no_merged=main_ref).items():
             if git.unmerged_count(root, main_ref, ref):
                 found[ref[len("refs/heads/") :]] = (ref, sha)
     if remote:
         prefix = f"refs/remotes/{remote}/"
+        main_name = main_ref.removeprefix(prefix)  # main itself, when it is the remote's
         for ref, sha in git.branches(root, prefix.rstrip("/"), no_merged=main_ref).items():
             name = ref[len(prefix) :]
             if name not in (main_name, "HEAD"):

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from gitinv import git
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
-from gitinv.layout import SETTINGS_FILE
+from gitinv.layout import INVENTORY, SETTINGS_FILE
 from gitinv.settings import branch_of, read_settings, settings_of
 
 
@@ -20,19 +20,20 @@ def default_remote(root: Path) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-def main_branch(root: Path) -> str:
+def main_branch(root: Path, remote: str | None = None) -> str:
     """The main branch's name, the one way every command finds it: `branch:` of
     settings.yaml on the remote's default branch (`origin/HEAD`, which `git clone`
-    sets), which no branch under review can change; without a remote default branch,
-    the working tree's settings.yaml. There, a settings.yaml that is absent or does not
-    read names the default, "main".
+    sets), which no branch under review can change. Where there is no remote default
+    branch, or it holds no inventory (the remote's default is another branch), the
+    working tree's settings.yaml names it. A settings.yaml that is absent or does not
+    read names the default, "main". `remote`: another than the default remote.
 
     A branch naming itself the main branch in its own settings.yaml would otherwise be
     compared with itself by `diff` and `report` and show no change at all, or have
     `request` start from it."""
-    remote = default_remote(root)
+    remote = remote or default_remote(root)
     target = git.symbolic_target(root, f"refs/remotes/{remote}/HEAD") if remote else None
-    if target is None or git.try_rev_parse(root, target) is None:
+    if target is None or git.object_at(root, target, INVENTORY) is None:
         return branch_of(read_settings(root))
     data = git.read_blob(root, target, SETTINGS_FILE)
     return branch_of(settings_of(data) if data is not None else {})
@@ -50,18 +51,28 @@ def find_main(root: Path, remote: str | None, main: str) -> str | None:
     return None
 
 
-def main_ref(root: Path, remote: str | None = None, main: str | None = None) -> str:
-    """`find_main`, or an error that says how the main branch is named. Without
-    `remote` and `main`: the default remote and `main_branch`."""
-    if main is None:
-        remote, main = remote or default_remote(root), main_branch(root)
+def main_ref(
+    root: Path, remote: str | None = None, main: str | None = None, *, instead: str = ""
+) -> str:
+    """`find_main` on `remote` (default: the default remote) of the branch named `main`
+    (default: `main_branch`), or an error that says where it was looked for, how it is
+    named and what to do; `instead`: what else the command can be given (", or pass
+    --rev")."""
+    remote = remote or default_remote(root)
+    main = main or main_branch(root, remote)
     found = find_main(root, remote, main)
     if found is None:
+        where = f"here or on {remote} (`git fetch {remote}` brings it)" if remote else "here"
         raise GitinvError(
-            f"no branch `{main}` here or on the remote; the main branch is set by "
-            "`branch:` in inventory/settings.yaml"
+            f"no branch `{main}` {where}; `branch:` in inventory/settings.yaml names the "
+            f"main branch{instead}"
         )
     return found
+
+
+def short_ref(ref: str) -> str:
+    """`refs/remotes/origin/main` as `origin/main`, `refs/heads/main` as `main`."""
+    return ref.removeprefix("refs/remotes/").removeprefix("refs/heads/")
 
 
 def repository_url(root: Path, remote: str | None) -> str | None:

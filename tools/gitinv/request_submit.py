@@ -99,12 +99,12 @@ class Start:
 
     @classmethod
     def of(cls, repo: Path, push: bool) -> Start:
-        main = remote.main_branch(repo)
         origin = remote.default_remote(repo)
         if push and origin is None:
             raise GitinvError("--push needs a remote; add one with `git remote add origin URL`")
         if origin:
             git.fetch(repo, origin)
+        main = remote.main_branch(repo, origin)
         main_ref = remote.main_ref(repo, origin, main)
         return cls(main, origin, main_ref, git.resolve_commit(repo, main_ref))
 

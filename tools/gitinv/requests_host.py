@@ -121,7 +121,7 @@ def collect(
 def _from_branches(root: Path, remote_name: str, *, fetch: bool, progress: bool) -> Found:
     if fetch:
         git.fetch(root, remote_name)
-    main = remote.main_branch(root)
+    main = remote.main_branch(root, remote_name)
     main_ref = remote.main_ref(root, remote_name, main)
     main_sha = git.resolve_commit(root, main_ref)
     refs = queue.open_refs(root, main_ref, remote_name, local_requests=False)
@@ -150,7 +150,7 @@ def _from_host(
     main_sha: str | None,
     main_inventory: inventory.Inventory | None,
 ) -> Found:
-    main = remote.main_branch(root)
+    main = remote.main_branch(root, remote_name)
     requests = [r for r in host.requests(state) if r.base in ("", main)]
     fetched, missing = fetch_requests(root, remote_name, requests, main=None if main_sha else main)
     main_ref = remote.main_ref(root, remote_name, main) if main_sha is None else main_sha
@@ -294,7 +294,7 @@ def open_branches(
     if host is None or origin is None:
         refs = queue.open_refs(root, main_ref, origin, local_requests=True)
         return queue.branch_changes(root, base, refs), set()
-    main = remote.main_branch(root)
+    main = remote.main_branch(root, origin)
     requests = [r for r in host.requests("open", statuses=False) if r.base in ("", main)]
     fetched, _ = fetch_requests(root, origin, requests, main=None)
     refs = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from gitinv.remote import short_ref
 from gitinv.report import render
 from gitinv.site.build import build, default_rev
 
@@ -28,14 +29,9 @@ def run(*, repo: Path, rev: str | None = None, out: Path | None = None, fmt: str
         )
         return 1
     size = built.bytes / 1_000_000
-    where = f"{_short(main)} at " if main else ""
+    where = f"{short_ref(main)} at " if main else ""
     print(
         f"Built {target} from {where}{built.commit.id[:12]} ({built.commit.date}): "
         f"{built.servers} servers, {built.files} files, {size:.1f} MB"
     )
     return 0
-
-
-def _short(ref: str) -> str:
-    """`refs/remotes/origin/main` as `origin/main`, `refs/heads/main` as `main`."""
-    return ref.removeprefix("refs/remotes/").removeprefix("refs/heads/")

@@ -54,12 +54,8 @@ class Built:
 
 
 def default_rev(root: Path) -> str:
-    """The main branch (`remote.main_branch`, `remote.find_main`)."""
-    branch = remote.main_branch(root)
-    found = remote.find_main(root, remote.default_remote(root), branch)
-    if found is None:
-        raise GitinvError(f"no branch {branch!r} to build from: pass --rev")
-    return found
+    """The main branch (`remote.main_ref`)."""
+    return remote.main_ref(root, instead=", or pass --rev")
 
 
 def _quiet(message: str) -> None:

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git as gitops
+from gitinv import remote
 from gitinv.errors import GitinvError
 from gitinv.report import render
+from gitinv.settings import DEFAULT_BRANCH
 from gitinv.site import demo
 from gitinv.site.build import build, default_rev
 
@@ -71,8 +73,10 @@ def _build_once(root: Path, rev: str, out: Path) -> bool:
             file=sys.stderr,
         )
         return False
+    # The main branch's copy (origin's or the local one) is named; a revision given is not.
+    where = f"{remote.short_ref(rev)} at " if rev.startswith("refs/") else ""
     print(
-        f"Built {built.servers} servers from {built.commit.id[:12]} ({built.commit.date})",
+        f"Built {built.servers} servers from {where}{built.commit.id[:12]} ({built.commit.date})",
         flush=True,
     )
     return True
@@ -190,7 +194,10 @@ def serve(
     try:
         with _terminate_as_interrupt(), _source(repo, use_demo) as root:
             target = (out if out is not None else root / "_site").absolute()
-            revision = rev or default_rev(root)
+            # The demo's made-up history is on its own main, whatever the copied
+            # settings.yaml names the main branch.
+            main = f"refs/heads/{DEFAULT_BRANCH}" if use_demo else None
+            revision = rev or main or default_rev(root)
             if not _build_once(root, revision, target):
                 return False
             server.RequestHandlerClass = functools.partial(_Handler, directory=str(target))
