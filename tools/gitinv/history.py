@@ -3,7 +3,7 @@
 Public API::
 
     from gitinv.history import scan
-    log = scan(root)                  # or scan(root, rev="main", since="2026-01-01")
+    log = scan(root, remote.main_ref(root))  # or since="2026-01-01"
     log.entries                       # list[Entry], every change, newest first
     log.for_server("web01")           # list[Entry] of one server, newest first
     log.latest("web01")               # Entry | None: its last change
@@ -46,7 +46,6 @@ from gitinv import git, gitlog
 from gitinv.changes import Change, Unreadable, at_commit, compare, parse
 from gitinv.fields import BUILTIN, FIELDS_FILE
 from gitinv.fieldsides import Sides, fields_from
-from gitinv.settings import DEFAULT_BRANCH
 
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from ")
 _SQUASH_PR = re.compile(r"\s*\(#(\d+)\)\s*$")
@@ -159,7 +158,7 @@ def read_message(message: str, merged_subject: str = "") -> tuple[int | None, st
 
 def scan(
     root: Path,
-    rev: str = DEFAULT_BRANCH,
+    rev: str,
     since: str | None = None,
     progress: Callable[[int], None] | None = None,
     *,

@@ -1,7 +1,7 @@
 """The approval queue: open branches, what each changes, whether each is valid
 merged onto today's main, and the clashes between them.
 
-    q = scan(root, remote="origin", main="main")
+    q = scan(root, "origin", remote.main_ref(root))  # the remote, where main is
     q.branches    # list[OpenBranch]: name, tip, diff (against today's main),
                   #   merges_cleanly, findings (new problems once merged)
     q.conflicts   # list[Conflict]: two branches touching one server,
