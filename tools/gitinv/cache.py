@@ -45,7 +45,7 @@ import time
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -56,7 +56,6 @@ from gitinv.cache_file import (
     Builder,
     Columns,
     Hits,
-    IPKey,
     Kept,
     Pos,
     Row,
@@ -65,6 +64,9 @@ from gitinv.cache_file import (
 )
 from gitinv.cache_file import read as read_columns
 from gitinv.report import Finding
+
+if TYPE_CHECKING:
+    from gitinv.ipkey import IPKey
 
 ENV = "GITINV_CACHE_DIR"
 PREFIX = "validate-"

@@ -21,7 +21,7 @@ import os
 from array import array
 from itertools import compress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -29,11 +29,13 @@ from gitinv.layout import names_of
 from gitinv.report import Finding
 from gitinv.stats import identity
 
+if TYPE_CHECKING:  # the one key of an address, without importing ipaddress at run time
+    from gitinv.ipkey import IPKey
+
 FORMAT = "gitinv-validate-cache/2"
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 Pos = tuple[int, int]
-IPKey = tuple[int, int]
 # What checking a server file gave: its path, its fields ({}: a server file that is not
 # valid; None: not a server file at all), the ip's position and key, its findings.
 Row = tuple[str, "dict[str, Any] | None", Pos, "IPKey | None", list[Finding]]
