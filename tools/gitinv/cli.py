@@ -446,11 +446,11 @@ def report(
 ) -> None:
     """The pull-request report in markdown: the verdict first, then the comparison.
 
-    The verdict lists every problem and every file not in canonical form with its
-    fix (the canonical text and the `gitinv fmt` line). When the report does not fit
-    the limit, whole rows and sections are left out and a note says how many.
-    BASE and HEAD as for `gitinv diff`. Exits 1 when the inventory is invalid or a
-    file is not in canonical form, else 0.
+    The verdict lists every problem, every file not in canonical form with its fix
+    (the canonical text and the `gitinv fmt` line), and every generated file
+    (schema/, CODEOWNERS) to write again. When the report does not fit the limit,
+    whole rows and sections are left out and a note says how many. BASE and HEAD as
+    for `gitinv diff`. Exits 1 when any of those is there, else 0.
 
     \b
     Example:

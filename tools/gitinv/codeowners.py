@@ -86,6 +86,15 @@ def _sources(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
 def render(root: Path) -> tuple[str, str]:
     """The CODEOWNERS file for the inventory's code host: (its path, its text)."""
     groups, settings = _sources(root)
+    return render_of(groups, settings, root)
+
+
+def render_of(
+    groups: dict[str, dict[str, Any]], settings: dict[str, Any], root: Path
+) -> tuple[str, str]:
+    """`render` of groups.yaml and settings.yaml as read (valid), in the repository at
+    `root` (its `origin` names the host where settings.yaml does not); GitinvError for
+    a handle the host does not take."""
     forge = forge_config.forge_of(settings, root) or "github"
     admins = _handles(settings.get("admins"), f"{SETTINGS_FILE} `admins`", forge)
     moderators = {}

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitinv import formatting, inventory
+from gitinv import generated as generated_files
 from gitinv.diff import QUIET, WORKTREE, InventoryDiff, inventory_diff
 from gitinv.diffformat import (
     CATALOG_HEADER,
@@ -72,6 +73,7 @@ class Report:
     servers: int  # the valid ones: without a finding of their own or across files
     reformat: list[formatting.Reformat]
     unformattable: list[Finding]  # canonical files fmt cannot write safely
+    generated: list[generated_files.Stale] = field(default_factory=list)  # schema/, CODEOWNERS
 
     @property
     def not_canonical(self) -> int:
@@ -79,7 +81,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.findings and not self.not_canonical
+        return not self.findings and not self.not_canonical and not self.generated
 
 
 def build(
@@ -101,7 +103,8 @@ def build(
     # Valid: read, and named in no finding (not a reference nor an address in question).
     named = {f.file for f in inv.findings}
     valid = sum(1 for s in inv.servers.values() if s.path not in named)
-    return Report(d, inv.findings, valid, checked.reformat, unformattable)
+    stale = generated_files.out_of_date(root, inv, d.head, d.base)
+    return Report(d, inv.findings, valid, checked.reformat, unformattable, stale)
 
 
 @dataclass
@@ -123,18 +126,21 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def _verdict(r: Report) -> str:
     files = len({f.file for f in r.findings})
-    canon = (
-        f"{_plural(r.not_canonical, 'file', 'files')} not in canonical form"
-        if r.not_canonical
-        else ""
-    )
+    also = []
+    if r.not_canonical:
+        also.append(f"{_plural(r.not_canonical, 'file', 'files')} not in canonical form")
+    if r.generated:
+        also.append(
+            f"{_plural(len(r.generated), 'generated file', 'generated files')} to write again"
+        )
+    besides = "; ".join(also)
     if r.findings:
         title = (
             f"❌ Inventory invalid: {_plural(len(r.findings), 'problem', 'problems')} "
-            f"in {_plural(files, 'file', 'files')}" + (f"; {canon}" if canon else "")
+            f"in {_plural(files, 'file', 'files')}" + (f"; {besides}" if besides else "")
         )
-    elif canon:
-        title = f"⚠️ Inventory valid; {canon}"
+    elif besides:
+        title = f"⚠️ Inventory valid; {besides}"
     else:
         title = "✅ Inventory valid"
     d = r.diff
@@ -145,10 +151,17 @@ def _verdict(r: Report) -> str:
         f"{_plural(r.servers, 'valid server', 'valid servers')} at {where}; "
         f"compared with `{d.base[:10]}`: {d.describe()}.",
     ]
-    if canon and not r.findings:
+    if besides and not r.findings:
+        until = " and ".join(
+            what
+            for what, present in (
+                ("they are in canonical form", r.not_canonical),
+                ("the generated files are written again", r.generated),
+            )
+            if present
+        )
         lines.append(
-            "The `validate` check fails until they are in canonical form: "
-            "apply the fix shown for each file."
+            f"The `validate` check fails until {until}: apply the fix shown for each file."
         )
     return "\n".join(lines) + "\n\n"
 
@@ -197,6 +210,21 @@ def _reformat_unit(item: formatting.Reformat) -> list[str]:
     ]
 
 
+def _generated_unit(item: generated_files.Stale) -> str:
+    heading = f"#### {md_code(item.path, cell=False)}\n\n"
+    if item.why == "not written by gitinv":
+        return heading + (
+            "gitinv does not write this file, and `gitinv schema --check` fails while it "
+            "is there: remove it.\n\n"
+        )
+    what = "Missing" if item.why == "missing" else "Not as gitinv writes it"
+    sources = " and ".join(md_code(path, cell=False) for path in item.sources)
+    return heading + (
+        f"{what}: {md_code(item.command, cell=False)} writes it from {sources}. Run it "
+        "and commit the file.\n\n"
+    )
+
+
 def _groups(r: Report) -> list[_Group]:
     groups = []
     if r.findings:
@@ -216,6 +244,10 @@ def _groups(r: Report) -> list[_Group]:
         groups.append(
             _Group("files not in canonical form", "### Not in canonical form\n\n", units, footer="")
         )
+    if r.generated:
+        units = [[_generated_unit(item)] for item in r.generated]
+        header = "### Generated files to write again\n\n"
+        groups.append(_Group("generated files to write again", header, units, footer=""))
     d = r.diff
     intro = "\n".join(markdown_intro(d)) + "\n"
     groups.append(_Group("", "", [[intro]], footer="", counted=False))
