@@ -9,9 +9,20 @@ import subprocess
 
 from tests.conftest import gitinv, server
 
-from .conftest import Hub
+from .conftest import Clone, Hub
 
 WEB02 = "inventory/servers/platform/web02.yaml"
+
+
+def _push_naming_itself_main(clone: Clone, branch: str, ip: str) -> None:
+    """A branch `branch` whose settings.yaml names it the main branch, and which gives
+    web02 the address `ip`, pushed; the clone stays on it."""
+    clone.git("checkout", "-q", "-b", branch)
+    settings = clone.path / "inventory/settings.yaml"
+    settings.write_text(settings.read_text() + f"branch: {branch}\n")
+    clone.write(WEB02, server(ip))
+    clone.commit_all(f"Name {branch} the main branch")
+    clone.git("push", "-q", "origin", branch)
 
 
 def _main_moves_on(hub: Hub) -> str:
@@ -67,12 +78,7 @@ def test_a_checkout_naming_another_main_does_not_move_where_requests_start(hub: 
     of that name) still opens requests from the main branch settings.yaml on the
     remote's default branch names."""
     mod = hub.moderator
-    mod.git("checkout", "-q", "-b", "self-main")
-    settings = mod.path / "inventory/settings.yaml"
-    settings.write_text(settings.read_text() + "branch: self-main\n")
-    mod.write(WEB02, server("10.1.0.99"))
-    mod.commit_all("Tidy settings")
-    mod.git("push", "-q", "origin", "self-main")
+    _push_naming_itself_main(mod, "self-main", "10.1.0.99")
     main = mod.git("rev-parse", "origin/main")
 
     made = gitinv(
@@ -90,12 +96,7 @@ def test_a_remote_default_branch_without_an_inventory_leaves_the_name_to_the_che
     """The remote's default branch holds documentation, the inventory's main branch is
     `production`: the checkout's settings.yaml names it, and every command finds it."""
     mod = hub.moderator
-    mod.git("checkout", "-q", "-b", "production")
-    settings = mod.path / "inventory/settings.yaml"
-    settings.write_text(settings.read_text() + "branch: production\n")
-    mod.write(WEB02, server("10.1.0.55"))
-    mod.commit_all("Move to production")
-    mod.git("push", "-q", "origin", "production")
+    _push_naming_itself_main(mod, "production", "10.1.0.55")
     mod.git("checkout", "-q", "--orphan", "docs")
     mod.git("rm", "-rqf", ".")
     mod.write("README.md", "# Inventory docs\n")

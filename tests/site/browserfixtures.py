@@ -9,14 +9,19 @@ tests; elsewhere they are skipped.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bench.bench_site import ARGS, CHROMIUM  # the browser the dashboard bench drives
+
+from gitinv.site.serving import _Handler
 
 # The origins of the sites these tests serve; a request anywhere else fails the test.
 ORIGINS: list[str] = []
@@ -69,3 +74,18 @@ def page(browser: Any) -> Iterator[Any]:
     yield pg
     context.close()
     assert problems == []
+
+
+def serve_site(directory: Path) -> Iterator[str]:
+    """A built site served from `directory` on a free port of 127.0.0.1, as `gitinv serve`
+    serves it, in a thread; its origin is one the `page` fixture allows. For a fixture:
+    `yield from serve_site(out)`."""
+    handler = functools.partial(_Handler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
+    try:
+        yield ORIGINS[-1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

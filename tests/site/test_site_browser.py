@@ -6,9 +6,6 @@ tests; elsewhere they are skipped.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,22 +13,14 @@ from typing import Any
 import pytest
 
 from gitinv.exports import COLUMNS
-from gitinv.site.serving import _Handler
-from tests.site.browserfixtures import ORIGINS
+from tests.site.browserfixtures import serve_site
 
 IPV6 = "2001:db8:4000:12:a:ffff:fe12:3456"
 
 
 @pytest.fixture(scope="module")
 def origin(built_site: Path) -> Iterator[str]:
-    handler = functools.partial(_Handler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    ORIGINS.append(f"http://127.0.0.1:{server.server_address[1]}")
-    yield ORIGINS[-1]
-    server.shutdown()
-    server.server_close()
+    yield from serve_site(built_site)
 
 
 def names_in_order(pg: Any) -> list[str]:
@@ -283,13 +272,7 @@ def wide_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     repo.commit("Import 250 servers")
     out = base / "_site"
     assert build(repo.path, None, out).ok
-    handler = functools.partial(_Handler, directory=str(out))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
-    yield ORIGINS[-1]
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve_site(out)
 
 
 def test_first_rows_show_before_the_rest_arrives(page: Any, wide_origin: str) -> None:
@@ -361,13 +344,7 @@ def long_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     repo.commit("Describe web01 in full (#8)")
     out = base / "_site"
     assert build(repo.path, None, out).ok
-    handler = functools.partial(_Handler, directory=str(out))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
-    yield ORIGINS[-1]
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve_site(out)
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +9,8 @@ from typing import Any
 import pytest
 
 from gitinv.site import gitdata
-from gitinv.site.serving import _Handler
 from tests.conftest import GitRepo
-from tests.site.browserfixtures import ORIGINS
+from tests.site.browserfixtures import serve_site
 
 GITLAB = "https://gitlab.acme.io/infra/inventory"
 
@@ -30,14 +26,7 @@ def gitlab_origin(history_repo: Path, tmp_path_factory: pytest.TempPathFactory) 
     repo.git("commit", "-qam", "On GitLab")
     out = clone / "_site"
     assert build(clone, "main", out).ok  # the local commit: origin's main is without it
-    handler = functools.partial(_Handler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    ORIGINS.append(f"http://127.0.0.1:{server.server_address[1]}")
-    yield ORIGINS[-1]
-    server.shutdown()
-    server.server_close()
+    yield from serve_site(out)
 
 
 def test_server_page_links_use_gitlabs_paths(page: Any, gitlab_origin: str) -> None:

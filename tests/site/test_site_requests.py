@@ -3,10 +3,7 @@ the page saying how to enable it without one, and the notice on a server's page.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +15,11 @@ from openapi_spec_validator import validate
 from gitinv.commands import pending
 from gitinv.errors import GitinvError
 from gitinv.site.build import build
-from gitinv.site.serving import _Handler
 from tests.conftest import server
 from tests.forge.conftest import JOB_TOKEN, TOKEN
 from tests.forge.fakehost import FakeHost
 from tests.forge.hub import DB01, DC, WEB01, Hub
-from tests.site.browserfixtures import ORIGINS
+from tests.site.browserfixtures import serve_site
 from tests.site.sitefixtures import tree_digest
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -181,25 +177,14 @@ def test_gitlabs_job_token_refused_builds_without_requests(
 # --- in the browser ------------------------------------------------------------------
 
 
-def _serve(directory: Path) -> Iterator[str]:
-    handler = functools.partial(_Handler, directory=str(directory))
-    server_ = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server_.serve_forever, daemon=True)
-    thread.start()
-    ORIGINS.append(f"http://127.0.0.1:{server_.server_address[1]}")
-    yield ORIGINS[-1]
-    server_.shutdown()
-    server_.server_close()
-
-
 @pytest.fixture(scope="module")
 def origin(site: Path) -> Iterator[str]:
-    yield from _serve(site)
+    yield from serve_site(site)
 
 
 @pytest.fixture(scope="module")
 def plain_origin(plain_site: Path) -> Iterator[str]:
-    yield from _serve(plain_site)
+    yield from serve_site(plain_site)
 
 
 def test_requests_page_lists_each_request(page: Any, origin: str) -> None:

@@ -7,12 +7,9 @@ sorting give on the same rows, which one test checks case by case in the page.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import ipaddress
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +17,8 @@ from typing import Any
 import pytest
 
 from gitinv.exports import COLUMNS
-from gitinv.site.serving import _Handler
 from tests.conftest import server
-from tests.site.browserfixtures import ORIGINS
+from tests.site.browserfixtures import serve_site
 from tests.site.sitefixtures import CATALOGS, Repo
 from tests.site.test_site_browser import names_in_order
 
@@ -63,18 +59,6 @@ def _server(i: int) -> str:
     return text.replace("environment: production", "environment: staging") if i % 3 else text
 
 
-def _serve(root: Path) -> Iterator[str]:
-    handler = functools.partial(_Handler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
-    try:
-        yield ORIGINS[-1]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 @pytest.fixture(scope="module")
 def table_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """300 servers with every kind of value the table handles, changed by three people."""
@@ -113,7 +97,7 @@ def table_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def table_origin(table_site: Path) -> Iterator[str]:
-    yield from _serve(table_site)
+    yield from serve_site(table_site)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +107,7 @@ def pretty_origin(table_site: Path, tmp_path_factory: pytest.TempPathFactory) ->
     shutil.copytree(table_site, root)
     listing = root / "api/v1/servers.json"
     listing.write_text(json.dumps(json.loads(listing.read_text()), indent=1), encoding="utf-8")
-    yield from _serve(root)
+    yield from serve_site(root)
 
 
 @pytest.fixture(scope="module")
@@ -416,7 +400,7 @@ def many_origin(table_site: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     listing = {"count": len(rows), "results": rows}
     text = json.dumps(listing, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     (root / "api/v1/servers.json").write_text(text, encoding="utf-8")
-    yield from _serve(root)
+    yield from serve_site(root)
 
 
 def test_a_header_clicked_while_the_worker_sorts(page: Any, many_origin: str) -> None:

@@ -4,9 +4,6 @@ gitinv's text outputs do: `\\u202e`, never a description reading backwards."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,9 +11,8 @@ import pytest
 
 from gitinv import printable
 from gitinv.site.build import build
-from gitinv.site.serving import _Handler
 from tests.conftest import server
-from tests.site.browserfixtures import ORIGINS
+from tests.site.browserfixtures import serve_site
 from tests.site.sitefixtures import make_history
 
 SPOOF = "invoice\u202efdp.exe"  # reads "invoiceexe.pdf" when shown raw
@@ -39,14 +35,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         repo.commit("Describe web02 (#6)", who=AUTHOR)
         out = folder / "_site"
         assert build(repo.path, "main", out).ok
-    handler = functools.partial(_Handler, directory=str(out))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    ORIGINS.append(f"http://127.0.0.1:{httpd.server_address[1]}")
-    yield ORIGINS[-1]
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve_site(out)
 
 
 def test_the_table_the_server_page_and_the_audit_show_the_escape(page: Any, origin: str) -> None:
