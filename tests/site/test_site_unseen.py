@@ -19,6 +19,8 @@ SPOOF = "invoice\u202efdp.exe"  # reads "invoiceexe.pdf" when shown raw
 SHOWN = "invoice\\u202efdp.exe"
 AUTHOR = "Eve\u200b Admin"
 WEB02 = "inventory/servers/data/web02.yaml"
+# A group folder in an old commit of main: the audit log shows it, the build allows it.
+ODD_GROUP = "da\u202eta"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,13 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         mp.setenv("GITINV_CACHE_DIR", str(folder / "cache"))
         repo = make_history(folder / "repo")
         repo.write(WEB02, server("10.1.0.2", tags="\n  - pci", description=f'"{SPOOF}"'))
+        repo.write("inventory/fields.yaml", f'rack:\n  type: string\n  description: "{SPOOF}"\n')
         repo.commit("Describe web02 (#6)", who=AUTHOR)
+        odd = f"inventory/servers/{ODD_GROUP}/web09.yaml"
+        repo.write(odd, server("10.1.0.9"))
+        repo.commit("Add web09 (#7)")
+        (repo.path / odd).unlink()
+        repo.commit("Remove web09 (#8)")
         out = folder / "_site"
         assert build(repo.path, "main", out).ok
     yield from serve_site(out)
@@ -52,12 +60,29 @@ def test_the_table_the_server_page_and_the_audit_show_the_escape(page: Any, orig
     assert "by Eve\\u200b Admin" in history and SHOWN in history
     assert SPOOF not in history and AUTHOR not in history
 
+    page.set_viewport_size({"width": 3200, "height": 800})  # every column drawn
     page.goto(f"{origin}/audit.html")
-    page.fill("#search", "Describe web02")
-    page.wait_for_selector("text=1 of 20 changes")
-    row = page.locator(".ag-row").first
-    assert row.locator("[col-id='author']").text_content() == "Eve\\u200b Admin"
-    assert SHOWN in (row.locator("[col-id='changes']").text_content() or "")
+    page.wait_for_selector(".ag-row")
+    page.fill("#search", "Describe web02")  # web02's change, and fields.yaml's
+    page.wait_for_selector("text=/^2 of \\d+ changes$/")
+    authors = page.locator(".ag-row [col-id='author']").all_text_contents()
+    assert authors == ["Eve\\u200b Admin"] * 2
+    changes = page.locator(".ag-row [col-id='changes']").all_text_contents()
+    assert len(changes) == 2 and all(SHOWN in text for text in changes)
+    page.fill("#search", "Add web09")
+    page.wait_for_selector("text=/^1 of \\d+ changes$/")
+    assert page.locator(".ag-row [col-id='group']").all_text_contents() == ["da\\u202eta"]
+
+
+def test_a_declared_fields_description_shows_the_escape_in_its_header_tooltip(
+    page: Any, origin: str
+) -> None:
+    page.set_viewport_size({"width": 3200, "height": 800})  # every column drawn
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    page.hover(".ag-header-cell[col-id='rack']")
+    tooltip = page.wait_for_selector(".ag-tooltip")
+    assert tooltip is not None and tooltip.text_content() == SHOWN
 
 
 def test_the_pages_escape_what_the_text_outputs_escape(page: Any, origin: str) -> None:

@@ -42,7 +42,8 @@ const COLUMNS = [
   { field: "author", headerName: "Author", width: 140, cellRenderer: (p) => el("span", {}, p.value ?? "") },
   { field: "pull_request", headerName: "PR", width: 80, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : ""),
     cellRenderer: (p) => (p.value ? link(pullUrl(p.data.pull_request), p.value) : "") },
-  { field: "group", headerName: "Group", width: 100 },
+  // A path in an old commit may name any folder: its group shows as every value does.
+  { field: "group", headerName: "Group", width: 100, cellRenderer: (p) => el("span", {}, p.value ?? "") },
   { field: "commit", headerName: "Commit", width: 120,
     cellRenderer: (p) => (p.value ? link(commitUrl(p.value), p.value.slice(0, 12), { class: "mono" }) : "") },
 ].map((c) => ({ ...filter, ...c }));

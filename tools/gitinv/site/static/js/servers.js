@@ -5,7 +5,7 @@
 // the search, the column filters and the sort run over the columns.
 // The columns, their kinds and their lookups come from api/v1/fields.json: the inventory's
 // fields (built-in and declared) and the lookups `gitinv query` has (lookups.js).
-import { API, csvSafe, el, getJson, gridTheme, serverHref } from "./common.js";
+import { API, csvSafe, el, getJson, gridTheme, serverHref, visible } from "./common.js";
 import { LIST_SEP, filterOptions, lookupsFor, parseLookup, rulesByName } from "./lookups.js";
 import { RowReader, STATE_ORDER, Store, StoreBuilder } from "./servers-store.js";
 
@@ -57,7 +57,7 @@ function gridColumns(meta) {
     headerName: f.name,
     width: 130,
     cellRenderer: f.builtin ? undefined : titledCell,
-    headerTooltip: f.description || undefined,
+    headerTooltip: f.description ? visible(f.description) : undefined,
     ...textColumn(f),
     ...LOOKS[f.name],
   }));
