@@ -1,5 +1,5 @@
 """The report says what the `validate` job's `schema --check` and `codeowners --check`
-say: a generated file the request leaves out of date, and how to write it again."""
+say: a generated file the request leaves out of date, and the command that writes it."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from tests.conftest import GitRepo, gitinv
 SETTINGS = "inventory/settings.yaml"
 FIELDS = "inventory/fields.yaml"
 GROUPS = "inventory/groups.yaml"
+ADMINS = 'admins:\n  - "@acme/inventory-admins"\n'
 
 
 @pytest.fixture
 def kept(inv_repo: GitRepo) -> GitRepo:
     """The base inventory with its schema/ and CODEOWNERS written and committed on main,
     and a branch to change it on."""
-    inv_repo.write(SETTINGS, 'admins:\n  - "@acme/inventory-admins"\n')
+    inv_repo.write(SETTINGS, ADMINS)
     for command in ("schema", "codeowners"):
         done = gitinv("-C", str(inv_repo.path), command)
         assert done.returncode == 0, done.stderr
@@ -26,20 +27,27 @@ def kept(inv_repo: GitRepo) -> GitRepo:
     return inv_repo
 
 
+def _checks(repo: GitRepo) -> tuple[int, int]:
+    """The exit statuses of `schema --check` and `codeowners --check`, as CI runs them."""
+    return tuple(  # type: ignore[return-value]
+        gitinv("-C", str(repo.path), command, "--check").returncode
+        for command in ("schema", "codeowners")
+    )
+
+
 def test_a_declared_field_without_its_schema_is_reported_with_the_fix(kept: GitRepo) -> None:
     kept.write(FIELDS, "rack:\n  type: string\n")
     kept.commit("declare rack")
     code, out = report(kept, "main", "HEAD")
     text = out.decode()
-    assert code == 1
-    assert text.startswith("## ⚠️ Inventory valid; 1 generated file to write again\n")
+    assert code == 1 and _checks(kept) == (1, 0)
+    assert text.startswith("## ⚠️ Inventory valid; 1 generated file out of date\n")
     assert "fails until the generated files are written again" in text
-    assert "### Generated files to write again\n\n#### ` schema/server.schema.json `\n\n" in text
     assert (
-        "Not as gitinv writes it: ` gitinv schema ` writes it from ` inventory/fields.yaml `. "
-        "Run it and commit the file." in text
+        "### Generated files out of date\n\n#### ` gitinv schema `\n\n"
+        "Run it and commit what it writes (from gitinv's models and ` inventory/fields.yaml `):"
+        "\n\n- ` schema/server.schema.json `: not as gitinv writes it\n" in text
     )
-    assert gitinv("-C", str(kept.path), "schema", "--check").returncode == 1
 
     assert gitinv("-C", str(kept.path), "schema").returncode == 0
     kept.commit("write the schema again")
@@ -54,30 +62,51 @@ def test_new_moderators_without_codeowners_and_a_foreign_schema_file(kept: GitRe
     kept.commit("mallory moderates data")
     code, out = report(kept, "main", "HEAD")
     text = out.decode()
-    assert code == 1
-    assert text.startswith("## ⚠️ Inventory valid; 2 generated files to write again\n")
+    assert code == 1 and _checks(kept) == (1, 1)
+    assert text.startswith("## ⚠️ Inventory valid; 2 generated files out of date\n")
+    assert "- ` schema/extra.schema.json `: not one gitinv writes; the command removes it\n" in text
     assert (
-        "#### ` .github/CODEOWNERS `\n\nNot as gitinv writes it: ` gitinv codeowners ` writes "
-        "it from ` inventory/groups.yaml ` and ` inventory/settings.yaml `." in text
+        "#### ` gitinv codeowners `\n\nRun it and commit what it writes (from "
+        "` inventory/groups.yaml ` and ` inventory/settings.yaml `):\n\n"
+        "- ` .github/CODEOWNERS `: not as gitinv writes it\n" in text
     )
-    assert "#### ` schema/extra.schema.json `\n\ngitinv does not write this file" in text
     assert "@mallory" not in "".join(live_text(text).outside)  # named, never mentioned
-    assert gitinv("-C", str(kept.path), "codeowners", "--check").returncode == 1
 
     # The working tree is read as it is: written again, nothing is left to say.
-    (kept.path / "schema/extra.schema.json").unlink()
+    assert gitinv("-C", str(kept.path), "schema").returncode == 0
     assert gitinv("-C", str(kept.path), "codeowners").returncode == 0
     code, out = report(kept, "main")
     assert code == 0 and out.decode().startswith("## ✅ Inventory valid\n"), out.decode()
 
 
-def test_a_repository_keeping_no_generated_file_is_not_asked_for_one(inv_repo: GitRepo) -> None:
-    inv_repo.git("checkout", "-q", "-b", "change")
-    inv_repo.write(SETTINGS, 'admins:\n  - "@acme/inventory-admins"\n')
-    inv_repo.write(FIELDS, "rack:\n  type: string\n")
-    inv_repo.commit("declare rack")
-    code, out = report(inv_repo, "main", "HEAD")
-    assert code == 0 and out.decode().startswith("## ✅ Inventory valid\n"), out.decode()
+@pytest.mark.parametrize("settings", ["", "forge: gitlab\n"])
+def test_codeowners_it_cannot_write_or_must_move_is_not_valid(kept: GitRepo, settings: str) -> None:
+    """Without admins `codeowners` cannot write the file; moved to GitLab, the file it
+    checks is `.gitlab/CODEOWNERS`, which is not there yet."""
+    kept.write(
+        SETTINGS,
+        ADMINS + settings if settings else "repository: https://github.com/acme/inventory\n",
+    )
+    kept.commit("settings")
+    code, out = report(kept, "main", "HEAD")
+    text = out.decode()
+    assert code == 1 and _checks(kept) == (0, 1)
+    assert text.startswith("## ⚠️ Inventory valid; 1 generated file out of date\n"), text
+    if settings:
+        assert "- ` .gitlab/CODEOWNERS `: missing\n" in text
+    else:
+        assert (
+            "- ` .github/CODEOWNERS `: cannot be written: `` inventory/settings.yaml has no" in text
+        )
+
+
+def test_a_schema_file_name_that_is_not_utf8_is_named_escaped(kept: GitRepo) -> None:
+    (kept.path / "schema").joinpath(
+        b"\xff.schema.json".decode("utf-8", "surrogateescape")
+    ).write_text("{}\n")
+    kept.commit("a foreign file")
+    code, out = report(kept, "main", "HEAD")
+    assert code == 1 and "- ` schema/\\xff.schema.json `: not one gitinv writes" in out.decode()
 
 
 def test_a_broken_fields_yaml_is_a_problem_not_a_schema_to_write(kept: GitRepo) -> None:
@@ -88,3 +117,12 @@ def test_a_broken_fields_yaml_is_a_problem_not_a_schema_to_write(kept: GitRepo) 
     text = out.decode()
     assert code == 1 and text.startswith("## ❌ Inventory invalid: 1 problem in 1 file\n"), text
     assert "generated" not in text and "(did you mean `string`?)" in text
+
+
+def test_a_repository_keeping_no_generated_file_is_not_asked_for_one(inv_repo: GitRepo) -> None:
+    inv_repo.git("checkout", "-q", "-b", "change")
+    inv_repo.write(SETTINGS, ADMINS)
+    inv_repo.write(FIELDS, "rack:\n  type: string\n")
+    inv_repo.commit("declare rack")
+    code, out = report(inv_repo, "main", "HEAD")
+    assert code == 0 and out.decode().startswith("## ✅ Inventory valid\n"), out.decode()

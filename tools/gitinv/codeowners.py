@@ -74,12 +74,6 @@ def _sources(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
             "\n".join([*problems, f"fix {len(problems)} problem(s) first; nothing written"]),
             exit_code=1,
         )
-    if not inv.settings.get("admins"):
-        raise GitinvError(
-            f"{SETTINGS_FILE} has no `admins`: add the handles that own the tooling and the "
-            'catalogs, e.g. `admins: ["@acme/inventory-admins"]`',
-            exit_code=1,
-        )
     return inv.catalogs["groups"], inv.settings
 
 
@@ -93,8 +87,14 @@ def render_of(
     groups: dict[str, dict[str, Any]], settings: dict[str, Any], root: Path
 ) -> tuple[str, str]:
     """`render` of groups.yaml and settings.yaml as read (valid), in the repository at
-    `root` (its `origin` names the host where settings.yaml does not); GitinvError for
-    a handle the host does not take."""
+    `root` (its `origin` names the host where settings.yaml does not); GitinvError
+    without admins, or for a handle the host does not take."""
+    if not settings.get("admins"):
+        raise GitinvError(
+            f"{SETTINGS_FILE} has no `admins`: add the handles that own the tooling and the "
+            'catalogs, e.g. `admins: ["@acme/inventory-admins"]`',
+            exit_code=1,
+        )
     forge = forge_config.forge_of(settings, root) or "github"
     admins = _handles(settings.get("admins"), f"{SETTINGS_FILE} `admins`", forge)
     moderators = {}

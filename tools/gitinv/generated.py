@@ -5,6 +5,7 @@ say in CI, said in the pull request's report too.
 Public API::
 
     out_of_date(root, inventory, head, base) -> list[Stale]   # HEAD's, None: the working tree
+    SCHEMA, CODEOWNERS                                         # the commands that write them
 
 A repository that keeps none of them (no schema/ and no CODEOWNERS at HEAD or at the
 base) is not asked to: the report speaks of the files a repository has chosen to keep.
@@ -19,51 +20,69 @@ from pathlib import Path
 from gitinv import codeowners, git
 from gitinv.codeowners import GROUPS
 from gitinv.errors import GitinvError
+from gitinv.forge import config as forge_config
 from gitinv.inventory import Inventory
 from gitinv.layout import FIELDS_FILE, SETTINGS_FILE
+from gitinv.printable import undecoded
 from gitinv.schemas import SCHEMA_DIR, documents, dumps
 
+SCHEMA = "gitinv schema"
+CODEOWNERS = "gitinv codeowners"
+# What each command writes from, besides gitinv's own models.
+SOURCES = {SCHEMA: (FIELDS_FILE,), CODEOWNERS: (GROUPS, SETTINGS_FILE)}
 _SUFFIX = ".schema.json"
 
 
 @dataclass(frozen=True)
 class Stale:
-    """A generated file a revision does not hold as gitinv writes it."""
+    """A generated file a revision does not hold as `command` writes it: `why`, said of
+    the file (one of the phrases below), and `detail`, the command's own message where
+    it cannot write the file."""
 
     path: str
-    why: str  # "out of date", "missing", "not written by gitinv"
-    command: str  # what writes it again ("gitinv schema"); for "not written": remove it
-    sources: tuple[str, ...]  # the files it is written from
+    why: str
+    command: str
+    detail: str = ""
+
+
+MISSING = "missing"
+DIFFERENT = "not as gitinv writes it"
+FOREIGN = "not one gitinv writes; the command removes it"
+UNWRITABLE = "cannot be written"
 
 
 def _read(root: Path, rev: str | None, path: str) -> bytes | None:
+    """The file as the --check commands read it (a symbolic link in the working tree
+    followed), or None when there is no such file."""
     if rev is None:
         target = root / path
-        return target.read_bytes() if target.is_file() and not target.is_symlink() else None
+        try:
+            return target.read_bytes() if target.is_file() else None
+        except OSError:
+            return None
     return git.read_blob(root, rev, path)
 
 
 def _schema_files(root: Path, rev: str | None) -> set[str]:
-    """The schema/*.schema.json files of a revision (None: the working tree)."""
+    """The schema/*.schema.json files of a revision (None: the working tree), their
+    names as shown (bytes that are not UTF-8 escaped)."""
     if rev is None:
         folder = root / SCHEMA_DIR
         found = folder.glob(f"*{_SUFFIX}") if folder.is_dir() else ()
-        return {f"{SCHEMA_DIR}/{p.name}" for p in found}
+        return {undecoded(f"{SCHEMA_DIR}/{p.name}") for p in found}
     return {
-        e.path
+        undecoded(e.path)
         for e in git.ls_tree(root, rev, SCHEMA_DIR)
-        if e.kind == "blob" and e.path.count("/") == 1 and e.path.endswith(_SUFFIX)
+        if e.path.count("/") == 1 and e.path.endswith(_SUFFIX)
     }
 
 
-def _compare(
-    path: str, current: bytes | None, wanted: str, command: str, sources: tuple[str, ...]
-) -> list[Stale]:
+def _compare(path: str, current: bytes | None, wanted: str, command: str) -> list[Stale]:
     if current is None:
-        return [Stale(path, "missing", command, sources)]
-    # Read as the --check commands read a file: line ends as Python's text mode gives them.
-    if current.replace(b"\r\n", b"\n") != wanted.encode():
-        return [Stale(path, "out of date", command, sources)]
+        return [Stale(path, MISSING, command)]
+    # Line ends as the --check commands read a file, in Python's text mode.
+    if current.replace(b"\r\n", b"\n").replace(b"\r", b"\n") != wanted.encode():
+        return [Stale(path, DIFFERENT, command)]
     return []
 
 
@@ -74,13 +93,12 @@ def _schemas(
         return []  # its problems are the report's already; `schema` refuses to write
     if not any(_schema_files(root, rev) for rev in revs):
         return []
-    sources = (FIELDS_FILE,)
     wanted = {f"{SCHEMA_DIR}/{name}": dumps(doc) for name, doc in documents(inv.fields).items()}
     out = []
     for path in sorted(wanted):
-        out += _compare(path, _read(root, head, path), wanted[path], "gitinv schema", sources)
+        out += _compare(path, _read(root, head, path), wanted[path], SCHEMA)
     for path in sorted(_schema_files(root, head) - set(wanted)):
-        out.append(Stale(path, "not written by gitinv", "", sources))
+        out.append(Stale(path, FOREIGN, SCHEMA))
     return out
 
 
@@ -89,14 +107,15 @@ def _codeowners(
 ) -> list[Stale]:
     if any(f.file in (GROUPS, SETTINGS_FILE) for f in inv.findings):
         return []  # their problems are the report's already
+    kept = (_read(root, rev, path) for rev in revs for path in codeowners.PATHS.values())
+    if not any(found is not None for found in kept):
+        return []  # at either host's place: a change of host is one to say
     try:
         path, wanted = codeowners.render_of(inv.catalogs.get("groups", {}), inv.settings, root)
-    except GitinvError:
-        return []  # no admins, a handle the host refuses: `codeowners` says so itself
-    if not any(_read(root, rev, path) is not None for rev in revs):
-        return []
-    sources = (GROUPS, SETTINGS_FILE)
-    return _compare(path, _read(root, head, path), wanted, "gitinv codeowners", sources)
+    except GitinvError as exc:  # no admins; a handle the host does not take
+        forge = forge_config.forge_of(inv.settings, root) or "github"
+        return [Stale(codeowners.PATHS[forge], UNWRITABLE, CODEOWNERS, str(exc))]
+    return _compare(path, _read(root, head, path), wanted, CODEOWNERS)
 
 
 def out_of_date(root: Path, inv: Inventory, head: str | None, base: str) -> list[Stale]:

@@ -130,9 +130,7 @@ def _verdict(r: Report) -> str:
     if r.not_canonical:
         also.append(f"{_plural(r.not_canonical, 'file', 'files')} not in canonical form")
     if r.generated:
-        also.append(
-            f"{_plural(len(r.generated), 'generated file', 'generated files')} to write again"
-        )
+        also.append(f"{_plural(len(r.generated), 'generated file', 'generated files')} out of date")
     besides = "; ".join(also)
     if r.findings:
         title = (
@@ -210,19 +208,19 @@ def _reformat_unit(item: formatting.Reformat) -> list[str]:
     ]
 
 
-def _generated_unit(item: generated_files.Stale) -> str:
-    heading = f"#### {md_code(item.path, cell=False)}\n\n"
-    if item.why == "not written by gitinv":
-        return heading + (
-            "gitinv does not write this file, and `gitinv schema --check` fails while it "
-            "is there: remove it.\n\n"
-        )
-    what = "Missing" if item.why == "missing" else "Not as gitinv writes it"
-    sources = " and ".join(md_code(path, cell=False) for path in item.sources)
-    return heading + (
-        f"{what}: {md_code(item.command, cell=False)} writes it from {sources}. Run it "
-        "and commit the file.\n\n"
-    )
+def _generated_unit(command: str, items: list[generated_files.Stale]) -> str:
+    """What one command writes again: the command, then each of its files and why."""
+    sources = [md_code(path, cell=False) for path in generated_files.SOURCES[command]]
+    if command == generated_files.SCHEMA:
+        sources.insert(0, "gitinv's models")
+    lines = [
+        f"#### {md_code(command, cell=False)}\n\n",
+        f"Run it and commit what it writes (from {' and '.join(sources)}):\n\n",
+    ]
+    for item in items:
+        detail = f": {md_code(item.detail, cell=False)}" if item.detail else ""
+        lines.append(f"- {md_code(item.path, cell=False)}: {item.why}{detail}\n")
+    return "".join(lines) + "\n"
 
 
 def _groups(r: Report) -> list[_Group]:
@@ -245,9 +243,12 @@ def _groups(r: Report) -> list[_Group]:
             _Group("files not in canonical form", "### Not in canonical form\n\n", units, footer="")
         )
     if r.generated:
-        units = [[_generated_unit(item)] for item in r.generated]
-        header = "### Generated files to write again\n\n"
-        groups.append(_Group("generated files to write again", header, units, footer=""))
+        by_command: dict[str, list[generated_files.Stale]] = {}
+        for item in r.generated:
+            by_command.setdefault(item.command, []).append(item)
+        units = [[_generated_unit(c, items)] for c, items in by_command.items()]
+        header = "### Generated files out of date\n\n"
+        groups.append(_Group("commands to run", header, units, footer=""))
     d = r.diff
     intro = "\n".join(markdown_intro(d)) + "\n"
     groups.append(_Group("", "", [[intro]], footer="", counted=False))
