@@ -126,3 +126,23 @@ def test_a_repository_keeping_no_generated_file_is_not_asked_for_one(inv_repo: G
     inv_repo.commit("declare rack")
     code, out = report(inv_repo, "main", "HEAD")
     assert code == 0 and out.decode().startswith("## ✅ Inventory valid\n"), out.decode()
+
+
+def test_the_commands_meet_what_they_cannot_read_with_a_message(kept: GitRepo) -> None:
+    """A CODEOWNERS that is not UTF-8 is out of date, and written again; a folder where a
+    schema file would be is named, not removed, and no traceback reaches the user."""
+    codeowners = kept.path / ".github/CODEOWNERS"
+    codeowners.write_bytes(b"\xff\xfe not text\n")
+    checked = gitinv("-C", str(kept.path), "codeowners", "--check")
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr, checked.stderr
+    assert gitinv("-C", str(kept.path), "codeowners").returncode == 0
+    assert gitinv("-C", str(kept.path), "codeowners", "--check").returncode == 0
+
+    (kept.path / "schema/odd.schema.json").mkdir()
+    (kept.path / "schema/odd.schema.json/inside").write_text("x\n")
+    checked = gitinv("-C", str(kept.path), "schema", "--check")
+    assert checked.returncode == 1 and "schema/odd.schema.json: not generated" in checked.stdout
+    written = gitinv("-C", str(kept.path), "schema")
+    assert written.returncode == 2 and "Traceback" not in written.stderr, written.stderr
+    assert "cannot remove schema/odd.schema.json" in written.stderr
+    assert (kept.path / "schema/odd.schema.json/inside").is_file()

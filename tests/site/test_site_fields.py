@@ -19,8 +19,8 @@ from gitinv.commands import query as query_command
 from gitinv.errors import GitinvError
 from gitinv.site import openapi
 from tests.conftest import server
+from tests.site.browserfixtures import serve_site
 from tests.site.sitefixtures import CATALOGS, Repo
-from tests.site.test_site_table import _serve
 
 FIELDS_YAML = """\
 owner: {type: string, description: Team mailbox}
@@ -207,7 +207,7 @@ def fields_site(fields_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def fields_origin(fields_site: Path) -> Iterator[str]:
-    yield from _serve(fields_site)
+    yield from serve_site(fields_site)
 
 
 def _api(site: Path, name: str) -> Any:

@@ -5,6 +5,7 @@ say in CI, said in the pull request's report too.
 Public API::
 
     out_of_date(root, inventory, head, base) -> list[Stale]   # HEAD's, None: the working tree
+    same(current_bytes, wanted_text) -> bool                   # as the --check commands compare
     SCHEMA, CODEOWNERS                                         # the commands that write them
 
 A repository that keeps none of them (no schema/ and no CODEOWNERS at HEAD or at the
@@ -77,13 +78,18 @@ def _schema_files(root: Path, rev: str | None) -> set[str]:
     }
 
 
+def same(current: bytes | None, wanted: str) -> bool:
+    """Whether a file's bytes (None: no file) are `wanted`, whatever its line ends: how
+    the report and the --check commands alike compare a generated file."""
+    if current is None:
+        return False
+    return current.replace(b"\r\n", b"\n").replace(b"\r", b"\n") == wanted.encode()
+
+
 def _compare(path: str, current: bytes | None, wanted: str, command: str) -> list[Stale]:
     if current is None:
         return [Stale(path, MISSING, command)]
-    # Line ends as the --check commands read a file, in Python's text mode.
-    if current.replace(b"\r\n", b"\n").replace(b"\r", b"\n") != wanted.encode():
-        return [Stale(path, DIFFERENT, command)]
-    return []
+    return [] if same(current, wanted) else [Stale(path, DIFFERENT, command)]
 
 
 def _schemas(

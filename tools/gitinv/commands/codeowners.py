@@ -9,14 +9,16 @@ from pathlib import Path
 from gitinv.codeowners import render
 from gitinv.errors import GitinvError
 from gitinv.files import write_file
+from gitinv.generated import same
 
 
 def run(*, repo: Path, check: bool = False) -> int:
     path, wanted = render(repo)
     target = repo / path
-    current = target.read_text(encoding="utf-8") if target.is_file() else None
+    data = target.read_bytes() if target.is_file() else None
+    current = data.decode("utf-8", "replace") if data is not None else None
     if check:
-        if current == wanted:
+        if same(data, wanted):
             sys.stdout.write(f"{path} up to date\n")
             return 0
         sys.stdout.writelines(
@@ -29,7 +31,7 @@ def run(*, repo: Path, check: bool = False) -> int:
         )
         sys.stderr.write(f"gitinv: {path} is out of date; run `gitinv codeowners` and commit it\n")
         return 1
-    if current != wanted:
+    if not same(data, wanted):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
