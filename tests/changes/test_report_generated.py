@@ -35,12 +35,18 @@ def _checks(repo: GitRepo) -> tuple[int, int]:
     )
 
 
+def _committed_and_reported(repo: GitRepo, message: str) -> tuple[int, str, tuple[int, int]]:
+    """The change committed, then the report of main against it (its exit status and
+    text) and the statuses of the two --check commands beside it."""
+    repo.commit(message)
+    code, out = report(repo, "main", "HEAD")
+    return code, out.decode(), _checks(repo)
+
+
 def test_a_declared_field_without_its_schema_is_reported_with_the_fix(kept: GitRepo) -> None:
     kept.write(FIELDS, "rack:\n  type: string\n")
-    kept.commit("declare rack")
-    code, out = report(kept, "main", "HEAD")
-    text = out.decode()
-    assert code == 1 and _checks(kept) == (1, 0)
+    code, text, checks = _committed_and_reported(kept, "declare rack")
+    assert code == 1 and checks == (1, 0)
     assert text.startswith("## ⚠️ Inventory valid; 1 generated file out of date\n")
     assert "fails until the generated files are written again" in text
     assert (
@@ -59,10 +65,8 @@ def test_new_moderators_without_codeowners_and_a_foreign_schema_file(kept: GitRe
     text = (kept.path / GROUPS).read_text()
     kept.write(GROUPS, text.replace('    - "@alice"\n', '    - "@alice"\n    - "@mallory"\n'))
     kept.write("schema/extra.schema.json", "{}\n")
-    kept.commit("mallory moderates data")
-    code, out = report(kept, "main", "HEAD")
-    text = out.decode()
-    assert code == 1 and _checks(kept) == (1, 1)
+    code, text, checks = _committed_and_reported(kept, "mallory moderates data")
+    assert code == 1 and checks == (1, 1)
     assert text.startswith("## ⚠️ Inventory valid; 2 generated files out of date\n")
     assert "- ` schema/extra.schema.json `: not one gitinv writes; the command removes it\n" in text
     assert (
@@ -87,10 +91,8 @@ def test_codeowners_it_cannot_write_or_must_move_is_not_valid(kept: GitRepo, set
         SETTINGS,
         ADMINS + settings if settings else "repository: https://github.com/acme/inventory\n",
     )
-    kept.commit("settings")
-    code, out = report(kept, "main", "HEAD")
-    text = out.decode()
-    assert code == 1 and _checks(kept) == (0, 1)
+    code, text, checks = _committed_and_reported(kept, "settings")
+    assert code == 1 and checks == (0, 1)
     assert text.startswith("## ⚠️ Inventory valid; 1 generated file out of date\n"), text
     if settings:
         assert "- ` .gitlab/CODEOWNERS `: missing\n" in text

@@ -6,6 +6,7 @@ Public API::
 
     out_of_date(root, inventory, head, base) -> list[Stale]   # HEAD's, None: the working tree
     same(current_bytes, wanted_text) -> bool                   # as the --check commands compare
+    file_bytes(path) -> bytes | None                           # a file as they read it
     SCHEMA, CODEOWNERS                                         # the commands that write them
 
 A repository that keeps none of them (no schema/ and no CODEOWNERS at HEAD or at the
@@ -18,14 +19,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitinv import codeowners, git
+from gitinv import codeowners, git, schemas
 from gitinv.codeowners import GROUPS
 from gitinv.errors import GitinvError
 from gitinv.forge import config as forge_config
 from gitinv.inventory import Inventory
 from gitinv.layout import FIELDS_FILE, SETTINGS_FILE
 from gitinv.printable import undecoded
-from gitinv.schemas import SCHEMA_DIR, documents, dumps
+from gitinv.schemas import SCHEMA_DIR
 
 SCHEMA = "gitinv schema"
 CODEOWNERS = "gitinv codeowners"
@@ -52,16 +53,18 @@ FOREIGN = "not one gitinv writes; the command removes it"
 UNWRITABLE = "cannot be written"
 
 
+def file_bytes(path: Path) -> bytes | None:
+    """A generated file's bytes in the working tree (a symbolic link followed), or None
+    where there is no file (a folder of that name too, or one that does not read)."""
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None
+
+
 def _read(root: Path, rev: str | None, path: str) -> bytes | None:
-    """The file as the --check commands read it (a symbolic link in the working tree
-    followed), or None when there is no such file."""
-    if rev is None:
-        target = root / path
-        try:
-            return target.read_bytes() if target.is_file() else None
-        except OSError:
-            return None
-    return git.read_blob(root, rev, path)
+    """The file at a revision, None: in the working tree; None when there is none."""
+    return file_bytes(root / path) if rev is None else git.read_blob(root, rev, path)
 
 
 def _schema_files(root: Path, rev: str | None) -> set[str]:
@@ -99,7 +102,7 @@ def _schemas(
         return []  # its problems are the report's already; `schema` refuses to write
     if not any(_schema_files(root, rev) for rev in revs):
         return []
-    wanted = {f"{SCHEMA_DIR}/{name}": dumps(doc) for name, doc in documents(inv.fields).items()}
+    wanted = schemas.files(inv.fields)
     out = []
     for path in sorted(wanted):
         out += _compare(path, _read(root, head, path), wanted[path], SCHEMA)

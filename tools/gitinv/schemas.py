@@ -132,3 +132,9 @@ def _entry(model: type[BaseModel]) -> dict[str, Any]:
 
 def dumps(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def files(fields: FieldSet | None = None) -> dict[str, str]:
+    """schema/*.schema.json as `gitinv schema` writes them (path -> text), for an
+    inventory with `fields` (see `documents`)."""
+    return {f"{SCHEMA_DIR}/{name}": dumps(doc) for name, doc in documents(fields).items()}

@@ -9,13 +9,13 @@ from pathlib import Path
 from gitinv.codeowners import render
 from gitinv.errors import GitinvError
 from gitinv.files import write_file
-from gitinv.generated import same
+from gitinv.generated import file_bytes, same
 
 
 def run(*, repo: Path, check: bool = False) -> int:
     path, wanted = render(repo)
     target = repo / path
-    data = target.read_bytes() if target.is_file() else None
+    data = file_bytes(target)
     current = data.decode("utf-8", "replace") if data is not None else None
     if check:
         if same(data, wanted):

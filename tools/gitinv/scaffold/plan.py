@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitinv import __version__, fields
+from gitinv import __version__, fields, schemas
 from gitinv.errors import GitinvError
 from gitinv.files import write_file
 from gitinv.forge import config as forge_config
@@ -82,7 +82,7 @@ def for_init(
     inventory = templates.inventory(admins, forge, repository, example=example)
     managed = templates.managed(forge, requirement)
     generated = {
-        **templates.schema_files(),
+        **schemas.files(fields.BUILTIN),  # a new inventory has no fields.yaml
         templates.codeowners_path(forge): templates.codeowners_for(inventory),
     }
     record = Record(__version__, requirement, {p: digest(t) for p, t in managed.items()})
@@ -155,7 +155,7 @@ def for_update(root: Path, *, requirement: str | None, force: bool) -> Plan:
     wanted = templates.managed(forge, wanted_requirement)
     generated = {
         # fields.yaml is optional; when there is one, the server's schema holds its fields.
-        **templates.schema_files(fields.for_worktree(root)),
+        **schemas.files(fields.for_worktree(root)),
         templates.codeowners_path(forge): templates.codeowners_text(root),
     }
     old = record.files if record else {}

@@ -12,7 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from gitinv import __version__, canonical, codeowners, fields, schemas
+from gitinv import __version__, canonical, codeowners, schemas
 from gitinv.errors import GitinvError
 from gitinv.models import CATALOGS
 from gitinv.settings import DEFAULT_BRANCH
@@ -121,13 +121,6 @@ def vscode_settings() -> str:
         files = "inventory/servers/*/*.yaml" if stem == "server" else f"inventory/{stem}.yaml"
         lines.append(f"    {json.dumps(f'./{schemas.SCHEMA_DIR}/{name}')}: [{json.dumps(files)}]")
     return '{\n  "yaml.schemas": {\n' + ",\n".join(lines) + "\n  }\n}\n"
-
-
-def schema_files(declared: fields.FieldSet = fields.BUILTIN) -> dict[str, str]:
-    """schema/*.schema.json as `gitinv schema` writes them for an inventory whose
-    fields.yaml declares `declared` (none: an inventory without fields.yaml)."""
-    docs = schemas.documents(declared)
-    return {f"{schemas.SCHEMA_DIR}/{n}": schemas.dumps(d) for n, d in docs.items()}
 
 
 def codeowners_path(forge: str) -> str:

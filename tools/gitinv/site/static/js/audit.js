@@ -20,6 +20,9 @@ function changesCell(params) {
   return el("div", { class: "cell-lines", title: lines.join("\n") || null }, lines.map((line) => el("div", {}, line)));
 }
 
+/** A value as text, shown as `el` shows every value (see `visible`). */
+const textCell = (p) => el("span", {}, p.value ?? "");
+
 const filter = { filter: "agTextColumnFilter", floatingFilter: true,
   filterParams: { filterOptions: LOOKUP_OPTIONS, maxNumConditions: 1 } };
 
@@ -39,11 +42,11 @@ const COLUMNS = [
     wrapText: true, autoHeight: true },
   { colId: "changes", headerName: "Changes", flex: 1, minWidth: 300, valueGetter: (p) => changeLines(p.data.changes, p.data.unreadable).join("; "),
     cellRenderer: changesCell, wrapText: true, autoHeight: true },
-  { field: "author", headerName: "Author", width: 140, cellRenderer: (p) => el("span", {}, p.value ?? "") },
+  { field: "author", headerName: "Author", width: 140, cellRenderer: textCell },
   { field: "pull_request", headerName: "PR", width: 80, valueGetter: (p) => (p.data.pull_request ? `#${p.data.pull_request}` : ""),
     cellRenderer: (p) => (p.value ? link(pullUrl(p.data.pull_request), p.value) : "") },
   // A path in an old commit may name any folder: its group shows as every value does.
-  { field: "group", headerName: "Group", width: 100, cellRenderer: (p) => el("span", {}, p.value ?? "") },
+  { field: "group", headerName: "Group", width: 100, cellRenderer: textCell },
   { field: "commit", headerName: "Commit", width: 120,
     cellRenderer: (p) => (p.value ? link(commitUrl(p.value), p.value.slice(0, 12), { class: "mono" }) : "") },
 ].map((c) => ({ ...filter, ...c }));
