@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NamedTuple, NoReturn
 
 from gitinv.errors import GitinvError
 
@@ -55,8 +55,10 @@ class FileChange:
     new_mode: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
+    """One entry of `ls_tree` (a tuple: 100,000 of them are made in a build's first
+    tenth of a second, where a frozen dataclass took three times as long)."""
+
     mode: str
     kind: str  # blob, tree, commit
     sha: str
@@ -257,22 +259,17 @@ def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]
     """Every entry below `path` at `commit`, recursively, with blob sizes."""
     out = _run(root, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", path)[1]
     entries = []
-    for record in out.split(b"\0"):
+    append = entries.append
+    # Decoded at once: the fields before the tab are ASCII, and a name's bytes that are
+    # not UTF-8 come out escaped as they would one record at a time (NUL ends a record).
+    for record in out.decode("utf-8", "surrogateescape").split("\0"):
         if not record:
             continue
-        meta, _, name = record.partition(b"\t")
-        mode, kind, sha, size = meta.decode().split()
-        entries.append(
-            TreeEntry(
-                mode,
-                kind,
-                sha,
-                # `-` for a folder or a submodule; `BAD` for a blob git does not have,
-                # which reading it then reports (a partial clone, a damaged repository).
-                int(size) if size.isdigit() else -1,
-                name.decode("utf-8", "surrogateescape"),
-            )
-        )
+        meta, _, name = record.partition("\t")
+        mode, kind, sha, size = meta.split()
+        # `-` for a folder or a submodule; `BAD` for a blob git does not have, which
+        # reading it then reports (a partial clone, a damaged repository).
+        append(TreeEntry(mode, kind, sha, int(size) if size.isdigit() else -1, name))
     return entries
 
 

@@ -225,21 +225,25 @@ class ObjectFeed:
         self.close()
 
     def want(self, shas: Iterable[str]) -> int:
-        """Ask for objects; returns a ticket for `arrived`."""
+        """Ask for objects; returns a ticket for `arrived`. The requests go to git as
+        its input's buffer fills (a walk asks for a few objects a commit: one write each
+        would be a system call each), or when `get` waits for one."""
         new = [s for s in shas if s not in self._asked]
         if new and self._proc.proc.stdin:
             self._asked.update(new)
             self._proc.proc.stdin.write("".join(f"{s}\n" for s in new).encode())
-            self._proc.proc.stdin.flush()
         return len(self._asked)
 
     def arrived(self, ticket: int) -> bool:
-        """Whether everything asked for up to `ticket` is here (git answers in order)."""
+        """Whether everything asked for up to `ticket` is here (git answers in order;
+        what `want` holds in its buffer arrives once the buffer fills or `get` waits)."""
         return len(self._ready) >= ticket
 
     def get(self, sha: str) -> bytes | None:
         """The object's content; None when git does not have it."""
         self.want([sha])
+        if sha not in self._ready and self._proc.proc.stdin:
+            self._proc.proc.stdin.flush()
         with self._arrived:
             while sha not in self._ready:
                 if self._done:

@@ -67,7 +67,7 @@ class CommitInfo:
     reason: str = ""  # the pull request's title, else the commit's subject
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, for speed, as `Change`
 class Entry:
     """One semantic change (a server or a catalog entry) made by one commit of main."""
 
