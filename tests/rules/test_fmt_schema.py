@@ -79,6 +79,33 @@ def test_catalog_entries_sorted_and_quoted(repo: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        # An override that shows "invoiceexe.pdf", raw or escaped: escaped either way.
+        ("invoice\u202efdp.exe", '"invoice\\u202efdp.exe"'),
+        ('"invoice\\u202efdp.exe"', '"invoice\\u202efdp.exe"'),
+        # A zero-width space and a tag character, which show as nothing.
+        ("web\u200b01", '"web\\u200b01"'),
+        ('"x\\U000e0041y"', '"x\\U000e0041y"'),
+    ],
+)
+def test_characters_that_do_not_show_are_written_escaped(
+    repo: Path, written: str, canonical: str
+) -> None:
+    """A file shows what it holds in an editor and in a diff: fmt never writes a
+    character that reorders the text or shows as nothing raw, and it reads back as the
+    same value."""
+    path = repo / "inventory/servers/web/web01.yaml"
+    head = "component: nginx\nip: 10.0.0.1\ndc: dc4\nenvironment: production\nstate: active\n"
+    path.write_text(f"{head}description: {written}\n")
+    value = yaml.safe_load(path.read_text())["description"]
+    assert fmt.run(repo=repo, files=[path], check=False) == 0
+    assert path.read_text() == f"{head}description: {canonical}\n"
+    assert yaml.safe_load(path.read_text())["description"] == value
+    assert fmt.run(repo=repo, files=[path], check=True) == 0
+
+
 def test_refuses_a_comment_it_cannot_place(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = repo / "inventory/servers/web/web01.yaml"
     text = (

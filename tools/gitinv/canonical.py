@@ -19,15 +19,17 @@ from typing import Any
 
 import yaml
 
-from gitinv import models
+from gitinv import models, printable
 from gitinv.layout import SERVERS_DIR
 from gitinv.loader import STR_TAG, Document, Loc, Typed
 
 _resolver = yaml.resolver.Resolver()
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
-# What JSON leaves as it is but YAML cannot hold raw inside double quotes: DEL and the
-# C1 controls (refused), NEL, U+2028 and U+2029 (folded into a space), U+FFFE, U+FFFF.
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# What JSON leaves as it is but a file should not hold raw inside double quotes: what
+# YAML cannot (DEL and the C1 controls, refused; NEL, U+2028 and U+2029, folded into a
+# space; U+FFFE, U+FFFF), and what would not show as it is in an editor or a diff (a
+# bidirectional override that reorders the text, a zero-width space: printable.UNSEEN).
+_RAW_IN_JSON = re.compile(f"{printable.UNSEEN.pattern}|[\ufffe\uffff]")
 
 
 class Unplaceable(Exception):
@@ -54,7 +56,12 @@ def scalar(text: str) -> str:
     ):
         return text
     quoted = json.dumps(text, ensure_ascii=False)
-    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", quoted)
+    return _RAW_IN_JSON.sub(_escape, quoted)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 @dataclass
