@@ -258,7 +258,7 @@ def git_dir(root: Path) -> Path | None:
 def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]:
     """Every entry below `path` at `commit`, recursively, with blob sizes."""
     out = _run(root, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", path)[1]
-    entries = []
+    entries: list[TreeEntry] = []
     append = entries.append
     # Decoded at once: the fields before the tab are ASCII, and a name's bytes that are
     # not UTF-8 come out escaped as they would one record at a time (NUL ends a record).
