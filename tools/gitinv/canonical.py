@@ -56,12 +56,7 @@ def scalar(text: str) -> str:
     ):
         return text
     quoted = json.dumps(text, ensure_ascii=False)
-    return _RAW_IN_JSON.sub(_escape, quoted)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match[0])
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return _RAW_IN_JSON.sub(printable.escape, quoted)
 
 
 @dataclass

@@ -27,7 +27,9 @@ UNSEEN = re.compile(f"[{_UNSEEN}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape(match: re.Match[str]) -> str:
+def escape(match: re.Match[str]) -> str:
+    """A matched character as its escape: `\\n`, `\\u202e`, `\\U000e0041` (each read back
+    as the character inside YAML's double quotes)."""
     code = ord(match[0])
     return _NAMED.get(match[0]) or (f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
 
@@ -36,9 +38,9 @@ def one_line(text: str, keep: str = "") -> str:
     """`text` with line breaks and other control characters written as escapes (but
     those in `keep`), and `##[` broken up as `#\\u0023[`."""
     if keep:
-        out = re.sub(CONTROL, lambda m: m[0] if m[0] in keep else _escape(m), text)
+        out = re.sub(CONTROL, lambda m: m[0] if m[0] in keep else escape(m), text)
     else:
-        out = CONTROL.sub(_escape, text)
+        out = CONTROL.sub(escape, text)
     return out.replace("##[", "#\\u0023[") if "##[" in out else out
 
 
