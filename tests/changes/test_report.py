@@ -482,8 +482,9 @@ def test_a_character_that_hides_or_reorders_text_is_never_shown_raw(
     branch: GitRepo, char: str, escaped: str
 ) -> None:
     """A description holding a right-to-left override or a zero-width space, in a file
-    that is not in canonical form either: the comparison writes the character escaped,
-    and the fix shows no raw text, only the command."""
+    that is not in canonical form either: the comparison writes the character escaped;
+    the canonical text, which writes it escaped too, is shown to paste, and the diff of
+    the lines as they are is not."""
     edit(branch, WEB01, "description: Public web frontend",
          f"description:  Pay {char}root ok")  # fmt: skip
     branch.commit("a hidden character")
@@ -491,12 +492,27 @@ def test_a_character_that_hides_or_reorders_text_is_never_shown_raw(
     text = out.decode()
     assert code == 1 and "### Not in canonical form" in text
     assert char not in text
-    assert f"Pay {escaped}root ok" in text
+    assert f"| **` Pay {escaped}root ok `** |" in text
+    assert f'description: "Pay {escaped}root ok"' in text
+    assert "The canonical text of the file" in text and "What changes:" not in text
+    shown = gitinv("-C", str(branch.path), "diff", "main", "HEAD")
+    assert char not in shown.stdout and escaped in shown.stdout
+
+
+def test_a_hidden_character_in_a_comment_shows_only_the_command(branch: GitRepo) -> None:
+    """A comment is kept as it is written, so the canonical text of a file whose comment
+    holds a right-to-left override holds it too: neither text is shown, only the
+    command."""
+    edit(branch, WEB01, "description: Public web frontend",
+         "description:  Public web frontend  # ok \u202eevil")  # fmt: skip
+    branch.commit("a hidden character in a comment")
+    _, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert "### Not in canonical form" in text and "\u202e" not in text
     assert (
         "so its text is not shown here. Run ` gitinv fmt inventory/servers/web/web01.yaml `" in text
     )
-    shown = gitinv("-C", str(branch.path), "diff", "main", "HEAD")
-    assert char not in shown.stdout and escaped in shown.stdout
+    assert "The canonical text of the file" not in text
 
 
 def test_a_hidden_character_fmt_drops_leaves_the_text_but_no_diff(branch: GitRepo) -> None:
