@@ -263,3 +263,23 @@ def test_a_sha256_repository_s_blobs_are_read_from_the_disk_too(tmp_path: Path) 
     forge_blob(repo.path, "HEAD", WEB01)
     (repo.path / WEB01).write_bytes(true)
     assert _both_ways(repo, [WEB01]) == [{WEB01: true}] * 2
+
+
+def test_an_object_feed_whose_git_died_says_git_s_words_not_a_broken_pipe(
+    repo: GitRepo,
+) -> None:
+    """Asked for more after git stopped: the requests that can no longer reach it, and
+    the close, end in git's own words, never in a broken pipe (which the command line
+    would take for its own output closing)."""
+    sha = _damaged(repo)
+    good = repo.git("rev-parse", "HEAD:inventory/servers/web/extra04.yaml")
+    with (
+        pytest.raises(GitinvError, match="git cat-file failed: ") as raised,
+        gitlog.ObjectFeed(repo.path) as feed,
+    ):
+        with contextlib.suppress(GitinvError):
+            feed.get(sha)  # git stops here
+        # More than the pipe and its buffer hold: the write meets the closed pipe.
+        feed.want(f"{n:040x}" for n in range(1, 20_000))
+        feed.get(good)
+    assert "ended before sending" in str(raised.value.__context__)

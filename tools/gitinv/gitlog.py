@@ -10,6 +10,7 @@ come from `git.spawn`; this module never imports GitPython itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import tempfile
@@ -231,7 +232,8 @@ class ObjectFeed:
         new = [s for s in shas if s not in self._asked]
         if new and self._proc.proc.stdin:
             self._asked.update(new)
-            self._proc.proc.stdin.write("".join(f"{s}\n" for s in new).encode())
+            with contextlib.suppress(BrokenPipeError):  # git ended: `get` and `close` say so
+                self._proc.proc.stdin.write("".join(f"{s}\n" for s in new).encode())
         return len(self._asked)
 
     def arrived(self, ticket: int) -> bool:
@@ -243,7 +245,8 @@ class ObjectFeed:
         """The object's content; None when git does not have it."""
         self.want([sha])
         if sha not in self._ready and self._proc.proc.stdin:
-            self._proc.proc.stdin.flush()
+            with contextlib.suppress(BrokenPipeError):  # git ended: the reader is done
+                self._proc.proc.stdin.flush()
         with self._arrived:
             while sha not in self._ready:
                 if self._done:
@@ -267,6 +270,7 @@ class ObjectFeed:
 
     def close(self) -> None:
         if self._proc.proc.stdin and not self._proc.proc.stdin.closed:
-            self._proc.proc.stdin.close()
+            with contextlib.suppress(OSError):  # what it held for a git that ended
+                self._proc.proc.stdin.close()
         self._reader.join()
         self._proc.finish()
