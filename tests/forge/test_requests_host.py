@@ -44,6 +44,19 @@ def test_age_in_words(created: str, said: str) -> None:
     assert requests_host.age(created, NOW) == said
 
 
+@pytest.mark.parametrize(
+    ("created", "said"),
+    [
+        ("2026-02-26T12:00:00Z", "3 days old"),
+        ("2026-03-01T11:59:59Z", "opened just now"),
+        ("yesterday", "of unknown age"),
+    ],
+)
+def test_age_in_a_sentence(created: str, said: str) -> None:
+    """`pending`'s line says "3 days old", never "now old"."""
+    assert requests_host.age_said(created, NOW) == said
+
+
 def _change(action: str, changes: dict[str, tuple[object, object]], group: str = "web") -> Change:
     return Change("server", "web01", action, changes, group=group)
 

@@ -64,6 +64,22 @@ def test_old_mac_line_ends_count_as_yaml_counts_them() -> None:
     assert got.startswith("4:1: yaml-syntax: YAML syntax error: this line is indented with a tab")
 
 
+@pytest.mark.parametrize("empty", ["{}", "[]"])
+def test_entries_below_an_empty_file_s_braces_point_at_the_braces(empty: str) -> None:
+    """`gitinv init` writes an empty catalog as comments and `{}`: a first entry added
+    below it is told to delete that line, on that line."""
+    got = _problem(f"# Datacenters\n{empty}\n# more\n\nfra1:\n  location: Frankfurt\n")
+    assert got == (
+        f"2:1: yaml-syntax: YAML syntax error: `{empty}` here is a whole, empty file, so "
+        "nothing may follow it: delete this line and keep the entries below it"
+    )
+
+
+def test_more_after_another_whole_value_keeps_libyaml_words() -> None:
+    got = _problem("'web'\nfra1: a\n")
+    assert "expected <document start>" in got and "whole, empty file" not in got
+
+
 def test_other_errors_keep_libyaml_words() -> None:
     got = _problem(HEAD + "tags: [a, b\n")
     assert "while parsing a flow sequence; check the indentation and quotes here" in got

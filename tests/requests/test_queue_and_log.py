@@ -154,6 +154,15 @@ def test_pending_names_a_request_that_changes_no_value(
     assert ": 1 file with no value changed; " in line
 
 
+def test_pending_of_every_state_needs_a_token(hub: Hub, capsys: pytest.CaptureFixture[str]) -> None:
+    """Closed and merged requests are the code host's to list: without a token, asking
+    for them is refused, not answered with the open branches alone."""
+    with pytest.raises(GitinvError, match="--state all needs a code-host token") as refused:
+        pending.run(repo=hub.moderator.path, state="all")
+    assert refused.value.exit_code == 2 and "GITINV_TOKEN" in refused.value.message
+    assert capsys.readouterr().out == ""
+
+
 def test_pending_needs_a_remote(hub: Hub) -> None:
     hub.moderator.git("remote", "remove", "origin")
     with pytest.raises(GitinvError, match="no remote"):

@@ -53,6 +53,7 @@ def test_github_repository_from_nothing(fresh: Path, capsys: pytest.CaptureFixtu
     assert "wrote .github/workflows/validate.yml" in out
     assert "Next steps:" in out and "git add -A" in out and "Code Owners" in out
     assert "inventory/fields.yaml" in out  # optional, and said so
+    assert "git remote add origin" in out and "open a pull request" in out
     _checks_pass(fresh)
     assert codeowners.run(repo=fresh, check=True) == 0
     assert f"* {ADMIN}" in (fresh / ".github/CODEOWNERS").read_text()
@@ -66,6 +67,7 @@ def test_gitlab_repository(fresh: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert not any(p.startswith(".github/") for p in files)
     assert "wrote 44 server files under inventory/servers/" in out
     assert "GITINV_TOKEN" in out and "Code owner approval" in out
+    assert "open a merge request" in out and "pull request" not in out
     assert yaml.safe_load((fresh / "inventory/settings.yaml").read_text())["forge"] == "gitlab"
     _checks_pass(fresh)
 
@@ -134,6 +136,7 @@ def test_refuses_a_non_empty_inventory_and_changes_nothing(
     assert "inventory/ (an inventory is already there)" in refused.value.message
     assert "inventory/settings.yaml" not in refused.value.message  # named once, as a folder
     assert "nothing was changed" in refused.value.message
+    assert "`gitinv init --update` brings the files" in refused.value.message
     assert digest(fresh) == before
 
 
@@ -145,6 +148,8 @@ def test_refuses_a_changed_file_naming_it(fresh: Path) -> None:
         run_init(fresh)
     assert ".pre-commit-config.yaml" in refused.value.message
     assert "schema/server.schema.json" in refused.value.message
+    # Without an inventory there is nothing for --update to keep: --force is the way.
+    assert "--update" not in refused.value.message and "--force" in refused.value.message
     assert sorted(p.name for p in fresh.iterdir()) == [".pre-commit-config.yaml", "schema"]
     assert not (fresh / ".git").exists()  # not even git init
 
@@ -227,3 +232,14 @@ def test_cli_wiring(fresh: Path) -> None:
     assert result.output == "up to date\n"
     result = CliRunner().invoke(cli, ["--version"], prog_name="gitinv")
     assert result.output == f"gitinv, version {__version__}\n"
+
+
+def test_a_repository_with_an_origin_is_told_to_push_not_to_add_one(
+    fresh: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The origin's URL may hold a token: it is not repeated either."""
+    GitRepo(fresh).git("remote", "add", "origin", "https://x:sekrit@github.com/acme/inv.git")
+    assert run_init(fresh) == 0
+    out = capsys.readouterr().out
+    assert "git remote add" not in out and "Push:  git push -u origin main" in out
+    assert "sekrit" not in out

@@ -369,6 +369,15 @@ def _syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> tuple[Any, str] | None
                 "this line is indented with a tab; YAML indents with spaces only: "
                 "replace the tab with spaces"
             )
+    if mark is not None and "expected <document start>" in problem:
+        # Entries added below the `{}` of an empty catalog (as `gitinv init` writes it).
+        before = [i for i in range(min(mark.line, len(lines))) if _content(lines[i])]
+        if before and lines[before[-1]].strip() in ("{}", "[]"):
+            empty = lines[before[-1]].strip()
+            return _Mark(before[-1], lines[before[-1]].index(empty)), (
+                f"`{empty}` here is a whole, empty file, so nothing may follow it: delete "
+                f"this line and keep the entries below it"
+            )
     if mark is not None and problem.startswith("mapping values are not allowed"):
         return mark, (
             "a `key: value` where none can start: line this key up with the keys above it, "
@@ -385,6 +394,20 @@ def _syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> tuple[Any, str] | None
         if "end of stream" in problem and "quoted scalar" in context:
             return start, "the quote that opens here is never closed; close it on this line"
     return None
+
+
+def _content(line: str) -> bool:
+    """Whether a line holds YAML, not only a comment or nothing."""
+    text = line.strip()
+    return bool(text) and not text.startswith("#")
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A position, as libyaml's marks give it (0-based)."""
+
+    line: int
+    column: int
 
 
 def _walk(node: Any, loc: Loc, doc: Document, findings: list[Finding], depth: int) -> Any:

@@ -49,7 +49,7 @@ def _change(c: Change) -> str:
 def _who(p: Pending, now: datetime) -> str:
     said = [(f'"{p.title}"' if p.title else "(no title)") + (f" by {p.author}" if p.author else "")]
     if p.created:
-        said.append(f"{requests_host.age(p.created, now)} old")
+        said.append(requests_host.age_said(p.created, now))
     if p.number is not None:
         said.append(p.status + (", from a fork" if p.fork else ""))
     return ", ".join(said)

@@ -282,6 +282,12 @@ def age(created: str, now: datetime | None = None) -> str:
     return "now"
 
 
+def age_said(created: str, now: datetime | None = None) -> str:
+    """`age` as a sentence says it: "3 days old", "opened just now", "of unknown age"."""
+    words = age(created, now)
+    return {"now": "opened just now", "unknown age": "of unknown age"}.get(words, f"{words} old")
+
+
 # --- for `request`: what is open, and a branch name free to use ---------------------------
 
 

@@ -30,6 +30,12 @@ def run(
     if host is None:
         kind = forge.kind(repo)
         tokens = " or ".join(forge_config.TOKENS[kind]) if kind else forge_config.TOKEN_ENV
+        if state != "open":
+            raise GitinvError(
+                f"--state {state} needs a code-host token: closed and merged requests are "
+                f"known to the code host alone, not to the branches; set {tokens}, or leave "
+                "--state out for the open requests"
+            )
         sys.stderr.write(
             f"gitinv: no code-host token, so these are {name}'s branches not merged into "
             f"main; set {tokens} to see the requests and their statuses\n"

@@ -106,13 +106,19 @@ def for_init(
     if _current(root, templates.GITIGNORE) is None:
         plan.steps.append(Step(templates.GITIGNORE, "create", templates.gitignore()))
     if conflicts and not force:
+        # --update needs an inventory to keep; without one, --force is the way on.
+        how = (
+            "`gitinv init --update` brings the files gitinv manages up to date and leaves "
+            "inventory/ alone, --force writes over them"
+            if taken
+            else "--force writes over them (keep a copy of what you need first)"
+        )
         raise GitinvError(
             "\n".join(
                 [
                     f"refusing to write over what is in {root}:",
                     *(f"  {c}" for c in conflicts),
-                    "nothing was changed; `gitinv init --update` brings the files gitinv "
-                    "manages up to date and leaves inventory/ alone, --force writes over them",
+                    f"nothing was changed; {how}",
                 ]
             ),
             exit_code=1,

@@ -12,23 +12,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gitinv.forge import config as forge_config
 from gitinv.scaffold import templates
 from gitinv.scaffold.plan import Plan
 
+# The first step when the repository has no origin yet; with one, a push is all.
+PUSH = {
+    "github": "Create an empty repository on GitHub, then push:\n"
+    "     git remote add origin https://github.com/OWNER/REPOSITORY.git && "
+    "git push -u origin main",
+    "gitlab": "Create an empty project on GitLab, then push:\n"
+    "     git remote add origin https://GITLAB-HOST/GROUP/PROJECT.git && "
+    "git push -u origin main",
+}
+REQUEST = {"github": "pull request", "gitlab": "merge request"}
 NEXT_STEPS = {
     "github": [
-        "Create an empty repository on GitHub, then push:\n"
-        "     git remote add origin https://github.com/OWNER/REPOSITORY.git && "
-        "git push -u origin main",
         "Settings → Pages → Source: GitHub Actions (publish.yml deploys the dashboard)",
         "Settings → Rules → Rulesets, for main: require a pull request with review from "
         "Code Owners, dismiss stale approvals, require the status check `validate`, "
         "require a merge queue, block force pushes",
     ],
     "gitlab": [
-        "Create an empty project on GitLab, then push:\n"
-        "     git remote add origin https://GITLAB-HOST/GROUP/PROJECT.git && "
-        "git push -u origin main",
         "Settings → Repository → Protected branches: main, with Code owner approval; "
         "Settings → Merge requests: Pipelines must succeed, merged results pipelines "
         "and merge trains",
@@ -54,13 +59,16 @@ def written(plan: Plan) -> str:
 def next_steps(root: Path, forge: str) -> str:
     here = Path.cwd().resolve()
     cd = "" if root.resolve() == here else f"cd {root} && "
+    # The origin's URL is not shown: it may hold a token.
+    push = "Push:  git push -u origin main" if forge_config.origin_url(root) else PUSH[forge]
     steps = [
         f'Commit:  {cd}git add -A && git commit -m "Start the inventory"',
+        push,
         *NEXT_STEPS[forge],
         "Optional: declare fields of your own (owner, rack, end of life...) in "
         "inventory/fields.yaml, then run `gitinv schema` (README: Adding your own fields)",
         "Add a server: inventory/servers/<group>/<name>.yaml (or `gitinv request add`), "
-        "check it with `gitinv validate`, and open a pull request",
+        f"check it with `gitinv validate`, and open a {REQUEST[forge]}",
     ]
     numbered = "".join(f"  {number}. {text}\n" for number, text in enumerate(steps, start=1))
     return "\nNext steps:\n" + numbered

@@ -154,6 +154,7 @@ def empty_catalog(stem: str) -> str:
     return (
         f"# {stem.capitalize()}: {CATALOG_HINTS[stem]}. One entry a name, for example\n"
         f"#   {CATALOG_EXAMPLES[stem]}\n"
+        "# `{}` is the empty catalog: replace it with the first entry.\n"
         "{}\n"
     )
 
