@@ -31,7 +31,7 @@ lint: $(VENV)/.test-extras
 	$(BIN)/mypy
 
 bench: $(VENV)/.test-extras
-	$(BIN)/python -m bench --servers $(SERVERS) $(if $(COMMITS),--commits $(COMMITS))
+	$(BIN)/python -m bench --servers $(SERVERS) $(if $(COMMITS),--commits $(COMMITS)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) _site .bench
