@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from pydantic_core import SchemaError, SchemaValidator, core_schema
+
 from gitinv import models
 from gitinv.fields.field import BOOLEANS, DATE_RE, FIELDS_FILE, Field
 from gitinv.loader import Document, Typed
@@ -110,12 +112,25 @@ def _pieces(pattern: str) -> list[tuple[str, bool]]:
     return out
 
 
-def schema_regex(pattern: str) -> re.Pattern[str]:
-    """`pattern` compiled to mean what it means in a JSON Schema (an editor's check): a `$`
-    outside a character class is the end of the text, where Python's `$` also matches
-    before a last newline (`^[a-z]+$` would take "web\\n")."""
-    pieces = _pieces(pattern)
-    return re.compile("".join("\\Z" if p == "$" and not inside else p for p, inside in pieces))
+def schema_match(pattern: str) -> Callable[[str], bool]:
+    """Whether a text matches `pattern` as a JSON Schema (an editor's check) reads it:
+    anywhere in the text, and a `$` the end of the text (Python's `$` also matches before
+    a last newline: `^[a-z]+$` would take "web\\n").
+
+    The match is pydantic-core's, a regular-expression engine without backtracking: its
+    time grows with the text alone, whatever the pattern, where Python's `re` takes
+    minutes over `^(a+)+$` and 30 characters. Raises `PatternError` for what that engine
+    does not have (a look-around, a back-reference)."""
+    try:
+        validator = SchemaValidator(core_schema.str_schema(pattern=pattern))
+    except SchemaError as exc:
+        said = [line.strip() for line in str(exc).splitlines() if line.strip().startswith("error:")]
+        raise PatternError(said[0].removeprefix("error:").strip() if said else str(exc)) from None
+    return validator.isinstance_python
+
+
+class PatternError(ValueError):
+    """A pattern the matcher cannot run: what its engine said."""
 
 
 # After `(?`, what only Python's regular expressions have: inline flags, a comment, a
@@ -140,7 +155,7 @@ def python_only(pattern: str) -> str | None:
 
 def _string_check(f: Field) -> Check:
     name, pattern, longest = f.name, f.pattern, f.max_length
-    compiled = schema_regex(pattern) if pattern is not None else None
+    matches = schema_match(pattern) if pattern is not None else None
 
     def check(value: Any) -> Any:
         if type(value) is not str:
@@ -150,7 +165,7 @@ def _string_check(f: Field) -> Check:
                 "bad-value",
                 f"`{name}` is {len(value)} characters long; at most {longest} are allowed",
             )
-        if compiled is not None and compiled.search(value) is None:
+        if matches is not None and not matches(value):
             return _of_value(name, value, f"does not match the pattern `{pattern}`{_suffix(f)}")
         return value
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from gitinv import git, models
 from gitinv.errors import GitinvError
-from gitinv.fields.checks import list_item_flaw, python_only
+from gitinv.fields.checks import PatternError, list_item_flaw, python_only, schema_match
 from gitinv.fields.field import BOOLEANS, FIELDS_FILE, Field
 from gitinv.fields.fieldset import BUILTIN, FieldSet
 from gitinv.loader import Document, LoadError, Typed, load_bytes
@@ -191,6 +191,17 @@ def _consistency(doc: Document, name: str, attrs: dict[str, Any]) -> list[Findin
                     "Schema an editor checks does not have; write it without (`[Aa]` for "
                     "either case, `^` and `$` for the ends)"
                 )
+            else:
+                try:
+                    schema_match(pattern)
+                except PatternError as exc:
+                    problem = (
+                        f"`pattern` cannot be matched in a time bound by the value's length "
+                        f"({exc}): gitinv matches without backtracking, so that no value "
+                        "can make a check run for minutes; write it without look-arounds "
+                        "(`(?=`, `(?!`, `(?<=`), back-references (`\\1`) or possessive "
+                        "repeats (`a++`)"
+                    )
         if problem is not None:
             findings.append(
                 Finding(doc.path, *doc.position((name, "pattern")), "bad-value", problem)
