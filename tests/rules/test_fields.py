@@ -23,7 +23,7 @@ from gitinv.errors import GitinvError
 from gitinv.fields.checks import list_item_flaw, python_only, schema_match
 from gitinv.fields.field import LIST_ITEM_PATTERN
 from gitinv.loader import load_bytes
-from tests.conftest import CASES, ROOT, build_case
+from tests.conftest import CASES, ROOT, build_case, gitinv
 
 SERVER = "component: nginx\nip: 10.0.0.9\ndc: dc4\nenvironment: production\nstate: active\n"
 EXAMPLE = """\
@@ -275,6 +275,26 @@ def test_a_pattern_that_would_backtrack_for_minutes_checks_in_a_blink(git_repo: 
     )
     assert done.returncode == 1
     assert f"`rack`: `{'a' * 34}!` does not match the pattern `^(a+)+$`" in done.stdout
+
+
+def test_a_number_python_will_not_read_is_a_finding_not_a_crash(git_repo: Any) -> None:
+    """Python reads no number of more than 4,300 digits: such a value of a declared
+    integer, or such a `max`, is refused with the others, in validate and in the report."""
+    huge = "9" * 4301
+    git_repo.copy_inventory(CASES / "base")
+    git_repo.write("inventory/fields.yaml", "cpu: {type: integer}\n")
+    git_repo.commit("cpu")
+    path = "inventory/servers/web/web01.yaml"
+    git_repo.write(path, (git_repo.path / path).read_text() + f"cpu: {huge}\n")
+    git_repo.commit("a huge cpu")
+    said = "bad-value: `cpu` is a number of 4301 digits; a whole number here has at most 100"
+    done = gitinv("-C", str(git_repo.path), "validate")
+    assert done.returncode == 1 and said in done.stdout, done.stderr
+    report = gitinv("-C", str(git_repo.path), "report", "HEAD~1", "HEAD")
+    assert report.returncode == 1 and "Traceback" not in report.stderr
+    assert "`cpu` is a number of 4301 digits" in report.stdout
+    found, problems = fields.parse(f"cpu: {{type: integer, max: {huge}}}\n".encode())
+    assert found.unchecked == {"cpu"} and [p.code for p in problems] == ["bad-type"]
 
 
 def test_a_pattern_without_python_syntax_is_taken() -> None:

@@ -310,6 +310,7 @@ IMPORT_INVALID = [
     ("{type: integer}", "4.5", "bad-type: `x` must be a whole number"),
     ("{type: integer, min: 1}", "0", "bad-value: `x` must be at least 1, not 0"),
     ("{type: integer, max: 8}", "9", "bad-value: `x` must be at most 8, not 9"),
+    ("{type: integer}", "9" * 4301, "bad-value: `x` is a number of 4301 digits"),
     ("{type: boolean}", "yes", "bad-type: `x` must be true or false"),
     ("{type: date}", "2027-02-30", "bad-value: `x`: `2027-02-30` is not a day of the calendar"),
     ("{type: date}", "31.01.2027", "bad-value: `x`: `31.01.2027` is not a date"),

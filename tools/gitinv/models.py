@@ -326,15 +326,21 @@ FIELD_OPTIONS: dict[str, tuple[str, ...]] = {
 }
 NOT_UNIQUE: tuple[str, ...] = ("boolean", "list")  # types `unique` means nothing for
 _INTEGER_TEXT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+# The most digits a declared whole number has: no count, size or id needs more, and
+# Python refuses to read a number of more than 4,300 digits at all.
+MAX_DIGITS = 100
 
 
 def yaml_integer(value: Any) -> int | None:
     """A whole number as YAML 1.1 and 1.2 both read it (`4`, `-3`), else None: `010`,
-    `0x1f`, `1_000` and `1:30` are numbers to one reader and not the same to another."""
+    `0x1f`, `1_000` and `1:30` are numbers to one reader and not the same to another;
+    nor is one of more than MAX_DIGITS digits."""
     if (
         isinstance(value, Typed)
         and value.kind == "a number"
+        and len(value.text) <= MAX_DIGITS + 1
         and _INTEGER_TEXT.fullmatch(value.text)
+        and len(value.text.lstrip("+-")) <= MAX_DIGITS
     ):
         return int(value.text)
     return None

@@ -40,6 +40,7 @@ _UNSEEN = object()
 _ACCEPTS = {"integer": "a number", "date": "a date", "boolean": "a boolean"}
 _INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _ZERO_LED = re.compile(r"[-+]?0[0-9]+")
+_DIGITS = models.MAX_DIGITS
 _FLOAT = re.compile(r"[.]|inf|nan", re.IGNORECASE)  # what YAML reads as a float, not an int
 
 
@@ -173,6 +174,13 @@ def _string_check(f: Field) -> Check:
 
 
 def _not_integer(name: str, value: Any) -> _Problem:
+    text = value.text if isinstance(value, Typed) else value if isinstance(value, str) else ""
+    length = len(text.lstrip("+-"))
+    if length > _DIGITS and _INTEGER.fullmatch(text):
+        return _Problem(
+            "bad-value",
+            f"`{name}` is a number of {length} digits; a whole number here has at most {_DIGITS}",
+        )
     if isinstance(value, Typed) and value.kind == "a number" and not _FLOAT.search(value.text):
         return _Problem(
             "bad-value",
@@ -197,7 +205,7 @@ def _integer_check(f: Field) -> Check:
 
     def check(value: Any) -> Any:
         text = value.text if type(value) is Typed and value.kind == "a number" else ""
-        if text.isdigit() and (text[0] != "0" or len(text) == 1):
+        if text.isdigit() and (text[0] != "0" or len(text) == 1) and len(text) <= _DIGITS:
             number = int(text)  # the usual form, without the regular expression
         else:
             found = models.yaml_integer(value)
