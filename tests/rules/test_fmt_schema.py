@@ -118,6 +118,25 @@ def test_refuses_a_comment_it_cannot_place(repo: Path, capsys: pytest.CaptureFix
     assert path.read_text() == text
 
 
+def test_refuses_a_canonical_form_over_the_size_limit(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A flow list of 4,200 prefixes fits in 64 KiB; written one a line, it does not:
+    the file is said to be beyond rewriting, and left as it is."""
+    path = repo / "inventory/datacenters.yaml"
+    prefixes = ", ".join(f"11.{n // 256}.{n % 256}.0/24" for n in range(4200))
+    text = path.read_text().replace(
+        "  prefixes:\n    - 10.0.0.0/16\n", f"  prefixes: [10.0.0.0/16, {prefixes}]\n"
+    )
+    assert 60_000 < len(text) < 64 * 1024
+    path.write_text(text)
+    assert fmt.run(repo=repo, files=[path], check=True) == 1
+    out = capsys.readouterr().out
+    assert "datacenters.yaml:1:1: not-canonical: cannot rewrite: the canonical form takes" in out
+    assert "over the 64 KiB a file may hold" in out
+    assert path.read_text() == text
+
+
 def test_refuses_an_invalid_file(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = repo / "inventory/servers/web/web01.yaml"
     path.write_text("component: nginx\nip: 10\n")

@@ -68,3 +68,40 @@ def test_an_unknown_reference_names_the_closest_entry(inv_repo: GitRepo) -> None
 def test_an_unknown_reference_lists_a_small_catalog(inv_repo: GitRepo) -> None:
     (line,) = _validate(inv_repo, "dc: dc4", "dc: fra1")
     assert "use one of `dc4` or `dc6`, or add `fra1` to datacenters.yaml" in line
+
+
+def test_an_ip_outside_its_datacenter_names_a_few_prefixes_of_its_version(
+    inv_repo: GitRepo,
+) -> None:
+    """However many prefixes a datacenter has, the message names five, of the IP's
+    version, and counts the rest."""
+    dcs = "inventory/datacenters.yaml"
+    many = "".join(f"    - 10.{n}.0.0/16\n" for n in range(9))
+    inv_repo.write(dcs, (inv_repo.path / dcs).read_text().replace("    - 10.0.0.0/16\n", many))
+    (line,) = _validate(inv_repo, "ip: 10.0.0.1", "ip: 10.99.0.1")
+    assert line.endswith(
+        "ip-outside-dc: IP 10.99.0.1 is outside datacenter `dc4`'s IPv4 prefixes (10.0.0.0/16, "
+        "10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16, 10.4.0.0/16, and 4 more); fix the IP or the dc"
+    )
+    (line,) = _validate(inv_repo, "ip: 10.99.0.1", "ip: 2001:db8::9")
+    assert line.endswith(
+        "is outside datacenter `dc4`'s prefixes, none of them IPv6; fix the IP or the dc"
+    )
+
+
+def test_close_matches_are_looked_for_within_bounds(inv_repo: GitRepo) -> None:
+    """In a catalog of thousands, the close matches come from the entries that start as
+    the value does; in a file of many unknown entries, the first ten get them, the
+    rest the short hint: a branch cannot make the hints take minutes."""
+    tags = (inv_repo.path / "inventory/tags.yaml").read_text()
+    inv_repo.write(
+        "inventory/tags.yaml",
+        tags + "".join(f"t{n:04}:\n  description: tag {n}\n" for n in range(2000)),
+    )
+    unknown = ["t0001x", *(f"u{n:02}" for n in range(11))]
+    lines = _validate(inv_repo, "  - frontend\n", "".join(f"  - {tag}\n" for tag in unknown))
+    assert len(lines) == 12
+    assert "`tags: t0001x` is not in tags.yaml; did you mean `t0001`," in lines[0]
+    assert "did you mean" not in lines[1]  # no entry starts with `u`
+    assert lines[11].endswith("`tags: u10` is not in tags.yaml; use an existing entry or add "
+                              "`u10` to tags.yaml")  # fmt: skip

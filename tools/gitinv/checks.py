@@ -18,6 +18,13 @@ from gitinv.models import REFERENCES
 from gitinv.report import Finding
 
 SHOW_ALL = 12  # a catalog this small is listed whole in an unknown-ref hint
+# The bounds of the close matches a hint looks for, each costing a comparison with every
+# candidate: the entries compared (those starting as the value does, in a larger
+# catalog), and the references of one file that get one (later ones get the short hint).
+CLOSE_CANDIDATES = 1000
+CLOSE_PER_FILE = 10
+# A datacenter's prefixes an ip-outside-dc message lists (those of the IP's version).
+PREFIXES_SHOWN = 5
 
 
 class Server(Protocol):
@@ -57,7 +64,10 @@ class Rules:
         key = (catalog, value)
         if key not in self._suggestions:
             entries = sorted(self.catalogs[catalog])
-            close = difflib.get_close_matches(value, entries, n=3)
+            candidates = entries
+            if len(entries) > CLOSE_CANDIDATES:
+                candidates = [e for e in entries if e[:1] == value[:1]][:CLOSE_CANDIDATES]
+            close = difflib.get_close_matches(value, candidates, n=3)
             add = f"add `{value}` to {catalog}.yaml"
             if close:
                 hint = f"did you mean {_listed(close)}? (or {add})"
@@ -96,26 +106,39 @@ class Rules:
             for i, value in enumerate(values):
                 if value not in entries:
                     where = f"tags.{i}" if key == "tags" else key
+                    hint = (
+                        self.suggest(catalog, value)
+                        if len(out) < CLOSE_PER_FILE
+                        else f"use an existing entry or add `{value}` to {catalog}.yaml"
+                    )
                     out.append(
                         Finding(
                             r.path,
                             *r.pos(where),
                             "unknown-ref",
-                            f"`{key}: {value}` is not in {catalog}.yaml; "
-                            + self.suggest(catalog, value),
+                            f"`{key}: {value}` is not in {catalog}.yaml; {hint}",
                         )
                     )
         ranges = self.ranges.get(r.fields.get("dc", ""))
         if ranges and r.ip_key is not None:
             version, value = r.ip_key
             if not any(v == version and lo <= value <= hi for v, lo, hi, _ in ranges):
+                same = [t for v, *_, t in ranges if v == version]
+                shown = same[:PREFIXES_SHOWN]
+                if len(same) > len(shown):
+                    shown.append(f"and {len(same) - len(shown):,} more")
+                listed = (
+                    f"IPv{version} prefixes ({', '.join(shown)})"
+                    if same
+                    else f"prefixes, none of them IPv{version}"
+                )
                 out.append(
                     Finding(
                         r.path,
                         *r.pos("ip"),
                         "ip-outside-dc",
                         f"IP {r.fields['ip']} is outside datacenter `{r.fields['dc']}`'s "
-                        f"prefixes ({', '.join(t for *_, t in ranges)}); fix the IP or the dc",
+                        f"{listed}; fix the IP or the dc",
                     )
                 )
         return out

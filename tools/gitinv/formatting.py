@@ -24,7 +24,7 @@ from typing import Any
 
 from gitinv import cache, canonical, fields, models
 from gitinv.layout import CATALOG_FILES, SERVERS_DIR, SETTINGS_FILE
-from gitinv.loader import Document, LoadError, decode, fast_load, load_bytes, load_text
+from gitinv.loader import MAX_BYTES, Document, LoadError, decode, fast_load, load_bytes, load_text
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
 from gitinv.source import GitRevision, Source, WorkTree, open_regular, unreadable
@@ -210,7 +210,22 @@ def canonical_text(
         ]
     if result == text:
         return result  # already canonical: nothing to rewrite, nothing to verify
-    again = load_bytes(path, result.encode(), allow_empty=not is_server)
+    try:
+        again = load_bytes(path, result.encode(), allow_empty=not is_server)
+    except LoadError:
+        # Block lists take more room than the flow lists they replace: past the limit,
+        # the canonical form would be a file no command reads.
+        return [
+            Finding(
+                path,
+                1,
+                1,
+                "not-canonical",
+                f"cannot rewrite: the canonical form takes {len(result.encode()):,} bytes, "
+                f"over the {MAX_BYTES // 1024} KiB a file may hold; split or shorten its "
+                "lists",
+            )
+        ]
     if _comparable(again.value) != _comparable(doc.value) or len(canonical.comments(result)) != len(
         canonical.comments(text)
     ):
