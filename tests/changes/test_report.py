@@ -581,3 +581,27 @@ def test_the_comparison_s_order_in_the_report(branch: GitRepo) -> None:
     cut = out.decode()
     assert "Not shown here: 3 of 3 files with no value changed." in cut
     assert "**` offline `**" in cut
+
+
+def test_a_version_that_does_not_read_leaves_the_current_values_shown(branch: GitRepo) -> None:
+    """The new web01 has an anchor, which no reader is allowed: each row shows what main
+    holds beside `(unreadable)`, not an absent value."""
+    edit(branch, WEB01, "state: active", "state: &s offline")
+    branch.commit("an anchor")
+    _, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert "| ✏️ | ` component ` | ` nginx ` | ***(unreadable)*** |" in text
+    assert "| ✏️ | ` state ` | ` active ` | ***(unreadable)*** |" in text
+
+
+def test_a_group_key_in_the_file_does_not_take_the_folder_s_row(branch: GitRepo) -> None:
+    """web01 moves to data/ and says `group: web` inside: the group row is the folder's,
+    marked as changed, and the key is reported as unknown."""
+    branch.git("mv", WEB01, "inventory/servers/data/web01.yaml")
+    path = "inventory/servers/data/web01.yaml"
+    branch.write(path, (branch.path / path).read_text() + "group: web\n")
+    branch.commit("web01 to data, saying web")
+    code, out = report(branch, "main", "HEAD")
+    text = out.decode()
+    assert code == 1 and "unknown field `group`" in text
+    assert "| ✏️ | ` group ` | ` web ` | **` data `** |" in text

@@ -207,8 +207,10 @@ def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
         keys = ["group", *c.order]
         had_old = c.old is not None or "old" in c.unreadable
         had_new = c.new is not None or "new" in c.unreadable
-        old = {"group": c.old_group or (c.group if had_old else None), **old}
-        new = {"group": c.group if had_new else None, **new}
+        # The folder is the group: a `group:` key in the file (an unknown field, which
+        # validate reports) does not take its row.
+        old = {**old, "group": c.old_group or (c.group if had_old else None)}
+        new = {**new, "group": c.group if had_new else None}
         keys += sorted((set(old) | set(new)) - set(keys))
     else:
         keys = sorted(set(old) | set(new) | set(c.changes))
@@ -221,10 +223,11 @@ def _rows(c: Change) -> list[tuple[str, Any, Any, bool]]:
         for k in keys
         if k in old or k in new or k in c.changes
     ]
-    if c.kind == "server":
+    if c.kind == "server" and not c.unreadable:
         # A field is changed when the comparison says so: a value written the same on
         # both sides is no change even when fields.yaml now reads it as another kind,
-        # and it shows as the requested side reads it.
+        # and it shows as the requested side reads it. (With a side that does not
+        # read, there is no comparison: each side shows what it holds.)
         rows = [
             row if row[0] == "group" or row[0] in c.changes else (row[0], row[2], row[2], False)
             for row in rows
