@@ -476,6 +476,9 @@ def test_a_shallow_clone_says_it_cannot_tell(branch: GitRepo, tmp_path: Path) ->
         ("\u00ad", "\\u00ad"),
         ("\u2062", "\\u2062"),
         ("\U000e0041", "\\U000e0041"),  # a tag character, beyond 16 bits
+        ("\u200d", "\\u200d"),  # a zero-width joiner
+        ("\u2800", "\\u2800"),  # the Braille blank
+        ("\ufe0f", "\\ufe0f"),  # a variation selector, "printable" to Python
     ],
 )
 def test_a_character_that_hides_or_reorders_text_is_never_shown_raw(
@@ -491,7 +494,8 @@ def test_a_character_that_hides_or_reorders_text_is_never_shown_raw(
     code, out = report(branch, "main", "HEAD")
     text = out.decode()
     assert code == 1 and "### Not in canonical form" in text
-    assert char not in text
+    # The report's own ⚠️ and ✏️ end with a variation selector: the value's never shows.
+    assert char not in re.sub("[\u2600-\u27bf]\ufe0f", "", text)
     assert f"| **` Pay {escaped}root ok `** |" in text
     assert f'description: "Pay {escaped}root ok"' in text
     assert "The canonical text of the file" in text and "What changes:" not in text

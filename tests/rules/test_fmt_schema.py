@@ -88,6 +88,9 @@ def test_catalog_entries_sorted_and_quoted(repo: Path) -> None:
         # A zero-width space and a tag character, which show as nothing.
         ("web\u200b01", '"web\\u200b01"'),
         ('"x\\U000e0041y"', '"x\\U000e0041y"'),
+        # A variation selector Python calls printable, and a joiner: still escaped.
+        ("love \u2764\ufe0f", '"love \u2764\\ufe0f"'),
+        ("r1\u200d", '"r1\\u200d"'),
     ],
 )
 def test_characters_that_do_not_show_are_written_escaped(

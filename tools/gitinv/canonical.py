@@ -48,6 +48,7 @@ def scalar(text: str) -> str:
         text
         and text == text.strip()
         and text.isprintable()
+        and not printable.UNSEEN.search(text)  # a variation selector is "printable"
         and text[0] not in _INDICATORS
         and ": " not in text
         and " #" not in text

@@ -18,7 +18,12 @@ import re
 # hyphen, a zero-width space, a word joiner and the invisible operators, a byte order
 # mark, the tag characters (`web\u200b01` would look like `web01`).
 _UNSEEN = (
-    "\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    "\x7f-\x9f\xad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    # What shows as nothing, or as a blank, in a name or a description: the joiners
+    # (U+200C, U+200D), the grapheme joiner, the variation selectors, the Hangul fillers,
+    # the Braille blank, the Mongolian and Khmer invisible marks, interlinear annotation.
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0"
+    "\ufff9-\ufffb\U0001d173-\U0001d17a\U000e0100-\U000e01ef"
     "\U000e0000-\U000e007f"  # the tag characters
 )
 CONTROL = re.compile(f"[\x00-\x1f{_UNSEEN}]")
