@@ -496,7 +496,7 @@ def test_a_character_that_hides_or_reorders_text_is_never_shown_raw(
     assert code == 1 and "### Not in canonical form" in text
     # The report's own ⚠️ and ✏️ end with a variation selector: the value's never shows.
     assert char not in re.sub("[\u2600-\u27bf]\ufe0f", "", text)
-    assert f"| **` Pay {escaped}root ok `** |" in text
+    assert f'| **` "Pay {escaped}root ok" `** |' in text
     assert f'description: "Pay {escaped}root ok"' in text
     assert "The canonical text of the file" in text and "What changes:" not in text
     shown = gitinv("-C", str(branch.path), "diff", "main", "HEAD")

@@ -60,8 +60,10 @@ def _item_text(item: Any) -> str:
 
 def _looks_like_another(text: str) -> bool:
     """Text that, shown as it is, would read as something else: no value (`—`), an
-    empty list (`[]`), nothing at all, or a space at an end that shows as none."""
-    return text in (ABSENT, "[]", "") or text != text.strip()
+    empty list (`[]`), nothing at all, a space at an end that shows as none, or text
+    that would pass for a quoted one (a backslash, a leading quote: typed `a\\nb` is
+    not a line break)."""
+    return text in (ABSENT, "[]", "") or text != text.strip() or "\\" in text or text[0] == '"'
 
 
 def kind(value: Any) -> str:
@@ -195,7 +197,9 @@ def md_value(value: Any, label: str | None = None) -> str:
     elif value == "":
         cell = "*(empty text)*"
     else:
-        cell = md_code(value_text(value) if not isinstance(value, str) else value)
+        # As text shows it: quoted, with escapes, where it holds a line break or would
+        # pass for another value.
+        cell = md_code(value_text(value))
     return f"{cell} *({label})*" if label else cell
 
 

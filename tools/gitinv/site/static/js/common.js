@@ -8,7 +8,7 @@ export const NAME_RE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 // embeddings, overrides and isolates, a soft hyphen, zero-width characters, a byte order
 // mark, the tag characters. The same as gitinv's text outputs escape (printable.py); a
 // test compares the two over every code point.
-const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/gu;
+const UNSEEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufe00-\ufe0f\uffa0\ufeff\ufff9-\ufffb\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}\u{e0100}-\u{e01ef}]/gu;
 
 function escaped(char) {
   const code = char.codePointAt(0).toString(16);
