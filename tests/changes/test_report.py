@@ -20,7 +20,7 @@ from gitinv import prreport
 from gitinv.changes import NotText
 from gitinv.commands import validate
 from gitinv.diffformat import value_text
-from tests.conftest import CASES, GitRepo, gitinv
+from tests.conftest import CASES, GitRepo, gitinv, run_measured
 from tests.loading.test_cache import forge
 
 WEB01 = "inventory/servers/web/web01.yaml"
@@ -609,3 +609,46 @@ def test_a_group_key_in_the_file_does_not_take_the_folder_s_row(branch: GitRepo)
     text = out.decode()
     assert code == 1 and "unknown field `group`" in text
     assert "| ✏️ | ` group ` | ` web ` | **` data `** |" in text
+
+
+# A server file far past the 64 KiB limit, a few hundred KB in git: what a branch can
+# push. Reading it whole would cost its size at least once more than a run without it.
+HUGE = 64 << 20
+
+
+def test_a_file_past_the_limit_is_never_read_whole(branch: GitRepo) -> None:
+    """The report, the diff of two commits and the diff of the working tree say the
+    file is too large, as validate's loader says it, and read none of it: their peak
+    memory stays near that of a run on an ordinary change."""
+    edit(branch, DB01, "state: active", "state: maintenance")
+    branch.commit("maintenance")
+    here = str(branch.path)
+    usual = {
+        "report": run_measured("-C", here, "report", "main", "HEAD"),
+        "diff": run_measured("-C", here, "diff", "main", "HEAD"),
+        "worktree": run_measured("-C", here, "diff", "main"),
+    }
+    text = (branch.path / WEB01).read_text()
+    huge = branch.write(WEB01, text + "description: " + "a" * HUGE + "\n")
+    # Older than the index git writes next: not "racily clean", which git's own diff of
+    # the working tree would check by reading the file whole.
+    os.utime(huge, (huge.stat().st_mtime - 60,) * 2)
+    branch.commit("describe web01")
+    size = len(text) + len("description: \n") + HUGE
+    said = (
+        f"1:1 bad-file: file is {size:,} bytes, over the 64 KiB limit; "
+        "an inventory file this large is a mistake: split or trim it"
+    )
+    runs = {
+        "report": run_measured("-C", here, "report", "main", "HEAD"),
+        "diff": run_measured("-C", here, "diff", "main", "HEAD"),
+        "worktree": run_measured("-C", here, "diff", "main"),
+    }
+    for name, result in runs.items():
+        assert "Traceback" not in result.stderr, result.stderr
+        assert said in result.stdout, (name, result.stdout)
+        assert result.max_rss_mb < usual[name].max_rss_mb + 24, (name, result, usual[name])
+    # The verdict says it as validate does, from the size git lists.
+    assert f"file is {size:,} bytes, over the 64 KiB limit; split or trim it" in (
+        runs["report"].stdout
+    )

@@ -391,3 +391,34 @@ def test_a_branch_naming_itself_the_main_branch_is_still_compared_with_main(
     assert "10.1.0.2 → 10.1.0.99" in shown.stdout and "self-main" in shown.stdout
     report = run_measured("report", cwd=mod.path)
     assert "10.1.0.99" in report.stdout and "self-main" in report.stdout
+
+
+def test_a_file_past_the_limit_on_a_branch_is_never_read_whole(hub: Hub) -> None:
+    """64 MiB of one letter (a few hundred KB once pushed): `pending` and `diff` say the
+    file is too large, as the loader says it, without reading it: their peak memory
+    stays near that of a run on an ordinary branch."""
+    mod = hub.moderator
+    _push(hub.requester, "usual", {WEB02: server("10.1.0.2", "maintenance").encode()}, "Usual")
+    mod.git("fetch", "-q", "origin")
+    usual = (
+        run_measured("pending", cwd=mod.path),
+        run_measured("diff", "origin/main", "origin/usual", cwd=mod.path),
+    )
+    huge = server("10.1.0.2") + "description: " + "a" * (64 << 20) + "\n"
+    tip = _push(hub.requester, "huge", {WEB02: huge.encode()}, "Describe web02")
+    mod.git("fetch", "-q", "origin")  # git's own fetch is not what is measured
+    said = (
+        f"1:1 bad-file: file is {len(huge):,} bytes, over the 64 KiB limit; "
+        "an inventory file this large is a mistake: split or trim it"
+    )
+    queue = run_measured("pending", cwd=mod.path)
+    _cheap(queue)
+    assert queue.returncode == 1
+    assert f"new version unreadable in commit {tip[:10]}: {said}" in queue.stdout
+    # The merged result is validated whole: validate's words, from the size git lists.
+    assert f"file is {len(huge):,} bytes, over the 64 KiB limit; split or trim it" in queue.stdout
+    compared = run_measured("diff", "origin/main", "origin/huge", cwd=mod.path)
+    _cheap(compared)
+    assert said in compared.stdout
+    for result, before in zip((queue, compared), usual, strict=True):
+        assert result.max_rss_mb < before.max_rss_mb + 24, (result, before)

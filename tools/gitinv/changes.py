@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from gitinv import loader
 from gitinv.git import FileChange
 from gitinv.layout import FIELDS, SETTINGS, classify
 from gitinv.loader import LoadError, Typed, load_bytes
 from gitinv.printable import undecoded
+from gitinv.report import Finding
 from gitinv.source import SYMLINK_REFUSED
 
 # The built-in fields (models.Server's; a test keeps them equal): models imports this
@@ -140,14 +142,24 @@ def parse(data: bytes | None, path: str = "") -> dict[str, Any] | Unreadable:
     try:
         doc = load_bytes(path, data, allow_empty=True)
     except LoadError as exc:
-        first, *more = sorted(exc.findings)
-        extra = f" (and {len(more)} more problem(s))" if more else ""
-        return Unreadable(f"{first.line}:{first.column} {first.code}: {first.message}{extra}")
+        return _unreadable(exc.findings)
     if doc.empty:
         return Unreadable("1:1 bad-file: file is empty", empty=True)
     if not isinstance(doc.value, dict):
         return Unreadable("1:1 bad-type: the top level is not a mapping of keys to values")
     return {k: v if type(v) is str else _plain(v) for k, v in doc.value.items()}
+
+
+def too_large(size: int, path: str = "") -> Unreadable:
+    """Why a version of `size` bytes, over the loader's limit, does not read: what `parse`
+    says of its bytes, said without them."""
+    return _unreadable([loader.too_large(path, size)])
+
+
+def _unreadable(findings: list[Finding]) -> Unreadable:
+    first, *more = sorted(findings)
+    extra = f" (and {len(more)} more problem(s))" if more else ""
+    return Unreadable(f"{first.line}:{first.column} {first.code}: {first.message}{extra}")
 
 
 def _plain(value: Any) -> Any:

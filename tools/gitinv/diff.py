@@ -15,19 +15,22 @@ declared in fields.yaml is read with each side's declaration (`fieldsides.Sides`
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitinv import git, remote
 from gitinv.cache import blob_id
-from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, parse
+from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, parse, too_large
 from gitinv.errors import GitinvError
 from gitinv.fields import FIELDS_FILE, FieldSet
-from gitinv.fieldsides import Sides, fields_from
+from gitinv.fieldsides import TOO_LARGE, Sides, fields_from, fields_in
 from gitinv.layout import INVENTORY, classify, server_path
-from gitinv.loader import Typed
+from gitinv.loader import MAX_BYTES, Typed
 from gitinv.printable import undecoded
 
 WORKTREE = "working tree"
@@ -190,16 +193,33 @@ def _split(files: list[git.FileChange]) -> tuple[list[git.FileChange], list[git.
     return inside, [f for f in files if not f.path.startswith(f"{INVENTORY}/")]
 
 
+class Versions:
+    """The versions of changed files a comparison reads, by blob id, each parsed once:
+    read in one batch, but those over the loader's limit (`MAX_BYTES`) never read, only
+    their size asked, so a branch's files cost at most the limit each however large
+    they are. Such a version does not read, as the loader says of a file too large."""
+
+    def __init__(self, root: Path, shas: Iterable[str]) -> None:
+        self.raw, self.large = git.read_blobs_within(root, shas, MAX_BYTES)
+        self._parsed: dict[str, dict[str, Any] | Unreadable] = {}
+
+    def __call__(self, sha: str) -> dict[str, Any] | Unreadable:
+        """The version parsed, or why it does not read (`changes.parse`)."""
+        if sha not in self._parsed:
+            size = self.large.get(sha)
+            self._parsed[sha] = parse(self.raw.get(sha)) if size is None else too_large(size)
+        return self._parsed[sha]
+
+    def fields(self, sha: str | None) -> FieldSet:
+        """What this version of fields.yaml declares (`fields_from`; None: no file)."""
+        if sha is not None and sha in self.large:
+            return TOO_LARGE
+        return fields_from(None if sha is None else self.raw.get(sha))
+
+
 def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
     files, outside = _split(git.diff_tree(root, base_sha, head_sha, prefix=None))
-    raw = git.read_blobs(root, {s for f in files for s in (f.old, f.new) if s})
-    cache: dict[str, dict[str, Any] | Unreadable] = {}
-
-    def read(sha: str) -> dict[str, Any] | Unreadable:
-        if sha not in cache:
-            cache[sha] = parse(raw.get(sha))
-        return cache[sha]
-
+    read = Versions(root, {s for f in files for s in (f.old, f.new) if s})
     sides = Sides(_fields_at(root, base_sha), _fields_at(root, head_sha))
     changes = compare(
         files, read, old_at=at_commit(base_sha), new_at=at_commit(head_sha), fields=sides
@@ -208,12 +228,13 @@ def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
 
 
 def _fields_at(root: Path, commit: str) -> FieldSet:
-    return fields_from(git.read_blob(root, commit, FIELDS_FILE))
+    return fields_in(root, commit)
 
 
 def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
     files: list[git.FileChange] = []
     local: dict[str, bytes] = {}
+    local_large: dict[str, int] = {}  # a file over the limit: its size, its bytes unread
     changed = {f.path: f for f in git.diff_worktree(root, base_sha, prefix=None)}
     # Untracked but in `base` (`git rm --cached`): git diff says deleted, yet it is there.
     unindexed = set()
@@ -228,31 +249,63 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
         target = root / fc.path
         if fc.new_mode != "000000" and target.is_file() and not target.is_symlink():
             new_id = f"worktree:{fc.path}"
+            sha256 = len(fc.old or "") == 64
             try:
-                data = local[new_id] = target.read_bytes()
+                data, size = _read_local(target)
+                if data is None:
+                    local_large[new_id] = size
+                else:
+                    local[new_id] = data
+                same = fc.path in unindexed and fc.old == (
+                    _file_blob_id(target, sha256) if data is None else blob_id(data, sha256=sha256)
+                )
             except OSError as exc:
                 raise GitinvError(
                     f"cannot read {fc.path} ({exc.strerror or exc}); make it readable "
                     f"(`chmod a+r {fc.path}`), or give HEAD to compare commits"
                 ) from None
-            if fc.path in unindexed and fc.old == blob_id(data, sha256=len(fc.old or "") == 64):
+            if same:
                 continue  # the same bytes as in `base`: no change at all
         elif fc.new_mode in ("120000", "160000") and (target.is_symlink() or target.is_dir()):
             new_id = f"worktree:{fc.path}"  # a link or a submodule: compare says so, unread
         files.append(git.FileChange(fc.path, fc.old, new_id, fc.old_mode, fc.new_mode))
-    raw = git.read_blobs(root, {f.old for f in files if f.old})
-    raw.update(local)
+    read = Versions(root, {f.old for f in files if f.old})
+    read.raw.update(local)
+    read.large.update(local_large)
     base_fields = _fields_at(root, base_sha)
     edited = next((f for f in files if f.path == FIELDS_FILE), None)
     if edited is None:
         sides = Sides(base_fields, base_fields)
     else:
-        sides = Sides(base_fields, fields_from(local.get(edited.new) if edited.new else None))
+        sides = Sides(base_fields, read.fields(edited.new))
     changes = compare(
         files,
-        lambda sha: parse(raw.get(sha)),
+        read,
         old_at=at_commit(base_sha),
         new_at=AT_WORKTREE,
         fields=sides,
     )
     return InventoryDiff(base_sha, None, changes, others(files + outside, changes))
+
+
+def _read_local(path: Path) -> tuple[bytes | None, int]:
+    """A working-tree file's bytes and size; over the limit, its size only (None)."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_BYTES:
+            return None, size
+        data = f.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:  # it grew meanwhile
+            return None, max(os.fstat(f.fileno()).st_size, len(data))
+    return data, len(data)
+
+
+def _file_blob_id(path: Path, sha256: bool) -> str:
+    """`cache.blob_id` of a file's bytes, read a part at a time (a file over the limit)."""
+    with path.open("rb") as f:
+        h = (hashlib.sha256 if sha256 else hashlib.sha1)(
+            b"blob %d\0" % os.fstat(f.fileno()).st_size
+        )
+        while part := f.read(1 << 20):
+            h.update(part)
+    return h.hexdigest()

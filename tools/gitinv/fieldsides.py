@@ -41,12 +41,23 @@ def fields_from(data: bytes | None) -> FieldSet:
     return fieldset.parse(data)[0]
 
 
+# What a fields.yaml over the loader's limit declares (`fields_from` of its bytes, which
+# the loader refuses unread): the built-in fields, any other key left alone.
+TOO_LARGE = FieldSet(BUILTIN.fields, present=True, broken=True)
+
+
+def fields_in(root: Path, commit: str) -> FieldSet:
+    """The fields the fields.yaml of `commit` declares: of a file past the limit, only
+    as many bytes are read as tell it is (a branch's fields.yaml is input too)."""
+    return fields_from(git.read_blob(root, commit, fieldset.FIELDS_FILE, most=MAX_BYTES + 1))
+
+
 def fields_at(root: Path, rev: str | None) -> FieldSet:
     """The fields fields.yaml declares in the working tree (`rev` None) or at `rev`, read
     on its own, without the inventory: a first look, which `inventory.load` confirms."""
     path = fieldset.FIELDS_FILE
     if rev is not None:
-        return fields_from(git.read_blob(root, git.resolve_commit(root, rev), path))
+        return fields_in(root, git.resolve_commit(root, rev))
     # As the load lists files: a link, or anything but a regular file, is not read
     # (a named pipe would never answer). None, or unreadable: the load says which.
     if (root / INVENTORY).is_symlink():

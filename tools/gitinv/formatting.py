@@ -24,7 +24,16 @@ from typing import Any
 
 from gitinv import cache, canonical, fields, models
 from gitinv.layout import CATALOG_FILES, SERVERS_DIR, SETTINGS_FILE
-from gitinv.loader import MAX_BYTES, Document, LoadError, decode, fast_load, load_bytes, load_text
+from gitinv.loader import (
+    MAX_BYTES,
+    Document,
+    LoadError,
+    decode,
+    fast_load,
+    load_bytes,
+    load_text,
+    too_large,
+)
 from gitinv.report import Finding
 from gitinv.schema_errors import validate
 from gitinv.source import GitRevision, Source, WorkTree, open_regular, unreadable
@@ -88,8 +97,13 @@ def check(
     if known is not None and isinstance(source, GitRevision):
         # A revision names its blobs: those known canonical are not even read.
         todo = [p for p in paths if not known.has(p, source.blob_id(p))]
-    blobs = source.read_many(todo)
     result = Check(len(paths), [], [])
+    if isinstance(source, GitRevision):
+        # A blob past the size limit is never read: the loader's words, from its size.
+        large = {p: n for p in todo if (n := source.size(p)) > MAX_BYTES}
+        result.problems += [too_large(p, n) for p, n in large.items()]
+        todo = [p for p in todo if p not in large]
+    blobs = source.read_many(todo)
     for path in todo:
         try:
             data = blobs[path] if blobs is not None else source.read(path)

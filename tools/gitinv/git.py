@@ -3,7 +3,8 @@
 Nothing else in the package imports `git`. Functions take the repository root
 and plain values and return plain values (str, bytes, dataclasses), so callers
 never hold a GitPython object. Bulk reads go through one git process each:
-`read_blobs` streams any number of objects through one `git cat-file --batch`,
+`read_blobs` streams any number of objects through one `git cat-file --batch`
+(`read_blobs_within` asks their sizes first, and leaves those too large unread),
 `spawn` starts a process for the streaming readers of gitlog.py (the whole
 first-parent log in one `git log`). Commits are built in a temporary index, so
 the user's working tree, index and current branch are never touched.
@@ -293,6 +294,33 @@ def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     return result
 
 
+def blob_sizes(root: Path, names: Iterable[str]) -> dict[str, int]:
+    """The sizes of many objects (ids, or `REV:PATH`) through one `git cat-file
+    --batch-check`, which reads no object's content; missing ones are left out."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    lines = "".join(f"{name}\n" for name in wanted).encode()
+    out = _run(root, "cat-file", "--batch-check=%(objectsize)", "--buffer", stdin=lines)[1]
+    answers = out.split(b"\n")
+    if len(answers) < len(wanted):
+        raise GitError("cat-file", "its output ended before every answer")
+    # An answer is the size, or `<name> missing` (or `ambiguous`) for what git lacks.
+    return {n: int(a) for n, a in zip(wanted, answers, strict=False) if a.isdigit()}
+
+
+def read_blobs_within(
+    root: Path, shas: Iterable[str], most: int
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """`read_blobs` of the objects of at most `most` bytes, and the sizes of the larger
+    ones, never read: what a branch holds costs at most `most` bytes a file, however
+    large its files are (their sizes come first, from one `git cat-file --batch-check`).
+    Missing objects are in neither."""
+    sizes = blob_sizes(root, shas)
+    larger = {sha: size for sha, size in sizes.items() if size > most}
+    return read_blobs(root, [sha for sha in sizes if sha not in larger]), larger
+
+
 def read_batch_answer(stdout: IO[bytes]) -> tuple[bytes, bytes | None] | None:
     """One answer of `git cat-file --batch`: the name asked for and the object's content
     (None: git does not have it), or None at the end of git's output. EOFError when git
@@ -361,10 +389,23 @@ class BlobReader:
         self._proc.stop()
 
 
-def read_blob(root: Path, rev: str, path: str) -> bytes | None:
-    """One file of a revision, or None when it does not exist there."""
-    status, out, _ = _run(root, "cat-file", "blob", f"{rev}:{path}", ok=(0, 1, 128))
-    return out if status == 0 else None
+def read_blob(root: Path, rev: str, path: str, most: int | None = None) -> bytes | None:
+    """One file of a revision, or None when it does not exist there; with `most`, at most
+    its first `most` bytes (git streams a blob out: the rest is never read)."""
+    if most is None:
+        status, out, _ = _run(root, "cat-file", "blob", f"{rev}:{path}", ok=(0, 1, 128))
+        return out if status == 0 else None
+    reader = spawn(root, "cat-file", "blob", f"{rev}:{path}")
+    try:
+        stdout = reader.proc.stdout
+        assert stdout is not None
+        data = stdout.read(most)
+        if len(data) == most:
+            return data  # enough: git is stopped below, whatever it had left
+        reader.proc.wait()
+        return data if reader.proc.returncode == 0 else None
+    finally:
+        reader.stop()
 
 
 def author_of(commit: bytes) -> Signature | None:

@@ -163,20 +163,22 @@ def _finding(path: str, mark: Any, code: str, message: str) -> Finding:
     return Finding(path, mark.line + 1, mark.column + 1, code, message)
 
 
+def too_large(path: str, size: int) -> Finding:
+    """Why a file of `size` bytes, over `MAX_BYTES`, is not read: a reader that knows the
+    size first (a git object's) says it without reading the file."""
+    return Finding(
+        path,
+        1,
+        1,
+        "bad-file",
+        f"file is {size:,} bytes, over the {MAX_BYTES // 1024} KiB limit; "
+        "an inventory file this large is a mistake: split or trim it",
+    )
+
+
 def decode(path: str, data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise LoadError(
-            [
-                Finding(
-                    path,
-                    1,
-                    1,
-                    "bad-file",
-                    f"file is {len(data):,} bytes, over the {MAX_BYTES // 1024} KiB limit; "
-                    "an inventory file this large is a mistake: split or trim it",
-                )
-            ]
-        )
+        raise LoadError([too_large(path, len(data))])
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

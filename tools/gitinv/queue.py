@@ -20,15 +20,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitinv import checks, git, inventory, ipkey, merged
-from gitinv.changes import Change, Unreadable, at_commit, compare, parse
-from gitinv.diff import InventoryDiff, others
+from gitinv.changes import Change, at_commit, compare
+from gitinv.diff import InventoryDiff, Versions, others
 from gitinv.fields import BUILTIN, FIELDS_FILE
-from gitinv.fieldsides import Sides, fields_from
+from gitinv.fieldsides import Sides, fields_in
 from gitinv.layout import classify
-from gitinv.loader import MAX_BYTES
 from gitinv.report import Finding
 
 REGULAR = {"100644", "100755"}
@@ -45,7 +43,8 @@ class OpenBranch:
     conflicted: list[str] = field(default_factory=list)  # paths that conflict with main
     findings: list[Finding] = field(default_factory=list)
     files: list[git.FileChange] = field(default_factory=list)
-    blobs: dict[str, bytes] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)  # new versions within the limit
+    large: set[str] = field(default_factory=set)  # new versions over it: never read
 
     @property
     def valid(self) -> bool:
@@ -161,30 +160,20 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) 
         )
     for branch, files in zip(found, git.diff_trees(root, pairs), strict=True):
         branch.files = files
-    raw = git.read_blobs(root, {s for b in found for f in b.files for s in (f.old, f.new) if s})
-    cache: dict[str, dict[str, Any] | Unreadable] = {}
-
-    def read(sha: str) -> dict[str, Any] | Unreadable:
-        if sha not in cache:
-            cache[sha] = parse(raw.get(sha))
-        return cache[sha]
-
-    main_fields = fields_from(git.read_blob(root, main_sha, FIELDS_FILE)) if found else None
+    read = Versions(root, {s for b in found for f in b.files for s in (f.old, f.new) if s})
+    main_fields = fields_in(root, main_sha) if found else None
     for b in found:
         # What the branch brings (read from the merged tree) is the branch's own version.
         old_at, new_at = at_commit(b.diff.base), at_commit(b.tip)
-        before = (
-            main_fields
-            if b.diff.base == main_sha
-            else fields_from(git.read_blob(root, b.diff.base, FIELDS_FILE))
-        )
+        before = main_fields if b.diff.base == main_sha else fields_in(root, b.diff.base)
         edited = next((f for f in b.files if f.path == FIELDS_FILE), None)
-        after = before if edited is None else fields_from(raw.get(edited.new or ""))
+        after = before if edited is None else read.fields(edited.new or "")
         sides = Sides(before or BUILTIN, after or BUILTIN)
         b.diff.changes = compare(b.files, read, old_at=old_at, new_at=new_at, fields=sides)
         # Files under inventory/ without a row of values (the queue reads nothing outside).
         b.diff.others = others(b.files, b.diff.changes)
-        b.blobs = {f.new: raw[f.new] for f in b.files if f.new and f.new in raw}
+        b.blobs = {f.new: read.raw[f.new] for f in b.files if f.new and f.new in read.raw}
+        b.large = {f.new for f in b.files if f.new and f.new in read.large}
     return found
 
 
@@ -206,9 +195,7 @@ def _needs_full_check(b: OpenBranch) -> bool:
         kind = classify(f.path)
         if kind is None or kind[0] != "server":
             return True
-        if f.new is not None and (
-            f.new_mode not in REGULAR or len(b.blobs.get(f.new, b"")) > MAX_BYTES
-        ):
+        if f.new is not None and (f.new_mode not in REGULAR or f.new in b.large):
             return True
     return False
 

@@ -251,6 +251,10 @@ class GitRevision:
     def blob_id(self, path: str) -> str:
         return self._entries[path].sha
 
+    def size(self, path: str) -> int:
+        """The blob's size, from the listing (-1: git gave none)."""
+        return self._entries[path].size
+
     def read(self, path: str) -> bytes:
         return self.read_many([path])[path]
 
