@@ -62,6 +62,14 @@ class Context:
     def repo(self) -> Path:
         return find_root(self.path)
 
+    def compared(self, base: str | None, head: str | None) -> Path:
+        """The repository of a command comparing BASE with HEAD (diff, report): also one
+        whose working tree has no inventory/ folder when BASE or HEAD has one (a branch
+        that deletes it, checked out), so the comparison shows what goes."""
+        from gitinv.diff import holds_inventory
+
+        return find_root(self.path, compared=lambda root: holds_inventory(root, base, head))
+
 
 pass_ctx = click.make_pass_decorator(Context)
 
@@ -287,7 +295,7 @@ def diff(obj: Context, base: str | None, head: str | None, fmt: str) -> None:
     """
     from gitinv.commands import diff as command
 
-    _exit(command.run(repo=obj.repo, base=base, head=head, fmt=fmt))
+    _exit(command.run(repo=obj.compared(base, head), base=base, head=head, fmt=fmt))
 
 
 @cli.command()
@@ -462,7 +470,7 @@ def report(
 
     _exit(
         command.run(
-            repo=obj.repo,
+            repo=obj.compared(base, head),
             base=base,
             head=head,
             max_chars=max_chars,

@@ -32,6 +32,7 @@ from gitinv.fieldsides import TOO_LARGE, Sides, fields_from, fields_in
 from gitinv.layout import INVENTORY, classify, server_path
 from gitinv.loader import MAX_BYTES, Typed
 from gitinv.printable import undecoded
+from gitinv.source import in_place_of_inventory
 
 WORKTREE = "working tree"
 
@@ -39,6 +40,7 @@ WORKTREE = "working tree"
 # Why a changed file has no row in the comparison (`OtherFile.why`), and how the
 # one-line summary counts them, in the comparison's order; the report puts those that
 # change no value (`QUIET`) after the servers, and a cut leaves them out first.
+NOT_FOLDER = "named inventory, but not the inventory/ folder: not read as inventory"
 NOT_INVENTORY = "in inventory/ but not a server, catalog or settings file"
 NOT_READ = "not read: not a regular file"
 OUTSIDE = "outside inventory/"
@@ -48,6 +50,7 @@ DELETED_EMPTY = "deleted; it held no value (empty, or comments only)"
 # The files that change no value: the report shows them after the servers.
 QUIET = frozenset({TEXT_ONLY, ADDED_EMPTY, DELETED_EMPTY})
 _COUNTED = {
+    NOT_FOLDER: "in place of the inventory/ folder",
     NOT_INVENTORY: "in inventory/ not read as inventory",
     NOT_READ: "in inventory/ not read as inventory",
     OUTSIDE: "outside inventory/",
@@ -157,6 +160,19 @@ def inventory_diff(
     return found
 
 
+def holds_inventory(root: Path, base: str | None, head: str | None) -> bool:
+    """Whether BASE (default: as `inventory_diff` takes it) or HEAD (a commit; None: the
+    working tree) holds an inventory/ folder: `repo.find_root`'s `compared`, for a
+    comparison in a repository whose working tree has none. False when a revision
+    cannot be found: the command then says that there is no inventory."""
+    try:
+        base_sha = git.rev_parse(root, base) if base else default_base(root)
+        commits = [base_sha, *([git.rev_parse(root, head)] if head else [])]
+    except GitinvError:
+        return False
+    return any(in_place_of_inventory(root, c) is None for c in commits)
+
+
 def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile]:
     """The changed `files` no change in `changes` stands for, and why: those that may
     matter first (see `_COUNTED`), each kind in path order."""
@@ -174,7 +190,9 @@ def others(files: list[git.FileChange], changes: list[Change]) -> list[OtherFile
         read = f.old is not None or f.new is not None  # else neither version was read
         if read and (f.old is None or path in olds) and (f.new is None or path in news):
             continue
-        if path != INVENTORY and not path.startswith(f"{INVENTORY}/"):
+        if path == INVENTORY:  # a file, link or submodule where the folder is (or was)
+            why = NOT_FOLDER
+        elif not path.startswith(f"{INVENTORY}/"):
             why = OUTSIDE
         elif kind is None:
             why = NOT_INVENTORY

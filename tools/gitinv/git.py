@@ -274,6 +274,18 @@ def ls_tree(root: Path, commit: str, path: str = "inventory") -> list[TreeEntry]
     return entries
 
 
+def entry_at(root: Path, commit: str, path: str) -> TreeEntry | None:
+    """What `commit` holds at `path` itself (a tree, a blob, a submodule's commit), not
+    what is below it; None when it holds nothing there."""
+    out = _run(root, "ls-tree", "-z", "--full-tree", commit, "--", path)[1]
+    for record in out.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, name = record.partition("\t")
+        if name == path:
+            mode, kind, sha = meta.split()
+            return TreeEntry(mode, kind, sha, -1, name)
+    return None
+
+
 def read_blobs(root: Path, shas: Iterable[str]) -> dict[str, bytes]:
     """Contents of many objects through one `git cat-file --batch`; missing ones are left out."""
     wanted = list(dict.fromkeys(shas))

@@ -37,9 +37,11 @@ from gitinv.diffformat import (
     other_row,
     server_section,
 )
+from gitinv.errors import GitinvError
+from gitinv.layout import INVENTORY
 from gitinv.printable import UNSEEN
 from gitinv.report import FINDINGS_HEADER, Finding, finding_row, md_code
-from gitinv.source import GitRevision, Source, WorkTree
+from gitinv.source import NOTHING, GitRevision, Source, WorkTree, in_place_of_inventory
 
 DEFAULT_MAX_CHARS = 60_000
 MIN_SIZE = 2_000  # the verdict's heading and the notice need about this much
@@ -74,6 +76,9 @@ class Report:
     reformat: list[formatting.Reformat]
     unformattable: list[Finding]  # canonical files fmt cannot write safely
     generated: list[generated_files.Stale] = field(default_factory=list)  # schema/, CODEOWNERS
+    # What HEAD holds in place of the inventory/ folder (`source.in_place_of_inventory`):
+    # a branch that deletes the inventory, or puts a file, link or submodule there.
+    no_inventory: str | None = None
 
     @property
     def not_canonical(self) -> int:
@@ -94,6 +99,15 @@ def build(
 ) -> Report:
     """Compare BASE with HEAD (default: the working tree), and check HEAD whole."""
     d = inventory_diff(root, base, head, main)
+    instead = in_place_of_inventory(root, d.head)
+    if instead is not None:
+        if in_place_of_inventory(root, d.base) is not None:
+            raise GitinvError(
+                f"neither {base or d.base[:10]} nor {head or WORKTREE} has an inventory/ "
+                "folder; compare revisions of the inventory repository"
+            )
+        # Nothing to check: the verdict says so, the comparison shows what goes.
+        return Report(d, [_no_inventory(d, instead)], 0, [], [], no_inventory=instead)
     source: Source = WorkTree(root) if d.head is None else GitRevision(root, d.head)
     # The cache serves HEAD as it serves validate (in CI, restored for the base commit).
     inv = inventory.load(root, source=source, progress=progress, cache=True)
@@ -105,6 +119,24 @@ def build(
     valid = sum(1 for s in inv.servers.values() if s.path not in named)
     stale = generated_files.out_of_date(root, inv, d.head, d.base)
     return Report(d, inv.findings, valid, checked.reformat, unformattable, stale)
+
+
+def _no_inventory(d: InventoryDiff, instead: str) -> Finding:
+    """The problem of a HEAD without an inventory/ folder, and its fix."""
+    what = (
+        "the inventory/ folder is deleted"
+        if instead == NOTHING
+        else f"inventory is {instead}, not the inventory/ folder"
+    )
+    return Finding(
+        INVENTORY,
+        1,
+        1,
+        "bad-file",
+        f"{what}: every server and catalog of {d.base[:10]} goes with it. To keep the "
+        f"inventory, run `git checkout {d.base[:10]} -- inventory`, commit and push; to "
+        "retire servers, delete their files, not the folder",
+    )
 
 
 @dataclass
@@ -132,6 +164,21 @@ def _verdict(r: Report) -> str:
     if r.generated:
         also.append(f"{_plural(len(r.generated), 'generated file', 'generated files')} out of date")
     besides = "; ".join(also)
+    d = r.diff
+    where = f"`{d.head[:10]}`" if d.head else WORKTREE
+    if r.no_inventory is not None:
+        instead = (
+            "the branch deletes it"
+            if r.no_inventory == NOTHING
+            else f"inventory is {r.no_inventory}"
+        )
+        return (
+            f"## ❌ Inventory invalid: no inventory/ folder at {where}; {instead}\n\n"
+            f"Compared with `{d.base[:10]}`: {d.describe()}. The branch removes the whole "
+            f"inventory: {_plural(len(d.servers), 'server', 'servers')} and "
+            f"{_plural(len(d.catalogs), 'catalog change', 'catalog changes')}, shown below. "
+            "Nothing can be checked until the folder is back.\n\n"
+        )
     if r.findings:
         title = (
             f"❌ Inventory invalid: {_plural(len(r.findings), 'problem', 'problems')} "
@@ -141,8 +188,6 @@ def _verdict(r: Report) -> str:
         title = f"⚠️ Inventory valid; {besides}"
     else:
         title = "✅ Inventory valid"
-    d = r.diff
-    where = f"`{d.head[:10]}`" if d.head else WORKTREE
     lines = [
         f"## {title}",
         "",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from gitinv import git
 from gitinv.errors import GitinvError
 
 
-def find_root(start: Path | None) -> Path:
+def find_root(start: Path | None, *, compared: Callable[[Path], bool] | None = None) -> Path:
+    """The repository whose inventory/ folder a command reads.
+
+    `compared`, for a command that compares two revisions (diff, report): whether the
+    git repository at a folder holds an inventory in one of them. Such a repository is
+    taken even when its working tree has no inventory/ folder (a checkout of a branch
+    that deletes it, or puts a file in its place), so that the comparison shows what
+    the branch removes instead of stopping; `-C PATH` must then be its top folder."""
     if start is not None:
         root = start.resolve()
         if not root.is_dir():
@@ -18,6 +27,8 @@ def find_root(start: Path | None) -> Path:
                     f"-C {start} is the inventory/ folder itself; pass the repository "
                     f"that holds it (-C {root.parent})"
                 )
+            if compared is not None and git.toplevel(root) == root and compared(root):
+                return root
             raise GitinvError(
                 f"no inventory/ folder in {start}; pass -C with the inventory repository"
             )
@@ -26,6 +37,9 @@ def find_root(start: Path | None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "inventory").is_dir():
             return folder
+    top = git.toplevel(here) if compared is not None else None
+    if compared is not None and top is not None and compared(top):
+        return top
     raise GitinvError(
         "no inventory found: no inventory/ folder here or in any parent; "
         "run gitinv inside an inventory repository or pass -C PATH"

@@ -103,6 +103,35 @@ class WorkTree:
         return array("q", first + second)
 
 
+# What stands where a revision has no inventory/ folder (`in_place_of_inventory`).
+NOTHING = "nothing"
+_GIT_KINDS = {"120000": "a symbolic link", "160000": "a submodule"}
+
+
+def in_place_of_inventory(root: Path, commit: str | None) -> str | None:
+    """What a commit (None: the working tree) holds at inventory/ when it is not a
+    folder: `NOTHING`, "a file", "a symbolic link", "a submodule" or "something else"
+    (a device, a pipe); None when it is the inventory/ folder."""
+    if commit is not None:
+        entry = git.entry_at(root, commit, INVENTORY)
+        if entry is None:
+            return NOTHING
+        if entry.kind == "tree":
+            return None
+        return _GIT_KINDS.get(entry.mode, "a file")
+    try:
+        mode = os.lstat(root / INVENTORY).st_mode
+    except FileNotFoundError:
+        return NOTHING
+    except OSError:
+        return None  # read as a folder: the reading says what stops it
+    if stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "a file" if stat.S_ISREG(mode) else "something else"
+
+
 def unreadable(path: str, exc: OSError) -> Finding:
     """A file the working tree has but gitinv may not read (permissions, a race)."""
     reason = exc.strerror or type(exc).__name__
