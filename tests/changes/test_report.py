@@ -652,3 +652,11 @@ def test_a_file_past_the_limit_is_never_read_whole(branch: GitRepo) -> None:
     assert f"file is {size:,} bytes, over the 64 KiB limit; split or trim it" in (
         runs["report"].stdout
     )
+
+
+def test_a_mapping_shows_a_number_apart_from_text() -> None:
+    """settings.yaml's `exports: {prometheus: {port: -1}}` against `port: "-1"`: the
+    number unquoted, the text quoted, as JSON writes them."""
+    typed = {"prometheus": {"port": NotText("-1", "a number"), "on": NotText("true", "a boolean")}}
+    assert value_text(typed) == '{"prometheus": {"on": true, "port": -1}}'
+    assert value_text({"prometheus": {"port": "-1"}}) == '{"prometheus": {"port": "-1"}}'

@@ -10,7 +10,7 @@ from typing import Any
 
 from gitinv import markdown
 from gitinv.changes import Change
-from gitinv.diff import WORKTREE, InventoryDiff, OtherFile, plain
+from gitinv.diff import WORKTREE, InventoryDiff, OtherFile
 from gitinv.layout import FIELDS
 from gitinv.printable import CONTROL, one_line
 
@@ -35,7 +35,7 @@ def value_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return one_line(json.dumps(plain(value), sort_keys=True, ensure_ascii=False))
+        return one_line(_mapping_text(value))
     text = str(value)
     if CONTROL.search(text) or _looks_like_another(text):
         # A newline or control character would break the table's line, and text that
@@ -56,6 +56,20 @@ def _item_text(item: Any) -> str:
     if type(item) is str:  # text as it is (a value YAML reads as a number keeps its kind)
         return one_line(json.dumps(item, ensure_ascii=False))
     return shown(item, kind(item) if item is not None else None)
+
+
+def _mapping_text(value: Any) -> str:
+    """A mapping as JSON, keys sorted, but a scalar YAML reads as other than text as it
+    was typed, unquoted: `{"prometheus": {"port": -1}}`, where text is `"-1"`."""
+    if isinstance(value, dict):
+        items = sorted((str(k), v) for k, v in value.items())
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_mapping_text(v)}"
+                               for k, v in items) + "}"  # fmt: skip
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_mapping_text(v) for v in value) + "]"
+    if isinstance(getattr(value, "kind", None), str):  # a number, a date, a boolean as typed
+        return str.__str__(getattr(value, "text", value))
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _looks_like_another(text: str) -> bool:
