@@ -62,7 +62,7 @@ def test_a_field_declared_as_a_word(inv_repo: GitRepo) -> None:
     lines = _diff(inv_repo, "HEAD~1", "HEAD").splitlines()
     assert lines[1:] == [
         "~ updated declared field cpu (fields.yaml)",
-        '    (the whole entry): {"min": "1", "type": "integer"} (mapping) → integer (text)',
+        '    (the whole entry): {"min": 1, "type": "integer"} (mapping) → integer (text)',
     ]
 
 
