@@ -32,7 +32,7 @@ from gitinv.fieldsides import TOO_LARGE, Sides, fields_from, fields_in
 from gitinv.layout import INVENTORY, classify, server_path
 from gitinv.loader import MAX_BYTES, Typed
 from gitinv.printable import undecoded
-from gitinv.source import in_place_of_inventory
+from gitinv.source import in_place_of_inventory, read_with_stat
 
 WORKTREE = "working tree"
 
@@ -308,13 +308,9 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
 
 def _read_local(path: Path) -> tuple[bytes | None, int]:
     """A working-tree file's bytes and size; over the limit, its size only (None)."""
-    with path.open("rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_BYTES:
-            return None, size
-        data = f.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:  # it grew meanwhile
-            return None, max(os.fstat(f.fileno()).st_size, len(data))
+    data, st = read_with_stat(path)  # at most one byte past the limit
+    if len(data) > MAX_BYTES:
+        return None, max(st.st_size, len(data))
     return data, len(data)
 
 

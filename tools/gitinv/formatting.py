@@ -224,9 +224,8 @@ def canonical_text(
         ]
     if result == text:
         return result  # already canonical: nothing to rewrite, nothing to verify
-    try:
-        again = load_bytes(path, result.encode(), allow_empty=not is_server)
-    except LoadError:
+    encoded = result.encode()
+    if len(encoded) > MAX_BYTES:
         # Block lists take more room than the flow lists they replace: past the limit,
         # the canonical form would be a file no command reads.
         return [
@@ -235,11 +234,12 @@ def canonical_text(
                 1,
                 1,
                 "not-canonical",
-                f"cannot rewrite: the canonical form takes {len(result.encode()):,} bytes, "
+                f"cannot rewrite: the canonical form takes {len(encoded):,} bytes, "
                 f"over the {MAX_BYTES // 1024} KiB a file may hold; split or shorten its "
                 "lists",
             )
         ]
+    again = load_bytes(path, encoded, allow_empty=not is_server)
     if _comparable(again.value) != _comparable(doc.value) or len(canonical.comments(result)) != len(
         canonical.comments(text)
     ):

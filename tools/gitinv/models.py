@@ -338,7 +338,6 @@ def yaml_integer(value: Any) -> int | None:
     if (
         isinstance(value, Typed)
         and value.kind == "a number"
-        and len(value.text) <= MAX_DIGITS + 1
         and _INTEGER_TEXT.fullmatch(value.text)
         and len(value.text.lstrip("+-")) <= MAX_DIGITS
     ):

@@ -104,5 +104,4 @@ def compare_url(
 def open_request_line(root: Path, repository: str, main: str, branch: str) -> str:
     """What `request --push` prints: the page that opens the request on the code host."""
     forge = forge_config.kind(root) or "github"
-    noun = "merge request" if forge == "gitlab" else "pull request"
-    return f"open the {noun}: {compare_url(repository, main, branch, forge)}\n"
+    return f"open the {forge_config.NOUNS[forge]}: {compare_url(repository, main, branch, forge)}\n"

@@ -37,8 +37,7 @@ def find_root(start: Path | None, *, compared: Callable[[Path], bool] | None = N
     for folder in (here, *here.parents):
         if (folder / "inventory").is_dir():
             return folder
-    top = git.toplevel(here) if compared is not None else None
-    if compared is not None and top is not None and compared(top):
+    if compared is not None and (top := git.toplevel(here)) is not None and compared(top):
         return top
     raise GitinvError(
         "no inventory found: no inventory/ folder here or in any parent; "

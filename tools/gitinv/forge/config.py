@@ -35,6 +35,7 @@ from gitinv.layout import SETTINGS_FILE
 Kind = Literal["github", "gitlab"]
 KINDS: tuple[Kind, ...] = ("github", "gitlab")
 NAMES: dict[Kind, str] = {"github": "GitHub", "gitlab": "GitLab"}
+NOUNS: dict[str, str] = {"github": "pull request", "gitlab": "merge request"}
 
 API_URL_ENV = "GITINV_API_URL"
 TOKEN_ENV = "GITINV_TOKEN"

@@ -29,7 +29,7 @@ from gitinv.forge.base import (
     whole,
 )
 from gitinv.forge.client import Client, Scopes, header_auth
-from gitinv.forge.config import Kind, Where
+from gitinv.forge.config import NOUNS, Kind, Where
 
 SCOPES = Scopes(
     read="`pull-requests: read` in a workflow (a fine-grained token: Pull requests read-only; "
@@ -86,7 +86,7 @@ def _labels(pull: Mapping[str, Any]) -> tuple[str, ...]:
 
 class GitHub(Host):
     kind: ClassVar[Kind] = "github"
-    noun = "pull request"
+    noun = NOUNS["github"]
     sign = "#"
     comment_limit = 65_536
     ref_pattern = "refs/pull/*/head"

@@ -31,7 +31,7 @@ from gitinv.forge.base import (
     whole,
 )
 from gitinv.forge.client import Client, Scopes, header_auth
-from gitinv.forge.config import Kind, Where
+from gitinv.forge.config import NOUNS, Kind, Where
 
 SCOPES = Scopes(
     read="the `read_api` scope (CI_JOB_TOKEN is given no merge-request API)",
@@ -85,7 +85,7 @@ def status(mr: Mapping[str, Any], approvals: Mapping[str, Any] | None) -> Status
 
 class GitLab(Host):
     kind: ClassVar[Kind] = "gitlab"
-    noun = "merge request"
+    noun = NOUNS["gitlab"]
     sign = "!"
     comment_limit = 1_000_000
     ref_pattern = "refs/merge-requests/*/head"

@@ -25,7 +25,6 @@ PUSH = {
     "     git remote add origin https://GITLAB-HOST/GROUP/PROJECT.git && "
     "git push -u origin main",
 }
-REQUEST = {"github": "pull request", "gitlab": "merge request"}
 NEXT_STEPS = {
     "github": [
         "Settings → Pages → Source: GitHub Actions (publish.yml deploys the dashboard)",
@@ -68,7 +67,7 @@ def next_steps(root: Path, forge: str) -> str:
         "Optional: declare fields of your own (owner, rack, end of life...) in "
         "inventory/fields.yaml, then run `gitinv schema` (README: Adding your own fields)",
         "Add a server: inventory/servers/<group>/<name>.yaml (or `gitinv request add`), "
-        f"check it with `gitinv validate`, and open a {REQUEST[forge]}",
+        f"check it with `gitinv validate`, and open a {forge_config.NOUNS[forge]}",
     ]
     numbered = "".join(f"  {number}. {text}\n" for number, text in enumerate(steps, start=1))
     return "\nNext steps:\n" + numbered
