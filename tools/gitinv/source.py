@@ -12,7 +12,7 @@ from typing import NamedTuple, NoReturn, Protocol
 
 from gitinv import cache, git
 from gitinv.layout import INVENTORY as INVENTORY
-from gitinv.loader import MAX_BYTES
+from gitinv.loader import MAX_BYTES, too_large
 from gitinv.printable import undecoded
 from gitinv.report import Finding
 from gitinv.stats import stat_numbers
@@ -187,13 +187,7 @@ def file_problem(f: SourceFile) -> Finding | None:
     if f.kind != "file":
         return Finding(f.path, 1, 1, "bad-file", "not a regular file; remove it")
     if f.size > MAX_BYTES:
-        return Finding(
-            f.path,
-            1,
-            1,
-            "bad-file",
-            f"file is {f.size:,} bytes, over the {MAX_BYTES // 1024} KiB limit; split or trim it",
-        )
+        return too_large(f.path, f.size)
     return None
 
 
