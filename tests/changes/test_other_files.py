@@ -183,6 +183,21 @@ def test_a_file_taken_out_of_the_index_is_no_change(inv_repo: GitRepo) -> None:
     assert ": 1 updated\n~ updated server web01 (web)\n    state: active → offline\n" in out
 
 
+def test_a_file_past_the_limit_taken_out_of_the_index_is_no_change(inv_repo: GitRepo) -> None:
+    """The same for a file past the 64 KiB limit, whose bytes are never held whole: its
+    blob id is worked out a part at a time, and a changed byte is a change."""
+    text = (inv_repo.path / WEB01).read_text() + "description: " + "a" * (70 << 10) + "\n"
+    inv_repo.write(WEB01, text)
+    base = inv_repo.commit("describe web01 at length")
+    inv_repo.git("rm", "-q", "--cached", WEB01)
+    out = _diff(inv_repo, base)
+    assert out.endswith(": no changes\n"), out
+    inv_repo.write(WEB01, text.replace("aaa\n", "aab\n"))
+    out = _diff(inv_repo, base)
+    assert ": 1 updated" in out and "~ updated server web01 (web)" in out, out
+    assert "over the 64 KiB limit" in out, out
+
+
 def test_names_that_are_not_utf8_in_the_inventory(inv_repo: GitRepo) -> None:
     """Refused by name, never read, and printed with their bytes escaped: by validate,
     the report and the queue alike."""

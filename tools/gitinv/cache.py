@@ -30,6 +30,7 @@ Public API::
     session.save(paths)               # every server file of this run, sorted
     Prefetch.start(root).stats(session.old)   # the stats, taken by a child meanwhile
     blob_id(data)                     # git's object id of a blob with these bytes
+    file_blob_id(path)                # the same of a file's bytes, read in parts
 """
 
 from __future__ import annotations
@@ -82,9 +83,23 @@ PREFETCH_FROM = 4 << 20  # bytes of cache file (about 12,000 servers) worth a Pr
 def blob_id(data: bytes, *, sha256: bool = False) -> str:
     """`git hash-object` of these bytes (without filters): sha1 of "blob LEN\\0" + data,
     or sha256 in a repository of that object format."""
-    h = (hashlib.sha256 if sha256 else hashlib.sha1)(b"blob %d\0" % len(data))
+    h = _blob_hash(len(data), sha256)
     h.update(data)
     return h.hexdigest()
+
+
+def file_blob_id(path: Path, *, sha256: bool = False) -> str:
+    """`blob_id` of a file's bytes, read a part at a time (a file too large to hold)."""
+    with path.open("rb") as f:
+        h = _blob_hash(os.fstat(f.fileno()).st_size, sha256)
+        while part := f.read(1 << 20):
+            h.update(part)
+    return h.hexdigest()
+
+
+def _blob_hash(size: int, sha256: bool) -> hashlib._Hash:
+    """The hash of a blob of `size` bytes, its header given: the bytes are to follow."""
+    return (hashlib.sha256 if sha256 else hashlib.sha1)(b"blob %d\0" % size)
 
 
 def stat_of(st: os.stat_result) -> Stat:

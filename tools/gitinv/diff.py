@@ -15,8 +15,6 @@ declared in fields.yaml is read with each side's declaration (`fieldsides.Sides`
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gitinv import git, remote
-from gitinv.cache import blob_id
+from gitinv.cache import blob_id, file_blob_id
 from gitinv.changes import AT_WORKTREE, Change, Unreadable, at_commit, compare, parse, too_large
 from gitinv.errors import GitinvError
 from gitinv.fields import FIELDS_FILE, FieldSet
@@ -238,15 +236,11 @@ class Versions:
 def diff_commits(root: Path, base_sha: str, head_sha: str) -> InventoryDiff:
     files, outside = _split(git.diff_tree(root, base_sha, head_sha, prefix=None))
     read = Versions(root, {s for f in files for s in (f.old, f.new) if s})
-    sides = Sides(_fields_at(root, base_sha), _fields_at(root, head_sha))
+    sides = Sides(fields_in(root, base_sha), fields_in(root, head_sha))
     changes = compare(
         files, read, old_at=at_commit(base_sha), new_at=at_commit(head_sha), fields=sides
     )
     return InventoryDiff(base_sha, head_sha, changes, others(files + outside, changes))
-
-
-def _fields_at(root: Path, commit: str) -> FieldSet:
-    return fields_in(root, commit)
 
 
 def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
@@ -275,7 +269,9 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
                 else:
                     local[new_id] = data
                 same = fc.path in unindexed and fc.old == (
-                    _file_blob_id(target, sha256) if data is None else blob_id(data, sha256=sha256)
+                    file_blob_id(target, sha256=sha256)
+                    if data is None
+                    else blob_id(data, sha256=sha256)
                 )
             except OSError as exc:
                 raise GitinvError(
@@ -290,7 +286,7 @@ def _worktree_diff(root: Path, base_sha: str) -> InventoryDiff:
     read = Versions(root, {f.old for f in files if f.old})
     read.raw.update(local)
     read.large.update(local_large)
-    base_fields = _fields_at(root, base_sha)
+    base_fields = fields_in(root, base_sha)
     edited = next((f for f in files if f.path == FIELDS_FILE), None)
     if edited is None:
         sides = Sides(base_fields, base_fields)
@@ -312,14 +308,3 @@ def _read_local(path: Path) -> tuple[bytes | None, int]:
     if len(data) > MAX_BYTES:
         return None, max(st.st_size, len(data))
     return data, len(data)
-
-
-def _file_blob_id(path: Path, sha256: bool) -> str:
-    """`cache.blob_id` of a file's bytes, read a part at a time (a file over the limit)."""
-    with path.open("rb") as f:
-        h = (hashlib.sha256 if sha256 else hashlib.sha1)(
-            b"blob %d\0" % os.fstat(f.fileno()).st_size
-        )
-        while part := f.read(1 << 20):
-            h.update(part)
-    return h.hexdigest()

@@ -68,7 +68,7 @@ def _mapping_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_mapping_text(v) for v in value) + "]"
     if isinstance(getattr(value, "kind", None), str):  # a number, a date, a boolean as typed
-        return str.__str__(getattr(value, "text", value))
+        return str(value)
     return json.dumps(value, ensure_ascii=False)
 
 

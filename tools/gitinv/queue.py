@@ -167,7 +167,7 @@ def branch_changes(root: Path, main_sha: str, refs: dict[str, tuple[str, str]]) 
         old_at, new_at = at_commit(b.diff.base), at_commit(b.tip)
         before = main_fields if b.diff.base == main_sha else fields_in(root, b.diff.base)
         edited = next((f for f in b.files if f.path == FIELDS_FILE), None)
-        after = before if edited is None else read.fields(edited.new or "")
+        after = before if edited is None else read.fields(edited.new)
         sides = Sides(before or BUILTIN, after or BUILTIN)
         b.diff.changes = compare(b.files, read, old_at=old_at, new_at=new_at, fields=sides)
         # Files under inventory/ without a row of values (the queue reads nothing outside).
