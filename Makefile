@@ -6,7 +6,7 @@ PORT ?= 8000
 SERVERS ?= 100000
 # COMMITS: by default one commit of history for every five servers, at most 20,000
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint vendor clean
 
 $(BIN)/gitinv: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ lint: $(VENV)/.test-extras
 
 bench: $(VENV)/.test-extras
 	$(BIN)/python -m bench --servers $(SERVERS) $(if $(COMMITS),--commits $(COMMITS)) $(BENCH_ARGS)
+
+# The dashboard's ag-grid bundle, from the npm package (Node.js and npm; see
+# tools/gitinv/site/static/vendor/VERSIONS.md). Its output is committed.
+vendor:
+	cd vendor && npm ci --no-audit --no-fund && npm run --silent build
 
 clean:
 	rm -rf $(VENV) _site .bench

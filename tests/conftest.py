@@ -30,6 +30,21 @@ settings.register_profile("deep", max_examples=20_000, database=None, deadline=N
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gitinv"))
 
 
+def required_tool(name: str, package: str) -> str:
+    """The path of a program from the system (Debian `package`): an export's consumer,
+    npm.
+
+    With GITINV_REQUIRE_TOOLS=1 (as `.ci/run` sets) a missing program fails the
+    test; elsewhere the test is skipped."""
+    path = shutil.which(name)
+    if path is None:
+        reason = f"`{name}` is not installed (Debian package {package}; .ci/run installs it)"
+        if os.environ.get("GITINV_REQUIRE_TOOLS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
 def server(
     ip: str,
     state: str = "active",

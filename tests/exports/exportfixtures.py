@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import GitRepo
 
@@ -47,20 +44,6 @@ DECOMMISSIONED_GROUPS = {
 def git(repo: Path, *args: str) -> str:
     """`git ARGS` in the repository at `repo`: its whole output, unstripped."""
     return GitRepo(repo, init=False).git(*args, strip=False)
-
-
-def required_tool(name: str, package: str) -> str:
-    """The path of a consumer's program from the system (Debian `package`).
-
-    With GITINV_REQUIRE_TOOLS=1 (as `.ci/run` sets) a missing program fails the
-    test; elsewhere the test is skipped."""
-    path = shutil.which(name)
-    if path is None:
-        reason = f"`{name}` is not installed (Debian package {package}; .ci/run installs it)"
-        if os.environ.get("GITINV_REQUIRE_TOOLS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 def venv_tool(name: str) -> str:

@@ -17,14 +17,8 @@ from gitinv import cli, inventory
 from gitinv.commands import export
 from gitinv.errors import GitinvError
 from gitinv.exports import dns, hostfiles, prometheus
-from tests.exports.exportfixtures import (
-    git,
-    readme_block,
-    required_tool,
-    run,
-    tool_environ,
-    venv_tool,
-)
+from tests.conftest import required_tool
+from tests.exports.exportfixtures import git, readme_block, run, tool_environ, venv_tool
 
 # The fixture's servers that are neither decommissioned (cache-old) nor left out otherwise.
 LIVE_IPS = {

@@ -1,0 +1,47 @@
+"""The dashboard's ag-grid is what vendor/ builds from the npm package, and every record of
+its version agrees: vendor/package.json, its lock, the bundle's banner, VERSIONS.md."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from gitinv.site import pages
+from tests.conftest import ROOT, required_tool
+
+VENDOR = ROOT / "vendor"
+BUNDLE = pages.SHIPPED / "static/vendor/ag-grid-community/ag-grid-community.min.js"
+VERSIONS = pages.SHIPPED / "static/vendor/VERSIONS.md"
+
+
+def _version() -> str:
+    package = json.loads((VENDOR / "package.json").read_text(encoding="utf-8"))
+    version: str = package["devDependencies"]["ag-grid-community"]
+    return version
+
+
+def test_every_record_of_the_version_agrees() -> None:
+    version = _version()
+    lock = json.loads((VENDOR / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/ag-grid-community"]["version"] == version
+    assert BUNDLE.read_text(encoding="utf-8").startswith(f"/*! ag-grid-community {version} (MIT")
+    row = f"| [ag-grid-community](https://www.npmjs.com/package/ag-grid-community) | {version} |"
+    assert row in VERSIONS.read_text(encoding="utf-8")
+
+
+def test_the_bundle_is_what_vendor_builds(tmp_path: Path) -> None:
+    """`make vendor` in a copy: npm installs the locked packages, esbuild bundles them, and
+    the file comes out byte for byte as committed (no hand edit, no stale build)."""
+    npm = required_tool("npm", "npm")
+    work = tmp_path / "vendor"
+    work.mkdir()
+    for name in ("package.json", "package-lock.json", "ag-grid.mjs"):
+        shutil.copyfile(VENDOR / name, work / name)
+    out = tmp_path / BUNDLE.relative_to(ROOT)
+    out.parent.mkdir(parents=True)
+    for args in (["ci", "--no-audit", "--no-fund"], ["run", "--silent", "build"]):
+        done = subprocess.run([npm, *args], cwd=work, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert out.read_bytes() == BUNDLE.read_bytes(), "run `make vendor` and commit the bundle"
