@@ -6,6 +6,8 @@ tests; elsewhere they are skipped.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,50 @@ def test_table_renders_every_server(page: Any, origin: str) -> None:
     assert names_in_order(page) == ["db02", "web01", "web02"]
     assert page.locator("footer code").text_content()  # the commit it was built from
     assert page.locator("#chart-state").is_visible()
+
+
+CHART_JS = """(id) => {
+  const chart = window.Chart && Chart.getChart(id);
+  if (!chart) return null;
+  const { labels, datasets } = chart.data;
+  return Object.fromEntries(labels.map((label, i) => [label, datasets[0].data[i]]));
+}"""
+
+
+def test_charts_load_after_the_rows_and_count_the_rows_shown(
+    page: Any, origin: str, built_site: Path
+) -> None:
+    """Chart.js is fetched once the rows are painted (it would hold them back), then the
+    charts count every server, and the search's servers after it."""
+    rows = json.loads((built_site / "api/v1/servers.json").read_text())["results"]
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    page.wait_for_function(f"({CHART_JS})('chart-state') !== null")
+    fetched, painted = page.evaluate(
+        """() => [
+          performance.getEntriesByType('resource')
+            .filter((e) => e.name.endsWith('/chart.umd.min.js')).map((e) => e.startTime),
+          Math.min(...['servers:first-rows-painted', 'servers:all-rows-painted']
+            .flatMap((n) => performance.getEntriesByName(n)).map((m) => m.startTime)),
+        ]"""
+    )
+    assert len(fetched) == 1 and fetched[0] >= painted
+
+    def shown(chart: str, counts: Counter[str]) -> None:
+        want = json.dumps(dict(sorted(counts.items())), separators=(",", ":"))
+        page.wait_for_function(
+            f"JSON.stringify(Object.fromEntries(Object.entries(({CHART_JS})({chart!r}))"
+            f".sort())) === {want!r}"
+        )
+
+    shown("chart-state", Counter(r["state"] for r in rows))
+    shown("chart-dc", Counter(r["dc"] for r in rows))
+    page.fill("#search", "maintenance")
+    page.wait_for_selector("text=1 of 3 servers")
+    maintenance = [r for r in rows if r["state"] == "maintenance"]
+    assert len(maintenance) == 1
+    shown("chart-state", Counter({"maintenance": 1}))
+    shown("chart-environment", Counter(r["environment"] for r in maintenance))
 
 
 def test_search_narrows_the_table(page: Any, origin: str) -> None:

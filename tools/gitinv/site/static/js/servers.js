@@ -187,6 +187,18 @@ function loadServers(fieldsReady, onMessage) {
   })().catch((error) => fail(error.message));
 }
 
+// Chart.js, loaded once the first rows are painted: the charts count every row, which come
+// later, and compiling the script first would hold the first rows back. A page of one's own
+// (site/templates/index.html) that loads it with a script tag is used as it is.
+const CHART_JS = new URL("../vendor/chart.js/chart.umd.min.js", import.meta.url);
+
+function loadChartJs() {
+  if (typeof Chart !== "undefined") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    document.head.append(el("script", { src: CHART_JS.href, onload: resolve, onerror: () => reject(new Error("chart.js")) }));
+  });
+}
+
 function makeChart(field) {
   const style = getComputedStyle(document.body);
   Chart.defaults.color = style.getPropertyValue("--muted").trim() || "#666";
@@ -273,7 +285,15 @@ async function main() {
   let marks = []; // performance marks for the frame that shows the next rows handed over
   let ranking = new Set(); // columns the worker is still sorting
   const waiting = []; // requests for rows sorted by one of them
-  const charts = typeof Chart === "undefined" ? null : Object.fromEntries(CHARTS.map((f) => [f, makeChart(f)]));
+  let charts = null;
+  let chartsAsked = false;
+  let viewStore = null; // the store `view` indexes
+  const startCharts = () => {
+    loadChartJs().then(() => {
+      charts = Object.fromEntries(CHARTS.map((f) => [f, makeChart(f)]));
+      if (viewStore === store) updateCharts(store, view, charts);
+    }, () => {}); // without its charts the page is still the table
+  };
 
   // The rows matching the search and the column filters, in the sort's order; worked out
   // again only when one of them changed.
@@ -282,6 +302,7 @@ async function main() {
     if (store && key !== viewKey) {
       viewKey = key;
       view = store.view(terms, filterModel, sortModel, options);
+      viewStore = store;
       if (total) count.textContent = `${view.length.toLocaleString("en")} of ${total.toLocaleString("en")} servers`;
       if (charts) {
         clearTimeout(chartTimer);
@@ -324,6 +345,10 @@ async function main() {
         const due = marks;
         marks = [];
         requestAnimationFrame(() => due.forEach(([name, detail]) => performance.mark(name, { detail })));
+      }
+      if (!chartsAsked) {
+        chartsAsked = true;
+        requestAnimationFrame(() => setTimeout(startCharts, 0)); // once the first rows are painted
       }
     },
   };
