@@ -5,15 +5,15 @@
 // a page that uses another grid feature needs its module here, else ag-grid reports the
 // module missing in the console (the browser tests fail on that).
 import {
-  ClientSideRowModelApiModule, // the audit log's rows; the table tests' reference grid
-  ClientSideRowModelModule,
+  ClientSideRowModelApiModule, // the table tests' reference grid: forEachNodeAfterFilterAndSort
+  ClientSideRowModelModule, // the audit log's rows
   ColumnApiModule, // Columns menu: setColumnsVisible, getColumnState
   CsvExportModule, // the audit log's Download CSV
   ExternalFilterModule, // the table tests' reference grid (tests/site/test_site_table.py)
   InfiniteRowModelModule, // the servers table: rows asked of servers-store.js
   ModuleRegistry,
   QuickFilterModule, // the audit log's search
-  RowApiModule,
+  RowApiModule, // the audit log's count: getDisplayedRowCount
   RowAutoHeightModule, // the audit log's Changes cell
   TextFilterModule, // every column's filter, with gitinv query's lookups as options
   TooltipModule, // a declared field's description in its header

@@ -376,6 +376,31 @@ def test_an_unexpected_layout_still_loads(
 
 
 @pytest.fixture(scope="module")
+def cut_origin(table_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same site with servers.json cut off after its first 250 rows: the page shows
+    the first rows, then learns the file is broken."""
+    root = tmp_path_factory.mktemp("cut") / "_site"
+    shutil.copytree(table_site, root)
+    listing = root / "api/v1/servers.json"
+    text = listing.read_text(encoding="utf-8")
+    at = 0
+    for _ in range(250):
+        at = text.index('"name":', at) + 1
+    listing.write_text(text[:at], encoding="utf-8")
+    yield from serve_site(root)
+
+
+def test_a_file_broken_after_the_first_rows_leaves_no_rows_behind(
+    page: Any, cut_origin: str
+) -> None:
+    """The page says the file could not be read, and shows none of its rows, blank or not."""
+    page.goto(f"{cut_origin}/index.html")
+    page.wait_for_selector("text=Could not load servers.json")
+    page.wait_for_function("!document.querySelector('.ag-row-loading')")
+    assert page.locator(".ag-center-cols-container .ag-row").count() == 0
+
+
+@pytest.fixture(scope="module")
 def many_origin(table_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The site with a servers.json of 6,000 rows in the build's layout: enough distinct
     names, addresses and descriptions for the worker to sort those columns itself."""

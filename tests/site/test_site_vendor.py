@@ -4,16 +4,20 @@ its version agrees: vendor/package.json, its lock, the bundle's banner, VERSIONS
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from gitinv.site import pages
+import pytest
+
 from tests.conftest import ROOT, required_tool
 
 VENDOR = ROOT / "vendor"
-BUNDLE = pages.SHIPPED / "static/vendor/ag-grid-community/ag-grid-community.min.js"
-VERSIONS = pages.SHIPPED / "static/vendor/VERSIONS.md"
+# In the checkout (the package may be installed elsewhere, not editable).
+BUNDLE_PATH = "tools/gitinv/site/static/vendor/ag-grid-community/ag-grid-community.min.js"
+BUNDLE = ROOT / BUNDLE_PATH
+VERSIONS = ROOT / "tools/gitinv/site/static/vendor/VERSIONS.md"
 
 
 def _version() -> str:
@@ -33,15 +37,29 @@ def test_every_record_of_the_version_agrees() -> None:
 
 def test_the_bundle_is_what_vendor_builds(tmp_path: Path) -> None:
     """`make vendor` in a copy: npm installs the locked packages, esbuild bundles them, and
-    the file comes out byte for byte as committed (no hand edit, no stale build)."""
+    the file comes out byte for byte as committed (no hand edit, no stale build). npm's
+    cache and the packages go into the test's folder, and are removed after."""
     npm = required_tool("npm", "npm")
     work = tmp_path / "vendor"
     work.mkdir()
     for name in ("package.json", "package-lock.json", "ag-grid.mjs"):
         shutil.copyfile(VENDOR / name, work / name)
-    out = tmp_path / BUNDLE.relative_to(ROOT)
+    out = tmp_path / BUNDLE_PATH
     out.parent.mkdir(parents=True)
-    for args in (["ci", "--no-audit", "--no-fund"], ["run", "--silent", "build"]):
-        done = subprocess.run([npm, *args], cwd=work, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stdout + done.stderr
-    assert out.read_bytes() == BUNDLE.read_bytes(), "run `make vendor` and commit the bundle"
+    env = {**os.environ, "npm_config_cache": str(tmp_path / "npm-cache")}
+    try:
+        for args in (["ci", "--no-audit", "--no-fund"], ["run", "--silent", "build"]):
+            done = subprocess.run(
+                [npm, *args], cwd=work, env=env, capture_output=True, text=True, timeout=600
+            )
+            if done.returncode != 0 and args[0] == "ci":
+                # The registry out of reach: a fault of the machine, not of the bundle.
+                reason = f"npm ci failed:\n{done.stdout}{done.stderr}"
+                if os.environ.get("GITINV_REQUIRE_TOOLS") == "1":
+                    pytest.fail(reason)
+                pytest.skip(reason)
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert out.read_bytes() == BUNDLE.read_bytes(), "run `make vendor` and commit the bundle"
+    finally:
+        for folder in (work / "node_modules", tmp_path / "npm-cache"):
+            shutil.rmtree(folder, ignore_errors=True)

@@ -289,10 +289,15 @@ async function main() {
   let chartsAsked = false;
   let viewStore = null; // the store `view` indexes
   const startCharts = () => {
-    loadChartJs().then(() => {
-      charts = Object.fromEntries(CHARTS.map((f) => [f, makeChart(f)]));
-      if (viewStore === store) updateCharts(store, view, charts);
-    }, () => {}); // without its charts the page is still the table
+    // A page of one's own without the charts' canvases has none to draw.
+    if (!CHARTS.every((f) => document.getElementById(`chart-${f}`))) return;
+    loadChartJs()
+      .then(() => {
+        charts = Object.fromEntries(CHARTS.map((f) => [f, makeChart(f)]));
+        // With every row in, the counts of the view; before, the view worked out then does.
+        if (total && viewStore === store) updateCharts(store, view, charts);
+      })
+      .catch(() => {}); // without its charts the page is still the table
   };
 
   // The rows matching the search and the column filters, in the sort's order; worked out
@@ -374,6 +379,7 @@ async function main() {
       count.textContent = `Could not load servers.json (${message.error})`;
       count.classList.add("error");
       store = Store.empty(meta.fields);
+      viewKey = null; // not the first rows' view over the empty store
       api.setGridOption("datasource", datasource);
       return;
     }
