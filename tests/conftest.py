@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from hypothesis import settings
@@ -38,11 +39,18 @@ def required_tool(name: str, package: str) -> str:
     test; elsewhere the test is skipped."""
     path = shutil.which(name)
     if path is None:
-        reason = f"`{name}` is not installed (Debian package {package}; .ci/run installs it)"
-        if os.environ.get("GITINV_REQUIRE_TOOLS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        tool_unavailable(
+            f"`{name}` is not installed (Debian package {package}; .ci/run installs it)"
+        )
     return path
+
+
+def tool_unavailable(reason: str) -> NoReturn:
+    """A program a test needs cannot serve: a failure with GITINV_REQUIRE_TOOLS=1 (as
+    `.ci/run` sets), elsewhere a skip."""
+    if os.environ.get("GITINV_REQUIRE_TOOLS") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def server(

@@ -377,8 +377,8 @@ def test_an_unexpected_layout_still_loads(
 
 @pytest.fixture(scope="module")
 def cut_origin(table_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The same site with servers.json cut off after its first 250 rows: the page shows
-    the first rows, then learns the file is broken."""
+    """The same site with servers.json cut off after its first 250 rows, more than the
+    page reads to show its first rows."""
     root = tmp_path_factory.mktemp("cut") / "_site"
     shutil.copytree(table_site, root)
     listing = root / "api/v1/servers.json"
