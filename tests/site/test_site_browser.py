@@ -91,6 +91,37 @@ def test_charts_load_after_the_rows_and_count_the_rows_shown(
     shown("chart-environment", Counter(r["environment"] for r in maintenance))
 
 
+def test_charts_follow_a_switch_between_light_and_dark(page: Any, origin: str) -> None:
+    """The bars, the labels and the grid lines take the scheme's colours when the
+    visitor's system switches while the page is open, and back again."""
+    colours = """(id) => {
+      const chart = Chart.getChart(id);
+      const style = getComputedStyle(document.body);
+      const v = (name) => style.getPropertyValue(name).trim();
+      return [chart.data.datasets[0].backgroundColor, chart.scales.x.options.ticks.color,
+              chart.scales.x.options.grid.color, v('--accent'), v('--muted'), v('--border')];
+    }"""
+    scheme = (
+        f"(id) => {{ const c = ({colours})(id); "
+        "return c.slice(0, 3).join() === c.slice(3).join(); }"
+    )
+
+    def follows(accent: str) -> None:
+        for chart in ("chart-state", "chart-dc", "chart-environment"):
+            page.wait_for_function(f"({scheme})({chart!r})", timeout=5000)
+            assert page.evaluate(f"({colours})({chart!r})")[0] == accent
+
+    page.emulate_media(color_scheme="light")
+    page.goto(f"{origin}/index.html")
+    page.wait_for_selector("text=3 of 3 servers")
+    page.wait_for_function(f"({CHART_JS})('chart-state') !== null")
+    follows("#2563eb")
+    page.emulate_media(color_scheme="dark")
+    follows("#60a5fa")
+    page.emulate_media(color_scheme="light")
+    follows("#2563eb")
+
+
 def test_search_narrows_the_table(page: Any, origin: str) -> None:
     page.goto(f"{origin}/index.html")
     page.wait_for_selector("text=3 of 3 servers")

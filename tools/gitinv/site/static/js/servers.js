@@ -199,14 +199,30 @@ function loadChartJs() {
   });
 }
 
-function makeChart(field) {
+/** The charts' colours from the stylesheet's variables, which change with the light or
+ * dark scheme: the defaults for new charts, and each chart's own (Chart.js keeps the
+ * colours a chart was made with). The bars' colour is returned. */
+function chartColours(charts = {}) {
   const style = getComputedStyle(document.body);
-  Chart.defaults.color = style.getPropertyValue("--muted").trim() || "#666";
-  Chart.defaults.borderColor = style.getPropertyValue("--border").trim() || "#ddd";
+  const colour = (name, otherwise) => style.getPropertyValue(name).trim() || otherwise;
+  const [text, lines, bars] = [colour("--muted", "#666"), colour("--border", "#ddd"), colour("--accent", "#2563eb")];
+  Chart.defaults.color = text;
+  Chart.defaults.borderColor = lines;
+  for (const c of Object.values(charts)) {
+    c.data.datasets[0].backgroundColor = bars;
+    for (const axis of Object.values(c.options.scales)) {
+      Object.assign(axis, { ticks: { ...axis.ticks, color: text }, grid: { ...axis.grid, color: lines },
+        border: { ...axis.border, color: lines } });
+    }
+    c.update("none");
+  }
+  return bars;
+}
+
+function makeChart(field) {
   return new Chart(document.getElementById(`chart-${field}`), {
     type: "bar",
-    data: { labels: [], datasets: [{ label: "Servers", data: [],
-      backgroundColor: style.getPropertyValue("--accent").trim() || "#2563eb", borderRadius: 4 }] },
+    data: { labels: [], datasets: [{ label: "Servers", data: [], backgroundColor: chartColours(), borderRadius: 4 }] },
     options: {
       animation: false, maintainAspectRatio: false, indexAxis: field === "state" ? "x" : "y",
       plugins: { legend: { display: false } },
@@ -408,7 +424,7 @@ async function main() {
   };
   early.splice(0).forEach(receive);
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
-    if (charts) for (const c of Object.values(charts)) c.update();
+    if (charts) chartColours(charts);
   });
 }
 
