@@ -93,12 +93,15 @@ def test_charts_load_after_the_rows_and_count_the_rows_shown(
 
 def test_charts_follow_a_switch_between_light_and_dark(page: Any, origin: str) -> None:
     """The bars, the labels and the grid lines take the scheme's colours when the
-    visitor's system switches while the page is open, and back again."""
+    visitor's system switches while the page is open, and back again: as drawn, not
+    only as the chart's data says."""
     colours = """(id) => {
       const chart = Chart.getChart(id);
       const style = getComputedStyle(document.body);
       const v = (name) => style.getPropertyValue(name).trim();
-      return [chart.data.datasets[0].backgroundColor, chart.scales.x.options.ticks.color,
+      // As drawn: the bars' own options, the axis's as resolved.
+      const bars = chart.getDatasetMeta(0).data.map((bar) => bar.options.backgroundColor);
+      return [[...new Set(bars)].join(), chart.scales.x.options.ticks.color,
               chart.scales.x.options.grid.color, v('--accent'), v('--muted'), v('--border')];
     }"""
     scheme = (

@@ -214,7 +214,7 @@ function chartColours(charts = {}) {
       Object.assign(axis, { ticks: { ...axis.ticks, color: text }, grid: { ...axis.grid, color: lines },
         border: { ...axis.border, color: lines } });
     }
-    c.update("none");
+    c.update(); // not "none": that mode keeps the bars' options as they were resolved
   }
   return bars;
 }
