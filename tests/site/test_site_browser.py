@@ -101,12 +101,13 @@ def test_charts_follow_a_switch_between_light_and_dark(page: Any, origin: str) -
       const v = (name) => style.getPropertyValue(name).trim();
       // As drawn: the bars' own options, the axis's as resolved.
       const bars = chart.getDatasetMeta(0).data.map((bar) => bar.options.backgroundColor);
-      return [[...new Set(bars)].join(), chart.scales.x.options.ticks.color,
-              chart.scales.x.options.grid.color, v('--accent'), v('--muted'), v('--border')];
+      const x = chart.scales.x.options;
+      return [[...new Set(bars)].join(), x.ticks.color, x.grid.color, x.border.color,
+              v('--accent'), v('--muted'), v('--border'), v('--border')];
     }"""
     scheme = (
         f"(id) => {{ const c = ({colours})(id); "
-        "return c.slice(0, 3).join() === c.slice(3).join(); }"
+        "return c.slice(0, 4).join() === c.slice(4).join(); }"
     )
 
     def follows(accent: str) -> None:
